@@ -1,0 +1,249 @@
+//! Harvest benchmark: a synthetic DCAT-AP.de catalog (default 100,000
+//! datasets, ~10 properties and 2 distributions each) served Hydra-paged from
+//! a loopback HTTP server, harvested into an empty store; then the same source
+//! re-harvested unchanged. Also measures the floor: parsing the same bytes.
+//!
+//! Run: `cargo bench -p catalog-server --bench harvest -- [DATASETS] [PER_PAGE]`
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use catalog_server::config::Config;
+use catalog_server::pipeline::Harvesting;
+use catalog_server::store::CatalogStore;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+const THEMES: &[&str] = &[
+    "TRAN", "ENVI", "GOVE", "EDUC", "HEAL", "ECON", "SOCI", "REGI", "AGRI", "ENER",
+];
+const FORMATS: &[(&str, &str)] = &[
+    ("CSV", "text/csv"),
+    ("JSON", "application/json"),
+    ("GEOJSON", "application/geo+json"),
+    ("PDF", "application/pdf"),
+    (
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+];
+const TOWNS: &[&str] = &[
+    "Kiel",
+    "Lübeck",
+    "Flensburg",
+    "Neumünster",
+    "Norderstedt",
+    "Elmshorn",
+    "Pinneberg",
+    "Wedel",
+];
+const TOPICS: &[&str] = &[
+    "Straßenbäume",
+    "Haushaltsplan",
+    "Radverkehrszählung",
+    "Bebauungspläne",
+    "Wahlergebnisse",
+    "Kindertagesstätten",
+    "Luftqualität",
+    "Parkplätze",
+    "Bevölkerungsstatistik",
+    "Badegewässer",
+];
+
+fn page(number: usize, per_page: usize, total: usize, base: &str) -> String {
+    let mut s = String::with_capacity(per_page * 2600);
+    s.push_str(
+        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
+         @prefix dcatde: <http://dcat-ap.de/def/dcatde/> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n\
+         @prefix vcard: <http://www.w3.org/2006/vcard/ns#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
+         @prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n\n",
+    );
+    let first = (number - 1) * per_page;
+    let last = (first + per_page).min(total);
+    let _ = writeln!(
+        s,
+        "<{base}/catalog> a dcat:Catalog ; dct:title \"Synthetischer Katalog\"@de ."
+    );
+    for i in first..last {
+        let town = TOWNS[i % TOWNS.len()];
+        let topic = TOPICS[i % TOPICS.len()];
+        let theme = THEMES[i % THEMES.len()];
+        let ds = format!("https://opendata.example/dataset/{i}");
+        let _ = write!(
+            s,
+            "<{base}/catalog> dcat:dataset <{ds}> .\n\
+             <{ds}> a dcat:Dataset ;\n  dct:identifier \"ds-{i}\" ;\n  dct:title \"{topic} {town} {i}\"@de ;\n\
+               dct:description \"Der Datensatz {topic} der Stadt {town} enthält tagesaktuelle Angaben, \
+             erhoben vom Fachbereich und veröffentlicht im Open-Data-Portal. Nummer {i}.\"@de ;\n\
+               dcat:keyword \"{topic}\"@de, \"{town}\"@de, \"offene Daten\"@de ;\n\
+               dcat:theme <http://publications.europa.eu/resource/authority/data-theme/{theme}> ;\n\
+               dct:publisher <https://opendata.example/org/{town_l}> ;\n\
+               dcat:contactPoint [ a vcard:Organization ; vcard:fn \"Open-Data-Team {town}\" ; vcard:hasEmail <mailto:opendata@{town_l}.example> ] ;\n\
+               dct:issued \"2023-0{m}-1{d}\"^^xsd:date ;\n  dct:modified \"2024-0{m}-2{d}T08:15:00\"^^xsd:dateTime ;\n\
+               dcatde:politicalGeocodingURI <http://dcat-ap.de/def/politicalGeocoding/municipalityKey/0100200{k}> ;\n\
+               dcat:landingPage <https://opendata.example/dataset/{i}/info> ;\n\
+               dcat:distribution <{ds}/csv>, <{ds}/json> .\n",
+            town_l = town.to_lowercase(),
+            m = 1 + i % 9,
+            d = i % 10,
+            k = i % 10,
+        );
+        for (j, suffix) in ["csv", "json"].iter().enumerate() {
+            let (fmt, media) = FORMATS[(i + j) % FORMATS.len()];
+            let _ = write!(
+                s,
+                "<{ds}/{suffix}> a dcat:Distribution ;\n  dct:title \"{topic} ({fmt})\"@de ;\n\
+                   dcat:accessURL <https://opendata.example/files/{i}.{suffix}> ;\n\
+                   dcat:downloadURL <https://opendata.example/files/{i}.{suffix}> ;\n\
+                   dct:format <http://publications.europa.eu/resource/authority/file-type/{fmt}> ;\n\
+                   dcat:mediaType <https://www.iana.org/assignments/media-types/{media}> ;\n\
+                   dcat:byteSize \"{size}\"^^xsd:nonNegativeInteger ;\n\
+                   dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0> .\n",
+                size = 1000 + i * 7 + j,
+            );
+        }
+    }
+    let pages = total.div_ceil(per_page);
+    if number < pages {
+        let _ = writeln!(
+            s,
+            "<{base}/catalog?page={number}> a hydra:PartialCollectionView ; hydra:next <{base}/catalog?page={}> .",
+            number + 1
+        );
+    }
+    s
+}
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    let mut total = 0;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for e in entries.flatten() {
+            let p = e.path();
+            total += if p.is_dir() {
+                dir_size(&p)
+            } else {
+                e.metadata().map(|m| m.len()).unwrap_or(0)
+            };
+        }
+    }
+    total
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let per_page: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://{addr}");
+        let pages_n = total.div_ceil(per_page);
+        eprintln!("generating {total} datasets in {pages_n} pages of {per_page}…");
+        let pages: Arc<Vec<String>> = Arc::new((1..=pages_n).map(|n| page(n, per_page, total, &base)).collect());
+        let bytes: usize = pages.iter().map(String::len).sum();
+
+        // The floor: parsing the same bytes.
+        let started = Instant::now();
+        let mut triples = 0usize;
+        for p in pages.iter() {
+            for q in oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle).for_slice(p.as_bytes()) {
+                q?;
+                triples += 1;
+            }
+        }
+        let parse_floor = started.elapsed().as_secs_f64();
+
+        let served = pages.clone();
+        let app = axum::Router::new()
+            .route(
+                "/catalog",
+                axum::routing::get(
+                    |State(p): State<Arc<Vec<String>>>, q: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+                        let n: usize = q.get("page").and_then(|v| v.parse().ok()).unwrap_or(1);
+                        let body = p.get(n - 1).cloned().unwrap_or_default();
+                        ([(header::CONTENT_TYPE, "text/turtle")], body).into_response()
+                    },
+                ),
+            )
+            .with_state(served);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+
+        let dir = std::env::temp_dir().join(format!("catalog-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let config_path = dir.join("catalog.toml");
+        std::fs::write(
+            &config_path,
+            format!(
+                "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n[[sources]]\nid = \"bench\"\ntitle = \"Bench\"\nkind = \"dcat\"\nurl = \"{base}/catalog?page=1\"\n"
+            ),
+        )?;
+        let config = Arc::new(Config::load(&config_path)?);
+        let store = Arc::new(CatalogStore::open(&config.data_dir)?);
+        let harvesting = Harvesting::new(config.clone(), store.clone())?;
+        let source = config.sources[0].clone();
+
+        let started = Instant::now();
+        let first = harvesting.run_source(&source, None).await;
+        let first_secs = started.elapsed().as_secs_f64();
+        store.flush()?;
+        let size_after_first = dir_size(&config.data_dir);
+        let started = Instant::now();
+        let second = harvesting.run_source(&source, None).await;
+        let second_secs = started.elapsed().as_secs_f64();
+        store.flush()?;
+        let size_after_second = dir_size(&config.data_dir);
+
+        println!("## Harvest benchmark ({total} datasets, {pages_n} Turtle pages of {per_page}, {:.1} MB, {triples} triples)", bytes as f64 / 1e6);
+        println!();
+        println!("| measure | value |");
+        println!("|---|---|");
+        println!("| parse only (floor) | {parse_floor:.2} s, {:.0} datasets/s |", total as f64 / parse_floor);
+        println!(
+            "| first harvest into empty store | {first_secs:.2} s, **{:.0} datasets/s** (status {:?}, added {}, failed {}) |",
+            total as f64 / first_secs,
+            first.status,
+            first.added,
+            first.failed + first.pages_failed
+        );
+        println!(
+            "| time split (summed per stage; stages overlap) | fetch {:.2} s, parse+split {:.2} s, canonicalize+hash+compress {:.2} s, store {:.2} s |",
+            first.timings.fetch, first.timings.parse_split, first.timings.prepare, first.timings.store
+        );
+        println!(
+            "| unchanged re-harvest | {second_secs:.2} s, {:.0} datasets/s (unchanged {}) |",
+            total as f64 / second_secs,
+            second.unchanged
+        );
+        println!(
+            "| data dir after first / second harvest | {:.1} MB / {:.1} MB |",
+            size_after_first as f64 / 1e6,
+            size_after_second as f64 / 1e6
+        );
+        println!("| peak RSS (whole process, incl. generated pages) | {:.0} MiB |", peak_rss_mib());
+        let _ = std::fs::remove_dir_all(&dir);
+        anyhow::Ok(())
+    })
+}

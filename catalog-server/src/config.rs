@@ -1,0 +1,744 @@
+//! The operator's configuration (TOML). Unknown keys and bad values are errors
+//! that name the key and the line; relative paths are resolved against the
+//! directory of the config file.
+
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file (for messages and reloads).
+    pub path: PathBuf,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Public base IRI of this catalog, ending in `/`.
+    pub base_iri: String,
+    pub catalog: CatalogConfig,
+    pub sparql: SparqlConfig,
+    pub harvest: HarvestConfig,
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: PathBuf,
+    #[serde(default = "default_listen")]
+    listen: SocketAddr,
+    #[serde(default)]
+    base_iri: Option<Iri>,
+    #[serde(default)]
+    catalog: CatalogConfig,
+    #[serde(default)]
+    sparql: SparqlConfig,
+    #[serde(default)]
+    harvest: HarvestConfig,
+    #[serde(default)]
+    sources: Vec<toml::Spanned<SourceConfig>>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+/// The consolidated catalog this installation publishes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    #[serde(default = "default_catalog_title")]
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub publisher: Option<Publisher>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub homepage: Option<Iri>,
+}
+
+fn default_catalog_title() -> String {
+    "Open-Data-Katalog".to_owned()
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        Self {
+            title: default_catalog_title(),
+            description: None,
+            publisher: None,
+            language: None,
+            homepage: None,
+        }
+    }
+}
+
+/// A publisher (municipality, Land authority): name and IRI.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Publisher {
+    pub name: String,
+    pub iri: Iri,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SparqlConfig {
+    /// Longest time a query may run.
+    #[serde(default = "default_sparql_timeout", deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) a query may return.
+    #[serde(default = "default_max_results")]
+    pub max_results: usize,
+}
+
+fn default_sparql_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_results() -> usize {
+    100_000
+}
+
+impl Default for SparqlConfig {
+    fn default() -> Self {
+        Self {
+            timeout: default_sparql_timeout(),
+            max_results: default_max_results(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarvestConfig {
+    /// Total time for one request, body included.
+    #[serde(default = "default_timeout", deserialize_with = "duration")]
+    pub timeout: Duration,
+    /// Longest pause while receiving a response.
+    #[serde(default = "default_read_timeout", deserialize_with = "duration")]
+    pub read_timeout: Duration,
+    /// Largest accepted response body (after decompression).
+    #[serde(default = "default_max_page_bytes", deserialize_with = "byte_size")]
+    pub max_page_bytes: u64,
+    /// Most pages followed in one listing.
+    #[serde(default = "default_max_pages")]
+    pub max_pages: usize,
+    /// Most triples in one record.
+    #[serde(default = "default_max_record_triples")]
+    pub max_record_triples: usize,
+    /// Fetch JSON-LD contexts that are not shipped with the catalog.
+    #[serde(default)]
+    pub fetch_remote_contexts: bool,
+    /// Sources harvested at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
+fn default_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_read_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_max_page_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+fn default_max_pages() -> usize {
+    10_000
+}
+fn default_max_record_triples() -> usize {
+    50_000
+}
+fn default_concurrency() -> usize {
+    2
+}
+
+impl Default for HarvestConfig {
+    fn default() -> Self {
+        Self {
+            timeout: default_timeout(),
+            read_timeout: default_read_timeout(),
+            max_page_bytes: default_max_page_bytes(),
+            max_pages: default_max_pages(),
+            max_record_triples: default_max_record_triples(),
+            fetch_remote_contexts: false,
+            concurrency: default_concurrency(),
+            user_agent: None,
+        }
+    }
+}
+
+/// The kind of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// DCAT-AP RDF in any syntax, optionally Hydra-paged.
+    Dcat,
+    /// The CKAN Action API (`package_search`), mapped to DCAT-AP.de.
+    Ckan,
+    /// OGC CSW 2.0.2 GetRecords with ISO 19139 records, mapped to DCAT-AP.
+    Csw,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Dcat => "dcat",
+            SourceKind::Ckan => "ckan",
+            SourceKind::Csw => "csw",
+        }
+    }
+}
+
+/// Validation profiles a source can be checked against.
+pub const PROFILES: &[&str] = &[
+    "dcat-ap-3",
+    "dcat-ap-de-3",
+    "dcat-ap-2.1.1",
+    "dcat-ap-de-2",
+    "none",
+];
+
+/// One municipal source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    pub title: String,
+    pub kind: SourceKind,
+    /// http(s) URL or file path (relative to the config file).
+    pub url: String,
+    pub schedule: Option<CronSchedule>,
+    #[serde(default = "default_profile")]
+    pub profile: Profile,
+    pub publisher: Option<Publisher>,
+    pub contributor_id: Option<Iri>,
+    pub geocoding: Option<Iri>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// CKAN: Solr filter query, e.g. `organization:stadt-kiel`.
+    #[serde(default)]
+    pub fq: Option<String>,
+    /// CKAN: packages per page (at most 1000).
+    #[serde(default)]
+    pub rows: Option<usize>,
+    /// CSW: records per GetRecords page.
+    #[serde(default)]
+    pub page_size: Option<usize>,
+    /// CSW: a constraint, CQL text (`type = 'dataset'`) or an `<ogc:Filter>`.
+    #[serde(default)]
+    pub constraint: Option<String>,
+    /// CSW: the output schema (default ISO 19139, the only one mapped).
+    #[serde(default)]
+    pub output_schema: Option<String>,
+    /// CSW: map service records to `dcat:DataService` (default: skip them).
+    #[serde(default)]
+    pub include_services: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_profile() -> Profile {
+    Profile("dcat-ap-de-3".to_owned())
+}
+
+/// A source id: lower-case letters, digits, `-` and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub String);
+
+impl<'de> Deserialize<'de> for SourceId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.is_empty()
+            || s.len() > 64
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        {
+            return Err(de::Error::custom(format!(
+                "invalid source id {s:?}: use 1 to 64 characters a-z, 0-9, '-' and '_'"
+            )));
+        }
+        Ok(SourceId(s))
+    }
+}
+
+impl std::fmt::Display for SourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An absolute IRI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iri(pub String);
+
+impl<'de> Deserialize<'de> for Iri {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        oxrdf::NamedNode::new(s.clone())
+            .map_err(|e| de::Error::custom(format!("invalid IRI {s:?}: {e}")))?;
+        Ok(Iri(s))
+    }
+}
+
+impl Iri {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A validation profile name from [`PROFILES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile(pub String);
+
+impl<'de> Deserialize<'de> for Profile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if !PROFILES.contains(&s.as_str()) {
+            return Err(de::Error::custom(format!(
+                "unknown validation profile {s:?}; known profiles: {}",
+                PROFILES.join(", ")
+            )));
+        }
+        Ok(Profile(s))
+    }
+}
+
+/// A cron schedule: 5 fields (minute hour day-of-month month day-of-week) as in
+/// crontab, or 6/7 fields with seconds first (and a year last).
+#[derive(Debug, Clone)]
+pub struct CronSchedule {
+    pub expression: String,
+    pub schedule: cron::Schedule,
+}
+
+impl CronSchedule {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let fields = s.split_whitespace().count();
+        let full = match fields {
+            5 => {
+                // crontab counts weekdays 0-7 from Sunday (0 and 7); the cron
+                // crate counts 1-7 from Sunday. Map numeric weekdays.
+                let mut parts: Vec<String> = s.split_whitespace().map(str::to_owned).collect();
+                parts[4] = crontab_weekdays(&parts[4])?;
+                format!("0 {}", parts.join(" "))
+            }
+            6 | 7 => s.to_owned(),
+            n => {
+                return Err(format!(
+                    "invalid cron expression {s:?}: expected 5 fields (min hour dom month dow) or 6/7 with seconds, found {n}"
+                ))
+            }
+        };
+        let schedule = cron::Schedule::from_str(&full)
+            .map_err(|e| format!("invalid cron expression {s:?}: {e}"))?;
+        Ok(Self {
+            expression: s.to_owned(),
+            schedule,
+        })
+    }
+}
+
+/// Maps crontab weekday numbers (0-7, Sunday = 0 or 7) to the cron crate's
+/// (1-7, Sunday = 1) in a day-of-week field; names and `*` pass unchanged.
+fn crontab_weekdays(field: &str) -> Result<String, String> {
+    let map = |n: &str| -> Result<String, String> {
+        match n.parse::<u8>() {
+            Ok(d @ 0..=6) => Ok((d + 1).to_string()),
+            Ok(7) => Ok("1".to_owned()),
+            Ok(d) => Err(format!(
+                "invalid weekday {d} in cron expression (use 0-7 or names)"
+            )),
+            Err(_) => Ok(n.to_owned()),
+        }
+    };
+    field
+        .split(',')
+        .map(|item| {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (item, None),
+            };
+            let range = match range.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (map(a)?, map(b)?);
+                    // "5-7" (Fri-Sun) becomes 6-1: write it as a list.
+                    match (a.parse::<u8>(), b.parse::<u8>()) {
+                        (Ok(x), Ok(y)) if y < x => format!("{x}-7,1-{y}"),
+                        _ => format!("{a}-{b}"),
+                    }
+                }
+                None => map(range)?,
+            };
+            Ok(match step {
+                Some(s) => format!("{range}/{s}"),
+                None => range,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(|v| v.join(","))
+}
+
+impl<'de> Deserialize<'de> for CronSchedule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        CronSchedule::parse(&s).map_err(de::Error::custom)
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    let parsed = humantime::parse_duration(&s).map_err(|e| {
+        de::Error::custom(format!(
+            "invalid duration {s:?} ({e}); write e.g. \"30s\" or \"5m\""
+        ))
+    })?;
+    if parsed.is_zero() {
+        return Err(de::Error::custom("duration must be greater than zero"));
+    }
+    Ok(parsed)
+}
+
+fn byte_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Number(u64),
+        Text(String),
+    }
+    match Size::deserialize(d)? {
+        Size::Number(n) => Ok(n),
+        Size::Text(s) => bytesize::ByteSize::from_str(&s)
+            .map(|b| b.as_u64())
+            .map_err(|e| {
+                de::Error::custom(format!("invalid size {s:?} ({e}); write e.g. \"256 MiB\""))
+            }),
+    }
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text; `path` locates relative paths and names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.display().to_string(),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let line_of = |span: std::ops::Range<usize>| {
+            text[..span.start.min(text.len())].lines().count().max(1)
+        };
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut sources = Vec::new();
+        for spanned in raw.sources {
+            let line = line_of(spanned.span());
+            let source = spanned.into_inner();
+            if let Some(first) = seen.insert(source.id.0.clone(), line) {
+                return Err(invalid(format!(
+                    "sources.id: duplicate source id {:?} at line {line} (first defined at line {first})",
+                    source.id.0
+                )));
+            }
+            harvester::Location::parse(&source.url, &base_dir).map_err(|e| {
+                invalid(format!(
+                    "sources.url of source {:?} (line {line}): {e}",
+                    source.id.0
+                ))
+            })?;
+            let only = |key: &str, set: bool, kind: SourceKind| -> Result<(), ConfigError> {
+                if set && source.kind != kind {
+                    return Err(invalid(format!(
+                        "sources.{key} of source {:?} (line {line}) applies only to kind = \"{}\"",
+                        source.id.0,
+                        kind.as_str()
+                    )));
+                }
+                Ok(())
+            };
+            only("fq", source.fq.is_some(), SourceKind::Ckan)?;
+            only("rows", source.rows.is_some(), SourceKind::Ckan)?;
+            only("page_size", source.page_size.is_some(), SourceKind::Csw)?;
+            only("constraint", source.constraint.is_some(), SourceKind::Csw)?;
+            only(
+                "output_schema",
+                source.output_schema.is_some(),
+                SourceKind::Csw,
+            )?;
+            only("include_services", source.include_services, SourceKind::Csw)?;
+            if source.kind != SourceKind::Dcat
+                && !(source.url.starts_with("http://") || source.url.starts_with("https://"))
+            {
+                return Err(invalid(format!(
+                    "sources.url of source {:?} (line {line}): a {} source needs an http(s) URL",
+                    source.id.0,
+                    source.kind.as_str()
+                )));
+            }
+            if matches!(source.rows, Some(0)) || matches!(source.page_size, Some(0)) {
+                return Err(invalid(format!(
+                    "sources of source {:?} (line {line}): rows and page_size must be at least 1",
+                    source.id.0
+                )));
+            }
+            for name in source.headers.keys() {
+                if reqwest_header_name_ok(name).is_err() {
+                    return Err(invalid(format!(
+                        "sources.headers of source {:?} (line {line}): invalid header name {name:?}",
+                        source.id.0
+                    )));
+                }
+            }
+            sources.push(source);
+        }
+        let data_dir = if raw.data_dir.is_absolute() {
+            raw.data_dir
+        } else {
+            base_dir.join(raw.data_dir)
+        };
+        let mut base_iri = raw
+            .base_iri
+            .map(|i| i.0)
+            .unwrap_or_else(|| format!("http://{}/", raw.listen));
+        if !base_iri.ends_with('/') {
+            base_iri.push('/');
+        }
+        if raw.harvest.concurrency == 0 {
+            return Err(invalid("harvest.concurrency must be at least 1".into()));
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            data_dir,
+            listen: raw.listen,
+            base_iri,
+            catalog: raw.catalog,
+            sparql: raw.sparql,
+            harvest: raw.harvest,
+            sources,
+        })
+    }
+
+    /// The directory of the config file (base of relative source paths).
+    pub fn base_dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id.0 == id)
+    }
+
+    /// The IRI of the consolidated catalog.
+    pub fn catalog_iri(&self) -> String {
+        format!("{}catalog", self.base_iri)
+    }
+
+    /// The IRI of a source's catalog (the municipality's `dcat:Catalog`).
+    pub fn source_catalog_iri(&self, source: &SourceId) -> String {
+        format!("{}catalogs/{}", self.base_iri, source.0)
+    }
+
+    /// The namespace for dataset IRIs minted for blank-node datasets.
+    pub fn mint_base(&self) -> String {
+        format!("{}id/dataset/", self.base_iri)
+    }
+}
+
+fn reqwest_header_name_ok(name: &str) -> Result<(), ()> {
+    if !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+data_dir = "data"
+listen = "127.0.0.1:9000"
+
+[catalog]
+title = "Open Data Land"
+publisher = { name = "Land", iri = "https://land.example/" }
+
+[harvest]
+timeout = "10s"
+max_page_bytes = "1 MiB"
+
+[[sources]]
+id = "kiel"
+title = "Kiel"
+kind = "dcat"
+url = "samples/kiel.ttl"
+schedule = "0 3 * * *"
+profile = "dcat-ap-de-3"
+publisher = { name = "Kiel", iri = "https://kiel.example/" }
+headers = { "X-Api-Key" = "secret" }
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/catalog/catalog.toml"))
+    }
+
+    #[test]
+    fn good_config() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/etc/catalog/data"));
+        assert_eq!(c.base_iri, "http://127.0.0.1:9000/");
+        assert_eq!(c.harvest.max_page_bytes, 1024 * 1024);
+        assert_eq!(c.harvest.timeout, Duration::from_secs(10));
+        assert_eq!(c.sources.len(), 1);
+        assert_eq!(
+            c.sources[0].schedule.as_ref().unwrap().expression,
+            "0 3 * * *"
+        );
+        assert_eq!(c.mint_base(), "http://127.0.0.1:9000/id/dataset/");
+    }
+
+    fn error_of(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn unknown_key_names_key_and_line() {
+        let e = error_of(&GOOD.replace("profile = ", "profil = \"x\"\nprofile = "));
+        assert!(e.contains("profil"), "{e}");
+        assert!(e.contains("line 19"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_key_and_line() {
+        let e = error_of(&GOOD.replace("0 3 * * *", "every night"));
+        assert!(e.contains("cron") && e.contains("line 18"), "{e}");
+        let e = error_of(&GOOD.replace("\"dcat-ap-de-3\"", "\"dcat-ap-9\""));
+        assert!(
+            e.contains("unknown validation profile") && e.contains("line 19"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("id = \"kiel\"", "id = \"Kiel City\""));
+        assert!(
+            e.contains("invalid source id") && e.contains("line 14"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("\"10s\"", "\"ten seconds\""));
+        assert!(
+            e.contains("invalid duration") && e.contains("line 10"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("kind = \"dcat\"", "kind = \"oai-pmh\""));
+        assert!(e.contains("oai-pmh") && e.contains("line 16"), "{e}");
+        let e = error_of(&GOOD.replace("https://kiel.example/", "not an iri"));
+        assert!(e.contains("invalid IRI") && e.contains("line 20"), "{e}");
+        let e = error_of(&GOOD.replace("samples/kiel.ttl", "ftp://x.example/c.ttl"));
+        assert!(e.contains("sources.url") && e.contains("kiel"), "{e}");
+    }
+
+    #[test]
+    fn crontab_weekdays_follow_crontab() {
+        use chrono_free_weekday as wd;
+        // Every Monday at 03:00: crontab "0 3 * * 1".
+        let s = CronSchedule::parse("0 3 * * 1").unwrap();
+        assert_eq!(wd(&s), "Mon");
+        let s = CronSchedule::parse("0 3 * * 0").unwrap();
+        assert_eq!(wd(&s), "Sun");
+        let s = CronSchedule::parse("0 3 * * 7").unwrap();
+        assert_eq!(wd(&s), "Sun");
+        let s = CronSchedule::parse("0 3 * * Sat").unwrap();
+        assert_eq!(wd(&s), "Sat");
+        assert_eq!(crontab_weekdays("1-5").unwrap(), "2-6");
+        assert_eq!(crontab_weekdays("5-7").unwrap(), "6-7,1-1");
+        assert_eq!(crontab_weekdays("*/2").unwrap(), "*/2");
+        assert!(CronSchedule::parse("0 3 * * 9").is_err());
+        // Seconds-first expressions are the cron crate's own syntax.
+        assert!(CronSchedule::parse("0 0 3 * * Mon").is_ok());
+    }
+
+    /// The weekday of the next run, via the cron crate's own calendar.
+    fn chrono_free_weekday(s: &CronSchedule) -> String {
+        let next = s.schedule.upcoming(chrono::Utc).next().unwrap();
+        next.format("%a").to_string()
+    }
+
+    #[test]
+    fn kind_specific_keys() {
+        let ckan = GOOD
+            .replace(
+                "kind = \"dcat\"",
+                "kind = \"ckan\"\nfq = \"organization:kiel\"\nrows = 500",
+            )
+            .replace("samples/kiel.ttl", "https://ckan.kiel.example/");
+        let c = parse(&ckan).unwrap();
+        assert_eq!(c.sources[0].kind, SourceKind::Ckan);
+        assert_eq!(c.sources[0].rows, Some(500));
+        let e = error_of(&GOOD.replace("kind = \"dcat\"", "kind = \"dcat\"\nfq = \"x\""));
+        assert!(
+            e.contains("sources.fq") && e.contains("only to kind = \"ckan\""),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace("kind = \"dcat\"", "kind = \"csw\""));
+        assert!(e.contains("needs an http(s) URL"), "{e}");
+    }
+
+    #[test]
+    fn shipped_configs_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut paths = vec![root.join("config/catalog.toml")];
+        for e in std::fs::read_dir(root.join("config/examples")).unwrap() {
+            paths.push(e.unwrap().path());
+        }
+        for p in paths {
+            let c = Config::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!c.sources.is_empty(), "{}", p.display());
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let twice = format!("{GOOD}\n{}", &GOOD[GOOD.find("[[sources]]").unwrap()..]);
+        let e = error_of(&twice);
+        assert!(e.contains("duplicate source id \"kiel\""), "{e}");
+    }
+}

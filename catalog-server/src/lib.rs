@@ -1,0 +1,10 @@
+//! The catalog server: configuration, the embedded store with its exact-graph
+//! archive, the harvest pipeline, HTTP (SPARQL) and export.
+
+pub mod config;
+pub mod contexts;
+pub mod export;
+pub mod pipeline;
+pub mod server;
+pub mod store;
+pub mod vocab;

@@ -1,0 +1,359 @@
+//! `catalog-server`: harvest municipal catalogs into the embedded store, serve
+//! them over SPARQL, export them as DCAT-AP.
+
+use anyhow::{bail, Context};
+use catalog_server::config::{Config, SourceConfig};
+use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
+use catalog_server::server::{router, AppState};
+use catalog_server::store::CatalogStore;
+use clap::{Parser, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "catalog-server",
+    version,
+    about = "Federated DCAT-AP catalog: harvest, store, serve, export"
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "config/catalog.toml",
+        env = "CATALOG_CONFIG"
+    )]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the SPARQL endpoint and pages.
+    Serve {
+        /// Harvest all enabled sources in the background right after start.
+        #[arg(long)]
+        harvest: bool,
+        /// Listen address (overrides `listen` in the config).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Harvest all enabled sources (or one) once, then exit.
+    Harvest {
+        /// Harvest only this source (even if disabled).
+        #[arg(long)]
+        source: Option<String>,
+        /// Also write the run reports as JSON to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Write the consolidated catalog (exact record graphs) as RDF.
+    Export {
+        /// Export only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// ttl, nt, nq, trig, rdf (RDF/XML) or jsonld.
+        #[arg(long, default_value = "ttl")]
+        format: String,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let config = Arc::new(Config::load(&cli.config)?);
+    match cli.command {
+        Command::Serve { harvest, listen } => serve(config, harvest, listen).await,
+        Command::Harvest { source, report } => harvest_once(config, source, report).await,
+        Command::Export {
+            source,
+            format,
+            out,
+        } => export(config, source, &format, out).await,
+    }
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Arc<CatalogStore>> {
+    Ok(Arc::new(CatalogStore::open(&config.data_dir)?))
+}
+
+async fn serve(
+    config: Arc<Config>,
+    harvest: bool,
+    listen: Option<std::net::SocketAddr>,
+) -> anyhow::Result<u8> {
+    let store = open_store(&config)?;
+    let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
+    let addr = listen.unwrap_or(config.listen);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let state = Arc::new(AppState {
+        config: config.clone(),
+        store: store.clone(),
+        harvesting: harvesting.clone(),
+    });
+    tracing::info!(
+        "serving on http://{} (SPARQL at /sparql)",
+        listener.local_addr()?
+    );
+    if harvest {
+        let h = harvesting.clone();
+        let sources: Vec<SourceConfig> = config
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .cloned()
+            .collect();
+        tokio::spawn(async move {
+            for r in run_sources(&h, &sources, None).await {
+                tracing::info!(
+                    source = %r.source,
+                    status = ?r.status,
+                    added = r.added,
+                    updated = r.updated,
+                    unchanged = r.unchanged,
+                    failed = r.failed + r.pages_failed,
+                    "harvest finished"
+                );
+                for e in &r.errors {
+                    tracing::warn!(source = %r.source, url = %e.url, record = ?e.record, "{}", e.reason);
+                }
+            }
+        });
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    store.flush()?;
+    Ok(0)
+}
+
+/// Runs sources with the configured concurrency.
+async fn run_sources(
+    harvesting: &Arc<Harvesting>,
+    sources: &[SourceConfig],
+    bars: Option<&MultiProgress>,
+) -> Vec<SourceReport> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        harvesting.config.harvest.concurrency,
+    ));
+    let mut tasks = Vec::new();
+    for source in sources {
+        let pb = bars.map(|m| {
+            let pb = m.add(ProgressBar::new_spinner());
+            pb.set_style(
+                ProgressStyle::with_template("{spinner} {prefix:.bold} {elapsed:>4} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            pb.set_prefix(source.id.0.clone());
+            pb.set_message("waiting");
+            pb.enable_steady_tick(Duration::from_millis(200));
+            pb
+        });
+        let h = harvesting.clone();
+        let source = source.clone();
+        let limit = limit.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire().await;
+            if let Some(pb) = &pb {
+                pb.set_message("harvesting");
+            }
+            let report = h.run_source(&source, pb.clone()).await;
+            if let Some(pb) = pb {
+                pb.finish_with_message(format!(
+                    "{:?}: {} records ({} new, {} changed, {} unchanged), {} failed",
+                    report.status,
+                    report.records(),
+                    report.added,
+                    report.updated,
+                    report.unchanged,
+                    report.failed + report.pages_failed
+                ));
+            }
+            report
+        }));
+    }
+    let mut reports = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(r) => reports.push(r),
+            Err(e) => tracing::error!("harvest task failed: {e}"),
+        }
+    }
+    reports
+}
+
+async fn harvest_once(
+    config: Arc<Config>,
+    only: Option<String>,
+    report_file: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let sources: Vec<SourceConfig> = match &only {
+        Some(id) => match config.source(id) {
+            Some(s) => vec![s.clone()],
+            None => bail!(
+                "no source {id:?} in {} (known: {})",
+                config.path.display(),
+                config
+                    .sources
+                    .iter()
+                    .map(|s| s.id.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => config
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .cloned()
+            .collect(),
+    };
+    if sources.is_empty() {
+        bail!("no enabled sources in {}", config.path.display());
+    }
+    let store = open_store(&config)?;
+    let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
+    let bars = MultiProgress::new();
+    let reports = run_sources(&harvesting, &sources, Some(&bars)).await;
+    store.flush()?;
+    print_summary(&reports);
+    if let Some(path) = report_file {
+        let json = serde_json::to_vec_pretty(&reports)?;
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let failed =
+        reports.iter().any(|r| r.status != RunStatus::Success) || reports.len() != sources.len();
+    Ok(u8::from(failed))
+}
+
+fn print_summary(reports: &[SourceReport]) {
+    println!();
+    println!(
+        "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9}",
+        "source", "status", "pages", "added", "updated", "unchanged", "failed", "seconds"
+    );
+    for r in reports {
+        println!(
+            "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9.1}",
+            r.source,
+            format!("{:?}", r.status).to_lowercase(),
+            r.pages,
+            r.added,
+            r.updated,
+            r.unchanged,
+            r.failed + r.pages_failed,
+            r.seconds
+        );
+    }
+    for r in reports {
+        if r.status == RunStatus::Success {
+            continue;
+        }
+        println!();
+        println!(
+            "{}: {}",
+            r.source,
+            r.end_reason.as_deref().unwrap_or("errors")
+        );
+        for e in r.errors.iter().take(20) {
+            match &e.record {
+                Some(rec) => println!("  - {} record {rec}: {}", e.url, e.reason),
+                None => println!("  - {}: {}", e.url, e.reason),
+            }
+            if !e.snippet.is_empty() {
+                println!("      near: {}", e.snippet);
+            }
+        }
+        if r.errors.len() > 20 {
+            println!("  … and {} more", r.errors.len() - 20);
+        }
+    }
+}
+
+async fn export(
+    config: Arc<Config>,
+    source: Option<String>,
+    format: &str,
+    out: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let rdf_format = catalog_server::export::format_by_name(format).with_context(|| {
+        format!("unknown export format {format:?}: use ttl, nt, nq, trig, rdf or jsonld")
+    })?;
+    let store = open_store(&config)?;
+    let stats = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let stats = match &out {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let mut w = std::io::BufWriter::new(file);
+                let stats = catalog_server::export::export(
+                    &store,
+                    &config,
+                    source.as_deref(),
+                    rdf_format,
+                    &mut w,
+                )?;
+                std::io::Write::flush(&mut w)?;
+                stats
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::new(stdout.lock());
+                let stats = catalog_server::export::export(
+                    &store,
+                    &config,
+                    source.as_deref(),
+                    rdf_format,
+                    &mut w,
+                )?;
+                std::io::Write::flush(&mut w)?;
+                stats
+            }
+        };
+        Ok(stats)
+    })
+    .await??;
+    eprintln!(
+        "exported {} records ({} triples)",
+        stats.records, stats.triples
+    );
+    Ok(0)
+}

@@ -1,0 +1,470 @@
+//! The harvest pipeline: a source's harvester emits pages; each page's records
+//! are prepared (canonical form, hash, compression) on a blocking thread and
+//! written to the store in one transaction per page. Fetching the next page
+//! overlaps with preparing and writing the current one.
+//!
+//! A failed page or record never removes anything that was stored before.
+
+use crate::config::{Config, SourceConfig, SourceKind};
+use crate::contexts;
+use crate::store::{prepare, CatalogStore, Outcome, PreparedRecord};
+use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
+use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
+use indicatif::ProgressBar;
+use oxigraph::model::{Literal, NamedNode, Triple};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How a source run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Every page and record was read.
+    Success,
+    /// Some pages or records failed; the others were stored.
+    Partial,
+    /// Nothing usable was read.
+    Failed,
+}
+
+/// One problem, for the report: where and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ItemError {
+    pub url: String,
+    /// The record, when the problem concerns one record.
+    pub record: Option<String>,
+    pub reason: String,
+    pub snippet: String,
+}
+
+/// What a source run did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    pub status: RunStatus,
+    /// The listing was read to its end without failures.
+    pub complete: bool,
+    pub end_reason: Option<String>,
+    pub pages: usize,
+    pub pages_failed: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub errors: Vec<ItemError>,
+    pub timings: Timings,
+}
+
+/// Where the time went (seconds, summed over pages).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    pub fetch: f64,
+    pub parse_split: f64,
+    pub prepare: f64,
+    pub store: f64,
+}
+
+impl SourceReport {
+    fn new(source: &str) -> Self {
+        Self {
+            source: source.to_owned(),
+            status: RunStatus::Failed,
+            complete: false,
+            end_reason: None,
+            pages: 0,
+            pages_failed: 0,
+            added: 0,
+            updated: 0,
+            unchanged: 0,
+            failed: 0,
+            bytes: 0,
+            seconds: 0.0,
+            errors: Vec::new(),
+            timings: Timings::default(),
+        }
+    }
+
+    pub fn records(&self) -> usize {
+        self.added + self.updated + self.unchanged
+    }
+}
+
+/// Shared pieces for running harvests.
+pub struct Harvesting {
+    pub config: Arc<Config>,
+    pub store: Arc<CatalogStore>,
+    pub fetcher: Fetcher,
+    pub parse: ParseOptions,
+}
+
+impl Harvesting {
+    pub fn new(config: Arc<Config>, store: Arc<CatalogStore>) -> anyhow::Result<Self> {
+        let limits = harvester::FetchLimits {
+            timeout: config.harvest.timeout,
+            read_timeout: config.harvest.read_timeout,
+            max_bytes: config.harvest.max_page_bytes,
+        };
+        let fetcher = Fetcher::new(limits, config.harvest.user_agent.as_deref())?;
+        let mut json_ld = contexts::offline_contexts();
+        if config.harvest.fetch_remote_contexts {
+            json_ld = json_ld.with_remote(contexts::remote_fetcher(fetcher.clone()));
+        }
+        let parse = ParseOptions {
+            contexts: json_ld,
+            max_entity_expansion: config.harvest.max_page_bytes.min(16 * 1024 * 1024),
+        };
+        Ok(Self {
+            config,
+            store,
+            fetcher,
+            parse,
+        })
+    }
+
+    /// Harvests one source into the store.
+    pub async fn run_source(
+        &self,
+        source: &SourceConfig,
+        progress: Option<ProgressBar>,
+    ) -> SourceReport {
+        let started = Instant::now();
+        let now = now_xsd();
+        let mut report = SourceReport::new(&source.id.0);
+        let catalog_iri = self.config.source_catalog_iri(&source.id);
+        let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
+        let producer = match self.spawn_harvester(source, tx) {
+            Ok(handle) => handle,
+            Err(reason) => {
+                report.errors.push(ItemError {
+                    url: source.url.clone(),
+                    record: None,
+                    reason: reason.clone(),
+                    snippet: String::new(),
+                });
+                report.end_reason = Some(reason);
+                report.seconds = started.elapsed().as_secs_f64();
+                return report;
+            }
+        };
+        while let Some(event) = rx.recv().await {
+            match event {
+                HarvestEvent::Page(page) => {
+                    report.pages += 1;
+                    report.bytes += page.bytes;
+                    report.timings.fetch += page.fetch_time.as_secs_f64();
+                    report.timings.parse_split += page.parse_time.as_secs_f64();
+                    for e in &page.record_errors {
+                        report.failed += 1;
+                        report.errors.push(ItemError {
+                            url: e.page_url.clone(),
+                            record: Some(e.record.clone()),
+                            reason: e.reason.clone(),
+                            snippet: e.snippet.clone(),
+                        });
+                    }
+                    self.store_page(source, &catalog_iri, page, &now, &mut report)
+                        .await;
+                    if let Some(pb) = &progress {
+                        pb.set_message(format!(
+                            "{} pages, {} records ({} new, {} changed), {} failed",
+                            report.pages,
+                            report.records(),
+                            report.added,
+                            report.updated,
+                            report.failed + report.pages_failed
+                        ));
+                        pb.tick();
+                    }
+                }
+                HarvestEvent::PageFailed(e) => {
+                    report.pages_failed += 1;
+                    report.errors.push(ItemError {
+                        url: e.url,
+                        record: None,
+                        reason: format!("page {}: {}", e.number, e.reason),
+                        snippet: String::new(),
+                    });
+                }
+                HarvestEvent::Finished {
+                    complete, reason, ..
+                } => {
+                    report.complete = complete;
+                    report.end_reason = reason;
+                }
+            }
+        }
+        if let Err(e) = producer.await {
+            report.complete = false;
+            report.end_reason = Some(format!("harvester task failed: {e}"));
+        }
+        if report.pages > 0 {
+            if let Err(e) = self.write_catalog(source, &catalog_iri) {
+                report.errors.push(ItemError {
+                    url: source.url.clone(),
+                    record: None,
+                    reason: format!("writing the catalog description failed: {e}"),
+                    snippet: String::new(),
+                });
+            }
+        }
+        report.status = if report.pages == 0 {
+            RunStatus::Failed
+        } else if report.complete && report.errors.is_empty() {
+            RunStatus::Success
+        } else {
+            RunStatus::Partial
+        };
+        if report.status != RunStatus::Success && report.end_reason.is_none() {
+            report.end_reason = report.errors.first().map(|e| e.reason.clone());
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        report
+    }
+
+    fn spawn_harvester(
+        &self,
+        source: &SourceConfig,
+        tx: mpsc::Sender<HarvestEvent>,
+    ) -> Result<tokio::task::JoinHandle<()>, String> {
+        let location = Location::parse(&source.url, &self.config.base_dir())?;
+        let headers: Vec<(String, String)> = source
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let defaults = harvester::SourceDefaults {
+            source_id: source.id.0.clone(),
+            mint_base: self.config.mint_base(),
+            publisher_name: source.publisher.as_ref().map(|p| p.name.clone()),
+            publisher_iri: source.publisher.as_ref().map(|p| p.iri.0.clone()),
+            contributor_id: source.contributor_id.as_ref().map(|i| i.0.clone()),
+            geocoding: source.geocoding.as_ref().map(|i| i.0.clone()),
+        };
+        let http_url = || match &location {
+            Location::Http(url) => Ok(url.clone()),
+            Location::File(_) => Err(format!(
+                "a {} source needs an http(s) URL, not a file",
+                source.kind.as_str()
+            )),
+        };
+        match source.kind {
+            SourceKind::Ckan => {
+                let mut spec = harvester::ckan::CkanSource::new(http_url()?);
+                spec.fq = source.fq.clone();
+                if let Some(rows) = source.rows {
+                    spec.rows = rows;
+                }
+                spec.headers = headers;
+                spec.max_pages = self.config.harvest.max_pages;
+                spec.max_record_triples = self.config.harvest.max_record_triples;
+                spec.defaults = defaults;
+                let fetcher = self.fetcher.clone();
+                Ok(tokio::spawn(async move {
+                    harvester::ckan::harvest(&spec, &fetcher, tx).await;
+                }))
+            }
+            SourceKind::Csw => {
+                let mut spec = harvester::csw::CswSource::new(http_url()?, defaults);
+                if let Some(size) = source.page_size {
+                    spec.page_size = size;
+                }
+                spec.constraint = source
+                    .constraint
+                    .as_deref()
+                    .and_then(harvester::csw::Constraint::parse);
+                if let Some(schema) = &source.output_schema {
+                    spec.output_schema = schema.clone();
+                }
+                spec.include_services = source.include_services;
+                spec.headers = headers;
+                spec.max_pages = self.config.harvest.max_pages;
+                let fetcher = self.fetcher.clone();
+                Ok(tokio::spawn(async move {
+                    harvester::csw::harvest(&spec, &fetcher, tx).await;
+                }))
+            }
+            SourceKind::Dcat => {
+                let spec = harvester::dcat::DcatSource {
+                    id: source.id.0.clone(),
+                    location,
+                    headers,
+                    max_pages: self.config.harvest.max_pages,
+                    split: SplitOptions {
+                        source_id: source.id.0.clone(),
+                        mint_base: self.config.mint_base(),
+                        max_record_triples: self.config.harvest.max_record_triples,
+                    },
+                    parse: self.parse.clone(),
+                };
+                let fetcher = self.fetcher.clone();
+                Ok(tokio::spawn(async move {
+                    harvester::dcat::harvest(&spec, &fetcher, tx).await;
+                }))
+            }
+        }
+    }
+
+    async fn store_page(
+        &self,
+        source: &SourceConfig,
+        catalog_iri: &str,
+        page: harvester::Page,
+        now: &str,
+        report: &mut SourceReport,
+    ) {
+        let started = Instant::now();
+        let source_id = source.id.0.clone();
+        let records = page.records;
+        let prepared = tokio::task::spawn_blocking(move || {
+            records
+                .iter()
+                .map(|r| {
+                    (
+                        r.dataset.as_str().to_owned(),
+                        r.page_url.clone(),
+                        prepare(&source_id, r),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                report.failed += 1;
+                report.errors.push(ItemError {
+                    url: page.url.clone(),
+                    record: None,
+                    reason: format!("preparing records failed: {e}"),
+                    snippet: String::new(),
+                });
+                return;
+            }
+        };
+        let mut ok: Vec<PreparedRecord> = Vec::with_capacity(prepared.len());
+        for (dataset, page_url, p) in prepared {
+            match p {
+                Ok(p) => ok.push(p),
+                Err(e) => {
+                    report.failed += 1;
+                    report.errors.push(ItemError {
+                        url: page_url,
+                        record: Some(format!("<{dataset}>")),
+                        reason: e.to_string(),
+                        snippet: String::new(),
+                    });
+                }
+            }
+        }
+        report.timings.prepare += started.elapsed().as_secs_f64();
+        let store_started = Instant::now();
+        let store = self.store.clone();
+        let source_id = source.id.0.clone();
+        let catalog_iri = catalog_iri.to_owned();
+        let now = now.to_owned();
+        let count = ok.len();
+        let written = tokio::task::spawn_blocking(move || {
+            store.write_records(&source_id, &catalog_iri, &ok, &now)
+        })
+        .await;
+        report.timings.store += store_started.elapsed().as_secs_f64();
+        match written {
+            Ok(Ok(outcomes)) => {
+                for o in outcomes {
+                    match o {
+                        Outcome::Added => report.added += 1,
+                        Outcome::Updated => report.updated += 1,
+                        Outcome::Unchanged => report.unchanged += 1,
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                report.failed += count;
+                report.errors.push(ItemError {
+                    url: page.url.clone(),
+                    record: None,
+                    reason: format!(
+                        "storing the {count} records of page {} failed: {e}",
+                        page.number
+                    ),
+                    snippet: String::new(),
+                });
+            }
+            Err(e) => {
+                report.failed += count;
+                report.errors.push(ItemError {
+                    url: page.url.clone(),
+                    record: None,
+                    reason: format!("storing page {} failed: {e}", page.number),
+                    snippet: String::new(),
+                });
+            }
+        }
+    }
+
+    /// Writes the source's `dcat:Catalog` description from the config.
+    fn write_catalog(&self, source: &SourceConfig, catalog_iri: &str) -> anyhow::Result<()> {
+        let catalog = NamedNode::new(catalog_iri)?;
+        let mut triples = vec![
+            Triple::new(catalog.clone(), rdf::TYPE, dcat::CATALOG.into_owned()),
+            Triple::new(
+                catalog.clone(),
+                dct::TITLE,
+                Literal::new_simple_literal(&source.title),
+            ),
+        ];
+        if let Ok(url) = NamedNode::new(
+            Location::parse(&source.url, &self.config.base_dir())
+                .map_err(anyhow::Error::msg)?
+                .as_url(),
+        ) {
+            if url.as_str().starts_with("http") {
+                triples.push(Triple::new(catalog.clone(), dct::SOURCE, url));
+            }
+        }
+        if let Some(p) = &source.publisher {
+            let agent = NamedNode::new(p.iri.as_str())?;
+            triples.push(Triple::new(catalog.clone(), dct::PUBLISHER, agent.clone()));
+            triples.push(Triple::new(
+                agent.clone(),
+                rdf::TYPE,
+                foaf::AGENT.into_owned(),
+            ));
+            triples.push(Triple::new(
+                agent,
+                foaf::NAME,
+                Literal::new_simple_literal(&p.name),
+            ));
+        }
+        if let Some(c) = &source.contributor_id {
+            triples.push(Triple::new(
+                catalog.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                NamedNode::new(c.as_str())?,
+            ));
+        }
+        if let Some(g) = &source.geocoding {
+            triples.push(Triple::new(
+                catalog.clone(),
+                dct::SPATIAL,
+                NamedNode::new(g.as_str())?,
+            ));
+        }
+        self.store
+            .write_catalog_description(&source.id.0, &triples)?;
+        Ok(())
+    }
+}
+
+/// The current time as a canonical `xsd:dateTime` in UTC.
+pub fn now_xsd() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+/// Formats a duration for humans.
+pub fn seconds(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64())
+}

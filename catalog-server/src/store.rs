@@ -1,0 +1,480 @@
+//! The catalog store: Oxigraph (RocksDB) for queries, and beside it a
+//! content-addressed archive of each record's exact graph (redb).
+//!
+//! Layout in Oxigraph (all names under `urn:dcat-catalog:`):
+//! - `record:{rid}`: one named graph per harvested record (rid: see [`record_id`]);
+//! - `catalog:{source}`: the source's `dcat:Catalog` with its `dcat:dataset` links;
+//! - `meta:{source}`: one `dcat:CatalogRecord` per record, named by the record
+//!   graph IRI, with provenance: source, page URL, harvest time, content hash.
+//!
+//! Oxigraph normalizes literals (`xsd:nonNegativeInteger` becomes
+//! `xsd:integer`, lexical forms are canonicalized), so the record graphs are
+//! for querying only. The exact graph of every record, as canonical N-Triples
+//! (RDFC-1.0), is kept zstd-compressed in the archive under its SHA-256; export,
+//! hashing and validation use it. The archive is written and committed
+//! *before* the Oxigraph transaction that references a hash, so every hash in
+//! the store is in the archive, whatever moment a crash hits.
+
+use crate::vocab::{cat, graphs};
+use harvester::vocab::{dcat, dct, foaf, prov, rdf, xsd};
+use oxigraph::model::{
+    BlankNode, GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
+    QuadRef, Term, Triple,
+};
+use oxigraph::store::Store;
+use redb::{ReadableDatabase, TableDefinition};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("record_graphs");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store at {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("RDF store: {0}")]
+    Oxigraph(#[from] oxigraph::store::StorageError),
+    #[error("record archive: {0}")]
+    Archive(String),
+    #[error("record archive is missing the graph {hash} of record {record}; the archive does not match the store")]
+    MissingBlob { hash: String, record: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        StoreError::Archive(e.to_string())
+    }
+}
+
+macro_rules! redb_from {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError {
+        fn from(e: $t) -> Self { StoreError::Archive(e.to_string()) }
+    })*};
+}
+redb_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+/// The id of a record: the first 20 hex digits of SHA-256("{source}\n{dataset IRI}").
+pub fn record_id(source: &str, dataset: &str) -> String {
+    let digest = Sha256::digest(format!("{source}\n{dataset}").as_bytes());
+    hex::encode(&digest[..10])
+}
+
+/// A record made ready for writing: canonical form, hash and compressed bytes
+/// are computed outside the writer lock.
+#[derive(Debug, Clone)]
+pub struct PreparedRecord {
+    pub rid: String,
+    pub dataset: NamedNode,
+    pub page_url: String,
+    /// SHA-256 (hex) of the canonical N-Triples.
+    pub hash: String,
+    /// zstd-compressed canonical N-Triples.
+    pub compressed: Vec<u8>,
+    /// The canonical triples, blank nodes labelled per record (unique in the store).
+    pub triples: Vec<Triple>,
+}
+
+/// Canonicalizes, hashes and compresses a harvested record.
+pub fn prepare(source: &str, record: &harvester::Record) -> Result<PreparedRecord, StoreError> {
+    let rid = record_id(source, record.dataset.as_str());
+    let canonical = harvester::canonical_ntriples(&record.triples);
+    let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
+    let compressed = zstd::encode_all(canonical.as_bytes(), 3)
+        .map_err(|e| StoreError::Other(format!("compressing record {rid}: {e}")))?;
+    let triples = parse_canonical(&canonical, &rid)?;
+    Ok(PreparedRecord {
+        rid,
+        dataset: record.dataset.clone(),
+        page_url: record.page_url.clone(),
+        hash,
+        compressed,
+        triples,
+    })
+}
+
+/// Parses canonical N-Triples, relabelling blank nodes `c14nN` to `{rid}bN` so
+/// that the blank nodes of different records never meet in the store.
+pub fn parse_canonical(canonical: &str, rid: &str) -> Result<Vec<Triple>, StoreError> {
+    let relabel = |b: &BlankNode| -> BlankNode {
+        let n = b.as_str().trim_start_matches("c14n");
+        BlankNode::new_unchecked(format!("r{rid}b{n}"))
+    };
+    oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NTriples)
+        .for_slice(canonical.as_bytes())
+        .map(|q| {
+            let q = q.map_err(|e| StoreError::Other(format!("archived graph of {rid}: {e}")))?;
+            let subject = match q.subject {
+                NamedOrBlankNode::BlankNode(b) => relabel(&b).into(),
+                s => s,
+            };
+            let object = match q.object {
+                Term::BlankNode(b) => relabel(&b).into(),
+                o => o,
+            };
+            Ok(Triple::new(subject, q.predicate, object))
+        })
+        .collect()
+}
+
+/// What writing a record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// Provenance and state of a stored record.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub rid: String,
+    pub source: String,
+    pub dataset: String,
+    pub hash: String,
+    pub page_url: String,
+    pub harvested: String,
+}
+
+/// The embedded store.
+pub struct CatalogStore {
+    pub path: PathBuf,
+    store: Store,
+    archive: redb::Database,
+    /// Serializes writers: a record replacement is read-check-write.
+    write_lock: Mutex<()>,
+}
+
+impl CatalogStore {
+    /// Opens (or creates) the store under `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let open_err = |message: String| StoreError::Open {
+            path: data_dir.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
+        let store = Store::open(data_dir.join("oxigraph")).map_err(|e| {
+            let text = e.to_string();
+            if text.contains("lock") || text.contains("LOCK") {
+                open_err(format!(
+                    "{text}: the store is in use by another process (is `catalog-server serve` running? \
+                     then trigger harvests through it)"
+                ))
+            } else {
+                open_err(text)
+            }
+        })?;
+        let archive = redb::Database::create(data_dir.join("archive.redb"))
+            .map_err(|e| open_err(format!("record archive: {e}")))?;
+        {
+            let txn = archive.begin_write()?;
+            txn.open_table(BLOBS)?;
+            txn.commit()?;
+        }
+        Ok(Self {
+            path: data_dir.to_path_buf(),
+            store,
+            archive,
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    pub fn oxigraph(&self) -> &Store {
+        &self.store
+    }
+
+    /// Writes the records of one page of `source` in one transaction: new and
+    /// changed records replace their graph atomically; unchanged ones are not
+    /// touched. `catalog_iri` is the source's catalog, `now` an xsd:dateTime.
+    pub fn write_records(
+        &self,
+        source: &str,
+        catalog_iri: &str,
+        records: &[PreparedRecord],
+        now: &str,
+    ) -> Result<Vec<Outcome>, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))?;
+        let meta = graphs::meta(source);
+        let catalog_graph = graphs::catalog(source);
+        let catalog = named(catalog_iri)?;
+        // Which records are new or changed?
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut old_hashes: Vec<Option<String>> = Vec::with_capacity(records.len());
+        for r in records {
+            let graph = graphs::record(&r.rid);
+            let old = self.hash_of(&graph, &meta)?;
+            outcomes.push(match &old {
+                None => Outcome::Added,
+                Some(h) if *h == r.hash => Outcome::Unchanged,
+                Some(_) => Outcome::Updated,
+            });
+            old_hashes.push(old);
+        }
+        if outcomes.iter().all(|o| *o == Outcome::Unchanged) {
+            return Ok(outcomes);
+        }
+        // 1. The archive first, durably.
+        {
+            let txn = self.archive.begin_write()?;
+            {
+                let mut table = txn.open_table(BLOBS)?;
+                for (r, o) in records.iter().zip(&outcomes) {
+                    if *o != Outcome::Unchanged {
+                        let key =
+                            hex::decode(&r.hash).map_err(|e| StoreError::Other(e.to_string()))?;
+                        table.insert(key.as_slice(), r.compressed.as_slice())?;
+                    }
+                }
+            }
+            txn.commit()?;
+        }
+        // 2. Then the store, in one transaction.
+        let mut txn = self.store.start_transaction()?;
+        let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
+        let harvested = Literal::new_typed_literal(now, xsd::DATE_TIME);
+        for (r, o) in records.iter().zip(&outcomes) {
+            if *o == Outcome::Unchanged {
+                continue;
+            }
+            let graph = graphs::record(&r.rid);
+            let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
+            if *o == Outcome::Updated {
+                txn.clear_graph(graph_ref)?;
+                let old: Vec<Quad> = txn
+                    .quads_for_pattern(Some(graph.as_ref().into()), None, None, Some(meta_ref))
+                    .collect::<Result<_, _>>()?;
+                for q in &old {
+                    // The first harvest time survives updates.
+                    if q.predicate.as_ref() != dct::ISSUED {
+                        txn.remove(q);
+                    }
+                }
+            }
+            txn.insert_named_graph(graph.as_ref());
+            for t in &r.triples {
+                txn.insert(QuadRef::new(&t.subject, &t.predicate, &t.object, graph_ref));
+            }
+            let subject = graph.as_ref();
+            let page: Term = match NamedNode::new(r.page_url.clone()) {
+                Ok(n) => n.into(),
+                Err(_) => Literal::new_simple_literal(r.page_url.clone()).into(),
+            };
+            let facts: [(NamedNodeRef<'_>, Term); 7] = [
+                (rdf::TYPE, dcat::CATALOG_RECORD.into_owned().into()),
+                (foaf::PRIMARY_TOPIC, r.dataset.clone().into()),
+                (cat::SOURCE, Literal::new_simple_literal(source).into()),
+                (
+                    cat::CONTENT_HASH,
+                    Literal::new_simple_literal(&r.hash).into(),
+                ),
+                (prov::WAS_DERIVED_FROM, page),
+                (dct::MODIFIED, harvested.clone().into()),
+                (cat::STATUS, Literal::new_simple_literal("published").into()),
+            ];
+            for (p, o) in &facts {
+                txn.insert(QuadRef::new(subject, *p, o, meta_ref));
+            }
+            if *o == Outcome::Added {
+                txn.insert(QuadRef::new(subject, dct::ISSUED, &harvested, meta_ref));
+            }
+            let catalog_ref = GraphNameRef::NamedNode(catalog_graph.as_ref());
+            txn.insert(QuadRef::new(
+                &catalog,
+                dcat::DATASET_LINK,
+                &r.dataset,
+                catalog_ref,
+            ));
+            txn.insert(QuadRef::new(&catalog, dcat::RECORD, subject, catalog_ref));
+        }
+        txn.commit()?;
+        Ok(outcomes)
+    }
+
+    fn hash_of(&self, graph: &NamedNode, meta: &NamedNode) -> Result<Option<String>, StoreError> {
+        for q in self.store.quads_for_pattern(
+            Some(graph.as_ref().into()),
+            Some(cat::CONTENT_HASH),
+            None,
+            Some(GraphNameRef::NamedNode(meta.as_ref())),
+        ) {
+            if let Term::Literal(l) = q?.object {
+                return Ok(Some(l.value().to_owned()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Replaces the description of a source's catalog (keeping its dataset links).
+    pub fn write_catalog_description(
+        &self,
+        source: &str,
+        description: &[Triple],
+    ) -> Result<(), StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))?;
+        let graph = graphs::catalog(source);
+        let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
+        let mut txn = self.store.start_transaction()?;
+        let old: Vec<Quad> = txn
+            .quads_for_pattern(None, None, None, Some(graph_ref))
+            .collect::<Result<_, _>>()?;
+        for q in &old {
+            let p = q.predicate.as_ref();
+            if p != dcat::DATASET_LINK && p != dcat::RECORD {
+                txn.remove(q);
+            }
+        }
+        for t in description {
+            txn.insert(QuadRef::new(&t.subject, &t.predicate, &t.object, graph_ref));
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The stored records, optionally of one source, sorted by source and id.
+    pub fn records(&self, source: Option<&str>) -> Result<Vec<StoredRecord>, StoreError> {
+        let graph_filter = source.map(graphs::meta);
+        let graph_ref = graph_filter
+            .as_ref()
+            .map(|g| GraphNameRef::NamedNode(g.as_ref()));
+        let mut by_subject: HashMap<NamedOrBlankNode, StoredRecord> = HashMap::new();
+        // The predicate index makes each scan proportional to the record count.
+        for q in self
+            .store
+            .quads_for_pattern(None, Some(cat::CONTENT_HASH), None, graph_ref)
+        {
+            let q = q?;
+            let GraphName::NamedNode(g) = &q.graph_name else {
+                continue;
+            };
+            let Some(src) = g.as_str().strip_prefix(graphs::META_PREFIX) else {
+                continue;
+            };
+            let NamedOrBlankNode::NamedNode(subject) = &q.subject else {
+                continue;
+            };
+            let rid = subject
+                .as_str()
+                .strip_prefix(graphs::RECORD_PREFIX)
+                .unwrap_or(subject.as_str())
+                .to_owned();
+            by_subject.insert(
+                q.subject.clone(),
+                StoredRecord {
+                    rid,
+                    source: src.to_owned(),
+                    dataset: String::new(),
+                    hash: term_value(&q.object),
+                    page_url: String::new(),
+                    harvested: String::new(),
+                },
+            );
+        }
+        for (predicate, field) in [
+            (foaf::PRIMARY_TOPIC, 0),
+            (prov::WAS_DERIVED_FROM, 1),
+            (dct::MODIFIED, 2),
+        ] {
+            for q in self
+                .store
+                .quads_for_pattern(None, Some(predicate), None, graph_ref)
+            {
+                let q = q?;
+                if let Some(r) = by_subject.get_mut(&q.subject) {
+                    let value = term_value(&q.object);
+                    match field {
+                        0 => r.dataset = value,
+                        1 => r.page_url = value,
+                        _ => r.harvested = value,
+                    }
+                }
+            }
+        }
+        let mut out: Vec<StoredRecord> = by_subject.into_values().collect();
+        out.sort_by(|a, b| (&a.source, &a.rid).cmp(&(&b.source, &b.rid)));
+        Ok(out)
+    }
+
+    /// The exact graph of a record, from the archive, with blank nodes
+    /// labelled per record.
+    pub fn exact_graph(&self, record: &StoredRecord) -> Result<Vec<Triple>, StoreError> {
+        let canonical = self.archived_ntriples(&record.hash, &record.rid)?;
+        parse_canonical(&canonical, &record.rid)
+    }
+
+    /// The archived canonical N-Triples for a content hash.
+    pub fn archived_ntriples(&self, hash: &str, rid: &str) -> Result<String, StoreError> {
+        let key = hex::decode(hash).map_err(|e| StoreError::Other(e.to_string()))?;
+        let txn = self.archive.begin_read()?;
+        let table = txn.open_table(BLOBS)?;
+        let Some(blob) = table.get(key.as_slice())? else {
+            return Err(StoreError::MissingBlob {
+                hash: hash.to_owned(),
+                record: rid.to_owned(),
+            });
+        };
+        let bytes = zstd::decode_all(blob.value())
+            .map_err(|e| StoreError::Archive(format!("record {rid}: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| StoreError::Archive(format!("record {rid}: {e}")))
+    }
+
+    /// The triples of a source's catalog graph (as stored).
+    pub fn catalog_triples(&self, source: &str) -> Result<Vec<Triple>, StoreError> {
+        let graph = graphs::catalog(source);
+        self.store
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            )
+            .map(|q| q.map(Triple::from).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Sources that have a catalog graph in the store.
+    pub fn stored_sources(&self) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for g in self.store.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(n) = g? {
+                if let Some(s) = n.as_str().strip_prefix(graphs::CATALOG_PREFIX) {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Flushes pending writes to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.store.flush()?;
+        Ok(())
+    }
+}
+
+fn term_value(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::Literal(l) => l.value().to_owned(),
+        Term::BlankNode(b) => b.as_str().to_owned(),
+    }
+}
+
+fn named(iri: &str) -> Result<NamedNode, StoreError> {
+    NamedNode::new(iri).map_err(|e| StoreError::Other(format!("invalid IRI {iri:?}: {e}")))
+}

@@ -1,0 +1,42 @@
+//! The catalog's own names: graph IRIs and the few terms no standard
+//! vocabulary has.
+
+/// Terms of the catalog's own vocabulary (`urn:dcat-catalog:vocab#`).
+pub mod cat {
+    pub const NS: &str = "urn:dcat-catalog:vocab#";
+    macro_rules! t {
+        ($($name:ident = $local:literal),*) => {$(
+            pub const $name: oxigraph::model::NamedNodeRef<'static> =
+                oxigraph::model::NamedNodeRef::new_unchecked(concat!("urn:dcat-catalog:vocab#", $local));
+        )*};
+    }
+    t!(
+        SOURCE = "source",
+        CONTENT_HASH = "contentHash",
+        STATUS = "status"
+    );
+}
+
+/// Names of the graphs the catalog writes.
+pub mod graphs {
+    use oxigraph::model::NamedNode;
+
+    pub const RECORD_PREFIX: &str = "urn:dcat-catalog:record:";
+    pub const CATALOG_PREFIX: &str = "urn:dcat-catalog:catalog:";
+    pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
+
+    /// The graph of one record.
+    pub fn record(rid: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{RECORD_PREFIX}{rid}"))
+    }
+
+    /// The graph holding a source's `dcat:Catalog`.
+    pub fn catalog(source: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{CATALOG_PREFIX}{source}"))
+    }
+
+    /// The graph holding the provenance (`dcat:CatalogRecord`s) of a source's records.
+    pub fn meta(source: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{META_PREFIX}{source}"))
+    }
+}

@@ -1,0 +1,197 @@
+//! The ISO 19139 mapping tables under `vocabularies/iso19139/` (embedded at
+//! compile time, parsed once). See that directory's `README.md`.
+
+use crate::normalize::key;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+const INSPIRE_THEMES: &str = include_str!("../../../vocabularies/iso19139/inspire-themes.tsv");
+const TOPIC_CATEGORIES: &str = include_str!("../../../vocabularies/iso19139/topic-categories.tsv");
+const PROTOCOLS: &str = include_str!("../../../vocabularies/iso19139/protocols.tsv");
+const ROLES: &str = include_str!("../../../vocabularies/iso19139/roles.tsv");
+const LANGUAGE_TAGS: &str = include_str!("../../../vocabularies/iso19139/language-tags.tsv");
+const ACCESS_PHRASES: &str = include_str!("../../../vocabularies/iso19139/access-phrases.tsv");
+
+/// Namespace of INSPIRE theme IRIs.
+pub const INSPIRE_THEME_NS: &str = "http://inspire.ec.europa.eu/theme/";
+/// Namespace of EU data-theme IRIs.
+pub const DATA_THEME_NS: &str = "http://publications.europa.eu/resource/authority/data-theme/";
+/// Namespace of INSPIRE topic-category IRIs.
+pub const TOPIC_CATEGORY_NS: &str = "http://inspire.ec.europa.eu/metadata-codelist/TopicCategory/";
+
+fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    table
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::trim).collect())
+}
+
+struct InspireTheme {
+    code: &'static str,
+    eu: Vec<&'static str>,
+}
+
+static INSPIRE: LazyLock<(Vec<InspireTheme>, HashMap<String, usize>)> = LazyLock::new(|| {
+    let mut themes = Vec::new();
+    let mut by_key = HashMap::new();
+    for r in rows(INSPIRE_THEMES) {
+        let Some(code) = r.first().copied() else {
+            continue;
+        };
+        let idx = themes.len();
+        for label in r.iter().skip(1).take(2) {
+            by_key.insert(key(label), idx);
+        }
+        by_key.insert(key(code), idx);
+        themes.push(InspireTheme {
+            code,
+            eu: r
+                .get(3)
+                .map(|s| s.split_whitespace().collect())
+                .unwrap_or_default(),
+        });
+    }
+    (themes, by_key)
+});
+
+/// An INSPIRE theme code from a keyword's label (English or German) or IRI.
+pub fn inspire_theme(label_or_iri: &str) -> Option<&'static str> {
+    let s = label_or_iri.trim();
+    let (themes, by_key) = &*INSPIRE;
+    if let Some(rest) = s
+        .strip_prefix(INSPIRE_THEME_NS)
+        .or_else(|| s.strip_prefix("https://inspire.ec.europa.eu/theme/"))
+    {
+        let code = rest.trim_end_matches('/').split('/').next().unwrap_or("");
+        return themes.iter().find(|t| t.code == code).map(|t| t.code);
+    }
+    by_key.get(&key(s)).map(|&i| themes[i].code)
+}
+
+/// EU data-theme codes for an INSPIRE theme code.
+pub fn eu_themes_of_inspire(code: &str) -> Vec<&'static str> {
+    INSPIRE
+        .0
+        .iter()
+        .find(|t| t.code == code)
+        .map(|t| t.eu.clone())
+        .unwrap_or_default()
+}
+
+/// EU data-theme codes for an ISO topic category (through the INSPIRE themes
+/// that are the same or broader).
+pub fn eu_themes_of_topic(topic: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for r in rows(TOPIC_CATEGORIES) {
+        if r.first().copied() == Some(topic.trim()) {
+            for code in r.get(1).map(|s| s.split_whitespace()).into_iter().flatten() {
+                for eu in eu_themes_of_inspire(code) {
+                    if !out.contains(&eu) {
+                        out.push(eu);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a topic category code is one of ISO 19115's.
+pub fn is_topic_category(topic: &str) -> bool {
+    rows(TOPIC_CATEGORIES).any(|r| r.first().copied() == Some(topic.trim()))
+}
+
+/// What an online resource protocol says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolKind {
+    Service,
+    Download,
+    Link,
+}
+
+/// The kind and format term of an online resource protocol (longest prefix wins).
+pub fn protocol(protocol: &str) -> Option<(ProtocolKind, Option<&'static str>)> {
+    let p = protocol.trim().to_ascii_lowercase();
+    let mut best: Option<(usize, ProtocolKind, Option<&'static str>)> = None;
+    for r in rows(PROTOCOLS) {
+        let Some(prefix) = r.first() else { continue };
+        if p.starts_with(&prefix.to_ascii_lowercase())
+            && best.is_none_or(|(len, _, _)| prefix.len() > len)
+        {
+            let kind = match r.get(1).copied() {
+                Some("service") => ProtocolKind::Service,
+                Some("download") => ProtocolKind::Download,
+                _ => ProtocolKind::Link,
+            };
+            let format = r.get(2).copied().filter(|s| !s.is_empty());
+            best = Some((prefix.len(), kind, format));
+        }
+    }
+    best.map(|(_, k, f)| (k, f))
+}
+
+/// The property (CURIE from `roles.tsv`) for a CI_RoleCode.
+pub fn role_property(role: &str) -> Option<&'static str> {
+    let role = role.trim();
+    rows(ROLES)
+        .find(|r| r.first().is_some_and(|c| c.eq_ignore_ascii_case(role)))
+        .and_then(|r| r.get(1).copied())
+}
+
+/// A BCP 47 tag for an ISO 639-2 (or already 639-1) language code.
+pub fn language_tag(code: &str) -> Option<String> {
+    let c = code.trim().to_ascii_lowercase();
+    if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_lowercase()) {
+        return Some(c);
+    }
+    // Code-list URL forms: ".../language/ger" or "...#ger".
+    let c = c.rsplit(['/', '#']).next().unwrap_or(&c).to_owned();
+    rows(LANGUAGE_TAGS)
+        .find(|r| r.first().copied() == Some(c.as_str()))
+        .and_then(|r| r.get(1).map(|s| (*s).to_owned()))
+}
+
+/// A constraint phrase from `access-phrases.tsv`: (IRI, is licence).
+pub fn access_phrase(text: &str) -> Option<(&'static str, bool)> {
+    let k = key(text);
+    rows(ACCESS_PHRASES)
+        .find(|r| r.first().copied() == Some(k.as_str()))
+        .and_then(|r| Some((*r.get(1)?, r.get(2).copied() == Some("license"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables() {
+        assert_eq!(inspire_theme("Bodennutzung"), Some("lu"));
+        assert_eq!(inspire_theme("Land use"), Some("lu"));
+        assert_eq!(
+            inspire_theme("http://inspire.ec.europa.eu/theme/hy"),
+            Some("hy")
+        );
+        assert_eq!(eu_themes_of_inspire("lu"), vec!["ECON", "ENVI"]);
+        assert_eq!(eu_themes_of_topic("inlandWaters"), vec!["ENVI", "TECH"]);
+        assert!(is_topic_category("intelligenceMilitary"));
+        assert_eq!(
+            protocol("OGC:WMS-1.1.1-http-get-map"),
+            Some((ProtocolKind::Service, Some("WMS")))
+        );
+        assert_eq!(
+            protocol("OGC:WMTS"),
+            Some((ProtocolKind::Service, Some("WMTS")))
+        );
+        assert_eq!(
+            protocol("WWW:DOWNLOAD-1.0-http--download").map(|p| p.0),
+            Some(ProtocolKind::Download)
+        );
+        assert_eq!(role_property("owner"), Some("dct:rightsHolder"));
+        assert_eq!(language_tag("ger").as_deref(), Some("de"));
+        assert_eq!(language_tag("de").as_deref(), Some("de"));
+        assert_eq!(
+            access_phrase("Es gelten keine Bedingungen"),
+            Some(("http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply", true))
+        );
+    }
+}

@@ -1,0 +1,387 @@
+//! The parts of an ISO 19139 record (`gmd:MD_Metadata`, `gmi:MI_Metadata`,
+//! InGrid IDF) that the DCAT mapping uses, read leniently from an
+//! [`Element`] tree: every field is optional, nothing panics on odd input.
+
+use super::xml::Element;
+
+/// Text with an optional `gmx:Anchor` link.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Text {
+    pub text: Option<String>,
+    pub href: Option<String>,
+}
+
+impl Text {
+    fn of(e: &Element) -> Option<Text> {
+        let t = Text {
+            text: e.value(),
+            href: e.anchor_href(),
+        };
+        (t.text.is_some() || t.href.is_some()).then_some(t)
+    }
+}
+
+/// `MD_Identifier` / `RS_Identifier`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Identifier {
+    pub code: Option<String>,
+    pub code_href: Option<String>,
+    pub code_space: Option<String>,
+}
+
+/// `CI_ResponsibleParty` (and InGrid's `idfResponsibleParty`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Party {
+    pub role: Option<String>,
+    pub organisation: Option<String>,
+    pub individual: Option<String>,
+    pub position: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub postal_code: Option<String>,
+    pub admin_area: Option<String>,
+    pub country: Option<String>,
+    pub url: Option<String>,
+}
+
+/// One `MD_Keywords` block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Keywords {
+    pub thesaurus: Option<String>,
+    pub thesaurus_href: Option<String>,
+    pub keyword_type: Option<String>,
+    pub keywords: Vec<Text>,
+}
+
+/// One `resourceConstraints` block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    /// Element name (`gmd:MD_LegalConstraints`, `gmd:MD_Constraints`, …).
+    pub kind: String,
+    pub use_limitations: Vec<Text>,
+    pub access_constraints: Vec<String>,
+    pub use_constraints: Vec<String>,
+    pub other_constraints: Vec<Text>,
+}
+
+/// `CI_OnlineResource`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Online {
+    pub linkage: Option<String>,
+    pub protocol: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub function: Option<String>,
+}
+
+/// A geographic bounding box in decimal degrees.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BBox {
+    pub west: f64,
+    pub east: f64,
+    pub south: f64,
+    pub north: f64,
+}
+
+/// What the mapping needs of one ISO 19139 record.
+#[derive(Debug, Clone, Default)]
+pub struct IsoRecord {
+    /// `gmd:MD_Metadata`, `gmi:MI_Metadata`.
+    pub root: String,
+    pub file_identifier: Option<String>,
+    pub metadata_language: Option<String>,
+    pub hierarchy_level: Option<String>,
+    pub metadata_contacts: Vec<Party>,
+    /// `gmd:dateStamp` as written.
+    pub date_stamp: Option<String>,
+    pub standard_name: Option<String>,
+    pub standard_version: Option<String>,
+    pub title: Option<String>,
+    pub abstract_text: Option<String>,
+    pub identifiers: Vec<Identifier>,
+    /// (dateType code, date as written).
+    pub dates: Vec<(String, String)>,
+    /// Resource parties: `pointOfContact` and `citedResponsibleParty`.
+    pub parties: Vec<Party>,
+    pub distributors: Vec<Party>,
+    pub keywords: Vec<Keywords>,
+    pub topic_categories: Vec<String>,
+    pub languages: Vec<String>,
+    pub bboxes: Vec<BBox>,
+    /// (begin, end) as written.
+    pub temporal: Vec<(Option<String>, Option<String>)>,
+    pub frequency: Option<String>,
+    pub constraints: Vec<Constraints>,
+    pub lineage: Option<String>,
+    pub online: Vec<Online>,
+    /// `MD_Format` names.
+    pub formats: Vec<String>,
+    /// `srv:serviceType` of a service.
+    pub service_type: Option<String>,
+}
+
+fn value_of(e: &Element, path: &[&str]) -> Option<String> {
+    e.path(path).and_then(Element::value)
+}
+
+fn party(e: &Element) -> Party {
+    let contact = e.path(&["gmd:contactInfo", "gmd:CI_Contact"]);
+    let address = contact.and_then(|c| c.path(&["gmd:address", "gmd:CI_Address"]));
+    let mut p = Party {
+        role: value_of(e, &["gmd:role"]),
+        organisation: value_of(e, &["gmd:organisationName"]),
+        individual: value_of(e, &["gmd:individualName"]),
+        position: value_of(e, &["gmd:positionName"]),
+        ..Default::default()
+    };
+    if let Some(c) = contact {
+        for phone in c.all(&["gmd:phone", "gmd:CI_Telephone", "gmd:voice"]) {
+            if let Some(v) = phone.value() {
+                p.phones.push(v);
+            }
+        }
+        p.url = c
+            .path(&["gmd:onlineResource", "gmd:CI_OnlineResource", "gmd:linkage"])
+            .and_then(Element::value);
+    }
+    if let Some(a) = address {
+        for m in a.children_named("gmd:electronicMailAddress") {
+            if let Some(v) = m.value() {
+                p.emails.push(v);
+            }
+        }
+        let street: Vec<String> = a
+            .children_named("gmd:deliveryPoint")
+            .filter_map(Element::value)
+            .collect();
+        p.street = (!street.is_empty()).then(|| street.join(", "));
+        p.city = value_of(a, &["gmd:city"]);
+        p.postal_code = value_of(a, &["gmd:postalCode"]);
+        p.admin_area = value_of(a, &["gmd:administrativeArea"]);
+        p.country = value_of(a, &["gmd:country"]);
+    }
+    p
+}
+
+fn parties_in(e: &Element, prop: &str) -> Vec<Party> {
+    e.children_named(prop)
+        .filter_map(|p| p.child("gmd:CI_ResponsibleParty"))
+        .map(party)
+        .collect()
+}
+
+fn parse_decimal(e: &Element, name: &str) -> Option<f64> {
+    let v = e.child(name)?.value()?;
+    let f: f64 = v.trim().replace(',', ".").parse().ok()?;
+    f.is_finite().then_some(f)
+}
+
+fn gml_time(e: &Element, names: &[&str]) -> Option<String> {
+    for n in names {
+        if let Some(c) = e.child(n) {
+            if let Some(t) = c.own_text() {
+                return Some(t);
+            }
+            // gml:begin/gml:TimeInstant/gml:timePosition
+            if let Some(t) = c
+                .descendants("gml:timePosition")
+                .into_iter()
+                .find_map(Element::own_text)
+            {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+impl IsoRecord {
+    /// Reads a record from its `MD_Metadata` element.
+    pub fn from_element(md: &Element) -> IsoRecord {
+        let mut r = IsoRecord {
+            root: md.name.clone(),
+            file_identifier: value_of(md, &["gmd:fileIdentifier"]),
+            metadata_language: md.child("gmd:language").and_then(Element::value),
+            hierarchy_level: md.child("gmd:hierarchyLevel").and_then(Element::value),
+            metadata_contacts: parties_in(md, "gmd:contact"),
+            date_stamp: md.child("gmd:dateStamp").and_then(Element::value),
+            standard_name: value_of(md, &["gmd:metadataStandardName"]),
+            standard_version: value_of(md, &["gmd:metadataStandardVersion"]),
+            ..Default::default()
+        };
+        // identificationInfo: the first identification of any kind.
+        let ident = md
+            .child("gmd:identificationInfo")
+            .and_then(|i| i.children.first());
+        if let Some(id) = ident {
+            r.read_identification(id);
+        }
+        for dist in md.all(&["gmd:distributionInfo", "gmd:MD_Distribution"]) {
+            for f in dist.descendants("gmd:MD_Format") {
+                if let Some(n) = value_of(f, &["gmd:name"]) {
+                    if !r.formats.contains(&n) {
+                        r.formats.push(n);
+                    }
+                }
+            }
+            for o in dist.descendants("gmd:CI_OnlineResource") {
+                let online = Online {
+                    linkage: value_of(o, &["gmd:linkage"]),
+                    protocol: value_of(o, &["gmd:protocol"]),
+                    name: value_of(o, &["gmd:name"]),
+                    description: value_of(o, &["gmd:description"]),
+                    function: value_of(o, &["gmd:function"]),
+                };
+                if online.linkage.is_some() && !r.online.contains(&online) {
+                    r.online.push(online);
+                }
+            }
+            for d in dist.all(&["gmd:distributor", "gmd:MD_Distributor"]) {
+                r.distributors
+                    .extend(parties_in(d, "gmd:distributorContact"));
+            }
+        }
+        r.lineage = md
+            .all(&[
+                "gmd:dataQualityInfo",
+                "gmd:DQ_DataQuality",
+                "gmd:lineage",
+                "gmd:LI_Lineage",
+            ])
+            .into_iter()
+            .find_map(|l| value_of(l, &["gmd:statement"]));
+        r
+    }
+
+    fn read_identification(&mut self, id: &Element) {
+        if let Some(cit) = id.path(&["gmd:citation", "gmd:CI_Citation"]) {
+            self.title = value_of(cit, &["gmd:title"]);
+            for d in cit.all(&["gmd:date", "gmd:CI_Date"]) {
+                if let (Some(ty), Some(date)) =
+                    (value_of(d, &["gmd:dateType"]), value_of(d, &["gmd:date"]))
+                {
+                    self.dates.push((ty, date));
+                }
+            }
+            for i in cit.children_named("gmd:identifier") {
+                if let Some(ide) = i.children.first() {
+                    let code = ide.child("gmd:code");
+                    let ident = Identifier {
+                        code: code.and_then(Element::value),
+                        code_href: code.and_then(Element::anchor_href),
+                        code_space: value_of(ide, &["gmd:codeSpace"]),
+                    };
+                    if ident.code.is_some() || ident.code_href.is_some() {
+                        self.identifiers.push(ident);
+                    }
+                }
+            }
+            self.parties
+                .extend(parties_in(cit, "gmd:citedResponsibleParty"));
+        }
+        self.abstract_text = value_of(id, &["gmd:abstract"]);
+        self.parties.extend(parties_in(id, "gmd:pointOfContact"));
+        self.frequency = id
+            .all(&[
+                "gmd:resourceMaintenance",
+                "gmd:MD_MaintenanceInformation",
+                "gmd:maintenanceAndUpdateFrequency",
+            ])
+            .into_iter()
+            .find_map(Element::value);
+        for kw in id.all(&["gmd:descriptiveKeywords", "gmd:MD_Keywords"]) {
+            let th = kw.path(&["gmd:thesaurusName", "gmd:CI_Citation", "gmd:title"]);
+            let block = Keywords {
+                thesaurus: th.and_then(Element::value),
+                thesaurus_href: th.and_then(Element::anchor_href),
+                keyword_type: value_of(kw, &["gmd:type"]),
+                keywords: kw
+                    .children_named("gmd:keyword")
+                    .filter_map(Text::of)
+                    .collect(),
+            };
+            if !block.keywords.is_empty() {
+                self.keywords.push(block);
+            }
+        }
+        for tc in id.children_named("gmd:topicCategory") {
+            if let Some(v) = tc.value() {
+                self.topic_categories.push(v);
+            }
+        }
+        for l in id.children_named("gmd:language") {
+            if let Some(v) = l.value() {
+                self.languages.push(v);
+            }
+        }
+        let extents: Vec<&Element> = id
+            .children
+            .iter()
+            .filter(|c| c.name == "gmd:extent" || c.name == "srv:extent")
+            .filter_map(|c| c.child("gmd:EX_Extent"))
+            .collect();
+        for ex in extents {
+            for b in ex.all(&["gmd:geographicElement", "gmd:EX_GeographicBoundingBox"]) {
+                if let (Some(west), Some(east), Some(south), Some(north)) = (
+                    parse_decimal(b, "gmd:westBoundLongitude"),
+                    parse_decimal(b, "gmd:eastBoundLongitude"),
+                    parse_decimal(b, "gmd:southBoundLatitude"),
+                    parse_decimal(b, "gmd:northBoundLatitude"),
+                ) {
+                    self.bboxes.push(BBox {
+                        west,
+                        east,
+                        south,
+                        north,
+                    });
+                }
+            }
+            for t in ex.all(&["gmd:temporalElement", "gmd:EX_TemporalExtent", "gmd:extent"]) {
+                if let Some(p) = t.child("gml:TimePeriod") {
+                    let begin = gml_time(p, &["gml:beginPosition", "gml:begin"]);
+                    let end = gml_time(p, &["gml:endPosition", "gml:end"]);
+                    if begin.is_some() || end.is_some() {
+                        self.temporal.push((begin, end));
+                    }
+                } else if let Some(i) = t.child("gml:TimeInstant") {
+                    if let Some(at) = gml_time(i, &["gml:timePosition"]) {
+                        self.temporal.push((Some(at.clone()), Some(at)));
+                    }
+                }
+            }
+        }
+        for c in id.children_named("gmd:resourceConstraints") {
+            for block in &c.children {
+                let mut k = Constraints {
+                    kind: block.name.clone(),
+                    ..Default::default()
+                };
+                for u in block.children_named("gmd:useLimitation") {
+                    k.use_limitations.extend(Text::of(u));
+                }
+                for a in block.children_named("gmd:accessConstraints") {
+                    k.access_constraints.extend(a.value());
+                }
+                for a in block.children_named("gmd:useConstraints") {
+                    k.use_constraints.extend(a.value());
+                }
+                for o in block.children_named("gmd:otherConstraints") {
+                    k.other_constraints.extend(Text::of(o));
+                }
+                self.constraints.push(k);
+            }
+        }
+        self.service_type = value_of(id, &["srv:serviceType"]);
+    }
+
+    /// True when the record describes a service (`hierarchyLevel` service or
+    /// an `srv:SV_ServiceIdentification`).
+    pub fn is_service(&self) -> bool {
+        match self.hierarchy_level.as_deref() {
+            Some(h) => h.eq_ignore_ascii_case("service"),
+            None => self.service_type.is_some(),
+        }
+    }
+}

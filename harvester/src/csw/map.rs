@@ -1,0 +1,930 @@
+//! ISO 19139 -> DCAT-AP (GeoDCAT-AP core, with DCAT-AP.de conventions).
+//! The full table is in `harvester/src/csw/README.md`.
+
+use super::codes::{self, ProtocolKind};
+use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
+use crate::normalize;
+use crate::record::{Record, SourceDefaults};
+use crate::vocab::{dcat, dcatde, dct, foaf, rdf, vcard, xsd};
+use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use sha2::{Digest, Sha256};
+
+const GEODCATAP: &str = "http://data.europa.eu/930/";
+const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const OWL_VERSION_INFO: &str = "http://www.w3.org/2002/07/owl#versionInfo";
+const GSP_WKT: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
+const XSD_ANY_URI: &str = "http://www.w3.org/2001/XMLSchema#anyURI";
+const XSD_GYEAR: &str = "http://www.w3.org/2001/XMLSchema#gYear";
+const XSD_GYEAR_MONTH: &str = "http://www.w3.org/2001/XMLSchema#gYearMonth";
+const DCT_CREATED: &str = "http://purl.org/dc/terms/created";
+const DCT_PROVENANCE_STATEMENT: &str = "http://purl.org/dc/terms/ProvenanceStatement";
+const DCT_RIGHTS_STATEMENT: &str = "http://purl.org/dc/terms/RightsStatement";
+const DCT_STANDARD: &str = "http://purl.org/dc/terms/Standard";
+const DCAT_ENDPOINT_URL: &str = "http://www.w3.org/ns/dcat#endpointURL";
+const DCAT_ENDPOINT_DESCRIPTION: &str = "http://www.w3.org/ns/dcat#endpointDescription";
+const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
+const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
+
+/// Options of the mapping.
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    pub defaults: SourceDefaults,
+    /// Map service records to `dcat:DataService` (else they are skipped).
+    pub include_services: bool,
+}
+
+/// The result of mapping one ISO record.
+#[derive(Debug)]
+pub enum Mapped {
+    Record(Box<Record>),
+    /// Deliberately not harvested (a service while `include_services` is off).
+    Skipped(String),
+}
+
+fn nn(iri: &str) -> Option<NamedNode> {
+    let iri = iri.trim();
+    if !(iri.starts_with("http://")
+        || iri.starts_with("https://")
+        || iri.starts_with("mailto:")
+        || iri.starts_with("tel:")
+        || iri.starts_with("urn:"))
+    {
+        return None;
+    }
+    NamedNode::new(iri).ok()
+}
+
+fn http_iri(s: &str) -> Option<NamedNode> {
+    let s = s.trim();
+    (s.starts_with("http://") || s.starts_with("https://"))
+        .then(|| NamedNode::new(s).ok())
+        .flatten()
+}
+
+/// A typed date literal from an ISO date value, or `None` for forms that are
+/// not dates (`unknown`, empty…).
+pub fn date_literal(value: &str) -> Option<Literal> {
+    let v = value.trim();
+    let b = v.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let date_part = b.len() >= 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    if date_part && b.len() == 10 {
+        return Some(Literal::new_typed_literal(v, xsd::DATE));
+    }
+    if date_part
+        && b.len() > 10
+        && b[10] == b'T'
+        && b.len() >= 19
+        && digits(11..13)
+        && b[13] == b':'
+    {
+        return Some(Literal::new_typed_literal(v, xsd::DATE_TIME));
+    }
+    if date_part && b.len() > 10 {
+        // "2019-05-15Z", "2019-05-15+02:00": a date with a zone.
+        let rest = &v[10..];
+        if rest == "Z" || ((rest.starts_with('+') || rest.starts_with('-')) && rest.len() == 6) {
+            return Some(Literal::new_typed_literal(v, xsd::DATE));
+        }
+        return None;
+    }
+    if b.len() == 7 && digits(0..4) && b[4] == b'-' && digits(5..7) {
+        return Some(Literal::new_typed_literal(
+            v,
+            NamedNodeRef::new_unchecked(XSD_GYEAR_MONTH),
+        ));
+    }
+    if b.len() == 4 && digits(0..4) {
+        return Some(Literal::new_typed_literal(
+            v,
+            NamedNodeRef::new_unchecked(XSD_GYEAR),
+        ));
+    }
+    None
+}
+
+/// The WKT polygon of a bounding box, axis order longitude latitude (CRS84).
+pub fn bbox_wkt(b: &BBox) -> String {
+    let (w, e, s, n) = (b.west, b.east, b.south, b.north);
+    format!("POLYGON(({w} {n},{e} {n},{e} {s},{w} {s},{w} {n}))")
+}
+
+/// The dataset IRI rule: the first resource identifier that is an http(s)
+/// URI; else `{mint_base}{source_id}/{fileIdentifier}` (percent-encoded);
+/// else the same with the first resource identifier (codeSpace + code); else
+/// `h-` + 32 hex of SHA-256 of title and abstract.
+pub fn dataset_iri(
+    rec: &IsoRecord,
+    defaults: &SourceDefaults,
+) -> Result<(NamedNode, bool), String> {
+    for id in &rec.identifiers {
+        for cand in [id.code_href.as_deref(), id.code.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(n) = http_iri(cand) {
+                return Ok((n, false));
+            }
+        }
+    }
+    let local = if let Some(f) = &rec.file_identifier {
+        f.clone()
+    } else if let Some(id) = rec.identifiers.first() {
+        identifier_text(id)
+    } else {
+        let mut h = Sha256::new();
+        h.update(rec.title.as_deref().unwrap_or("").as_bytes());
+        h.update(b"\n");
+        h.update(rec.abstract_text.as_deref().unwrap_or("").as_bytes());
+        format!("h-{}", &hex::encode(h.finalize())[..32])
+    };
+    let base = if defaults.mint_base.is_empty() {
+        "urn:dcat-catalog:dataset:"
+    } else {
+        defaults.mint_base.as_str()
+    };
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(&local));
+    NamedNode::new(iri.clone())
+        .map(|n| (n, true))
+        .map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
+}
+
+fn identifier_text(id: &super::iso::Identifier) -> String {
+    let code = id
+        .code
+        .clone()
+        .or_else(|| id.code_href.clone())
+        .unwrap_or_default();
+    match &id.code_space {
+        Some(cs) if !code.starts_with("http://") && !code.starts_with("https://") => {
+            format!("{cs}{code}")
+        }
+        _ => code,
+    }
+}
+
+struct Out {
+    triples: Vec<Triple>,
+    lang: Option<String>,
+}
+
+impl Out {
+    fn add(&mut self, s: &NamedOrBlankNode, p: NamedNodeRef<'_>, o: impl Into<Term>) {
+        self.triples
+            .push(Triple::new(s.clone(), p.into_owned(), o.into()));
+    }
+    fn iri(&mut self, s: &NamedOrBlankNode, p: &str, o: NamedNode) {
+        self.add(s, NamedNodeRef::new_unchecked(p), o);
+    }
+    fn text(&mut self, s: &NamedOrBlankNode, p: NamedNodeRef<'_>, value: &str) {
+        let lit = match &self.lang {
+            Some(l) => Literal::new_language_tagged_literal(value, l.as_str())
+                .unwrap_or_else(|_| Literal::new_simple_literal(value)),
+            None => Literal::new_simple_literal(value),
+        };
+        self.add(s, p, lit);
+    }
+    fn plain(&mut self, s: &NamedOrBlankNode, p: NamedNodeRef<'_>, value: &str) {
+        self.add(s, p, Literal::new_simple_literal(value));
+    }
+    fn blank(
+        &mut self,
+        s: &NamedOrBlankNode,
+        p: NamedNodeRef<'_>,
+        class: NamedNodeRef<'_>,
+    ) -> NamedOrBlankNode {
+        let b: NamedOrBlankNode = BlankNode::default().into();
+        self.add(s, p, b.clone());
+        self.add(&b, rdf::TYPE, class.into_owned());
+        b
+    }
+}
+
+fn tel_iri(phone: &str) -> Option<NamedNode> {
+    let cleaned: String = phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    (cleaned.chars().filter(char::is_ascii_digit).count() >= 3)
+        .then(|| NamedNode::new(format!("tel:{cleaned}")).ok())
+        .flatten()
+}
+
+fn mailto(email: &str) -> Option<NamedNode> {
+    let e = email.trim().trim_start_matches("mailto:");
+    if !e.contains('@') || e.contains(char::is_whitespace) {
+        return None;
+    }
+    NamedNode::new(format!("mailto:{e}")).ok()
+}
+
+fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
+    let class = if p.organisation.is_some() {
+        vcard::ORGANIZATION
+    } else if p.individual.is_some() {
+        vcard::INDIVIDUAL
+    } else {
+        vcard::KIND
+    };
+    let cp = out.blank(subject, dcat::CONTACT_POINT, class);
+    if let Some(fn_) = p
+        .organisation
+        .as_ref()
+        .or(p.individual.as_ref())
+        .or(p.position.as_ref())
+    {
+        out.plain(&cp, vcard::FN, fn_);
+    }
+    for e in &p.emails {
+        if let Some(m) = mailto(e) {
+            out.add(&cp, vcard::HAS_EMAIL, m);
+        }
+    }
+    for t in &p.phones {
+        if let Some(n) = tel_iri(t) {
+            out.add(&cp, vcard::HAS_TELEPHONE, n);
+        }
+    }
+    if let Some(u) = p.url.as_deref().and_then(http_iri) {
+        out.add(&cp, vcard::HAS_URL, u);
+    }
+    if p.street.is_some() || p.city.is_some() || p.postal_code.is_some() || p.country.is_some() {
+        let a = out.blank(
+            &cp,
+            vcard::HAS_ADDRESS,
+            NamedNodeRef::new_unchecked(VCARD_ADDRESS),
+        );
+        if let Some(v) = &p.street {
+            out.plain(&a, vcard::STREET_ADDRESS, v);
+        }
+        if let Some(v) = &p.city {
+            out.plain(&a, vcard::LOCALITY, v);
+        }
+        if let Some(v) = &p.postal_code {
+            out.plain(&a, vcard::POSTAL_CODE, v);
+        }
+        if let Some(v) = &p.admin_area {
+            out.plain(&a, NamedNodeRef::new_unchecked(VCARD_REGION), v);
+        }
+        if let Some(v) = &p.country {
+            out.plain(&a, vcard::COUNTRY_NAME, v);
+        }
+    }
+}
+
+fn agent(out: &mut Out, subject: &NamedOrBlankNode, p: NamedNodeRef<'_>, party: &Party) {
+    let Some(name) = party.organisation.as_ref().or(party.individual.as_ref()) else {
+        return;
+    };
+    let a = out.blank(subject, p, foaf::AGENT);
+    let class = if party.organisation.is_some() {
+        foaf::ORGANIZATION
+    } else {
+        NamedNodeRef::new_unchecked("http://xmlns.com/foaf/0.1/Person")
+    };
+    out.add(&a, rdf::TYPE, class.into_owned());
+    out.plain(&a, foaf::NAME, name);
+    if let Some(m) = party.emails.first().and_then(|e| mailto(e)) {
+        out.add(&a, foaf::MBOX, m);
+    }
+    if let Some(u) = party.url.as_deref().and_then(http_iri) {
+        out.add(&a, foaf::HOMEPAGE, u);
+    }
+}
+
+fn curie(c: &str) -> Option<NamedNodeRef<'static>> {
+    Some(match c {
+        "dct:publisher" => dct::PUBLISHER,
+        "dct:rightsHolder" => dct::RIGHTS_HOLDER,
+        "dct:creator" => dct::CREATOR,
+        "dcatde:maintainer" => dcatde::MAINTAINER,
+        "dcatde:originator" => dcatde::ORIGINATOR,
+        "dcat:contactPoint" => dcat::CONTACT_POINT,
+        _ => return None,
+    })
+}
+
+/// The licence and access facts found in the constraints.
+#[derive(Debug, Default)]
+struct Rights {
+    /// DCAT-AP.de licence IRIs (normalized).
+    licenses: Vec<String>,
+    /// Other licence IRIs (INSPIRE conditions, URLs).
+    other_licenses: Vec<String>,
+    access_rights: Vec<String>,
+    statements: Vec<String>,
+    attribution: Option<String>,
+}
+
+impl Rights {
+    fn push(list: &mut Vec<String>, v: String) {
+        if !list.contains(&v) {
+            list.push(v);
+        }
+    }
+
+    fn license_from_text(&mut self, text: &str) -> bool {
+        let t = text.trim();
+        if t.starts_with('{') {
+            if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str::<serde_json::Value>(t)
+            {
+                let get = |k: &str| {
+                    obj.get(k)
+                        .and_then(|v| v.as_str())
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                };
+                if let Some(q) = get("quelle") {
+                    self.attribution.get_or_insert_with(|| q.to_owned());
+                }
+                for k in ["id", "url", "name"] {
+                    if let Some(l) = get(k).and_then(normalize::license) {
+                        Self::push(&mut self.licenses, l);
+                        return true;
+                    }
+                }
+                if let Some(u) = get("url").and_then(http_iri) {
+                    Self::push(&mut self.other_licenses, u.into_string());
+                    return true;
+                }
+                return false;
+            }
+        }
+        if let Some(l) = normalize::license(t) {
+            Self::push(&mut self.licenses, l);
+            return true;
+        }
+        if let Some((iri, is_license)) = codes::access_phrase(t) {
+            if is_license {
+                Self::push(&mut self.other_licenses, iri.to_owned());
+            } else {
+                Self::push(&mut self.access_rights, iri.to_owned());
+            }
+            return true;
+        }
+        // URLs inside prose ("Die Lizenz ist über https://… abrufbar").
+        let mut found = false;
+        for word in t.split(|c: char| {
+            c.is_whitespace() || c == '"' || c == '(' || c == ')' || c == '<' || c == '>'
+        }) {
+            let w = word.trim_end_matches(['.', ',', ';', ':']);
+            if w.starts_with("http://") || w.starts_with("https://") {
+                if let Some(l) = normalize::license(w) {
+                    Self::push(&mut self.licenses, l);
+                    found = true;
+                }
+            }
+        }
+        found
+    }
+
+    fn read(&mut self, c: &Constraints) {
+        for Text { text, href } in c.other_constraints.iter().chain(c.use_limitations.iter()) {
+            let mut used = false;
+            if let Some(h) = href {
+                if h.contains("/LimitationsOnPublicAccess/") {
+                    Self::push(&mut self.access_rights, h.clone());
+                    used = true;
+                } else if h.contains("/ConditionsApplyingToAccessAndUse/") {
+                    Self::push(&mut self.other_licenses, h.clone());
+                    used = true;
+                } else if let Some(l) = normalize::license(h) {
+                    Self::push(&mut self.licenses, l);
+                    used = true;
+                } else if let Some(n) = http_iri(h) {
+                    Self::push(&mut self.other_licenses, n.into_string());
+                    used = true;
+                }
+            }
+            if let Some(t) = text {
+                // Prose that is not a recognized licence or condition is kept
+                // as a rights statement (GDI-DE JSON blobs are never prose).
+                if !self.license_from_text(t) && !used && !t.trim().starts_with('{') {
+                    Self::push(&mut self.statements, t.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Maps one ISO record to a DCAT-AP record.
+pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Result<Mapped, String> {
+    if rec.file_identifier.is_none() && rec.title.is_none() {
+        return Err(
+            "the record has neither a gmd:fileIdentifier nor a title; it cannot be identified"
+                .into(),
+        );
+    }
+    let service = rec.is_service();
+    if service && !options.include_services {
+        return Ok(Mapped::Skipped(format!(
+            "service record ({}) skipped (include_services = false)",
+            rec.service_type
+                .as_deref()
+                .unwrap_or("hierarchyLevel service")
+        )));
+    }
+    let defaults = &options.defaults;
+    let (iri, minted) = dataset_iri(rec, defaults)?;
+    let ds: NamedOrBlankNode = iri.clone().into();
+    let lang = rec
+        .metadata_language
+        .as_deref()
+        .or(rec.languages.first().map(String::as_str))
+        .and_then(codes::language_tag);
+    let mut out = Out {
+        triples: Vec::new(),
+        lang,
+    };
+    out.add(
+        &ds,
+        rdf::TYPE,
+        if service {
+            dcat::DATA_SERVICE
+        } else {
+            dcat::DATASET
+        }
+        .into_owned(),
+    );
+
+    // Title and description (DCAT-AP mandates both; the title falls back to
+    // the file identifier, the description to the title).
+    let title = rec
+        .title
+        .clone()
+        .or_else(|| rec.file_identifier.clone())
+        .unwrap_or_default();
+    out.text(&ds, dct::TITLE, &title);
+    let description = rec.abstract_text.clone().unwrap_or_else(|| title.clone());
+    out.text(&ds, dct::DESCRIPTION, &description);
+
+    // Identifiers.
+    if rec.identifiers.is_empty() {
+        if let Some(f) = &rec.file_identifier {
+            out.plain(&ds, dct::IDENTIFIER, f);
+        }
+    }
+    for id in &rec.identifiers {
+        let text = identifier_text(id);
+        if text.is_empty() {
+            continue;
+        }
+        if http_iri(&text).is_some() {
+            out.add(
+                &ds,
+                dct::IDENTIFIER,
+                Literal::new_typed_literal(text, NamedNodeRef::new_unchecked(XSD_ANY_URI)),
+            );
+        } else {
+            out.plain(&ds, dct::IDENTIFIER, &text);
+        }
+    }
+
+    // Dates.
+    let mut issued: Option<Literal> = None;
+    let mut created: Option<Literal> = None;
+    let mut modified: Option<Literal> = None;
+    for (ty, value) in &rec.dates {
+        let Some(lit) = date_literal(value) else {
+            continue;
+        };
+        match ty.as_str() {
+            "creation" => created = created.or(Some(lit)),
+            "publication" => issued = issued.or(Some(lit)),
+            "revision" if modified.as_ref().is_none_or(|m| m.value() < lit.value()) => {
+                modified = Some(lit);
+            }
+            _ => {}
+        }
+    }
+    if let Some(c) = &created {
+        out.add(&ds, NamedNodeRef::new_unchecked(DCT_CREATED), c.clone());
+    }
+    if let Some(i) = issued.or(created) {
+        out.add(&ds, dct::ISSUED, i);
+    }
+    if let Some(m) = modified {
+        out.add(&ds, dct::MODIFIED, m);
+    }
+
+    // Languages.
+    for l in &rec.languages {
+        if let Some(n) = normalize::language(l).and_then(|i| nn(&i)) {
+            out.add(&ds, dct::LANGUAGE, n);
+        }
+    }
+
+    // Keywords, themes, topic categories.
+    let mut eu_themes: Vec<&'static str> = Vec::new();
+    let mut themes: Vec<String> = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    for block in &rec.keywords {
+        let thesaurus = block
+            .thesaurus
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let inspire = thesaurus.contains("inspire")
+            && (thesaurus.contains("theme")
+                || thesaurus.contains("spatial data")
+                || thesaurus.contains("datenthemen")
+                || thesaurus.contains("themen"))
+            || block
+                .thesaurus_href
+                .as_deref()
+                .is_some_and(|h| h.contains("inspire.ec.europa.eu/theme"));
+        for kw in &block.keywords {
+            let mut theme_iri: Option<String> = None;
+            let inspire_code = kw
+                .href
+                .as_deref()
+                .and_then(codes::inspire_theme)
+                .or_else(|| {
+                    if inspire {
+                        kw.text.as_deref().and_then(codes::inspire_theme)
+                    } else {
+                        None
+                    }
+                });
+            if let Some(code) = inspire_code {
+                theme_iri = Some(format!("{}{code}", codes::INSPIRE_THEME_NS));
+                for eu in codes::eu_themes_of_inspire(code) {
+                    if !eu_themes.contains(&eu) {
+                        eu_themes.push(eu);
+                    }
+                }
+            } else if let Some(h) = kw.href.as_deref().and_then(http_iri) {
+                theme_iri = Some(h.into_string());
+            } else if let Some(t) = kw.text.as_deref() {
+                if let Some(eu) = t.trim().strip_prefix(codes::DATA_THEME_NS) {
+                    theme_iri = Some(format!("{}{eu}", codes::DATA_THEME_NS));
+                }
+            }
+            match theme_iri {
+                Some(t) => {
+                    if !themes.contains(&t) {
+                        themes.push(t);
+                    }
+                }
+                None => {
+                    if let Some(t) = &kw.text {
+                        if !keywords.contains(t) {
+                            keywords.push(t.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut topic_eu: Vec<&'static str> = Vec::new();
+    for tc in &rec.topic_categories {
+        if codes::is_topic_category(tc) {
+            if let Some(n) = nn(&format!("{}{}", codes::TOPIC_CATEGORY_NS, tc.trim())) {
+                out.iri(&ds, &format!("{GEODCATAP}topicCategory"), n);
+            }
+            for eu in codes::eu_themes_of_topic(tc) {
+                if !topic_eu.contains(&eu) {
+                    topic_eu.push(eu);
+                }
+            }
+        }
+    }
+    if eu_themes.is_empty() {
+        eu_themes = topic_eu;
+    }
+    for eu in eu_themes {
+        let t = format!("{}{eu}", codes::DATA_THEME_NS);
+        if !themes.contains(&t) {
+            themes.push(t);
+        }
+    }
+    for t in &themes {
+        if let Some(n) = nn(t) {
+            out.add(&ds, dcat::THEME, n);
+        }
+    }
+    for k in &keywords {
+        out.text(&ds, dcat::KEYWORD, k);
+    }
+
+    // Responsible parties.
+    let mut contact_done = false;
+    let mut publisher_done = false;
+    for p in &rec.parties {
+        let Some(prop) = p.role.as_deref().and_then(codes::role_property) else {
+            continue;
+        };
+        match prop {
+            "dcat:contactPoint" => {
+                contact_point(&mut out, &ds, p);
+                contact_done = true;
+            }
+            other => {
+                let before = out.triples.len();
+                if let Some(pn) = curie(other) {
+                    agent(&mut out, &ds, pn, p);
+                } else if let Some(local) = other.strip_prefix("geodcatap:") {
+                    let pn = format!("{GEODCATAP}{local}");
+                    agent(&mut out, &ds, NamedNodeRef::new_unchecked(&pn), p);
+                }
+                if other == "dct:publisher" && out.triples.len() > before {
+                    publisher_done = true;
+                }
+            }
+        }
+    }
+    if !contact_done {
+        // The metadata point of contact stands in for the resource's.
+        for p in &rec.metadata_contacts {
+            contact_point(&mut out, &ds, p);
+            contact_done = true;
+        }
+    }
+    if !contact_done {
+        tracing::debug!(dataset = %iri, "no point of contact");
+    }
+    for p in &rec.distributors {
+        agent(&mut out, &ds, dcatde::MAINTAINER, p);
+    }
+    if !publisher_done {
+        if let Some(p) = defaults.publisher_iri.as_deref().and_then(nn) {
+            out.add(&ds, dct::PUBLISHER, p);
+        } else if let Some(name) = &defaults.publisher_name {
+            let a = out.blank(&ds, dct::PUBLISHER, foaf::AGENT);
+            out.add(&a, rdf::TYPE, foaf::ORGANIZATION.into_owned());
+            out.plain(&a, foaf::NAME, name);
+        }
+    }
+    if let Some(c) = defaults.contributor_id.as_deref().and_then(nn) {
+        out.add(&ds, dcatde::CONTRIBUTOR_ID, c);
+    }
+    if let Some(g) = defaults.geocoding.as_deref().and_then(nn) {
+        out.add(&ds, dcatde::POLITICAL_GEOCODING_URI, g);
+    }
+
+    // Extents.
+    for b in &rec.bboxes {
+        let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
+        out.add(
+            &loc,
+            dcat::BBOX,
+            Literal::new_typed_literal(bbox_wkt(b), NamedNodeRef::new_unchecked(GSP_WKT)),
+        );
+    }
+    for (begin, end) in &rec.temporal {
+        let b = begin.as_deref().and_then(date_literal);
+        let e = end.as_deref().and_then(date_literal);
+        if b.is_none() && e.is_none() {
+            continue;
+        }
+        let pt = out.blank(&ds, dct::TEMPORAL, dct::PERIOD_OF_TIME);
+        if let Some(b) = b {
+            out.add(&pt, dcat::START_DATE, b);
+        }
+        if let Some(e) = e {
+            out.add(&pt, dcat::END_DATE, e);
+        }
+    }
+
+    // Frequency.
+    if let Some(f) = rec
+        .frequency
+        .as_deref()
+        .and_then(normalize::frequency)
+        .and_then(|i| nn(&i))
+    {
+        out.add(&ds, dct::ACCRUAL_PERIODICITY, f);
+    }
+
+    // Lineage.
+    if let Some(l) = &rec.lineage {
+        let p = out.blank(
+            &ds,
+            dct::PROVENANCE,
+            NamedNodeRef::new_unchecked(DCT_PROVENANCE_STATEMENT),
+        );
+        out.text(&p, NamedNodeRef::new_unchecked(RDFS_LABEL), l);
+    }
+
+    // Constraints.
+    let mut rights = Rights::default();
+    for c in &rec.constraints {
+        rights.read(c);
+    }
+    for a in &rights.access_rights {
+        if let Some(n) = nn(a) {
+            out.add(&ds, dct::ACCESS_RIGHTS, n);
+        }
+    }
+    // The licence of the distributions: DCAT-AP.de licences first; INSPIRE
+    // condition IRIs and other licence URLs only when none was recognized.
+    let licenses: Vec<NamedNode> = if rights.licenses.is_empty() {
+        &rights.other_licenses
+    } else {
+        &rights.licenses
+    }
+    .iter()
+    .filter_map(|l| nn(l))
+    .collect();
+
+    // Distributions (datasets) or endpoints (services).
+    let formats: Vec<normalize::FileType> = rec
+        .formats
+        .iter()
+        .filter_map(|f| normalize::file_type(f))
+        .collect();
+    for o in &rec.online {
+        let Some(url) = o.linkage.as_deref().and_then(http_iri) else {
+            continue;
+        };
+        let function = o.function.as_deref().unwrap_or("").to_ascii_lowercase();
+        let proto = o.protocol.as_deref().and_then(codes::protocol);
+        let kind = proto.map(|p| p.0);
+        if service {
+            let lower = url.as_str().to_ascii_lowercase();
+            if lower.contains("request=getcapabilities") {
+                out.add(
+                    &ds,
+                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_DESCRIPTION),
+                    url.clone(),
+                );
+                let base = url.as_str().split('?').next().unwrap_or(url.as_str());
+                if let Some(b) = http_iri(base) {
+                    out.add(&ds, NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL), b);
+                }
+            } else {
+                out.add(
+                    &ds,
+                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL),
+                    url.clone(),
+                );
+            }
+            continue;
+        }
+        if (function == "information" || function == "search" || function == "browsegraphic")
+            && kind != Some(ProtocolKind::Download)
+            && kind != Some(ProtocolKind::Service)
+        {
+            out.add(&ds, foaf::PAGE, url);
+            continue;
+        }
+        let dist = out.blank(&ds, dcat::DISTRIBUTION_LINK, dcat::DISTRIBUTION);
+        out.add(&dist, dcat::ACCESS_URL, url.clone());
+        let download = function == "download" || kind == Some(ProtocolKind::Download);
+        if download && kind != Some(ProtocolKind::Service) {
+            out.add(&dist, dcat::DOWNLOAD_URL, url.clone());
+        }
+        if let Some(n) = &o.name {
+            out.text(&dist, dct::TITLE, n);
+        }
+        if let Some(d) = &o.description {
+            out.text(&dist, dct::DESCRIPTION, d);
+        }
+        let format = proto
+            .and_then(|p| p.1)
+            .and_then(normalize::file_type)
+            .or_else(|| (formats.len() == 1).then(|| formats[0].clone()))
+            .or_else(|| {
+                if download {
+                    normalize::file_type(url.as_str())
+                } else {
+                    None
+                }
+            });
+        if let Some(f) = format {
+            if let Some(n) = nn(&f.iri) {
+                out.add(&dist, dct::FORMAT, n);
+            }
+            if let Some(m) = f.media_type_iri().and_then(|m| nn(&m)) {
+                out.add(&dist, dcat::MEDIA_TYPE, m);
+            }
+        }
+        for l in &licenses {
+            out.add(&dist, dct::LICENSE, l.clone());
+        }
+        if let Some(a) = &rights.attribution {
+            out.plain(&dist, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, a);
+        }
+        for s in &rights.statements {
+            let st = out.blank(
+                &dist,
+                dct::RIGHTS,
+                NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
+            );
+            out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+        }
+    }
+    // Services, and datasets without any distribution, carry the licence
+    // terms themselves so that they are not lost.
+    let has_distribution = out
+        .triples
+        .iter()
+        .any(|t| t.subject == ds && t.predicate.as_ref() == dcat::DISTRIBUTION_LINK);
+    if service || !has_distribution {
+        for l in &licenses {
+            out.add(&ds, dct::LICENSE, l.clone());
+        }
+        if let Some(a) = &rights.attribution {
+            out.plain(&ds, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, a);
+        }
+        for s in &rights.statements {
+            let st = out.blank(
+                &ds,
+                dct::RIGHTS,
+                NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
+            );
+            out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+        }
+    }
+
+    // The catalogue record: metadata about the metadata.
+    let cr: NamedOrBlankNode = BlankNode::default().into();
+    out.add(&cr, rdf::TYPE, dcat::CATALOG_RECORD.into_owned());
+    out.add(&cr, foaf::PRIMARY_TOPIC, iri.clone());
+    if let Some(f) = &rec.file_identifier {
+        out.plain(&cr, dct::IDENTIFIER, f);
+    }
+    if let Some(d) = rec.date_stamp.as_deref().and_then(date_literal) {
+        out.add(&cr, dct::MODIFIED, d);
+    }
+    if let Some(l) = rec
+        .metadata_language
+        .as_deref()
+        .and_then(normalize::language)
+        .and_then(|i| nn(&i))
+    {
+        out.add(&cr, dct::LANGUAGE, l);
+    }
+    if rec.standard_name.is_some() {
+        let st = out.blank(
+            &cr,
+            dct::CONFORMS_TO,
+            NamedNodeRef::new_unchecked(DCT_STANDARD),
+        );
+        if let Some(n) = &rec.standard_name {
+            out.plain(&st, dct::TITLE, n);
+        }
+        if let Some(v) = &rec.standard_version {
+            out.plain(&st, NamedNodeRef::new_unchecked(OWL_VERSION_INFO), v);
+        }
+    }
+
+    Ok(Mapped::Record(Box::new(Record {
+        dataset: iri,
+        triples: out.triples,
+        page_url: page_url.to_owned(),
+        minted,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date_literal("2019-05-15").unwrap().datatype(), xsd::DATE);
+        assert_eq!(
+            date_literal("2019-05-15T09:00:00").unwrap().datatype(),
+            xsd::DATE_TIME
+        );
+        assert_eq!(date_literal("2019").unwrap().datatype().as_str(), XSD_GYEAR);
+        assert!(date_literal("unknown").is_none());
+        assert!(date_literal("").is_none());
+        assert!(date_literal("2019-05-15 garbage").is_none());
+    }
+
+    #[test]
+    fn wkt_is_lon_lat() {
+        let b = BBox {
+            west: 14.18,
+            east: 14.58,
+            south: 35.81,
+            north: 36.08,
+        };
+        assert_eq!(
+            bbox_wkt(&b),
+            "POLYGON((14.18 36.08,14.58 36.08,14.58 35.81,14.18 35.81,14.18 36.08))"
+        );
+    }
+
+    #[test]
+    fn gdi_de_json_licence() {
+        let mut r = Rights::default();
+        assert!(r.license_from_text(r#"{ "id": "dl-de-by-2.0" , "name": " Datenlizenz Deutschland - Namensnennung - Version 2.0 ", "url": "https://www.govdata.de/dl-de/by-2-0", "quelle": "Umweltatlas Berlin" }"#));
+        assert_eq!(
+            r.licenses,
+            vec!["http://dcat-ap.de/def/licenses/dl-by-de/2.0".to_owned()]
+        );
+        assert_eq!(r.attribution.as_deref(), Some("Umweltatlas Berlin"));
+    }
+}

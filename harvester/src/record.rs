@@ -1,0 +1,123 @@
+//! The unit of harvesting: a self-contained DCAT-AP record, and the events a
+//! source harvest emits.
+
+use oxrdf::{NamedNode, Triple};
+
+/// One harvested dataset: the `dcat:Dataset` (or `dcat:DatasetSeries`), its
+/// distributions and every node they reference that is not itself a dataset.
+///
+/// `triples` is the *exact* graph as parsed or mapped: lexical forms and
+/// datatypes are exactly as the source wrote them (no normalization).
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// IRI of the dataset (the source's IRI, or a minted one, see [`crate::mint`]).
+    pub dataset: NamedNode,
+    /// The record's triples. Blank nodes are local to the record.
+    pub triples: Vec<Triple>,
+    /// The URL of the page (or file) the record was read from.
+    pub page_url: String,
+    /// True when the dataset IRI was minted by us (the source used a blank node).
+    pub minted: bool,
+}
+
+/// A problem with one record of a page: the page as a whole was usable.
+#[derive(Debug, Clone)]
+pub struct RecordError {
+    /// The page the record came from.
+    pub page_url: String,
+    /// What identifies the record in the source (IRI, id, position).
+    pub record: String,
+    /// Why it was rejected.
+    pub reason: String,
+    /// A short snippet of the offending input.
+    pub snippet: String,
+}
+
+/// A page that was fetched and parsed.
+#[derive(Debug, Default)]
+pub struct Page {
+    /// The URL as requested.
+    pub url: String,
+    /// 1-based position in the listing.
+    pub number: usize,
+    /// Records found on the page.
+    pub records: Vec<Record>,
+    /// Records of the page that could not be used.
+    pub record_errors: Vec<RecordError>,
+    /// Bytes received for the page (after decompression).
+    pub bytes: u64,
+    /// Time spent fetching the page.
+    pub fetch_time: std::time::Duration,
+    /// Time spent parsing and splitting the page.
+    pub parse_time: std::time::Duration,
+}
+
+/// A page that could not be fetched or parsed. Nothing of it is used.
+#[derive(Debug, Clone)]
+pub struct PageError {
+    pub url: String,
+    pub number: usize,
+    pub reason: String,
+}
+
+/// What a source harvest emits, in order: pages (ok or failed), then `Finished`.
+#[derive(Debug)]
+pub enum HarvestEvent {
+    Page(Page),
+    PageFailed(PageError),
+    /// The listing ended. `complete` is true only when every page of the
+    /// listing was fetched and parsed and no bound cut it short: only then may
+    /// a consumer conclude that a record missing from the listing is gone.
+    Finished {
+        complete: bool,
+        reason: Option<String>,
+        /// The IRIs of all datasets present in the source, when that set is
+        /// not simply the records emitted (e.g. an incremental CKAN run fetches
+        /// only changed packages but lists all ids). `None`: the emitted records
+        /// are the listing.
+        listing: Option<Vec<String>>,
+    },
+}
+
+/// What the operator's config says about a source: used to mint IRIs and to
+/// fill what a mapped record lacks (CKAN, CSW).
+#[derive(Debug, Clone, Default)]
+pub struct SourceDefaults {
+    /// The source's id (part of minted IRIs).
+    pub source_id: String,
+    /// Namespace for minted dataset IRIs, e.g. `https://land.example/id/dataset/`.
+    pub mint_base: String,
+    /// The municipality publishing the source.
+    pub publisher_name: Option<String>,
+    pub publisher_iri: Option<String>,
+    /// `dcatde:contributorID` IRI.
+    pub contributor_id: Option<String>,
+    /// `dcatde:politicalGeocodingURI` IRI.
+    pub geocoding: Option<String>,
+}
+
+/// Shorten input to a snippet for error reports (on a char boundary).
+pub fn snippet(input: &str, max: usize) -> String {
+    let trimmed = input.trim();
+    if trimmed.len() <= max {
+        return trimmed.to_owned();
+    }
+    let mut end = max;
+    while !trimmed.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &trimmed[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_cuts_on_char_boundary() {
+        assert_eq!(snippet("  abc  ", 10), "abc");
+        assert_eq!(snippet("Straßenbäume", 4), "Stra…");
+        assert_eq!(snippet("Straßenbäume", 5), "Stra…");
+        assert_eq!(snippet("Straßenbäume", 6), "Straß…");
+    }
+}

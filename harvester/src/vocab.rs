@@ -1,0 +1,78 @@
+//! IRIs of the vocabularies the harvester reads and writes.
+
+macro_rules! terms {
+    ($ns:literal; $($name:ident = $local:literal),* $(,)?) => {
+        /// The namespace IRI.
+        pub const NS: &str = $ns;
+        $(pub const $name: oxrdf::NamedNodeRef<'static> =
+            oxrdf::NamedNodeRef::new_unchecked(concat!($ns, $local));)*
+    };
+}
+
+pub mod rdf {
+    terms!("http://www.w3.org/1999/02/22-rdf-syntax-ns#"; TYPE = "type");
+}
+
+pub mod dcat {
+    terms!("http://www.w3.org/ns/dcat#";
+        CATALOG = "Catalog", CATALOG_RECORD = "CatalogRecord", DATASET = "Dataset",
+        DATASET_SERIES = "DatasetSeries", DISTRIBUTION = "Distribution", DATA_SERVICE = "DataService",
+        // Properties (lower-case local names).
+        DATASET_LINK = "dataset", RECORD = "record", DISTRIBUTION_LINK = "distribution",
+        ACCESS_URL = "accessURL", DOWNLOAD_URL = "downloadURL", KEYWORD = "keyword", THEME = "theme",
+        BYTE_SIZE = "byteSize", MEDIA_TYPE = "mediaType", LANDING_PAGE = "landingPage",
+        CONTACT_POINT = "contactPoint", BBOX = "bbox", START_DATE = "startDate", END_DATE = "endDate",
+        THEME_TAXONOMY = "themeTaxonomy");
+}
+
+pub mod dct {
+    terms!("http://purl.org/dc/terms/";
+        IDENTIFIER = "identifier", TITLE = "title", DESCRIPTION = "description",
+        PUBLISHER = "publisher", ISSUED = "issued", MODIFIED = "modified", LICENSE = "license",
+        FORMAT = "format", SPATIAL = "spatial", TEMPORAL = "temporal", LANGUAGE = "language",
+        SOURCE = "source", HAS_PART = "hasPart", ACCRUAL_PERIODICITY = "accrualPeriodicity",
+        CREATOR = "creator", CONFORMS_TO = "conformsTo", ACCESS_RIGHTS = "accessRights",
+        RIGHTS = "rights", PROVENANCE = "provenance", RIGHTS_HOLDER = "rightsHolder",
+        LOCATION = "Location", PERIOD_OF_TIME = "PeriodOfTime", LICENSE_DOCUMENT = "LicenseDocument",
+        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent");
+}
+
+pub mod foaf {
+    terms!("http://xmlns.com/foaf/0.1/";
+        PRIMARY_TOPIC = "primaryTopic", AGENT = "Agent", ORGANIZATION = "Organization",
+        NAME = "name", HOMEPAGE = "homepage", PAGE = "page", MBOX = "mbox");
+}
+
+pub mod hydra {
+    terms!("http://www.w3.org/ns/hydra/core#";
+        NEXT = "next", NEXT_PAGE = "nextPage", PAGED_COLLECTION = "PagedCollection",
+        PARTIAL_COLLECTION_VIEW = "PartialCollectionView", TOTAL_ITEMS = "totalItems");
+}
+
+pub mod vcard {
+    terms!("http://www.w3.org/2006/vcard/ns#";
+        KIND = "Kind", ORGANIZATION = "Organization", INDIVIDUAL = "Individual", FN = "fn",
+        HAS_EMAIL = "hasEmail", HAS_TELEPHONE = "hasTelephone", HAS_URL = "hasURL",
+        HAS_ADDRESS = "hasAddress", STREET_ADDRESS = "street-address", LOCALITY = "locality",
+        POSTAL_CODE = "postal-code", COUNTRY_NAME = "country-name", ORGANIZATION_NAME = "organization-name");
+}
+
+pub mod dcatde {
+    terms!("http://dcat-ap.de/def/dcatde/";
+        CONTRIBUTOR_ID = "contributorID", POLITICAL_GEOCODING_URI = "politicalGeocodingURI",
+        POLITICAL_GEOCODING_LEVEL_URI = "politicalGeocodingLevelURI", MAINTAINER = "maintainer",
+        ORIGINATOR = "originator", LICENSE_ATTRIBUTION_BY_TEXT = "licenseAttributionByText");
+}
+
+pub mod xsd {
+    terms!("http://www.w3.org/2001/XMLSchema#";
+        STRING = "string", DATE = "date", DATE_TIME = "dateTime", INTEGER = "integer",
+        NON_NEGATIVE_INTEGER = "nonNegativeInteger", DECIMAL = "decimal", BOOLEAN = "boolean");
+}
+
+pub mod prov {
+    terms!("http://www.w3.org/ns/prov#";
+        WAS_DERIVED_FROM = "wasDerivedFrom", GENERATED_AT_TIME = "generatedAtTime",
+        STARTED_AT_TIME = "startedAtTime", ENDED_AT_TIME = "endedAtTime", ACTIVITY = "Activity",
+        WAS_GENERATED_BY = "wasGeneratedBy", USED = "used");
+}

@@ -1,0 +1,366 @@
+//! Our ISO 19139 -> DCAT-AP mapping against the official GeoDCAT-AP XSLT
+//! test cases (`csw/geodcat-ap-xslt-testcases/*/{input.xml,expected_output.ttl}`).
+//!
+//! The cases were produced with the XSLT's *extended* profile (see each
+//! `config.json`); we compare only the core properties of the main resource
+//! (the node that is `foaf:isPrimaryTopicOf` a catalogue record):
+//!
+//! | property | comparison |
+//! |---|---|
+//! | the resource's IRI (when the expected one is an IRI) | equal |
+//! | `rdf:type` `dcat:Dataset` / `dcat:DataService` | contained |
+//! | `dct:title`, `dct:description`, `dcat:keyword` | ours ⊆ expected (lexical forms; we emit the metadata language only, the XSLT all PT_FreeText translations) |
+//! | `dct:identifier` | equal (lexical forms) |
+//! | `dct:created`, `dct:issued`, `dct:modified` | equal when the expected output has them |
+//! | `dct:language` | equal |
+//! | `dcat:theme` | expected ⊆ ours (we add EU data themes derived from INSPIRE themes) |
+//! | `dct:spatial/dcat:bbox` (WKT) | equal |
+//! | `dct:temporal` start/end | equal |
+//! | `dcat:distribution/dcat:accessURL` (datasets) | equal |
+//! | `dct:license`, `dct:accessRights` (anywhere in the record) | expected ⊆ ours |
+//! | catalogue record `dct:identifier` (fileIdentifier) | equal |
+//!
+//! Deliberate deviations (not compared): `dct:accessRights` is on the dataset
+//! (DCAT-AP) rather than on each distribution; `dcat:accessService`,
+//! `prov:qualifiedAttribution`, `dqv:` quality, `adms:representationTechnique`,
+//! `geodcatap:referenceSystem`/`resourceType`, `dct:conformsTo` of the
+//! resource, GeoJSON/GML bbox literals and multilingual translations are
+//! extended-profile output we do not produce; lineage uses `rdfs:label` (the
+//! XSLT `dct:description`); agents are `foaf:Agent`s with `foaf:name` without
+//! language tags.
+
+use harvester::csw::client::read_page;
+use harvester::csw::{MapOptions, XmlLimits};
+use harvester::SourceDefaults;
+use oxrdf::{NamedOrBlankNode, Term, Triple};
+use oxrdfio::{RdfFormat, RdfParser};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("CATALOG_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
+    if dir.join("csw").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("fixtures not found at {} (CI=true)", dir.display());
+    }
+    eprintln!(
+        "SKIP: fixtures not found at {} (set CATALOG_FIXTURES)",
+        dir.display()
+    );
+    None
+}
+
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const DCT: &str = "http://purl.org/dc/terms/";
+const DCAT: &str = "http://www.w3.org/ns/dcat#";
+
+struct G(Vec<Triple>);
+
+impl G {
+    fn objects(&self, s: &NamedOrBlankNode, p: &str) -> Vec<Term> {
+        self.0
+            .iter()
+            .filter(|t| &t.subject == s && t.predicate.as_str() == p)
+            .map(|t| t.object.clone())
+            .collect()
+    }
+    fn lexical(&self, s: &NamedOrBlankNode, p: &str) -> BTreeSet<String> {
+        self.objects(s, p).iter().map(lex).collect()
+    }
+    fn all_objects(&self, p: &str) -> BTreeSet<String> {
+        self.0
+            .iter()
+            .filter(|t| t.predicate.as_str() == p)
+            .map(|t| lex(&t.object))
+            .collect()
+    }
+    fn nodes(&self, s: &NamedOrBlankNode, p: &str) -> Vec<NamedOrBlankNode> {
+        self.objects(s, p)
+            .into_iter()
+            .filter_map(|o| match o {
+                Term::NamedNode(n) => Some(n.into()),
+                Term::BlankNode(b) => Some(b.into()),
+                _ => None,
+            })
+            .collect()
+    }
+    fn via(&self, s: &NamedOrBlankNode, p1: &str, p2: &str) -> BTreeSet<String> {
+        self.nodes(s, p1)
+            .iter()
+            .flat_map(|n| self.lexical(n, p2))
+            .collect()
+    }
+}
+
+fn lex(t: &Term) -> String {
+    match t {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::BlankNode(b) => format!("_:{}", b.as_str()),
+        Term::Literal(l) => l.value().trim().to_owned(),
+        #[allow(unreachable_patterns)]
+        _ => String::new(),
+    }
+}
+
+fn main_resource(g: &G) -> NamedOrBlankNode {
+    g.0.iter()
+        .find(|t| t.predicate.as_str() == "http://xmlns.com/foaf/0.1/isPrimaryTopicOf")
+        .map(|t| t.subject.clone())
+        .or_else(|| {
+            g.0.iter()
+                .find(|t| t.predicate.as_str() == "http://xmlns.com/foaf/0.1/primaryTopic")
+                .and_then(|t| match &t.object {
+                    Term::NamedNode(n) => Some(n.clone().into()),
+                    Term::BlankNode(b) => Some(b.clone().into()),
+                    _ => None,
+                })
+        })
+        .expect("expected output has a main resource")
+}
+
+fn record_node(g: &G) -> Option<NamedOrBlankNode> {
+    if let Some(t) =
+        g.0.iter()
+            .find(|t| t.predicate.as_str() == "http://xmlns.com/foaf/0.1/isPrimaryTopicOf")
+    {
+        match &t.object {
+            Term::NamedNode(n) => return Some(n.clone().into()),
+            Term::BlankNode(b) => return Some(b.clone().into()),
+            _ => {}
+        }
+    }
+    g.0.iter()
+        .find(|t| {
+            t.predicate.as_str() == RDF_TYPE
+                && matches!(&t.object, Term::NamedNode(n) if n.as_str() == "http://www.w3.org/ns/dcat#CatalogRecord")
+                && g.0.iter().any(|u| u.subject == t.subject && u.predicate.as_str() == "http://xmlns.com/foaf/0.1/primaryTopic")
+        })
+        .map(|t| t.subject.clone())
+}
+
+#[test]
+fn csw_mapping_matches_geodcat_ap_testcases() {
+    let Some(fx) = fixtures() else { return };
+    let base = fx.join("csw/geodcat-ap-xslt-testcases");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&base)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("input.xml").is_file() && p.join("expected_output.ttl").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 5);
+    let mut failures: Vec<String> = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let expected: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .for_reader(
+                std::fs::read(case.join("expected_output.ttl"))
+                    .unwrap()
+                    .as_slice(),
+            )
+            .filter_map(Result::ok)
+            .map(Triple::from)
+            .collect();
+        let exp = G(expected);
+        let options = MapOptions {
+            defaults: SourceDefaults {
+                source_id: "t".into(),
+                mint_base: "https://catalog.example/id/dataset/".into(),
+                ..Default::default()
+            },
+            include_services: true,
+        };
+        let body = std::fs::read(case.join("input.xml")).unwrap();
+        let (page, ..) = read_page(&body, "file", 1, &XmlLimits::default(), &options).unwrap();
+        assert_eq!(page.records.len(), 1, "{name}: {:?}", page.record_errors);
+        let rec = &page.records[0];
+        let ours = G(rec.triples.clone());
+        let ds: NamedOrBlankNode = rec.dataset.clone().into();
+        let e = main_resource(&exp);
+        let mut check = |what: &str, ok: bool, detail: String| {
+            if !ok {
+                failures.push(format!("{name}: {what}: {detail}"));
+            }
+        };
+        if let NamedOrBlankNode::NamedNode(n) = &e {
+            check("IRI", n == &rec.dataset, format!("{n} vs {}", rec.dataset));
+        }
+        let types = ours.lexical(&ds, RDF_TYPE);
+        let etypes: BTreeSet<String> = exp
+            .lexical(&e, RDF_TYPE)
+            .into_iter()
+            .filter(|t| t.starts_with(DCAT))
+            .collect();
+        check(
+            "rdf:type",
+            etypes.is_subset(&types),
+            format!("{etypes:?} vs {types:?}"),
+        );
+        for p in ["title", "description"] {
+            let o = ours.lexical(&ds, &format!("{DCT}{p}"));
+            let x = exp.lexical(&e, &format!("{DCT}{p}"));
+            check(
+                p,
+                !o.is_empty() && o.is_subset(&x),
+                format!("{o:?} vs {x:?}"),
+            );
+        }
+        let o = ours.lexical(&ds, &format!("{DCAT}keyword"));
+        let x = exp.lexical(&e, &format!("{DCAT}keyword"));
+        check("keyword", o.is_subset(&x), format!("{o:?} vs {x:?}"));
+        let file_identifier: BTreeSet<String> = record_node(&ours)
+            .map(|r| ours.lexical(&r, &format!("{DCT}identifier")))
+            .unwrap_or_default();
+        for p in ["identifier", "language"] {
+            let o = ours.lexical(&ds, &format!("{DCT}{p}"));
+            let x = exp.lexical(&e, &format!("{DCT}{p}"));
+            // Deviation: without a resource identifier we state the
+            // fileIdentifier (DCAT-AP.de duplicate checks need one).
+            let ok = o == x || (p == "identifier" && x.is_empty() && o == file_identifier);
+            check(p, ok, format!("{o:?} vs {x:?}"));
+        }
+        for p in ["created", "issued", "modified", "accrualPeriodicity"] {
+            let x = exp.lexical(&e, &format!("{DCT}{p}"));
+            if !x.is_empty() {
+                let o = ours.lexical(&ds, &format!("{DCT}{p}"));
+                check(p, o == x, format!("{o:?} vs {x:?}"));
+            }
+        }
+        let o = ours.lexical(&ds, &format!("{DCAT}theme"));
+        let x = exp.lexical(&e, &format!("{DCAT}theme"));
+        check(
+            "theme",
+            x.is_subset(&o),
+            format!("missing {:?}", x.difference(&o).collect::<Vec<_>>()),
+        );
+        let wkt = |g: &G, s: &NamedOrBlankNode| -> BTreeSet<String> {
+            g.via(s, &format!("{DCT}spatial"), &format!("{DCAT}bbox"))
+                .into_iter()
+                .filter(|v| v.starts_with("POLYGON"))
+                .collect()
+        };
+        check(
+            "bbox",
+            wkt(&ours, &ds) == wkt(&exp, &e),
+            format!("{:?} vs {:?}", wkt(&ours, &ds), wkt(&exp, &e)),
+        );
+        // Deviation: the XSLT drops the temporal extent of services; we keep it.
+        for p in ["startDate", "endDate"]
+            .into_iter()
+            .filter(|_| etypes.contains(&format!("{DCAT}Dataset")))
+        {
+            let o = ours.via(&ds, &format!("{DCT}temporal"), &format!("{DCAT}{p}"));
+            let x = exp.via(&e, &format!("{DCT}temporal"), &format!("{DCAT}{p}"));
+            check(p, o == x, format!("{o:?} vs {x:?}"));
+        }
+        if etypes.contains(&format!("{DCAT}Dataset")) {
+            let o = ours.via(
+                &ds,
+                &format!("{DCAT}distribution"),
+                &format!("{DCAT}accessURL"),
+            );
+            let x = exp.via(
+                &e,
+                &format!("{DCAT}distribution"),
+                &format!("{DCAT}accessURL"),
+            );
+            check("accessURL", o == x, format!("{o:?} vs {x:?}"));
+        }
+        for p in ["license", "accessRights"] {
+            let o = ours.all_objects(&format!("{DCT}{p}"));
+            let x: BTreeSet<String> = exp
+                .all_objects(&format!("{DCT}{p}"))
+                .into_iter()
+                .filter(|v| !v.starts_with("_:"))
+                .collect();
+            check(p, x.is_subset(&o), format!("{o:?} vs {x:?}"));
+        }
+        if let (Some(xr), Some(or)) = (record_node(&exp), record_node(&ours)) {
+            let o = ours.lexical(&or, &format!("{DCT}identifier"));
+            let x = exp.lexical(&xr, &format!("{DCT}identifier"));
+            check("record identifier", o == x, format!("{o:?} vs {x:?}"));
+        } else {
+            check("catalog record", false, "missing".into());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "mapping differs:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn map_file(path: &Path) -> Vec<Triple> {
+    let options = MapOptions {
+        defaults: SourceDefaults {
+            source_id: "be".into(),
+            mint_base: "https://catalog.example/id/dataset/".into(),
+            publisher_name: Some("Land Berlin".into()),
+            contributor_id: Some("http://dcat-ap.de/def/contributors/landBerlin".into()),
+            ..Default::default()
+        },
+        include_services: true,
+    };
+    let body = std::fs::read(path).unwrap();
+    let (page, ..) = read_page(&body, "file", 1, &XmlLimits::default(), &options).unwrap();
+    assert_eq!(
+        page.records.len(),
+        1,
+        "{}: {:?}",
+        path.display(),
+        page.record_errors
+    );
+    page.records[0].triples.clone()
+}
+
+#[test]
+fn csw_mapping_german_records() {
+    let Some(fx) = fixtures() else { return };
+    // Berlin FIS-Broker: GDI-DE JSON licence blob and "Datenlizenz Deutschland" text.
+    let g = G(map_file(
+        &fx.join("csw/berlin-fisbroker/dataset-open-data.xml"),
+    ));
+    let licenses = g.all_objects(&format!("{DCT}license"));
+    assert!(
+        licenses.contains("http://dcat-ap.de/def/licenses/dl-by-de/2.0"),
+        "{licenses:?}"
+    );
+    let attribution = g.all_objects("http://dcat-ap.de/def/dcatde/licenseAttributionByText");
+    assert!(!attribution.is_empty());
+    assert!(!g
+        .all_objects("http://www.w3.org/2006/vcard/ns#hasEmail")
+        .is_empty());
+    assert!(g
+        .all_objects(&format!("{DCAT}bbox"))
+        .iter()
+        .all(|w| w.starts_with("POLYGON((13.")));
+    assert!(!g
+        .all_objects("http://dcat-ap.de/def/dcatde/contributorID")
+        .is_empty());
+    // Publisher from the source defaults when the record names none.
+    assert!(!g.all_objects(&format!("{DCT}publisher")).is_empty());
+    // GDI-DE InGrid IDF documents: gmd content inside idf:idfMdMetadata, parties in idf:idfResponsibleParty.
+    let dir = fx.join("csw/gdi-de-ingrid/gdide_test_data");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let g = G(map_file(&p));
+        let title = g.all_objects(&format!("{DCT}title"));
+        assert!(!title.is_empty(), "{}", p.display());
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.contains("_dataset_") {
+            assert!(
+                !g.all_objects("http://www.w3.org/ns/dcat#contactPoint")
+                    .is_empty(),
+                "{name}: contact point from idf:idfResponsibleParty"
+            );
+            assert!(
+                !g.all_objects(&format!("{DCT}language")).is_empty(),
+                "{name}"
+            );
+        }
+    }
+}

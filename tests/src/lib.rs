@@ -1,0 +1,478 @@
+//! Support for the end-to-end tests: finding the shared fixtures, a loopback
+//! HTTP server that stands in for municipal portals (including misbehaving
+//! ones), and running the `catalog-server` binary.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// The shared fixtures folder: `$CATALOG_FIXTURES`, else `../shared/fixtures`
+/// next to the workspace. Returns `None` (the test should skip) when it is
+/// missing; under CI (`CI=true`) a missing folder fails the run instead.
+pub fn fixtures(sub: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("CATALOG_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/fixtures"));
+    let dir = base.join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+        panic!(
+            "fixtures folder {} is missing (set CATALOG_FIXTURES); under CI=true this fails the run",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "SKIPPED: fixtures folder {} is missing (set CATALOG_FIXTURES)",
+        dir.display()
+    );
+    None
+}
+
+/// Media type for a fixture file, as a well-behaved server would send it.
+pub fn media_type_for(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "ttl" => "text/turtle",
+        "nt" => "application/n-triples",
+        "nq" => "application/n-quads",
+        "trig" => "application/trig",
+        "rdf" | "owl" | "xml" => "application/rdf+xml",
+        "jsonld" => "application/ld+json",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// How the stub answers one path.
+#[derive(Clone)]
+pub enum Behaviour {
+    /// A normal response.
+    Serve {
+        body: Arc<Vec<u8>>,
+        content_type: String,
+    },
+    /// An HTTP error status with a short body.
+    Status(u16),
+    /// Sends the headers and a little of the body, then never finishes.
+    Hang,
+    /// Streams an endless body (no Content-Length).
+    Endless,
+    /// Announces a multi-GB body in Content-Length, then streams.
+    HugeDeclared,
+}
+
+/// Routes of the stub, by path and query (e.g. `/dcat/a.ttl` or `/c?page=2`).
+pub type Routes = Arc<Mutex<HashMap<String, Behaviour>>>;
+
+/// A loopback HTTP server for tests.
+pub struct StubServer {
+    pub addr: SocketAddr,
+    pub routes: Routes,
+    /// Paths requested, in order.
+    pub log: Arc<Mutex<Vec<String>>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl StubServer {
+    pub fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test runtime");
+        let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let state = (routes.clone(), log.clone());
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        let app = axum::Router::new().fallback(handle).with_state(state);
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            addr,
+            routes,
+            log,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("http://{}{}", self.addr, path_and_query)
+    }
+
+    pub fn set(&self, path_and_query: &str, behaviour: Behaviour) {
+        self.routes
+            .lock()
+            .expect("routes")
+            .insert(path_and_query.to_owned(), behaviour);
+    }
+
+    pub fn serve_bytes(&self, path_and_query: &str, body: Vec<u8>, content_type: &str) {
+        self.set(
+            path_and_query,
+            Behaviour::Serve {
+                body: Arc::new(body),
+                content_type: content_type.to_owned(),
+            },
+        );
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().expect("log").clone()
+    }
+}
+
+async fn handle(
+    State((routes, log)): State<(Routes, Arc<Mutex<Vec<String>>>)>,
+    req: Request,
+) -> Response {
+    let key = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    if let Ok(mut l) = log.lock() {
+        l.push(key.clone());
+    }
+    let behaviour = routes.lock().ok().and_then(|r| r.get(&key).cloned());
+    match behaviour {
+        None => (StatusCode::NOT_FOUND, format!("no route {key}")).into_response(),
+        Some(Behaviour::Serve { body, content_type }) => (
+            [(header::CONTENT_TYPE, content_type)],
+            body.as_ref().clone(),
+        )
+            .into_response(),
+        Some(Behaviour::Status(code)) => (
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "stub error",
+        )
+            .into_response(),
+        Some(Behaviour::Hang) => {
+            let stream = futures_util::stream::unfold(0u8, |state| async move {
+                if state == 0 {
+                    Some((
+                        Ok::<_, std::io::Error>(
+                            b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n".to_vec(),
+                        ),
+                        1,
+                    ))
+                } else {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                    None
+                }
+            });
+            (
+                [(header::CONTENT_TYPE, "text/turtle")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Some(Behaviour::Endless) | Some(Behaviour::HugeDeclared) => {
+            let declared = matches!(behaviour, Some(Behaviour::HugeDeclared));
+            let line = b"<http://example.org/s> <http://example.org/p> \"padding padding padding padding\" .\n";
+            let chunk: Vec<u8> = line
+                .iter()
+                .copied()
+                .cycle()
+                .take(line.len() * 1000)
+                .collect();
+            let stream =
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            let mut response = Body::from_stream(stream).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                "application/n-triples".parse().expect("header"),
+            );
+            if declared {
+                response.headers_mut().insert(
+                    header::CONTENT_LENGTH,
+                    "5000000000".parse().expect("header"),
+                );
+            }
+            response
+        }
+    }
+}
+
+/// The `catalog-server` binary built for this test run.
+pub fn catalog_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    // target/<profile>/deps/<test> -> target/<profile>/catalog-server
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile dir")
+        .to_path_buf();
+    let bin = profile_dir.join(format!("catalog-server{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let profile = profile_dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("debug");
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["build", "-p", "catalog-server", "--bin", "catalog-server"])
+            .current_dir(workspace());
+        if profile == "release" {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "building catalog-server failed");
+    }
+    bin
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "catalog-test-{name}-{}-{}",
+            std::process::id(),
+            Instant::now().elapsed().as_nanos() ^ (rand_seed() as u128)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn rand_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    h.finish()
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A source for [`write_config`].
+pub struct SourceSpec {
+    pub id: String,
+    pub url: String,
+    pub extra: String,
+}
+
+impl SourceSpec {
+    pub fn new(id: &str, url: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            url: url.to_owned(),
+            extra: String::new(),
+        }
+    }
+}
+
+/// Writes a config file into `dir` and returns its path.
+pub fn write_config(dir: &Path, sources: &[SourceSpec], extra_top: &str) -> PathBuf {
+    let mut text = format!(
+        "data_dir = \"data\"\nlisten = \"127.0.0.1:0\"\nbase_iri = \"http://catalog.test/\"\n{extra_top}\n"
+    );
+    for s in sources {
+        text.push_str(&format!(
+            "\n[[sources]]\nid = \"{}\"\ntitle = \"Source {}\"\nkind = \"dcat\"\nurl = \"{}\"\nprofile = \"dcat-ap-de-3\"\n{}\n",
+            s.id, s.id, s.url, s.extra
+        ));
+    }
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+/// Runs `catalog-server` with arguments; returns the output.
+pub fn run_catalog(config: &Path, args: &[&str]) -> Output {
+    Command::new(catalog_binary())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run catalog-server")
+}
+
+/// Runs `harvest` and returns (output, reports as JSON).
+pub fn harvest(config: &Path, args: &[&str]) -> (Output, serde_json::Value) {
+    let report = config.with_file_name(format!("report-{}.json", rand_seed()));
+    let mut all = vec!["harvest", "--report"];
+    let report_str = report.to_string_lossy().to_string();
+    all.push(&report_str);
+    all.extend_from_slice(args);
+    let out = run_catalog(config, &all);
+    let json = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, json)
+}
+
+/// The report of one source in a harvest's JSON reports.
+pub fn report_of<'a>(reports: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
+    reports
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["source"] == source))
+        .unwrap_or_else(|| panic!("no report for source {source} in {reports}"))
+}
+
+/// A running `catalog-server serve`, killed on drop.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    pub fn start(config: &Path) -> Self {
+        let port = free_port();
+        let child = Command::new(catalog_binary())
+            .arg("--config")
+            .arg(config)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let served = Self { child, base };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(r) = blocking_get(&format!("{}/health", served.base), "application/json") {
+                if r.0 == 200 {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "serve did not become healthy");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        served
+    }
+
+    /// Runs a SELECT query and returns the bindings as strings.
+    pub fn select(&self, query: &str) -> Vec<HashMap<String, String>> {
+        let url = format!("{}/sparql?query={}", self.base, url_encode(query));
+        let (status, body) =
+            blocking_get(&url, "application/sparql-results+json").expect("sparql request");
+        assert_eq!(
+            status,
+            200,
+            "SPARQL failed: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("SPARQL JSON");
+        json["results"]["bindings"]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|row| {
+                        row.as_object()
+                            .map(|o| {
+                                o.iter()
+                                    .map(|(k, v)| {
+                                        (k.clone(), v["value"].as_str().unwrap_or("").to_owned())
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs a query that returns one integer (`?n`).
+    pub fn count(&self, query: &str) -> usize {
+        self.select(query)
+            .first()
+            .and_then(|r| r.get("n"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A blocking GET (status, body) with a 30 s timeout.
+pub fn blocking_get(url: &str, accept: &str) -> Result<(u16, Vec<u8>), String> {
+    request(reqwest::Method::GET, url, accept, None)
+}
+
+/// A blocking request (status, body).
+pub fn request(
+    method: reqwest::Method,
+    url: &str,
+    accept: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> Result<(u16, Vec<u8>), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mut req = client.request(method, url).header("Accept", accept);
+        if let Some((ct, b)) = body {
+            req = req.header("Content-Type", ct).body(b);
+        }
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+        Ok((status, bytes.to_vec()))
+    })
+}
+
+/// Peak resident memory (KiB) of the largest child process waited for so far.
+pub fn children_peak_rss_kib() -> u64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) == 0 {
+            usage.ru_maxrss as u64
+        } else {
+            0
+        }
+    }
+}
