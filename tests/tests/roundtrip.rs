@@ -1,0 +1,146 @@
+//! Round trip: harvest real catalogs, `export` as N-Quads, parse the export,
+//! and check that every record's exported graph is isomorphic to the record
+//! the harvester produced from the same file — datatypes and lexical forms
+//! included (Oxigraph alone would normalize them).
+
+use catalog_tests::*;
+use harvester::fetch::Document;
+use harvester::rdf::{parse_document, ParseOptions};
+use harvester::split::{canonical_ntriples, split_page, SplitOptions};
+use oxrdf::{GraphName, Triple};
+use std::collections::BTreeMap;
+
+const FILES: &[&str] = &[
+    "govdata-shacl-testcases/dashboard/brandenburg-catalog-original-input.rdf",
+    "schleswig-holstein-catalog/with_collection.xml",
+    "dcat-ap-de-reference-examples/v2.0/RDF-TURTLE/dcat_ap_de-RefImp_TTL_ADVANCED.ttl",
+    "ckanext-dcat-examples/dataset_gov_de.rdf",
+    "udata-dcat/bnodes.xml",
+    "semiceu-dcat-ap-examples/2.1.1/example1.nt",
+    "ckanext-dcat-examples/dataset_health_no_blank.ttl",
+];
+
+#[test]
+fn exported_record_graphs_equal_harvested_records() {
+    let Some(dcat_dir) = fixtures("dcat") else {
+        return;
+    };
+    let stub = StubServer::start();
+    let dir = TempDir::new("roundtrip");
+    let mut specs = Vec::new();
+    let mut expected: BTreeMap<String, String> = BTreeMap::new();
+    for (i, rel) in FILES.iter().enumerate() {
+        let file = dcat_dir.join(rel);
+        let body = std::fs::read(&file).expect("fixture");
+        let path = format!(
+            "/r{i}/{}",
+            file.file_name().unwrap_or_default().to_string_lossy()
+        );
+        let url = stub.url(&path);
+        stub.serve_bytes(&path, body.clone(), media_type_for(&file));
+        specs.push(SourceSpec::new(&format!("r{i}"), &url));
+        // What the harvester makes of the file, computed here independently of the store.
+        let doc = Document {
+            url: url.clone(),
+            final_url: url.clone(),
+            media_type: Some(media_type_for(&file).to_owned()),
+            body: body.into(),
+        };
+        let parsed = parse_document(&doc, &ParseOptions::default()).expect("parse fixture");
+        let split = split_page(
+            parsed.triples,
+            &url,
+            &SplitOptions {
+                source_id: format!("r{i}"),
+                mint_base: "http://catalog.test/id/dataset/".into(),
+                max_record_triples: 50_000,
+            },
+        );
+        for record in split.records {
+            expected.insert(
+                format!("r{i} {}", record.dataset.as_str()),
+                canonical_ntriples(&record.triples),
+            );
+        }
+    }
+    let config = write_config(dir.path(), &specs, "");
+    let (out, _) = harvest(&config, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let nq = dir.path().join("export.nq");
+    let out = run_catalog(
+        &config,
+        &[
+            "export",
+            "--format",
+            "nq",
+            "--out",
+            nq.to_str().unwrap_or(""),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Group the exported quads by graph; map record graphs to (source, dataset).
+    let bytes = std::fs::read(&nq).expect("export");
+    let mut graphs: BTreeMap<String, Vec<Triple>> = BTreeMap::new();
+    let mut topic: BTreeMap<String, String> = BTreeMap::new();
+    let mut source_of: BTreeMap<String, String> = BTreeMap::new();
+    for q in oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::NQuads).for_slice(&bytes) {
+        let q = q.expect("export parses");
+        let GraphName::NamedNode(g) = &q.graph_name else {
+            continue;
+        };
+        if g.as_str().starts_with("urn:dcat-catalog:record:") {
+            graphs
+                .entry(g.as_str().to_owned())
+                .or_default()
+                .push(Triple::from(q));
+        } else if g.as_str().starts_with("urn:dcat-catalog:catalog:") {
+            let source = g
+                .as_str()
+                .trim_start_matches("urn:dcat-catalog:catalog:")
+                .to_owned();
+            if q.predicate.as_str() == "http://www.w3.org/ns/dcat#record" {
+                source_of.insert(
+                    q.object.to_string().trim_matches(['<', '>']).to_owned(),
+                    source,
+                );
+            }
+        }
+    }
+    // The record graph -> dataset link comes from SPARQL over the served store.
+    let served = Served::start(&config);
+    for row in served.select(
+        "SELECT ?r ?d WHERE { ?r a <http://www.w3.org/ns/dcat#CatalogRecord> ; <http://xmlns.com/foaf/0.1/primaryTopic> ?d . FILTER(STRSTARTS(STR(?r), \"urn:dcat-catalog:record:\")) }",
+    ) {
+        topic.insert(row["r"].clone(), row["d"].clone());
+    }
+    assert_eq!(
+        graphs.len(),
+        expected.len(),
+        "records exported vs harvested"
+    );
+    let mut mismatches = Vec::new();
+    for (graph, triples) in &graphs {
+        let key = format!("{} {}", source_of[graph], topic[graph]);
+        let got = canonical_ntriples(triples);
+        match expected.get(&key) {
+            Some(want) if *want == got => {}
+            Some(want) => mismatches.push(format!(
+                "{key}:\n--- harvested\n{want}\n--- exported\n{got}"
+            )),
+            None => mismatches.push(format!("{key}: exported but not harvested")),
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    // Exactness is visible: the export keeps xsd:nonNegativeInteger, SPARQL sees it normalized.
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"));
+}
