@@ -173,3 +173,47 @@ fn failed_source_sets_exit_code_and_names_url() {
     assert!(stdout.contains("catalog.ttl"), "{stdout}");
     assert!(stdout.contains("invalid"), "{stdout}");
 }
+
+#[test]
+fn changed_record_is_replaced_atomically() {
+    let d = temp("update");
+    let cfg = config(&d.0, "");
+    let out = bin()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("harvest")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::write(
+        d.0.join("catalog.ttl"),
+        CATALOG_TTL.replace("\"Baumkataster\"@de", "\"Baumkataster 2025\"@de"),
+    )
+    .unwrap();
+    let out = bin()
+        .arg("--config")
+        .arg(&cfg)
+        .arg("harvest")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().find(|l| l.starts_with("stadt")).unwrap();
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    // added, updated, unchanged, failed
+    assert_eq!(cols[3..7], ["0", "1", "1", "0"], "{line}");
+    let out = bin()
+        .arg("--config")
+        .arg(&cfg)
+        .args(["export", "--format", "nt"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"Baumkataster 2025\"@de"), "{text}");
+    assert!(!text.contains("\"Baumkataster\"@de"), "{text}");
+    // One distribution, not two: the old graph was cleared.
+    assert_eq!(
+        text.matches("<http://www.w3.org/ns/dcat#byteSize>").count(),
+        1,
+        "{text}"
+    );
+}
