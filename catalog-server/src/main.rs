@@ -319,35 +319,17 @@ async fn export(
     })?;
     let store = open_store(&config)?;
     let stats = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let stats = match &out {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?;
-                let mut w = std::io::BufWriter::new(file);
-                let stats = catalog_server::export::export(
-                    &store,
-                    &config,
-                    source.as_deref(),
-                    rdf_format,
-                    &mut w,
-                )?;
-                std::io::Write::flush(&mut w)?;
-                stats
-            }
-            None => {
-                let stdout = std::io::stdout();
-                let mut w = std::io::BufWriter::new(stdout.lock());
-                let stats = catalog_server::export::export(
-                    &store,
-                    &config,
-                    source.as_deref(),
-                    rdf_format,
-                    &mut w,
-                )?;
-                std::io::Write::flush(&mut w)?;
-                stats
-            }
+        let sink: Box<dyn std::io::Write> = match &out {
+            Some(path) => Box::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?,
+            ),
+            None => Box::new(std::io::stdout().lock()),
         };
+        let mut w = std::io::BufWriter::new(sink);
+        let stats =
+            catalog_server::export::export(&store, &config, source.as_deref(), rdf_format, &mut w)?;
+        std::io::Write::flush(&mut w)?;
         Ok(stats)
     })
     .await??;

@@ -62,19 +62,14 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
             Ok(doc) => doc,
             Err(e) => {
                 let reason = e.to_string();
-                let _ = tx
-                    .send(HarvestEvent::PageFailed(PageError {
-                        url: url.clone(),
-                        number,
-                        reason: reason.clone(),
-                    }))
-                    .await;
-                let _ = tx
-                    .send(finish(
-                        false,
-                        Some(format!("page {number} failed: {reason}")),
-                    ))
-                    .await;
+                fail(
+                    &tx,
+                    &url,
+                    number,
+                    reason.clone(),
+                    format!("page {number} failed: {reason}"),
+                )
+                .await;
                 return;
             }
         };
@@ -118,22 +113,8 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                 if !e.snippet.is_empty() {
                     reason.push_str(&format!(" near: {}", e.snippet));
                 }
-                let _ = tx
-                    .send(HarvestEvent::PageFailed(PageError {
-                        url: url.clone(),
-                        number,
-                        reason: reason.clone(),
-                    }))
-                    .await;
-                let _ = tx
-                    .send(finish(
-                        false,
-                        Some(format!(
-                            "page {number} ({url}) could not be used: {}",
-                            e.message
-                        )),
-                    ))
-                    .await;
+                let end = format!("page {number} ({url}) could not be used: {}", e.message);
+                fail(&tx, &url, number, reason, end).await;
                 return;
             }
         };
@@ -184,6 +165,30 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
             }
         }
     }
+}
+
+/// Reports a failed page and ends the listing as incomplete.
+async fn fail(
+    tx: &mpsc::Sender<HarvestEvent>,
+    url: &str,
+    number: usize,
+    reason: String,
+    end: String,
+) {
+    let _ = tx
+        .send(HarvestEvent::PageFailed(PageError {
+            url: url.to_owned(),
+            number,
+            reason,
+        }))
+        .await;
+    let _ = tx
+        .send(HarvestEvent::Finished {
+            complete: false,
+            reason: Some(end),
+            listing: None,
+        })
+        .await;
 }
 
 /// Chooses the next page among the links found on a page.
