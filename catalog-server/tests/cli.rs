@@ -52,6 +52,25 @@ fn config(dir: &Path, extra_source: &str) -> PathBuf {
     )
 }
 
+/// Runs `harvest` and returns the added/updated/unchanged/failed columns of
+/// the summary line of `source`, and the line itself.
+fn harvest_counts(cfg: &Path, source: &str) -> (Vec<String>, String) {
+    let out = bin()
+        .arg("--config")
+        .arg(cfg)
+        .arg("harvest")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(source))
+        .unwrap_or_else(|| panic!("no summary line for {source}: {stdout}"))
+        .to_owned();
+    let cols: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    (cols[3..7].to_vec(), line)
+}
+
 #[test]
 fn config_errors_name_key_and_line_and_exit_2() {
     let d = temp("cfgerr");
@@ -115,16 +134,9 @@ fn harvest_export_roundtrip_keeps_exact_literals() {
     assert!(text.contains("\"Baumkataster\"@de"));
 
     // A second harvest of the same input changes nothing.
-    let out = bin()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("harvest")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find(|l| l.starts_with("stadt")).unwrap();
-    let cols: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(cols[3..7], ["0", "0", "2", "0"], "{line}");
+    // added, updated, unchanged, failed
+    let (counts, line) = harvest_counts(&cfg, "stadt");
+    assert_eq!(counts, ["0", "0", "2", "0"], "{line}");
 
     for format in ["ttl", "nq", "trig", "rdf", "jsonld"] {
         let out = bin()
@@ -190,17 +202,9 @@ fn changed_record_is_replaced_atomically() {
         CATALOG_TTL.replace("\"Baumkataster\"@de", "\"Baumkataster 2025\"@de"),
     )
     .unwrap();
-    let out = bin()
-        .arg("--config")
-        .arg(&cfg)
-        .arg("harvest")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find(|l| l.starts_with("stadt")).unwrap();
-    let cols: Vec<&str> = line.split_whitespace().collect();
     // added, updated, unchanged, failed
-    assert_eq!(cols[3..7], ["0", "1", "1", "0"], "{line}");
+    let (counts, line) = harvest_counts(&cfg, "stadt");
+    assert_eq!(counts, ["0", "1", "1", "0"], "{line}");
     let out = bin()
         .arg("--config")
         .arg(&cfg)
