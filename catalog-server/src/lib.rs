@@ -4,6 +4,7 @@
 pub mod config;
 pub mod contexts;
 pub mod export;
+pub mod follow;
 pub mod pipeline;
 pub mod server;
 pub mod store;

@@ -7,6 +7,7 @@
 
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::contexts;
+use crate::follow::RecordFollower;
 use crate::store::{prepare, CatalogStore, Outcome, PreparedRecord};
 use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
 use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
@@ -98,6 +99,8 @@ pub struct Harvesting {
     pub store: Arc<CatalogStore>,
     pub fetcher: Fetcher,
     pub parse: ParseOptions,
+    /// Derived views told of every published or withdrawn record.
+    pub followers: Vec<Arc<dyn RecordFollower>>,
 }
 
 impl Harvesting {
@@ -121,6 +124,7 @@ impl Harvesting {
             store,
             fetcher,
             parse,
+            followers: Vec::new(),
         })
     }
 
@@ -366,19 +370,46 @@ impl Harvesting {
         let catalog_iri = catalog_iri.to_owned();
         let now = now.to_owned();
         let count = ok.len();
+        let followers = self.followers.clone();
         let written = tokio::task::spawn_blocking(move || {
-            store.write_records(&source_id, &catalog_iri, &ok, &now)
+            let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
+            // The store has committed; now the derived views follow.
+            let changed: Vec<&PreparedRecord> = ok
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| **o != Outcome::Unchanged)
+                .map(|(r, _)| r)
+                .collect();
+            let mut follower_errors = Vec::new();
+            if !changed.is_empty() {
+                for f in &followers {
+                    if let Err(e) = f.published(&source_id, &changed) {
+                        follower_errors.push(format!("{}: {e}", f.name()));
+                    }
+                }
+            }
+            Ok::<_, crate::store::StoreError>((outcomes, follower_errors))
         })
         .await;
         report.timings.store += store_started.elapsed().as_secs_f64();
         match written {
-            Ok(Ok(outcomes)) => {
+            Ok(Ok((outcomes, follower_errors))) => {
                 for o in outcomes {
                     match o {
                         Outcome::Added => report.added += 1,
                         Outcome::Updated => report.updated += 1,
                         Outcome::Unchanged => report.unchanged += 1,
                     }
+                }
+                for e in follower_errors {
+                    report.errors.push(ItemError {
+                        url: page.url.clone(),
+                        record: None,
+                        reason: format!(
+                            "updating {e} (the store is unaffected; it is repaired at the next start or by `reindex`)"
+                        ),
+                        snippet: String::new(),
+                    });
                 }
             }
             Ok(Err(e)) => {
