@@ -128,6 +128,24 @@ fn peak_rss_mib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// CPU time (user + system) of this process so far, in seconds: unlike wall
+/// time, it hardly changes when other programs share the machine.
+fn cpu_seconds() -> f64 {
+    let ticks_per_second = 100.0; // USER_HZ on Linux
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the parenthesized command name; utime and stime
+            // are fields 14 and 15 of the whole line.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / ticks_per_second)
+        })
+        .unwrap_or(0.0)
+}
+
 fn dir_size(path: &std::path::Path) -> u64 {
     let mut total = 0;
     if let Ok(entries) = std::fs::read_dir(path) {
@@ -206,13 +224,17 @@ fn main() -> anyhow::Result<()> {
         let source = config.sources[0].clone();
 
         let started = Instant::now();
+        let cpu_before = cpu_seconds();
         let first = harvesting.run_source(&source, None).await;
         let first_secs = started.elapsed().as_secs_f64();
+        let first_cpu = cpu_seconds() - cpu_before;
         store.flush()?;
         let size_after_first = dir_size(&config.data_dir);
         let started = Instant::now();
+        let cpu_before = cpu_seconds();
         let second = harvesting.run_source(&source, None).await;
         let second_secs = started.elapsed().as_secs_f64();
+        let second_cpu = cpu_seconds() - cpu_before;
         store.flush()?;
         let size_after_second = dir_size(&config.data_dir);
 
@@ -229,6 +251,10 @@ fn main() -> anyhow::Result<()> {
             first.failed + first.pages_failed
         );
         println!(
+            "| CPU time of the first harvest (user+system, all threads) | {first_cpu:.2} s, {:.0} µs per dataset |",
+            first_cpu * 1e6 / total as f64
+        );
+        println!(
             "| time split (summed per stage; stages overlap) | fetch {:.2} s, parse+split {:.2} s, canonicalize+hash+compress {:.2} s, store {:.2} s |",
             first.timings.fetch, first.timings.parse_split, first.timings.prepare, first.timings.store
         );
@@ -236,6 +262,10 @@ fn main() -> anyhow::Result<()> {
             "| unchanged re-harvest | {second_secs:.2} s, {:.0} datasets/s (unchanged {}) |",
             total as f64 / second_secs,
             second.unchanged
+        );
+        println!(
+            "| CPU time of the unchanged re-harvest | {second_cpu:.2} s, {:.0} µs per dataset |",
+            second_cpu * 1e6 / total as f64
         );
         println!(
             "| data dir after first / second harvest | {:.1} MB / {:.1} MB |",

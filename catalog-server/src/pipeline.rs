@@ -153,6 +153,10 @@ impl Harvesting {
                 return report;
             }
         };
+        // The previous page's store write runs while the next page is
+        // prepared; writes stay in page order.
+        let mut pending: Option<PendingWrite> = None;
+        let mut batch = WriteBatch::default();
         while let Some(event) = rx.recv().await {
             match event {
                 HarvestEvent::Page(page) => {
@@ -169,8 +173,22 @@ impl Harvesting {
                             snippet: e.snippet.clone(),
                         });
                     }
-                    self.store_page(source, &catalog_iri, page, &now, &mut report)
-                        .await;
+                    let (page_url, page_number) = (page.url.clone(), page.number);
+                    batch
+                        .records
+                        .extend(self.prepare_page(source, page, &mut report).await);
+                    batch.pages.push((page_number, page_url));
+                    if batch.records.len() >= WRITE_BATCH {
+                        let write = self.start_write(
+                            source,
+                            &catalog_iri,
+                            std::mem::take(&mut batch),
+                            &now,
+                        );
+                        if let Some(previous) = pending.replace(write) {
+                            previous.finish(&mut report).await;
+                        }
+                    }
                     if let Some(pb) = &progress {
                         pb.set_message(format!(
                             "{} pages, {} records ({} new, {} changed), {} failed",
@@ -199,6 +217,15 @@ impl Harvesting {
                     report.end_reason = reason;
                 }
             }
+        }
+        if !batch.pages.is_empty() {
+            let write = self.start_write(source, &catalog_iri, batch, &now);
+            if let Some(previous) = pending.replace(write) {
+                previous.finish(&mut report).await;
+            }
+        }
+        if let Some(last) = pending.take() {
+            last.finish(&mut report).await;
         }
         if let Err(e) = producer.await {
             report.complete = false;
@@ -311,14 +338,14 @@ impl Harvesting {
         }
     }
 
-    async fn store_page(
+    /// Canonicalizes, hashes and compresses a page's records (off the async
+    /// runtime); records that fail are reported.
+    async fn prepare_page(
         &self,
         source: &SourceConfig,
-        catalog_iri: &str,
         page: harvester::Page,
-        now: &str,
         report: &mut SourceReport,
-    ) {
+    ) -> Vec<PreparedRecord> {
         let started = Instant::now();
         let source_id = source.id.0.clone();
         let records = page.records;
@@ -335,8 +362,25 @@ impl Harvesting {
                 .collect::<Vec<_>>()
         })
         .await;
-        let prepared = match prepared {
-            Ok(p) => p,
+        let mut ok: Vec<PreparedRecord> = Vec::new();
+        match prepared {
+            Ok(prepared) => {
+                ok.reserve(prepared.len());
+                for (dataset, page_url, p) in prepared {
+                    match p {
+                        Ok(p) => ok.push(p),
+                        Err(e) => {
+                            report.failed += 1;
+                            report.errors.push(ItemError {
+                                url: page_url,
+                                record: Some(format!("<{dataset}>")),
+                                reason: e.to_string(),
+                                snippet: String::new(),
+                            });
+                        }
+                    }
+                }
+            }
             Err(e) => {
                 report.failed += 1;
                 report.errors.push(ItemError {
@@ -345,94 +389,55 @@ impl Harvesting {
                     reason: format!("preparing records failed: {e}"),
                     snippet: String::new(),
                 });
-                return;
-            }
-        };
-        let mut ok: Vec<PreparedRecord> = Vec::with_capacity(prepared.len());
-        for (dataset, page_url, p) in prepared {
-            match p {
-                Ok(p) => ok.push(p),
-                Err(e) => {
-                    report.failed += 1;
-                    report.errors.push(ItemError {
-                        url: page_url,
-                        record: Some(format!("<{dataset}>")),
-                        reason: e.to_string(),
-                        snippet: String::new(),
-                    });
-                }
             }
         }
         report.timings.prepare += started.elapsed().as_secs_f64();
-        let store_started = Instant::now();
+        ok
+    }
+
+    /// Starts writing a batch of prepared records; the returned
+    /// [`PendingWrite`] accounts for the write when it is finished.
+    fn start_write(
+        &self,
+        source: &SourceConfig,
+        catalog_iri: &str,
+        batch: WriteBatch,
+        now: &str,
+    ) -> PendingWrite {
+        let ok = batch.records;
         let store = self.store.clone();
         let source_id = source.id.0.clone();
         let catalog_iri = catalog_iri.to_owned();
         let now = now.to_owned();
         let count = ok.len();
         let followers = self.followers.clone();
-        let written = tokio::task::spawn_blocking(move || {
-            let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
-            // The store has committed; now the derived views follow.
-            let changed: Vec<&PreparedRecord> = ok
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| **o != Outcome::Unchanged)
-                .map(|(r, _)| r)
-                .collect();
-            let mut follower_errors = Vec::new();
-            if !changed.is_empty() {
-                for f in &followers {
-                    if let Err(e) = f.published(&source_id, &changed) {
-                        follower_errors.push(format!("{}: {e}", f.name()));
+        let handle = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            let written = (|| {
+                let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
+                // The store has committed; now the derived views follow.
+                let changed: Vec<&PreparedRecord> = ok
+                    .iter()
+                    .zip(&outcomes)
+                    .filter(|(_, o)| **o != Outcome::Unchanged)
+                    .map(|(r, _)| r)
+                    .collect();
+                let mut follower_errors = Vec::new();
+                if !changed.is_empty() {
+                    for f in &followers {
+                        if let Err(e) = f.published(&source_id, &changed) {
+                            follower_errors.push(format!("{}: {e}", f.name()));
+                        }
                     }
                 }
-            }
-            Ok::<_, crate::store::StoreError>((outcomes, follower_errors))
-        })
-        .await;
-        report.timings.store += store_started.elapsed().as_secs_f64();
-        match written {
-            Ok(Ok((outcomes, follower_errors))) => {
-                for o in outcomes {
-                    match o {
-                        Outcome::Added => report.added += 1,
-                        Outcome::Updated => report.updated += 1,
-                        Outcome::Unchanged => report.unchanged += 1,
-                    }
-                }
-                for e in follower_errors {
-                    report.errors.push(ItemError {
-                        url: page.url.clone(),
-                        record: None,
-                        reason: format!(
-                            "updating {e} (the store is unaffected; it is repaired at the next start or by `reindex`)"
-                        ),
-                        snippet: String::new(),
-                    });
-                }
-            }
-            Ok(Err(e)) => {
-                report.failed += count;
-                report.errors.push(ItemError {
-                    url: page.url.clone(),
-                    record: None,
-                    reason: format!(
-                        "storing the {count} records of page {} failed: {e}",
-                        page.number
-                    ),
-                    snippet: String::new(),
-                });
-            }
-            Err(e) => {
-                report.failed += count;
-                report.errors.push(ItemError {
-                    url: page.url.clone(),
-                    record: None,
-                    reason: format!("storing page {} failed: {e}", page.number),
-                    snippet: String::new(),
-                });
-            }
+                Ok::<_, crate::store::StoreError>((outcomes, follower_errors))
+            })();
+            (written, started.elapsed())
+        });
+        PendingWrite {
+            handle,
+            pages: batch.pages,
+            count,
         }
     }
 
@@ -487,6 +492,84 @@ impl Harvesting {
         self.store
             .write_catalog_description(&source.id.0, &triples)?;
         Ok(())
+    }
+}
+
+type WriteResult = (
+    Result<(Vec<Outcome>, Vec<String>), crate::store::StoreError>,
+    Duration,
+);
+
+/// Records of consecutive pages written together: one atomic store write per
+/// batch keeps the number of RocksDB files (and compaction work) low.
+const WRITE_BATCH: usize = 5000;
+
+#[derive(Default)]
+struct WriteBatch {
+    records: Vec<PreparedRecord>,
+    /// (number, URL) of the pages the records come from.
+    pages: Vec<(usize, String)>,
+}
+
+/// A batch's store write running in the background.
+struct PendingWrite {
+    handle: tokio::task::JoinHandle<WriteResult>,
+    pages: Vec<(usize, String)>,
+    count: usize,
+}
+
+impl PendingWrite {
+    /// Waits for the write and accounts for it in the report.
+    async fn finish(self, report: &mut SourceReport) {
+        let count = self.count;
+        let (first, last) = match (self.pages.first(), self.pages.last()) {
+            (Some(f), Some(l)) => (f.clone(), l.clone()),
+            _ => return,
+        };
+        let pages = if first.0 == last.0 {
+            format!("page {}", first.0)
+        } else {
+            format!("pages {}–{}", first.0, last.0)
+        };
+        let page_error = |reason: String| ItemError {
+            url: first.1.clone(),
+            record: None,
+            reason,
+            snippet: String::new(),
+        };
+        match self.handle.await {
+            Ok((written, took)) => {
+                report.timings.store += took.as_secs_f64();
+                match written {
+                    Ok((outcomes, follower_errors)) => {
+                        for o in outcomes {
+                            match o {
+                                Outcome::Added => report.added += 1,
+                                Outcome::Updated => report.updated += 1,
+                                Outcome::Unchanged => report.unchanged += 1,
+                            }
+                        }
+                        for e in follower_errors {
+                            report.errors.push(page_error(format!(
+                                "updating {e} after {pages} (the store is unaffected; it is repaired at the next start or by `reindex`)"
+                            )));
+                        }
+                    }
+                    Err(e) => {
+                        report.failed += count;
+                        report.errors.push(page_error(format!(
+                            "storing the {count} records of {pages} failed: {e}"
+                        )));
+                    }
+                }
+            }
+            Err(e) => {
+                report.failed += count;
+                report
+                    .errors
+                    .push(page_error(format!("storing {pages} failed: {e}")));
+            }
+        }
     }
 }
 

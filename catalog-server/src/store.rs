@@ -87,11 +87,14 @@ pub struct PreparedRecord {
 /// Canonicalizes, hashes and compresses a harvested record.
 pub fn prepare(source: &str, record: &harvester::Record) -> Result<PreparedRecord, StoreError> {
     let rid = record_id(source, record.dataset.as_str());
-    let canonical = harvester::canonical_ntriples(&record.triples);
+    let (canonical, values) = harvester::canonical_form(&record.triples);
     let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
-    let compressed = zstd::encode_all(canonical.as_bytes(), 3)
+    let compressed = compress(canonical.as_bytes())
         .map_err(|e| StoreError::Other(format!("compressing record {rid}: {e}")))?;
-    let triples = parse_canonical(&canonical, &rid)?;
+    let triples = values
+        .into_iter()
+        .map(|t| relabel_triple(t, &rid))
+        .collect();
     Ok(PreparedRecord {
         rid,
         dataset: record.dataset.clone(),
@@ -102,28 +105,54 @@ pub fn prepare(source: &str, record: &harvester::Record) -> Result<PreparedRecor
     })
 }
 
-/// Parses canonical N-Triples, relabelling blank nodes `c14nN` to `{rid}bN` so
+thread_local! {
+    /// One zstd context per thread: creating a context costs more than
+    /// compressing a record.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// zstd (level 3) with a reused per-thread context.
+fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Compressor::new(3)?);
+        }
+        match slot.as_mut() {
+            Some(c) => c.compress(bytes),
+            None => zstd::encode_all(bytes, 3),
+        }
+    })
+}
+
+/// Parses canonical N-Triples, relabelling blank nodes `c14nN` to `r{rid}bN` so
 /// that the blank nodes of different records never meet in the store.
 pub fn parse_canonical(canonical: &str, rid: &str) -> Result<Vec<Triple>, StoreError> {
-    let relabel = |b: &BlankNode| -> BlankNode {
-        let n = b.as_str().trim_start_matches("c14n");
-        BlankNode::new_unchecked(format!("r{rid}b{n}"))
-    };
     oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NTriples)
         .for_slice(canonical.as_bytes())
         .map(|q| {
             let q = q.map_err(|e| StoreError::Other(format!("archived graph of {rid}: {e}")))?;
-            let subject = match q.subject {
-                NamedOrBlankNode::BlankNode(b) => relabel(&b).into(),
-                s => s,
-            };
-            let object = match q.object {
-                Term::BlankNode(b) => relabel(&b).into(),
-                o => o,
-            };
-            Ok(Triple::new(subject, q.predicate, object))
+            Ok(relabel_triple(Triple::from(q), rid))
         })
         .collect()
+}
+
+/// Relabels canonical blank nodes `c14nN` to `r{rid}bN`.
+fn relabel_triple(t: Triple, rid: &str) -> Triple {
+    let relabel = |b: &BlankNode| -> BlankNode {
+        let n = b.as_str().trim_start_matches("c14n");
+        BlankNode::new_unchecked(format!("r{rid}b{n}"))
+    };
+    let subject = match t.subject {
+        NamedOrBlankNode::BlankNode(b) => relabel(&b).into(),
+        s => s,
+    };
+    let object = match t.object {
+        Term::BlankNode(b) => relabel(&b).into(),
+        o => o,
+    };
+    Triple::new(subject, t.predicate, object)
 }
 
 /// What writing a record did.
@@ -212,7 +241,18 @@ impl CatalogStore {
         // Which records are new or changed?
         let mut outcomes = Vec::with_capacity(records.len());
         let mut old_hashes: Vec<Option<String>> = Vec::with_capacity(records.len());
-        for r in records {
+        // A dataset listed twice in one write (pages that overlap) is written
+        // once, from its last occurrence; the earlier ones count as unchanged.
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            last.insert(r.rid.as_str(), i);
+        }
+        for (i, r) in records.iter().enumerate() {
+            if last.get(r.rid.as_str()) != Some(&i) {
+                outcomes.push(Outcome::Unchanged);
+                old_hashes.push(None);
+                continue;
+            }
             let graph = graphs::record(&r.rid);
             let old = self.hash_of(&graph, &meta)?;
             outcomes.push(match &old {
@@ -290,7 +330,7 @@ impl CatalogStore {
             let mut loader = self
                 .store
                 .bulk_loader()
-                .with_num_threads(1)
+                .with_num_threads(2)
                 .with_max_memory_size_in_megabytes(256);
             loader.load_quads(quads)?;
             loader.commit()?;
@@ -538,4 +578,56 @@ fn term_value(term: &Term) -> String {
 
 fn named(iri: &str) -> Result<NamedNode, StoreError> {
     NamedNode::new(iri).map_err(|e| StoreError::Other(format!("invalid IRI {iri:?}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(dataset: &str, title: &str) -> harvester::Record {
+        let d = NamedNode::new_unchecked(dataset);
+        let contact = BlankNode::default();
+        harvester::Record {
+            dataset: d.clone(),
+            triples: vec![
+                Triple::new(d.clone(), rdf::TYPE, dcat::DATASET.into_owned()),
+                Triple::new(d.clone(), dct::TITLE, Literal::new_simple_literal(title)),
+                Triple::new(d, dcat::CONTACT_POINT, contact.clone()),
+                Triple::new(contact, foaf::NAME, Literal::new_simple_literal("Team")),
+            ],
+            page_url: "http://portal.example/page".into(),
+            minted: false,
+        }
+    }
+
+    #[test]
+    fn a_dataset_twice_in_one_write_is_stored_once_from_its_last_occurrence() {
+        let dir = std::env::temp_dir().join(format!("store-dup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = CatalogStore::open(&dir).unwrap();
+        let a = prepare("s", &record("http://portal.example/d/1", "alt")).unwrap();
+        let b = prepare("s", &record("http://portal.example/d/1", "neu")).unwrap();
+        let outcomes = store
+            .write_records(
+                "s",
+                "http://land.example/catalogs/s",
+                &[a, b.clone()],
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(outcomes, vec![Outcome::Unchanged, Outcome::Added]);
+        let stored = store.records(Some("s")).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].hash, b.hash);
+        let graph = graphs::record(&b.rid);
+        let titles: Vec<_> = store
+            .oxigraph()
+            .quads_for_pattern(None, Some(dct::TITLE), None, Some(graph.as_ref().into()))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(titles.len(), 1, "{titles:?}");
+        assert_eq!(store.exact_graph(&stored[0]).unwrap(), b.triples);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -6,6 +6,7 @@
 //! the consumer whether the listing was complete (the only case in which
 //! absence from the listing may mean deletion).
 
+pub mod canon;
 pub mod ckan;
 pub mod csw;
 pub mod dcat;
@@ -19,4 +20,4 @@ pub mod vocab;
 pub use fetch::{Document, FetchError, FetchLimits, Fetcher, Location};
 pub use rdf::{JsonLdContexts, ParseError, ParseOptions};
 pub use record::{HarvestEvent, Page, PageError, Record, RecordError, SourceDefaults};
-pub use split::{canonical_hash, canonical_ntriples, SplitOptions};
+pub use split::{canonical_form, canonical_hash, canonical_ntriples, SplitOptions};

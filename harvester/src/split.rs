@@ -11,9 +11,7 @@
 
 use crate::record::{snippet, Record, RecordError};
 use crate::vocab::{dcat, dct, foaf, hydra, rdf};
-use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
-use oxrdf::{BlankNode, Graph, NamedNode, NamedOrBlankNode, Term, Triple};
-use sha2::{Digest, Sha256};
+use oxrdf::{BlankNode, NamedNode, NamedOrBlankNode, Term, Triple};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Limits on one record.
@@ -267,22 +265,7 @@ pub fn mint_dataset_iri(
     NamedNode::new(iri.clone()).map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
 }
 
-/// The canonical form of a set of triples: RDFC-1.0 blank node labels,
-/// N-Triples lines sorted, each ending in `\n`.
-pub fn canonical_ntriples(triples: &[Triple]) -> String {
-    let mut graph: Graph = triples.iter().collect();
-    graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
-        hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
-    });
-    let mut lines: Vec<String> = graph.iter().map(|t| format!("{t} .\n")).collect();
-    lines.sort_unstable();
-    lines.concat()
-}
-
-/// SHA-256 (hex) of [`canonical_ntriples`]: equal for isomorphic graphs.
-pub fn canonical_hash(triples: &[Triple]) -> String {
-    hex::encode(Sha256::digest(canonical_ntriples(triples).as_bytes()))
-}
+pub use crate::canon::{canonical_form, canonical_hash, canonical_ntriples};
 
 #[cfg(test)]
 mod tests {

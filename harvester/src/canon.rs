@@ -1,0 +1,333 @@
+//! The canonical form of a record graph: text that is equal for isomorphic
+//! graphs, so that its SHA-256 detects changes whatever blank node labels or
+//! triple order a portal produces.
+//!
+//! The text is N-Triples, one triple per line, sorted by code point, without
+//! duplicates, with blank nodes labelled `_:c14nN`. The labels come from one of
+//! two algorithms, chosen by the shape of the graph (itself invariant under
+//! isomorphism, so isomorphic graphs always take the same path):
+//!
+//! - **No blank nodes**: the graph is its own canonical form.
+//! - **Blank nodes form a forest** (every blank node is the object of at most
+//!   one triple, and there are no cycles) — nearly every DCAT record: contact
+//!   points, periods, locations, checksums. Each blank node gets a key: the
+//!   SHA-256 of its sorted outgoing `(predicate, object)` pairs, where a blank
+//!   object stands for its own key. Labels are then handed out depth first:
+//!   from the named subjects in IRI order, and from blank roots in key order,
+//!   each node's blank children in (predicate, key) order. Siblings that tie
+//!   have equal keys, hence identical subtrees, so either order yields the same
+//!   text. This is linear in the graph and several times cheaper than RDFC-1.0.
+//! - **Anything else** (shared or cyclic blank nodes): RDFC-1.0 (W3C RDF
+//!   Dataset Canonicalization) with SHA-256, via oxrdf.
+
+use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+use oxrdf::{BlankNode, Graph, NamedOrBlankNode, Term, Triple};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+
+/// The canonical N-Triples of a graph (see the module documentation).
+pub fn canonical_ntriples(triples: &[Triple]) -> String {
+    canonical_form(triples).0
+}
+
+/// SHA-256 (hex) of [`canonical_ntriples`]: equal for isomorphic graphs.
+pub fn canonical_hash(triples: &[Triple]) -> String {
+    hex::encode(Sha256::digest(canonical_ntriples(triples).as_bytes()))
+}
+
+/// The canonical form of a graph: its canonical N-Triples and the same
+/// triples, in the same order, as values (blank nodes labelled `c14nN`).
+pub fn canonical_form(triples: &[Triple]) -> (String, Vec<Triple>) {
+    let has_blank = triples
+        .iter()
+        .any(|t| t.subject.is_blank_node() || t.object.is_blank_node());
+    let labelled: Vec<Triple> = if !has_blank {
+        triples.to_vec()
+    } else if let Some(t) = forest_labels(triples) {
+        t
+    } else {
+        rdfc10(triples)
+    };
+    let mut lines: Vec<(String, Triple)> = labelled
+        .into_iter()
+        .map(|t| (format!("{t} .\n"), t))
+        .collect();
+    lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    lines.dedup_by(|a, b| a.0 == b.0);
+    let mut text = String::with_capacity(lines.iter().map(|l| l.0.len()).sum());
+    let mut values = Vec::with_capacity(lines.len());
+    for (line, triple) in lines {
+        text.push_str(&line);
+        values.push(triple);
+    }
+    (text, values)
+}
+
+/// RDFC-1.0 labels, for graphs whose blank nodes are shared or cyclic.
+pub fn rdfc10(triples: &[Triple]) -> Vec<Triple> {
+    let mut graph: Graph = triples.iter().collect();
+    graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
+        hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+    });
+    graph.iter().map(|t| t.into_owned()).collect()
+}
+
+/// Labels for a graph whose blank nodes form a forest; `None` otherwise.
+fn forest_labels(triples: &[Triple]) -> Option<Vec<Triple>> {
+    // Duplicate triples would count as two incoming edges.
+    let mut seen: HashSet<&Triple> = HashSet::with_capacity(triples.len());
+    let unique: Vec<&Triple> = triples.iter().filter(|t| seen.insert(*t)).collect();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for t in &unique {
+        if let NamedOrBlankNode::BlankNode(b) = &t.subject {
+            let next = index.len();
+            index.entry(b.as_str()).or_insert(next);
+        }
+        if let Term::BlankNode(b) = &t.object {
+            let next = index.len();
+            index.entry(b.as_str()).or_insert(next);
+        }
+    }
+    let n = index.len();
+    let mut incoming = vec![0usize; n];
+    let mut parent_named: Vec<bool> = vec![false; n];
+    // Outgoing triples of each blank node, as (predicate, object) with the
+    // object's blank index when it is blank.
+    let mut out: Vec<Vec<(&Triple, Option<usize>)>> = vec![Vec::new(); n];
+    // Blank children of named subjects.
+    let mut named_out: Vec<(&str, &Triple, usize)> = Vec::new();
+    for t in &unique {
+        let object = match &t.object {
+            Term::BlankNode(b) => Some(*index.get(b.as_str())?),
+            _ => None,
+        };
+        if let Some(o) = object {
+            incoming[o] += 1;
+            if incoming[o] > 1 {
+                return None;
+            }
+        }
+        match &t.subject {
+            NamedOrBlankNode::BlankNode(b) => out[*index.get(b.as_str())?].push((t, object)),
+            NamedOrBlankNode::NamedNode(s) => {
+                if let Some(o) = object {
+                    parent_named[o] = true;
+                    named_out.push((s.as_str(), t, o));
+                }
+            }
+        }
+    }
+    // Keys bottom-up (iterative post-order; a cycle leaves nodes unkeyed).
+    let mut keys: Vec<Option<[u8; 32]>> = vec![None; n];
+    let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+    for start in 0..n {
+        if state[start] != 0 {
+            continue;
+        }
+        let mut stack = vec![start];
+        while let Some(&node) = stack.last() {
+            if state[node] == 0 {
+                state[node] = 1;
+                for (_, child) in &out[node] {
+                    if let Some(c) = child {
+                        match state[*c] {
+                            0 => stack.push(*c),
+                            1 => return None, // cycle
+                            _ => {}
+                        }
+                    }
+                }
+            } else {
+                stack.pop();
+                if state[node] == 2 {
+                    continue;
+                }
+                let mut parts: Vec<String> = Vec::with_capacity(out[node].len());
+                for (t, child) in &out[node] {
+                    let object = match child {
+                        Some(c) => format!("_:{}", hex::encode(keys[*c]?)),
+                        None => t.object.to_string(),
+                    };
+                    parts.push(format!("{} {object}", t.predicate));
+                }
+                parts.sort_unstable();
+                let mut hasher = Sha256::new();
+                for p in &parts {
+                    hasher.update(p.as_bytes());
+                    hasher.update(b"\n");
+                }
+                keys[node] = Some(hasher.finalize().into());
+                state[node] = 2;
+            }
+        }
+    }
+    let keys: Vec<[u8; 32]> = keys.into_iter().collect::<Option<_>>()?;
+    // Labels, depth first from deterministic anchors.
+    let mut labels: Vec<Option<usize>> = vec![None; n];
+    let mut next = 0usize;
+    let mut children: Vec<Vec<(String, [u8; 32], usize)>> = vec![Vec::new(); n];
+    for (node, edges) in out.iter().enumerate() {
+        for (t, child) in edges {
+            if let Some(c) = child {
+                children[node].push((t.predicate.as_str().to_owned(), keys[*c], *c));
+            }
+        }
+        children[node].sort_unstable();
+    }
+    let mut anchors: Vec<(u8, String, String, [u8; 32], usize)> = named_out
+        .iter()
+        .map(|(s, t, o)| {
+            (
+                0,
+                (*s).to_owned(),
+                t.predicate.as_str().to_owned(),
+                keys[*o],
+                *o,
+            )
+        })
+        .collect();
+    for (b, count) in incoming.iter().enumerate() {
+        if *count == 0 && !parent_named[b] {
+            anchors.push((1, String::new(), String::new(), keys[b], b));
+        }
+    }
+    anchors.sort_unstable();
+    for (_, _, _, _, root) in anchors {
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if labels[node].is_some() {
+                continue;
+            }
+            labels[node] = Some(next);
+            next += 1;
+            for (_, _, c) in children[node].iter().rev() {
+                stack.push(*c);
+            }
+        }
+    }
+    let labels: Vec<usize> = labels.into_iter().collect::<Option<_>>()?;
+    let label = |b: &BlankNode| -> Option<BlankNode> {
+        Some(BlankNode::new_unchecked(format!(
+            "c14n{}",
+            labels[*index.get(b.as_str())?]
+        )))
+    };
+    unique
+        .into_iter()
+        .map(|t| {
+            let subject: NamedOrBlankNode = match &t.subject {
+                NamedOrBlankNode::BlankNode(b) => label(b)?.into(),
+                s => s.clone(),
+            };
+            let object: Term = match &t.object {
+                Term::BlankNode(b) => label(b)?.into(),
+                o => o.clone(),
+            };
+            Some(Triple::new(subject, t.predicate.clone(), object))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxrdfio::{RdfFormat, RdfParser};
+
+    fn parse(ttl: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .with_base_iri("http://example.org/")
+            .unwrap()
+            .for_slice(ttl)
+            .map(|q| Triple::from(q.unwrap()))
+            .collect()
+    }
+
+    /// All orderings we try of a graph, with fresh blank node labels each.
+    fn variants(ttl: &str) -> Vec<Vec<Triple>> {
+        let base = parse(ttl);
+        let mut out = Vec::new();
+        for rotation in 0..base.len().max(1) {
+            let mut v = parse(ttl); // new blank node ids
+            let by = rotation.min(v.len().saturating_sub(1));
+            v.rotate_left(by);
+            out.push(v.clone());
+            v.reverse();
+            out.push(v);
+        }
+        out
+    }
+
+    fn assert_invariant(ttl: &str) -> String {
+        let texts: Vec<String> = variants(ttl)
+            .iter()
+            .map(|v| canonical_ntriples(v))
+            .collect();
+        for t in &texts {
+            assert_eq!(t, &texts[0], "canonical text depends on order or labels");
+        }
+        texts[0].clone()
+    }
+
+    #[test]
+    fn graph_without_blank_nodes_equals_rdfc() {
+        let ts = parse("<a> <p> \"x\"@de, \"y\" ; <q> <b> . <b> <p> \"z\" . <a> <p> \"y\" .");
+        let (fast, values) = canonical_form(&ts);
+        let mut lines: Vec<String> = rdfc10(&ts).iter().map(|t| format!("{t} .\n")).collect();
+        lines.sort_unstable();
+        assert_eq!(fast, lines.concat());
+        assert_eq!(values.len(), 4, "duplicates removed");
+    }
+
+    #[test]
+    fn forest_is_invariant_and_values_match_text() {
+        let ttl = "<d> <contact> [ <fn> \"Team\" ; <email> <mailto:a@b> ] ;
+                      <temporal> [ <start> \"2020\" ; <end> \"2021\" ] ;
+                      <dist> [ <title> \"CSV\" ; <checksum> [ <value> \"ab\" ] ] ,
+                             [ <title> \"CSV\" ; <checksum> [ <value> \"ab\" ] ] ;
+                      <dist> [ <title> \"JSON\" ] .
+                   <e> <contact> [ <fn> \"Team\" ; <email> <mailto:a@b> ] .
+                   [ <about> <d> ] .";
+        let text = assert_invariant(ttl);
+        let (again, values) = canonical_form(&parse(ttl));
+        assert_eq!(again, text);
+        let from_values: String = values.iter().map(|t| format!("{t} .\n")).collect();
+        assert_eq!(from_values, text);
+        assert!(text.contains("_:c14n0"));
+    }
+
+    #[test]
+    fn different_trees_differ() {
+        let a = canonical_hash(&parse(
+            "<d> <p> [ <q> \"1\" ] , [ <q> \"2\" ] . <e> <p> [ <q> \"3\" ] .",
+        ));
+        let b = canonical_hash(&parse(
+            "<d> <p> [ <q> \"1\" ] , [ <q> \"3\" ] . <e> <p> [ <q> \"2\" ] .",
+        ));
+        assert_ne!(a, b);
+        let c = canonical_hash(&parse("<d> <p> [ <q> [ <r> \"1\" ] ] ."));
+        let d = canonical_hash(&parse("<d> <p> [ <q> \"1\" ] ."));
+        assert_ne!(c, d);
+    }
+
+    #[test]
+    fn shared_and_cyclic_blank_nodes_fall_back_to_rdfc() {
+        let shared = "<a> <p> _:x . <b> <p> _:x . _:x <q> \"1\" .";
+        assert!(forest_labels(&parse(shared)).is_none());
+        assert_invariant(shared);
+        let cycle = "_:x <p> _:y . _:y <p> _:x . <a> <q> \"1\" .";
+        assert!(forest_labels(&parse(cycle)).is_none());
+        assert_invariant(cycle);
+        let self_loop = "<a> <p> _:x . _:x <p> _:x .";
+        assert!(forest_labels(&parse(self_loop)).is_none());
+    }
+
+    #[test]
+    fn long_blank_node_chains_do_not_recurse() {
+        // An RDF list of 20,000 items is a chain of blank nodes.
+        let items: Vec<String> = (0..20_000).map(|i| format!("\"{i}\"")).collect();
+        let ttl = format!("<d> <keywords> ( {} ) .", items.join(" "));
+        let (text, values) = canonical_form(&parse(&ttl));
+        assert_eq!(values.len(), 40_001);
+        assert!(text.contains("_:c14n19999"));
+    }
+}
