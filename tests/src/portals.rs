@@ -935,3 +935,95 @@ pub fn generated_iso_records(n: usize) -> Vec<(String, String)> {
         .map(|i| (generated_iso_id(i), generated_iso_record(i)))
         .collect()
 }
+
+// ==================================================================== config
+
+/// Writes a config with sources of any kind into `dir` and returns its path.
+/// Each source is (id, kind, url, extra TOML lines).
+pub fn write_portal_config(
+    dir: &Path,
+    sources: &[(&str, &str, &str, &str)],
+    extra_top: &str,
+) -> PathBuf {
+    let mut text = format!(
+        "data_dir = \"data\"\nlisten = \"127.0.0.1:0\"\nbase_iri = \"http://catalog.test/\"\n{extra_top}\n"
+    );
+    for (id, kind, url, extra) in sources {
+        let _ = write!(
+            text,
+            "\n[[sources]]\nid = \"{id}\"\ntitle = \"Source {id}\"\nkind = \"{kind}\"\nurl = \"{url}\"\nprofile = \"dcat-ap-de-3\"\n{extra}\n"
+        );
+    }
+    let path = dir.join("catalog.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+// ============================================================ reading back
+
+/// Property values of one node: predicate IRI → values (IRIs, literal
+/// lexical forms as SPARQL returns them, blank node labels).
+pub type Props = std::collections::BTreeMap<String, BTreeSet<String>>;
+
+/// What a source stored, read over SPARQL: each dataset's properties and
+/// those of its distributions.
+#[derive(Default, Debug)]
+pub struct StoredSource {
+    pub datasets: std::collections::BTreeMap<String, Props>,
+    pub distributions: std::collections::BTreeMap<String, Vec<Props>>,
+}
+
+impl StoredSource {
+    pub fn read(served: &crate::Served, source: &str) -> Self {
+        let meta = format!("<urn:dcat-catalog:meta:{source}>");
+        let mut out = StoredSource::default();
+        for row in served.select(&format!(
+            "SELECT ?d ?p ?o WHERE {{ GRAPH {meta} {{ ?r <http://xmlns.com/foaf/0.1/primaryTopic> ?d }} GRAPH ?r {{ ?d ?p ?o }} }}"
+        )) {
+            out.datasets
+                .entry(row["d"].clone())
+                .or_default()
+                .entry(row["p"].clone())
+                .or_default()
+                .insert(row["o"].clone());
+        }
+        let mut dists: std::collections::BTreeMap<(String, String), Props> = Default::default();
+        for row in served.select(&format!(
+            "SELECT ?d ?x ?p ?o WHERE {{ GRAPH {meta} {{ ?r <http://xmlns.com/foaf/0.1/primaryTopic> ?d }} GRAPH ?r {{ ?d <http://www.w3.org/ns/dcat#distribution> ?x . ?x ?p ?o }} }}"
+        )) {
+            dists
+                .entry((row["d"].clone(), row["x"].clone()))
+                .or_default()
+                .entry(row["p"].clone())
+                .or_default()
+                .insert(row["o"].clone());
+        }
+        for ((d, _), props) in dists {
+            out.distributions.entry(d).or_default().push(props);
+        }
+        out
+    }
+
+    /// The values of `predicate` on dataset `iri` (empty when absent).
+    pub fn values(&self, iri: &str, predicate: &str) -> BTreeSet<String> {
+        self.datasets
+            .get(iri)
+            .and_then(|p| p.get(predicate))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The values of `predicate` over all distributions of dataset `iri`.
+    pub fn distribution_values(&self, iri: &str, predicate: &str) -> BTreeSet<String> {
+        self.distributions
+            .get(iri)
+            .map(|ds| {
+                ds.iter()
+                    .filter_map(|p| p.get(predicate))
+                    .flatten()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
