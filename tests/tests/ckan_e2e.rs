@@ -257,7 +257,9 @@ fn ckan_bad_pages_give_clear_errors_and_keep_earlier_data() {
     assert!(out.status.success(), "{reports}");
     assert_eq!(report_of(&reports, "ckan")["added"], 25);
 
-    let cases: Vec<(&str, Option<Answer>, Option<(usize, Answer)>, &str)> = vec![
+    // (name, answer to every request, answer to one page, expected error text)
+    type Case = (&'static str, Option<Answer>, Option<(usize, Answer)>, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "non-JSON",
             Some(Answer::Body {
