@@ -159,6 +159,10 @@ pub struct CkanState {
     pub delete_during_run: bool,
     /// The portal's `rows` cap (CKAN's `ckan.search.rows_max`, default 1000).
     pub rows_max: usize,
+    /// Serve this many [`generated_package`]s (made per request, in id
+    /// order, `metadata_modified` 2024-01-01) after `packages`; for
+    /// benchmarks. `fq` is not applied to them.
+    pub generated: usize,
 }
 
 impl CkanState {
@@ -310,16 +314,21 @@ async fn ckan_search(
     let mut parts = sort.split_whitespace();
     let field = parts.next().unwrap_or("id");
     let field = if field == "score" { "id" } else { field };
-    matching.sort_by_key(|p| sort_key(p, field));
+    matching.sort_by_cached_key(|p| sort_key(p, field));
     if parts.next() == Some("desc") && field != "id" {
         matching.reverse();
     }
-    let count = matching.len();
+    let count = matching.len() + s.generated;
+    let made: Vec<Value> = (start.max(matching.len()) - matching.len()..s.generated)
+        .take((start + rows).saturating_sub(matching.len().max(start)))
+        .map(|i| generated_package(i, "2024-01-01T00:00:00.000000"))
+        .collect();
     let fl: Option<Vec<&str>> = q.get("fl").map(|fl| fl.split(',').map(str::trim).collect());
     let page: Vec<Value> = matching
         .into_iter()
         .skip(start)
         .take(rows)
+        .chain(made.iter())
         .map(|p| match &fl {
             None => p.clone(),
             Some(fields) => {
@@ -556,6 +565,9 @@ pub struct CswState {
     pub requests: Vec<String>,
     /// The last POST body received.
     pub last_post: Option<String>,
+    /// Serve this many [`generated_iso_record`]s (made per request) after
+    /// `records`; for benchmarks.
+    pub generated: usize,
 }
 
 /// An OGC CSW 2.0.2 endpoint on loopback (`/csw`): GetCapabilities (KVP) and
@@ -600,6 +612,7 @@ impl CswPortal {
             page_faults: HashMap::new(),
             requests: Vec::new(),
             last_post: None,
+            generated: 0,
         }));
         let app = Router::new()
             .route("/csw", get(csw_get).post(csw_post))
@@ -632,7 +645,7 @@ fn csw_page(s: &CswState, start: usize, max: usize) -> Response {
     if s.exception_after.is_some_and(|k| start > k) {
         return ([(header::CONTENT_TYPE, "application/xml")], CSW_EXCEPTION).into_response();
     }
-    let n = s.records.len();
+    let n = s.records.len() + s.generated;
     let max = s.max_page.map_or(max, |cap| max.min(cap));
     let from = (start.max(1) - 1).min(n);
     let to = (from + max).min(n);
@@ -649,14 +662,23 @@ fn csw_page(s: &CswState, start: usize, max: usize) -> Response {
     } else {
         format!(" nextRecord=\"{next}\"")
     };
-    let size: usize = s.records[from..to].iter().map(|(_, r)| r.len()).sum();
+    let fixed = s.records.len();
+    let made: Vec<String> = (from.max(fixed)..to.max(fixed))
+        .map(|i| generated_iso_record(i - fixed))
+        .collect();
+    let page: Vec<&str> = s.records[from.min(fixed)..to.min(fixed)]
+        .iter()
+        .map(|(_, r)| r.as_str())
+        .chain(made.iter().map(String::as_str))
+        .collect();
+    let size: usize = page.iter().map(|r| r.len()).sum();
     let mut body = String::with_capacity(size + 2048);
     let _ = write!(
         body,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<csw:GetRecordsResponse {CSW_NS} version=\"2.0.2\"><csw:SearchStatus timestamp=\"2024-01-01T00:00:00Z\"/><csw:SearchResults numberOfRecordsMatched=\"{n}\" numberOfRecordsReturned=\"{}\"{next_attr} elementSet=\"full\" recordSchema=\"http://www.isotc211.org/2005/gmd\">",
         to - from
     );
-    for (_, rec) in &s.records[from..to] {
+    for rec in page {
         body.push_str(rec);
     }
     body.push_str("</csw:SearchResults></csw:GetRecordsResponse>");
@@ -811,10 +833,11 @@ pub fn generated_iso_id(i: usize) -> String {
     format!("de.stadt-beispiel.{i:08}")
 }
 
-/// A realistic generated ISO 19139 dataset record of about 8 KB: contacts,
-/// citation dates and identifier, GEMET and INSPIRE keywords, licence
-/// constraints, bounding box and temporal extent, three online resources,
-/// lineage.
+/// A realistic generated ISO 19139 dataset record of about 11 KB (no
+/// indentation): metadata contact, publisher with address, phone, e-mail and
+/// URL, citation dates and identifier, GEMET and INSPIRE keywords, licence
+/// constraints (GDI-DE JSON), bounding box and temporal extent, a WFS and a
+/// download link, lineage.
 pub fn generated_iso_record(i: usize) -> String {
     let town = TOWNS[i % TOWNS.len()];
     let topic = TOPICS[i % TOPICS.len()];
@@ -860,7 +883,11 @@ pub fn generated_iso_record(i: usize) -> String {
         x,
         "<gmd:MD_Metadata><gmd:fileIdentifier>{}</gmd:fileIdentifier><gmd:language><gmd:LanguageCode codeList=\"http://www.loc.gov/standards/iso639-2/\" codeListValue=\"ger\">ger</gmd:LanguageCode></gmd:language><gmd:characterSet><gmd:MD_CharacterSetCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_CharacterSetCode\" codeListValue=\"utf8\">utf8</gmd:MD_CharacterSetCode></gmd:characterSet><gmd:hierarchyLevel><gmd:MD_ScopeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_ScopeCode\" codeListValue=\"dataset\">dataset</gmd:MD_ScopeCode></gmd:hierarchyLevel><gmd:contact>{}</gmd:contact><gmd:dateStamp><gco:DateTime>2024-03-0{}T10:00:00</gco:DateTime></gmd:dateStamp><gmd:metadataStandardName>{}</gmd:metadataStandardName><gmd:metadataStandardVersion>{}</gmd:metadataStandardVersion>",
         cs(&id),
-        contact("pointOfContact"),
+        format!(
+            "<gmd:CI_ResponsibleParty><gmd:organisationName>{}</gmd:organisationName><gmd:contactInfo><gmd:CI_Contact><gmd:address><gmd:CI_Address><gmd:electronicMailAddress>{}</gmd:electronicMailAddress></gmd:CI_Address></gmd:address></gmd:CI_Contact></gmd:contactInfo><gmd:role><gmd:CI_RoleCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_RoleCode\" codeListValue=\"pointOfContact\">pointOfContact</gmd:CI_RoleCode></gmd:role></gmd:CI_ResponsibleParty>",
+            cs(&format!("Stadt {town}")),
+            cs(&format!("metadaten@{}.example", town.to_lowercase())),
+        ),
         1 + i % 9,
         cs("ISO 19115:2003/Cor 1:2006"),
         cs("GDI-DE 2.0"),
@@ -872,14 +899,13 @@ pub fn generated_iso_record(i: usize) -> String {
     );
     let _ = write!(
         x,
-        "<gmd:identificationInfo><gmd:MD_DataIdentification><gmd:citation><gmd:CI_Citation><gmd:title>{}</gmd:title>{}{}<gmd:identifier><gmd:RS_Identifier><gmd:code>{}</gmd:code><gmd:codeSpace>{}</gmd:codeSpace></gmd:RS_Identifier></gmd:identifier></gmd:CI_Citation></gmd:citation><gmd:abstract>{}</gmd:abstract><gmd:pointOfContact>{}</gmd:pointOfContact><gmd:pointOfContact>{}</gmd:pointOfContact><gmd:resourceMaintenance><gmd:MD_MaintenanceInformation><gmd:maintenanceAndUpdateFrequency><gmd:MD_MaintenanceFrequencyCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_MaintenanceFrequencyCode\" codeListValue=\"annually\">annually</gmd:MD_MaintenanceFrequencyCode></gmd:maintenanceAndUpdateFrequency></gmd:MD_MaintenanceInformation></gmd:resourceMaintenance>",
+        "<gmd:identificationInfo><gmd:MD_DataIdentification><gmd:citation><gmd:CI_Citation><gmd:title>{}</gmd:title>{}{}<gmd:identifier><gmd:RS_Identifier><gmd:code>{}</gmd:code><gmd:codeSpace>{}</gmd:codeSpace></gmd:RS_Identifier></gmd:identifier></gmd:CI_Citation></gmd:citation><gmd:abstract>{}</gmd:abstract><gmd:pointOfContact>{}</gmd:pointOfContact><gmd:resourceMaintenance><gmd:MD_MaintenanceInformation><gmd:maintenanceAndUpdateFrequency><gmd:MD_MaintenanceFrequencyCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_MaintenanceFrequencyCode\" codeListValue=\"annually\">annually</gmd:MD_MaintenanceFrequencyCode></gmd:maintenanceAndUpdateFrequency></gmd:MD_MaintenanceInformation></gmd:resourceMaintenance>",
         cs(&format!("{topic} {town} {i}")),
         date(&format!("2019-05-0{}", 1 + i % 9), "creation"),
         date("2024-02-15", "revision"),
         cs(&format!("https://registry.gdi-de.org/id/de.stadt-beispiel/{i:08}")),
         cs("https://registry.gdi-de.org/id/de.stadt-beispiel"),
         cs(&abstract_text),
-        contact("pointOfContact"),
         contact("publisher"),
     );
     x.push_str(&keyword_block(
@@ -891,11 +917,6 @@ pub fn generated_iso_record(i: usize) -> String {
         &["Verkehrsnetze"],
         "GEMET - INSPIRE themes, version 1.0",
         "2008-06-01",
-    ));
-    x.push_str(&keyword_block(
-        &["opendata"],
-        "GDI-DE Schlagwörter",
-        "2020-01-01",
     ));
     let _ = write!(
         x,
@@ -914,11 +935,10 @@ pub fn generated_iso_record(i: usize) -> String {
     let base = format!("https://geodienste.{}.example", town.to_lowercase());
     let _ = write!(
         x,
-        "<gmd:distributionInfo><gmd:MD_Distribution><gmd:distributionFormat><gmd:MD_Format><gmd:name>{}</gmd:name><gmd:version>{}</gmd:version></gmd:MD_Format></gmd:distributionFormat><gmd:transferOptions><gmd:MD_DigitalTransferOptions>{}{}{}</gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>",
+        "<gmd:distributionInfo><gmd:MD_Distribution><gmd:distributionFormat><gmd:MD_Format><gmd:name>{}</gmd:name><gmd:version>{}</gmd:version></gmd:MD_Format></gmd:distributionFormat><gmd:transferOptions><gmd:MD_DigitalTransferOptions>{}{}</gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>",
         cs("GML"),
         cs("3.2.1"),
         online(&format!("{base}/wfs/{i}?SERVICE=WFS&amp;REQUEST=GetCapabilities"), "OGC:WFS-2.0.0-http-get-capabilities", "WFS-Dienst", "information"),
-        online(&format!("{base}/wms/{i}?SERVICE=WMS&amp;REQUEST=GetCapabilities"), "OGC:WMS-1.3.0-http-get-capabilities", "WMS-Dienst", "information"),
         online(&format!("{base}/download/{i}.zip"), "WWW:DOWNLOAD-1.0-http--download", "Download Shapefile", "download"),
     );
     let _ = write!(

@@ -258,7 +258,12 @@ fn ckan_bad_pages_give_clear_errors_and_keep_earlier_data() {
     assert_eq!(report_of(&reports, "ckan")["added"], 25);
 
     // (name, answer to every request, answer to one page, expected error text)
-    type Case = (&'static str, Option<Answer>, Option<(usize, Answer)>, &'static str);
+    type Case = (
+        &'static str,
+        Option<Answer>,
+        Option<(usize, Answer)>,
+        &'static str,
+    );
     let cases: Vec<Case> = vec![
         (
             "non-JSON",
