@@ -878,16 +878,17 @@ pub fn generated_iso_record(i: usize) -> String {
          Die Daten werden vom Fachbereich Geoinformation fortlaufend gepflegt, mit Luftbildern abgeglichen und jährlich vollständig geprüft. \
          Sie dienen der Planung, der Bürgerinformation und der Berichterstattung an das Land. Datensatz Nummer {i}."
     );
-    let mut x = String::with_capacity(9000);
+    let metadata_contact = format!(
+            "<gmd:CI_ResponsibleParty><gmd:organisationName>{}</gmd:organisationName><gmd:contactInfo><gmd:CI_Contact><gmd:address><gmd:CI_Address><gmd:electronicMailAddress>{}</gmd:electronicMailAddress></gmd:CI_Address></gmd:address></gmd:CI_Contact></gmd:contactInfo><gmd:role><gmd:CI_RoleCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_RoleCode\" codeListValue=\"pointOfContact\">pointOfContact</gmd:CI_RoleCode></gmd:role></gmd:CI_ResponsibleParty>",
+            cs(&format!("Stadt {town}")),
+            cs(&format!("metadaten@{}.example", town.to_lowercase())),
+        );
+    let mut x = String::with_capacity(13_000);
     let _ = write!(
         x,
         "<gmd:MD_Metadata><gmd:fileIdentifier>{}</gmd:fileIdentifier><gmd:language><gmd:LanguageCode codeList=\"http://www.loc.gov/standards/iso639-2/\" codeListValue=\"ger\">ger</gmd:LanguageCode></gmd:language><gmd:characterSet><gmd:MD_CharacterSetCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_CharacterSetCode\" codeListValue=\"utf8\">utf8</gmd:MD_CharacterSetCode></gmd:characterSet><gmd:hierarchyLevel><gmd:MD_ScopeCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_ScopeCode\" codeListValue=\"dataset\">dataset</gmd:MD_ScopeCode></gmd:hierarchyLevel><gmd:contact>{}</gmd:contact><gmd:dateStamp><gco:DateTime>2024-03-0{}T10:00:00</gco:DateTime></gmd:dateStamp><gmd:metadataStandardName>{}</gmd:metadataStandardName><gmd:metadataStandardVersion>{}</gmd:metadataStandardVersion>",
         cs(&id),
-        format!(
-            "<gmd:CI_ResponsibleParty><gmd:organisationName>{}</gmd:organisationName><gmd:contactInfo><gmd:CI_Contact><gmd:address><gmd:CI_Address><gmd:electronicMailAddress>{}</gmd:electronicMailAddress></gmd:CI_Address></gmd:address></gmd:CI_Contact></gmd:contactInfo><gmd:role><gmd:CI_RoleCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_RoleCode\" codeListValue=\"pointOfContact\">pointOfContact</gmd:CI_RoleCode></gmd:role></gmd:CI_ResponsibleParty>",
-            cs(&format!("Stadt {town}")),
-            cs(&format!("metadaten@{}.example", town.to_lowercase())),
-        ),
+        metadata_contact,
         1 + i % 9,
         cs("ISO 19115:2003/Cor 1:2006"),
         cs("GDI-DE 2.0"),
