@@ -12,7 +12,7 @@
 mod common;
 
 use catalog_tests::portals::{generated_iso_record, CswPortal};
-use harvester::{FetchLimits, Fetcher, HarvestEvent, SourceDefaults};
+use harvester::{FetchLimits, Fetcher, SourceDefaults};
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
@@ -42,30 +42,17 @@ fn main() -> anyhow::Result<()> {
         spec.page_size = page_size;
         spec.max_pages = 1_000_000;
         let fetcher = Fetcher::new(FetchLimits::default(), None)?;
-        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
         let started = Instant::now();
         let task = tokio::spawn(async move { harvester::csw::harvest(&spec, &fetcher, tx).await });
-        let (mut records, mut triples, mut bytes, mut fetch, mut parse) = (0usize, 0usize, 0u64, 0f64, 0f64);
-        while let Some(ev) = rx.recv().await {
-            if let HarvestEvent::Page(p) = ev {
-                records += p.records.len();
-                triples += p.records.iter().map(|r| r.triples.len()).sum::<usize>();
-                bytes += p.bytes;
-                fetch += p.fetch_time.as_secs_f64();
-                parse += p.parse_time.as_secs_f64();
-            }
-        }
-        task.await?;
-        let alone = started.elapsed().as_secs_f64();
-        anyhow::ensure!(records == total, "harvester alone read {records} of {total} records");
-
+        let alone = common::Alone::drain(started, rx, task).await?;
+        anyhow::ensure!(
+            alone.records == total,
+            "harvester alone read {} of {total} records",
+            alone.records
+        );
         if alone_only {
-            println!(
-                "harvester alone: {total} in {alone:.2} s = {:.0}/s; fetch {fetch:.2} s, parse+map {parse:.2} s = {:.0}/s, {:.1} MB, {triples} triples",
-                total as f64 / alone,
-                total as f64 / parse,
-                bytes as f64 / 1e6
-            );
+            alone.print_line(total);
             return anyhow::Ok(());
         }
         // 2. The pipeline into an empty store.
@@ -78,19 +65,16 @@ fn main() -> anyhow::Result<()> {
         .await?;
 
         println!(
-            "## CSW harvest benchmark ({total} generated ISO 19139 records of ~{:.1} KB, {} GetRecords pages of {page_size}, {:.1} MB of XML, {triples} triples)",
+            "## CSW harvest benchmark ({total} generated ISO 19139 records of ~{:.1} KB, {} GetRecords pages of {page_size}, {:.1} MB of XML, {} triples)",
             sample as f64 / 1e3,
             total.div_ceil(page_size),
-            bytes as f64 / 1e6
+            alone.bytes as f64 / 1e6,
+            alone.triples
         );
         println!();
         println!("| measure | value |");
         println!("|---|---|");
-        println!(
-            "| harvester alone (fetch + parse + map, records dropped) | {alone:.2} s, {:.0} records/s (fetch incl. stub {fetch:.2} s, parse+map {parse:.2} s = {:.0} records/s) |",
-            total as f64 / alone,
-            total as f64 / parse
-        );
+        alone.print_row(total, "records");
         common::print_pipeline(total, "records", &run);
         anyhow::ensure!(run.report.added == total, "pipeline stored {} of {total}", run.report.added);
         anyhow::Ok(())

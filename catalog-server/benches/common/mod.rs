@@ -123,3 +123,69 @@ pub fn print_pipeline(total: usize, unit: &str, run: &PipelineRun) {
         run.peak_rss_mib
     );
 }
+
+/// What the harvester alone read (records dropped).
+pub struct Alone {
+    pub seconds: f64,
+    pub records: usize,
+    pub triples: usize,
+    pub bytes: u64,
+    pub fetch: f64,
+    pub parse: f64,
+}
+
+impl Alone {
+    /// Consumes a harvest's events until the harvester `task` ends.
+    pub async fn drain(
+        started: Instant,
+        mut rx: tokio::sync::mpsc::Receiver<harvester::HarvestEvent>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> anyhow::Result<Self> {
+        let mut a = Alone {
+            seconds: 0.0,
+            records: 0,
+            triples: 0,
+            bytes: 0,
+            fetch: 0.0,
+            parse: 0.0,
+        };
+        while let Some(ev) = rx.recv().await {
+            if let harvester::HarvestEvent::Page(p) = ev {
+                a.records += p.records.len();
+                a.triples += p.records.iter().map(|r| r.triples.len()).sum::<usize>();
+                a.bytes += p.bytes;
+                a.fetch += p.fetch_time.as_secs_f64();
+                a.parse += p.parse_time.as_secs_f64();
+            }
+        }
+        task.await?;
+        a.seconds = started.elapsed().as_secs_f64();
+        Ok(a)
+    }
+
+    /// The one-line summary printed with `alone`.
+    pub fn print_line(&self, total: usize) {
+        println!(
+            "harvester alone: {total} in {:.2} s = {:.0}/s; fetch {:.2} s, parse+map {:.2} s = {:.0}/s, {:.1} MB, {} triples",
+            self.seconds,
+            total as f64 / self.seconds,
+            self.fetch,
+            self.parse,
+            total as f64 / self.parse,
+            self.bytes as f64 / 1e6,
+            self.triples
+        );
+    }
+
+    /// The table row.
+    pub fn print_row(&self, total: usize, unit: &str) {
+        println!(
+            "| harvester alone (fetch + parse + map, records dropped) | {:.2} s, {:.0} {unit}/s (fetch incl. stub {:.2} s, parse+map {:.2} s = {:.0} {unit}/s) |",
+            self.seconds,
+            total as f64 / self.seconds,
+            self.fetch,
+            self.parse,
+            total as f64 / self.parse
+        );
+    }
+}
