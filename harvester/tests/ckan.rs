@@ -1,18 +1,13 @@
 //! CKAN source tests against a loopback CKAN stub serving real package JSON
 //! (shared fixtures, read in place) and generated packages.
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use catalog_tests::portals::{ckan_fixture_packages, generated_package, Answer, CkanPortal};
 use harvester::ckan::{harvest, CkanSource};
 use harvester::{FetchLimits, Fetcher, HarvestEvent, Page, PageError, Record};
 use oxrdf::{NamedNode, Term, Triple};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -20,160 +15,16 @@ const DCAT: &str = "http://www.w3.org/ns/dcat#";
 const DCT: &str = "http://purl.org/dc/terms/";
 const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 
-// ---------------------------------------------------------------- fixtures
+// ---------------------------------------------------------------- harness
 
 fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("CATALOG_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
-    if dir.join("ckan").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "fixtures not found at {} (set CATALOG_FIXTURES)",
-            dir.display()
-        );
-    }
-    eprintln!(
-        "skipping: CKAN fixtures not found at {} (set CATALOG_FIXTURES)",
-        dir.display()
-    );
-    None
+    catalog_tests::fixtures("ckan")
 }
 
-/// A package from a fixture file: `package_show` answers are unwrapped.
-fn load_package(path: PathBuf) -> Value {
-    let text = std::fs::read_to_string(&path).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    match v.get("result") {
-        Some(r) if v.get("success").is_some() => r.clone(),
-        _ => v,
-    }
-}
-
-// ---------------------------------------------------------------- stub
-
-#[derive(Default)]
-struct Stub {
-    packages: Vec<Value>,
-    log: Vec<HashMap<String, String>>,
-    /// Answer every request with this (status, content type, body).
-    fixed: Option<(u16, &'static str, String)>,
-    /// Fail the request with this `start` with HTTP 500.
-    fail_start: Option<usize>,
-    /// Answer this many requests with 429 + Retry-After: 1 first.
-    rate_limited: usize,
-    /// Behave like an old CKAN that rejects the `fl` parameter.
-    reject_fl: bool,
-    /// Delete the first package after the first request (a change during the run).
-    delete_during_run: bool,
-}
-
-type Shared = Arc<Mutex<Stub>>;
-
-fn modified_of(p: &Value) -> String {
-    p.get("metadata_modified")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned()
-}
-
-async fn package_search(
-    State(stub): State<Shared>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let mut s = stub.lock().unwrap();
-    s.log.push(q.clone());
-    if let Some((status, ct, body)) = &s.fixed {
-        return (
-            StatusCode::from_u16(*status).unwrap(),
-            [("content-type", *ct)],
-            body.clone(),
-        )
-            .into_response();
-    }
-    if s.rate_limited > 0 {
-        s.rate_limited -= 1;
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", "1".parse().unwrap());
-        return (StatusCode::TOO_MANY_REQUESTS, h, "slow down").into_response();
-    }
-    if s.delete_during_run && s.log.len() == 2 {
-        s.packages.remove(0);
-    }
-    if s.reject_fl && q.contains_key("fl") {
-        return axum::Json(
-            json!({"success": false, "error": {"__type": "Search Query Error",
-            "message": "Search Query is invalid: \"Invalid search parameters: ['fl']\""}}),
-        )
-        .into_response();
-    }
-    let rows: usize = q
-        .get("rows")
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(10)
-        .min(1000);
-    let start: usize = q.get("start").and_then(|r| r.parse().ok()).unwrap_or(0);
-    if s.fail_start == Some(start) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response();
-    }
-    assert_eq!(q.get("sort").map(String::as_str), Some("id asc"));
-    let since = q.get("fq").and_then(|fq| {
-        let i = fq.find("metadata_modified:[")?;
-        let rest = &fq[i + "metadata_modified:[".len()..];
-        Some(
-            rest[..rest.find(" TO").unwrap()]
-                .trim_end_matches('Z')
-                .to_owned(),
-        )
-    });
-    let mut matching: Vec<&Value> = s
-        .packages
-        .iter()
-        .filter(|p| {
-            since
-                .as_ref()
-                .is_none_or(|since| modified_of(p).as_str() >= since.as_str())
-        })
-        .collect();
-    matching.sort_by_key(|p| p.get("id").map(|i| i.to_string()).unwrap_or_default());
-    let count = matching.len();
-    let page: Vec<Value> = matching
-        .into_iter()
-        .skip(start)
-        .take(rows)
-        .map(|p| {
-            if q.contains_key("fl") {
-                let uri = p
-                    .get("extras")
-                    .and_then(Value::as_array)
-                    .and_then(|e| e.iter().find(|x| x["key"] == "uri"))
-                    .map(|x| x["value"].clone());
-                let mut o = json!({"id": p["id"], "name": p["name"]});
-                if let Some(u) = uri {
-                    o["extras_uri"] = u;
-                }
-                o
-            } else {
-                p.clone()
-            }
-        })
-        .collect();
-    axum::Json(json!({"help": "stub", "success": true, "result": {"count": count, "sort": "id asc", "results": page}}))
-        .into_response()
-}
-
-async fn start_stub(stub: Shared) -> Url {
-    let app = Router::new()
-        .route("/api/3/action/package_search", get(package_search))
-        .with_state(stub);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    Url::parse(&format!("http://{addr}/")).unwrap()
+fn start(packages: Vec<Value>) -> (CkanPortal, Url) {
+    let portal = CkanPortal::start(packages);
+    let base = Url::parse(&portal.base_url()).unwrap();
+    (portal, base)
 }
 
 struct Run {
@@ -276,45 +127,9 @@ fn find<'a>(records: &[&'a Record], iri: &str) -> &'a Record {
 #[tokio::test]
 async fn ckan_fixtures_map_field_by_field() {
     let Some(fx) = fixtures() else { return };
-    let ckan = fx.join("ckan");
-    let search: Value = serde_json::from_str(
-        &std::fs::read_to_string(ckan.join("demo-ckan-org/packages.json")).unwrap(),
-    )
-    .unwrap();
-    let mut packages: Vec<Value> = search["result"]["results"].as_array().unwrap().clone();
-    for entry in std::fs::read_dir(ckan.join("schleswig-holstein-package-show")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            packages.push(load_package(path));
-        }
-    }
-    for f in [
-        "ckan_dataset.json",
-        "full_ckan_dataset_legacy.json",
-        "ckan_full_dataset_dcat_ap_legacy.json",
-    ] {
-        packages.push(load_package(ckan.join("ckanext-dcat-examples").join(f)));
-    }
-    // ckanext-dcat 2 with ckanext-scheming (same name as the legacy example: renamed).
-    let mut scheming =
-        load_package(ckan.join("ckanext-dcat-examples/ckan_full_dataset_dcat_ap.json"));
-    scheming["name"] = json!("test-dataset-scheming");
-    packages.push(scheming);
-    // Two SH fixtures are variants of the same package (same id): CKAN ids are unique.
-    let mut ids = BTreeSet::new();
-    packages.retain(|p| {
-        ids.insert(
-            p.get("id")
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| p["name"].to_string()),
-        )
-    });
+    let packages = ckan_fixture_packages(&fx);
     let n = packages.len();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages: packages.clone(),
-        ..Default::default()
-    }));
-    let base = start_stub(stub.clone()).await;
+    let (_portal, base) = start(packages.clone());
     let mut src = source(base.clone());
     src.rows = 4; // several pages
     src.defaults.contributor_id = Some("http://dcat-ap.de/def/contributors/test".into());
@@ -601,19 +416,7 @@ async fn ckan_fixtures_map_field_by_field() {
 }
 
 fn generated(i: usize, modified: &str) -> Value {
-    json!({
-        "id": format!("{i:08}-0000-4000-8000-000000000000"),
-        "name": format!("datensatz-{i}"),
-        "title": format!("Datensatz {i}"),
-        "notes": "Generiert.",
-        "license_id": "dl-de-by-2.0",
-        "metadata_created": "2024-01-01T00:00:00.000000",
-        "metadata_modified": modified,
-        "tags": [{"name": "test"}],
-        "groups": [{"name": "umwelt_klima"}],
-        "extras": if i.is_multiple_of(2) { json!([{"key": "uri", "value": format!("https://daten.example/id/{i}")}]) } else { json!([]) },
-        "resources": [{"id": format!("r{i}"), "url": format!("https://daten.example/{i}.csv"), "format": "CSV", "size": "12"}],
-    })
+    generated_package(i, modified)
 }
 
 #[tokio::test]
@@ -621,11 +424,8 @@ async fn ckan_paging_and_incremental_listing() {
     let packages: Vec<Value> = (0..10_000)
         .map(|i| generated(i, "2024-01-01T00:00:00.000000"))
         .collect();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        ..Default::default()
-    }));
-    let base = start_stub(stub.clone()).await;
+    let portal = CkanPortal::start(packages);
+    let base = Url::parse(&portal.base_url()).unwrap();
     let src = source(base.clone());
     let full = run(&src).await;
     assert!(full.complete, "{:?}", full.reason);
@@ -639,11 +439,10 @@ async fn ckan_paging_and_incremental_listing() {
     assert_eq!(all.len(), 10_000);
     assert!(all.contains("https://daten.example/id/0"));
     assert!(all.contains(&format!("{base}dataset/datensatz-1")));
-    assert_eq!(stub.lock().unwrap().log.len(), 10);
+    assert_eq!(portal.searches().len(), 10);
 
     // Modify 10, delete 5.
-    let (changed, deleted): (Vec<usize>, Vec<usize>) = {
-        let mut s = stub.lock().unwrap();
+    let (changed, deleted): (Vec<usize>, Vec<usize>) = portal.with(|s| {
         let changed: Vec<usize> = (0..10).map(|k| k * 997 + 3).collect();
         let deleted: Vec<usize> = (0..5).map(|k| k * 1999 + 11).collect();
         for &i in &changed {
@@ -656,9 +455,9 @@ async fn ckan_paging_and_incremental_listing() {
             .collect();
         s.packages
             .retain(|p| !del_ids.contains(p["id"].as_str().unwrap()));
-        s.log.clear();
+        s.requests.clear();
         (changed, deleted)
-    };
+    });
     let mut inc = source(base.clone());
     inc.modified_since = Some("2024-03-01T00:00:00Z".into());
     let out = run(&inc).await;
@@ -706,7 +505,7 @@ async fn ckan_paging_and_incremental_listing() {
         .collect();
     assert_eq!(gone, expected_gone);
     // Request log: one page of changes (with the date filter), then a light listing.
-    let log = stub.lock().unwrap().log.clone();
+    let log = portal.searches();
     assert!(
         log[0]["fq"].contains("metadata_modified:[2024-03-01T00:00:00Z TO *]"),
         "{:?}",
@@ -717,14 +516,21 @@ async fn ckan_paging_and_incremental_listing() {
     assert_eq!(listing_requests.len(), 10);
     assert!(listing_requests.iter().all(|q| !q.contains_key("fq")));
     assert_eq!(log.len(), 11);
+    assert!(log
+        .iter()
+        .all(|q| q.get("sort").map(String::as_str) == Some("id asc")));
 }
 
 async fn fixed_answer(status: u16, ct: &'static str, body: &str) -> Run {
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        fixed: Some((status, ct, body.to_owned())),
-        ..Default::default()
-    }));
-    let base = start_stub(stub).await;
+    let portal = CkanPortal::start(vec![]);
+    portal.with(|s| {
+        s.fixed = Some(Answer::Body {
+            status,
+            content_type: ct.into(),
+            body: body.into(),
+        })
+    });
+    let base = Url::parse(&portal.base_url()).unwrap();
     run(&source(base)).await
 }
 
@@ -766,12 +572,11 @@ async fn ckan_failure_on_page_3_keeps_pages_1_and_2() {
     let packages: Vec<Value> = (0..25)
         .map(|i| generated(i, "2024-01-01T00:00:00"))
         .collect();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        fail_start: Some(20),
-        ..Default::default()
-    }));
-    let base = start_stub(stub).await;
+    let portal = CkanPortal::start(packages);
+    portal.with(|s| {
+        s.page_faults.insert(3, Answer::Status(500));
+    });
+    let base = Url::parse(&portal.base_url()).unwrap();
     let mut src = source(base);
     src.rows = 10;
     let out = run(&src).await;
@@ -809,11 +614,8 @@ async fn ckan_bad_packages_are_record_errors() {
                "resources": [{"id": "r1", "url": "https://x.example/a.xlsx", "size": "2048", "format": "Excel"}]}),
         json!("not a package"),
     ];
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        ..Default::default()
-    }));
-    let base = start_stub(stub).await;
+    let portal = CkanPortal::start(packages);
+    let base = Url::parse(&portal.base_url()).unwrap();
     let mut src = source(base.clone());
     src.max_record_triples = 20_000;
     let out = run(&src).await;
@@ -888,12 +690,11 @@ async fn ckan_retries_429_with_retry_after() {
     let packages: Vec<Value> = (0..3)
         .map(|i| generated(i, "2024-01-01T00:00:00"))
         .collect();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        rate_limited: 1,
-        ..Default::default()
-    }));
-    let base = start_stub(stub.clone()).await;
+    let portal = CkanPortal::start(packages);
+    portal.with(|s| {
+        s.rate_limited = 1;
+    });
+    let base = Url::parse(&portal.base_url()).unwrap();
     let started = Instant::now();
     let out = run(&source(base)).await;
     assert!(out.complete, "{:?}", out.reason);
@@ -902,19 +703,19 @@ async fn ckan_retries_429_with_retry_after() {
         started.elapsed() >= Duration::from_secs(1),
         "waited for Retry-After"
     );
-    assert_eq!(stub.lock().unwrap().log.len(), 2);
+    assert_eq!(portal.searches().len(), 2);
 }
 
 #[tokio::test]
 async fn ckan_rejects_bad_modified_since() {
-    let stub: Shared = Arc::new(Mutex::new(Stub::default()));
-    let base = start_stub(stub.clone()).await;
+    let portal = CkanPortal::start(vec![]);
+    let base = Url::parse(&portal.base_url()).unwrap();
     let mut src = source(base);
     src.modified_since = Some("2024-01-01T00:00:00] OR *:*".into());
     let out = run(&src).await;
     assert!(!out.complete);
     assert!(out.reason.unwrap().contains("modified_since"));
-    assert!(stub.lock().unwrap().log.is_empty());
+    assert!(portal.searches().is_empty());
 }
 
 #[tokio::test]
@@ -922,12 +723,11 @@ async fn ckan_listing_falls_back_when_fl_is_rejected() {
     let packages: Vec<Value> = (0..30)
         .map(|i| generated(i, "2024-01-01T00:00:00"))
         .collect();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        reject_fl: true,
-        ..Default::default()
-    }));
-    let base = start_stub(stub.clone()).await;
+    let portal = CkanPortal::start(packages);
+    portal.with(|s| {
+        s.reject_fl = true;
+    });
+    let base = Url::parse(&portal.base_url()).unwrap();
     let mut src = source(base);
     src.rows = 10;
     src.modified_since = Some("2025-01-01".into());
@@ -936,7 +736,7 @@ async fn ckan_listing_falls_back_when_fl_is_rejected() {
     assert!(out.records().is_empty());
     assert_eq!(out.listing.unwrap().len(), 30);
     // 1 (no changes) + 1 rejected + 3 full listing pages
-    assert_eq!(stub.lock().unwrap().log.len(), 5);
+    assert_eq!(portal.searches().len(), 5);
 }
 
 #[tokio::test]
@@ -946,12 +746,11 @@ async fn ckan_deletion_during_run_makes_listing_incomplete() {
     let packages: Vec<Value> = (0..25)
         .map(|i| generated(i, "2024-01-01T00:00:00"))
         .collect();
-    let stub: Shared = Arc::new(Mutex::new(Stub {
-        packages,
-        delete_during_run: true,
-        ..Default::default()
-    }));
-    let base = start_stub(stub).await;
+    let portal = CkanPortal::start(packages);
+    portal.with(|s| {
+        s.delete_during_run = true;
+    });
+    let base = Url::parse(&portal.base_url()).unwrap();
     let mut src = source(base);
     src.rows = 10;
     let out = run(&src).await;

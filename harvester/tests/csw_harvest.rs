@@ -6,115 +6,18 @@
 //! `<workspace>/../shared/fixtures`); when missing the tests print a skip
 //! message, unless `CI=true`, where they fail.
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use catalog_tests::portals::{
+    iso_fixture_records, scan_file_identifiers, CswPortal, CswState, NextRecord,
+};
 use harvester::csw::client::read_page;
 use harvester::csw::{harvest, CswSource, MapOptions, XmlLimits};
 use harvester::{FetchLimits, Fetcher, HarvestEvent, SourceDefaults};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
+/// The shared fixtures root (tests skip when it is missing, fail under CI=true).
 fn fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("CATALOG_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"));
-    if dir.join("csw").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("fixtures not found at {} (CI=true)", dir.display());
-    }
-    eprintln!(
-        "SKIP: fixtures not found at {} (set CATALOG_FIXTURES)",
-        dir.display()
-    );
-    None
-}
-
-/// fileIdentifier values found by plain string scanning (independent of the parser).
-fn scan_file_identifiers(xml: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = xml;
-    while let Some(i) = rest.find("<gmd:fileIdentifier") {
-        rest = &rest[i + "<gmd:fileIdentifier".len()..];
-        let Some(cs) = rest.find("CharacterString") else {
-            break;
-        };
-        let Some(gt) = rest[cs..].find('>') else {
-            break;
-        };
-        let after = &rest[cs + gt + 1..];
-        let Some(end) = after.find('<') else { break };
-        out.push(after[..end].trim().to_owned());
-        rest = &after[end..];
-    }
-    out
-}
-
-/// The record element of a fixture document, as text.
-fn record_xml(doc: &str) -> Option<String> {
-    for (open, close) in [
-        ("<idf:html", "</idf:html>"),
-        ("<gmi:MI_Metadata", "</gmi:MI_Metadata>"),
-        ("<gmd:MD_Metadata", "</gmd:MD_Metadata>"),
-    ] {
-        if let (Some(s), Some(e)) = (doc.find(open), doc.rfind(close)) {
-            return Some(doc[s..e + close.len()].to_owned());
-        }
-    }
-    None
-}
-
-/// The real ISO records served by the stub: (fileIdentifier, record XML).
-fn stub_records(fx: &Path) -> Vec<(String, String)> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let dir = |d: &str| -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(fx.join(d))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-            .collect();
-        v.sort();
-        v
-    };
-    files.extend(dir("csw/pycsw-apiso/data"));
-    files.extend(dir("csw/gdi-de-ingrid/gdide_test_data"));
-    for f in [
-        "65715c6e-bbaf-3def-982b-3b5156272da7.xml",
-        "8a7ea996-7955-4fbb-8980-7be09be6f193_01.xml",
-        "dataset-open-data.xml",
-        "wfs-no-email.xml",
-        "wfs-no-license.xml",
-        "wfs-open-data.xml",
-    ] {
-        files.push(fx.join("csw/berlin-fisbroker").join(f));
-    }
-    for f in [
-        "iso19139/dataset.xml",
-        "gemini2.1/dataset1.xml",
-        "gemini2.1/FCSConservancyPolygons.xml",
-        "gemini2.1/service1.xml",
-    ] {
-        files.push(fx.join("csw/ckanext-spatial-iso").join(f));
-    }
-    let mut out: Vec<(String, String)> = Vec::new();
-    for f in files {
-        let doc = std::fs::read_to_string(&f).unwrap();
-        let Some(rec) = record_xml(&doc) else {
-            continue;
-        };
-        let ids = scan_file_identifiers(&rec);
-        assert_eq!(ids.len(), 1, "{}", f.display());
-        if out.iter().any(|(id, _)| id == &ids[0]) {
-            continue; // the same record twice (e.g. Berlin variants)
-        }
-        out.push((ids[0].clone(), rec));
-    }
-    out
+    catalog_tests::fixtures("csw").and_then(|d| d.parent().map(Path::to_path_buf))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -133,115 +36,16 @@ enum Mode {
     PostRefused,
 }
 
-struct Stub {
-    records: Vec<(String, String)>,
-    mode: Mode,
-    capabilities: String,
-    requests: Mutex<Vec<String>>,
-}
-
-const NS: &str = r#"xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" xmlns:gmd="http://www.isotc211.org/2005/gmd" xmlns:gco="http://www.isotc211.org/2005/gco" xmlns:gmx="http://www.isotc211.org/2005/gmx" xmlns:gmi="http://www.isotc211.org/2005/gmi" xmlns:srv="http://www.isotc211.org/2005/srv" xmlns:gml="http://www.opengis.net/gml" xmlns:gts="http://www.isotc211.org/2005/gts" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:idf="http://www.portalu.de/IDF/1.0""#;
-
-fn page(stub: &Stub, start: usize, max: usize) -> Response {
-    if let Mode::ExceptionAfter(k) = stub.mode {
-        if start > k {
-            let body = r#"<?xml version="1.0" encoding="UTF-8"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows" version="1.2.0"><ows:Exception exceptionCode="NoApplicableCode" locator="startPosition"><ows:ExceptionText>Database connection lost</ows:ExceptionText></ows:Exception></ows:ExceptionReport>"#;
-            return ([("content-type", "application/xml")], body).into_response();
-        }
+fn configure(s: &mut CswState, mode: Mode) {
+    match mode {
+        Mode::Normal => {}
+        Mode::NoNextRecord => s.next_record = NextRecord::Missing,
+        Mode::NextOneAtEnd => s.next_record = NextRecord::OneAtEnd,
+        Mode::NextBeyond => s.next_record = NextRecord::BeyondMatched,
+        Mode::Short => s.max_page = Some(3),
+        Mode::ExceptionAfter(k) => s.exception_after = Some(k),
+        Mode::PostRefused => s.refuse_post = true,
     }
-    let n = stub.records.len();
-    let max = if stub.mode == Mode::Short {
-        max.min(3)
-    } else {
-        max
-    };
-    let from = (start.max(1) - 1).min(n);
-    let to = (from + max).min(n);
-    let returned = to - from;
-    let mut next = if to >= n { 0 } else { to + 1 };
-    if to >= n {
-        match stub.mode {
-            Mode::NextOneAtEnd => next = 1,
-            Mode::NextBeyond => next = n + 5,
-            _ => {}
-        }
-    }
-    let next_attr = if stub.mode == Mode::NoNextRecord {
-        String::new()
-    } else {
-        format!(" nextRecord=\"{next}\"")
-    };
-    let mut body = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<csw:GetRecordsResponse {NS}><csw:SearchStatus timestamp=\"2024-01-01T00:00:00Z\"/><csw:SearchResults numberOfRecordsMatched=\"{n}\" numberOfRecordsReturned=\"{returned}\"{next_attr} elementSet=\"full\" recordSchema=\"http://www.isotc211.org/2005/gmd\">"
-    );
-    for (_, rec) in &stub.records[from..to] {
-        body.push_str(rec);
-    }
-    body.push_str("</csw:SearchResults></csw:GetRecordsResponse>");
-    ([("content-type", "application/xml")], body).into_response()
-}
-
-fn attr_num(body: &str, name: &str) -> Option<usize> {
-    let i = body.find(&format!("{name}=\""))? + name.len() + 2;
-    body[i..].split('"').next()?.parse().ok()
-}
-
-async fn get_handler(
-    State(stub): State<Arc<Stub>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let q: HashMap<String, String> = q
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v))
-        .collect();
-    let request = q.get("request").cloned().unwrap_or_default();
-    stub.requests.lock().unwrap().push(format!("GET {request}"));
-    match request.as_str() {
-        "GetCapabilities" => (
-            [("content-type", "application/xml")],
-            stub.capabilities.clone(),
-        )
-            .into_response(),
-        "GetRecords" => {
-            let start = q
-                .get("startposition")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1);
-            let max = q
-                .get("maxrecords")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(10);
-            page(&stub, start, max)
-        }
-        _ => (StatusCode::BAD_REQUEST, "unknown request").into_response(),
-    }
-}
-
-async fn post_handler(State(stub): State<Arc<Stub>>, body: String) -> Response {
-    stub.requests.lock().unwrap().push("POST GetRecords".into());
-    if stub.mode == Mode::PostRefused {
-        return (StatusCode::METHOD_NOT_ALLOWED, "POST not allowed").into_response();
-    }
-    assert!(body.contains("<csw:GetRecords"), "{body}");
-    assert!(body.contains("outputSchema=\"http://www.isotc211.org/2005/gmd\""));
-    assert!(body.contains("typeNames=\"gmd:MD_Metadata\""));
-    assert!(body.contains("<csw:ElementSetName>full</csw:ElementSetName>"));
-    assert!(body.contains("apiso:Identifier"), "SortBy expected: {body}");
-    let start = attr_num(&body, "startPosition").unwrap_or(1);
-    let max = attr_num(&body, "maxRecords").unwrap_or(10);
-    page(&stub, start, max)
-}
-
-async fn serve(stub: Arc<Stub>) -> url::Url {
-    let app = Router::new()
-        .route("/csw", get(get_handler).post(post_handler))
-        .with_state(stub);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    url::Url::parse(&format!("http://{addr}/csw")).unwrap()
 }
 
 struct Outcome {
@@ -253,20 +57,17 @@ struct Outcome {
     reason: Option<String>,
     finished: usize,
     requests: Vec<String>,
+    last_post: Option<String>,
 }
 
 async fn run(fx: &Path, mode: Mode, page_size: usize) -> (Outcome, Vec<(String, String)>) {
-    let records = stub_records(fx);
+    let records = iso_fixture_records(&fx.join("csw"));
     let capabilities =
         std::fs::read_to_string(fx.join("csw/pycsw-apiso/expected/post_GetCapabilities.xml"))
             .unwrap();
-    let stub = Arc::new(Stub {
-        records: records.clone(),
-        mode,
-        capabilities,
-        requests: Mutex::new(Vec::new()),
-    });
-    let endpoint = serve(stub.clone()).await;
+    let portal = CswPortal::start(records.clone(), Some(capabilities));
+    portal.with(|s| configure(s, mode));
+    let endpoint = url::Url::parse(&portal.endpoint()).unwrap();
     let defaults = SourceDefaults {
         source_id: "stub".into(),
         mint_base: "https://catalog.example/id/dataset/".into(),
@@ -288,6 +89,7 @@ async fn run(fx: &Path, mode: Mode, page_size: usize) -> (Outcome, Vec<(String, 
         reason: None,
         finished: 0,
         requests: Vec::new(),
+        last_post: None,
     };
     while let Some(ev) = rx.recv().await {
         match ev {
@@ -316,7 +118,8 @@ async fn run(fx: &Path, mode: Mode, page_size: usize) -> (Outcome, Vec<(String, 
         }
     }
     handle.await.unwrap();
-    out.requests = stub.requests.lock().unwrap().clone();
+    out.requests = portal.requests();
+    out.last_post = portal.with(|s| s.last_post.clone());
     (out, records)
 }
 
@@ -353,7 +156,16 @@ async fn check_complete_harvest(page_size: usize) {
         out.requests.first().map(String::as_str),
         Some("GET GetCapabilities")
     );
-    assert!(out.requests.iter().skip(1).all(|r| r == "POST GetRecords"));
+    assert!(out
+        .requests
+        .iter()
+        .skip(1)
+        .all(|r| r.starts_with("POST GetRecords")));
+    let body = out.last_post.unwrap_or_default();
+    assert!(body.contains("outputSchema=\"http://www.isotc211.org/2005/gmd\""));
+    assert!(body.contains("typeNames=\"gmd:MD_Metadata\""));
+    assert!(body.contains("<csw:ElementSetName>full</csw:ElementSetName>"));
+    assert!(body.contains("apiso:Identifier"), "SortBy expected: {body}");
 }
 
 #[tokio::test]
@@ -430,7 +242,7 @@ async fn csw_post_refused_falls_back_to_get() {
     let (out, records) = run(&fx, Mode::PostRefused, 7).await;
     assert!(out.complete, "{:?}", out.reason);
     assert_eq!(out.ids.len(), records.len());
-    assert!(out.requests.iter().any(|r| r == "GET GetRecords"));
+    assert!(out.requests.iter().any(|r| r.starts_with("GET GetRecords")));
 }
 
 fn options() -> MapOptions {

@@ -2,6 +2,8 @@
 //! HTTP server that stands in for municipal portals (including misbehaving
 //! ones), and running the `catalog-server` binary.
 
+pub mod portals;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};

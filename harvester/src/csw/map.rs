@@ -371,6 +371,14 @@ impl Rights {
             }
             return true;
         }
+        // A constraint that is nothing but a URL names the licence document
+        // (as ckanext-spatial reads it).
+        if !t.contains(char::is_whitespace) {
+            if let Some(u) = http_iri(t) {
+                Self::push(&mut self.other_licenses, u.into_string());
+                return true;
+            }
+        }
         // URLs inside prose ("Die Lizenz ist über https://… abrufbar").
         let mut found = false;
         for word in t.split(|c: char| {
@@ -657,7 +665,14 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     }
     if !publisher_done {
         if let Some(p) = defaults.publisher_iri.as_deref().and_then(nn) {
-            out.add(&ds, dct::PUBLISHER, p);
+            // Typed and named in the record: DCAT-AP's range check (foaf:Agent)
+            // sees only the record and the vocabularies.
+            out.add(&ds, dct::PUBLISHER, p.clone());
+            let agent = NamedOrBlankNode::from(p);
+            out.add(&agent, rdf::TYPE, foaf::AGENT.into_owned());
+            if let Some(name) = &defaults.publisher_name {
+                out.plain(&agent, foaf::NAME, name);
+            }
         } else if let Some(name) = &defaults.publisher_name {
             let a = out.blank(&ds, dct::PUBLISHER, foaf::AGENT);
             out.add(&a, rdf::TYPE, foaf::ORGANIZATION.into_owned());
@@ -814,13 +829,17 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         if let Some(a) = &rights.attribution {
             out.plain(&dist, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, a);
         }
-        for s in &rights.statements {
+        // One rights statement (DCAT-AP: dct:rights at most once), each
+        // text of the record one label of it.
+        if !rights.statements.is_empty() {
             let st = out.blank(
                 &dist,
                 dct::RIGHTS,
                 NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
             );
-            out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+            for s in &rights.statements {
+                out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+            }
         }
     }
     // Services, and datasets without any distribution, carry the licence
@@ -836,13 +855,17 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         if let Some(a) = &rights.attribution {
             out.plain(&ds, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, a);
         }
-        for s in &rights.statements {
+        // One rights statement (DCAT-AP: dct:rights at most once), each
+        // text of the record one label of it.
+        if !rights.statements.is_empty() {
             let st = out.blank(
                 &ds,
                 dct::RIGHTS,
                 NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
             );
-            out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+            for s in &rights.statements {
+                out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+            }
         }
     }
 

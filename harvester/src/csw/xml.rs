@@ -202,7 +202,13 @@ fn canonical_name(resolved: &ResolveResult<'_>, local: &str, raw: &str) -> Strin
         ResolveResult::Bound(ns) => {
             let ns: &str = ns.as_ref();
             let name = match canonical_prefix(ns) {
-                Some(p) => format!("{p}:{local}"),
+                Some(p) => {
+                    let mut n = String::with_capacity(p.len() + 1 + local.len());
+                    n.push_str(p);
+                    n.push(':');
+                    n.push_str(local);
+                    n
+                }
                 None => format!("{{{ns}}}{local}"),
             };
             match name.as_str() {
@@ -369,11 +375,11 @@ struct Reader<'a> {
 }
 
 /// One resolved event, with everything owned or borrowed from the input.
-enum Ev {
+enum Ev<'a> {
     Start(Element),
     Empty(Element),
     End,
-    Text(String),
+    Text(std::borrow::Cow<'a, str>),
     Eof,
 }
 
@@ -434,7 +440,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn next(&mut self) -> Result<Ev, XmlError> {
+    fn next(&mut self) -> Result<Ev<'a>, XmlError> {
         loop {
             let event = match self.inner.read_event() {
                 Ok(ev) => ev,
@@ -464,18 +470,25 @@ impl<'a> Reader<'a> {
                     self.depth = self.depth.saturating_sub(1);
                     return Ok(Ev::End);
                 }
-                Event::Text(t) => return Ok(Ev::Text(t.xml10_content().into_owned())),
+                Event::Text(t) if t.contains('\r') => {
+                    // XML 1.0 end-of-line normalization.
+                    return Ok(Ev::Text(std::borrow::Cow::Owned(
+                        t.xml10_content().into_owned(),
+                    )));
+                }
+                // Borrowed from the input: no copy per text node.
+                Event::Text(t) => return Ok(Ev::Text(t.into_inner())),
                 Event::CData(c) => {
                     let s = c.into_inner().into_owned();
-                    return Ok(Ev::Text(s));
+                    return Ok(Ev::Text(std::borrow::Cow::Owned(s)));
                 }
                 Event::GeneralRef(r) => {
                     let name: String = (*r).to_owned();
                     if let Ok(Some(ch)) = r.resolve_char_ref() {
-                        return Ok(Ev::Text(ch.to_string()));
+                        return Ok(Ev::Text(std::borrow::Cow::Owned(ch.to_string())));
                     }
                     if let Some(ch) = predefined(&name) {
-                        return Ok(Ev::Text(ch.to_string()));
+                        return Ok(Ev::Text(std::borrow::Cow::Owned(ch.to_string())));
                     }
                     return Err(XmlError::UndefinedEntity(name));
                 }
@@ -535,7 +548,11 @@ impl<'a> Reader<'a> {
                 Ev::Text(t) => {
                     if !overflow {
                         if let Some(cur) = stack.last_mut() {
-                            cur.text.push_str(&t);
+                            // Indentation before any content is never part of
+                            // a value (values are trimmed): no allocation.
+                            if !(cur.text.is_empty() && t.trim().is_empty()) {
+                                cur.text.push_str(&t);
+                            }
                         }
                     }
                 }
@@ -911,6 +928,19 @@ mod tests {
         }
         let err = parse_tree(doc.as_bytes(), &XmlLimits::default()).unwrap_err();
         assert!(matches!(err, XmlError::TooDeep(_)), "{err}");
+    }
+
+    #[test]
+    fn text_is_borrowed_normalized_and_joined_across_references() {
+        let tree = parse_tree(
+            b"<a>\r\n  <b>x\r\ny &amp; z &#xE4;</b>\n  <c> </c><d>&lt; &gt;</d></a>",
+            &XmlLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(tree.children[0].text, "x\ny & z \u{e4}");
+        assert_eq!(tree.children[1].text, "");
+        assert_eq!(tree.children[2].text, "< >");
+        assert_eq!(tree.text, "");
     }
 
     #[test]
