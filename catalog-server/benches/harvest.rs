@@ -206,12 +206,12 @@ fn main() -> anyhow::Result<()> {
         let source = config.sources[0].clone();
 
         let started = Instant::now();
-        let first = harvesting.run_source(&source, None).await;
+        let first = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
         let first_secs = started.elapsed().as_secs_f64();
         store.flush()?;
         let size_after_first = dir_size(&config.data_dir);
         let started = Instant::now();
-        let second = harvesting.run_source(&source, None).await;
+        let second = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
         let second_secs = started.elapsed().as_secs_f64();
         store.flush()?;
         let size_after_second = dir_size(&config.data_dir);

@@ -5,6 +5,7 @@ pub mod config;
 pub mod contexts;
 pub mod export;
 pub mod follow;
+pub mod lifecycle;
 pub mod pipeline;
 pub mod server;
 pub mod store;
