@@ -342,3 +342,158 @@ fn sigkill_during_serve_harvest_leaves_a_consistent_store() {
     assert_eq!(interrupted, kills, "{runs:?}");
     assert!(runs.iter().all(|r| r.status != "running"));
 }
+
+/// A minimal CKAN `package_search` for the incremental test: packages
+/// (name, title, metadata_modified), honouring `fq=metadata_modified:[X TO *]`,
+/// `fl`, `rows` and `start`.
+mod ckan_stub {
+    use axum::extract::{Query, State};
+    use axum::Json;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    pub type Packages = Arc<Mutex<Vec<(String, String, String)>>>;
+    pub type Log = Arc<Mutex<Vec<HashMap<String, String>>>>;
+
+    async fn search(
+        State((packages, log)): State<(Packages, Log)>,
+        Query(q): Query<HashMap<String, String>>,
+    ) -> Json<serde_json::Value> {
+        log.lock().expect("log").push(q.clone());
+        let since = q
+            .get("fq")
+            .and_then(|fq| fq.split_once("metadata_modified:["))
+            .and_then(|(_, rest)| rest.split_once(" TO *]"))
+            .map(|(s, _)| s.to_owned());
+        let all: Vec<_> = packages
+            .lock()
+            .expect("packages")
+            .iter()
+            .filter(|(_, _, m)| since.as_deref().is_none_or(|s| m.as_str() >= s))
+            .cloned()
+            .collect();
+        let rows: usize = q.get("rows").and_then(|v| v.parse().ok()).unwrap_or(10);
+        let start: usize = q.get("start").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let results: Vec<serde_json::Value> = all
+            .iter()
+            .skip(start)
+            .take(rows)
+            .map(|(name, title, modified)| {
+                if q.contains_key("fl") {
+                    serde_json::json!({ "id": format!("id-{name}"), "name": name })
+                } else {
+                    serde_json::json!({
+                        "id": format!("id-{name}"), "name": name, "title": title,
+                        "notes": format!("Beschreibung {title}"),
+                        "metadata_created": "2020-01-01T00:00:00.000000",
+                        "metadata_modified": modified,
+                        "resources": [{ "url": format!("https://ckan.example/{name}.csv"), "format": "CSV" }]
+                    })
+                }
+            })
+            .collect();
+        Json(
+            serde_json::json!({ "success": true, "result": { "count": all.len(), "results": results } }),
+        )
+    }
+
+    pub struct Ckan {
+        pub url: String,
+        pub packages: Packages,
+        pub log: Log,
+        _rt: tokio::runtime::Runtime,
+    }
+
+    pub fn start() -> Ckan {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let packages: Packages = Arc::default();
+        let log: Log = Arc::default();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = axum::Router::new()
+            .route("/api/3/action/package_search", axum::routing::get(search))
+            .with_state((packages.clone(), log.clone()));
+        rt.spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ckan {
+            url,
+            packages,
+            log,
+            _rt: rt,
+        }
+    }
+}
+
+#[test]
+fn ckan_runs_incrementally_after_a_success_and_the_listing_drives_withdrawals() {
+    let dir = TempDir::new("lc-ckan");
+    let ckan = ckan_stub::start();
+    let old = "2020-06-01T00:00:00.000000".to_owned();
+    *ckan.packages.lock().unwrap() = (1..=5)
+        .map(|i| (format!("paket-{i}"), format!("Paket {i}"), old.clone()))
+        .collect();
+    let config = dir.path().join("catalog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"data\"\nbase_iri = \"http://catalog.test/\"\n[harvest]\nmax_withdraw_share = 0.5\n\n\
+             [[sources]]\nid = \"stadt\"\ntitle = \"Stadt\"\nkind = \"ckan\"\nurl = \"{}\"\nrows = 2\n",
+            ckan.url
+        ),
+    )
+    .unwrap();
+    let (out, reports) = harvest(&config, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(counts(report_of(&reports, "stadt")), [5, 0, 0, 0, 0]);
+    assert!(ckan
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|q| !q.contains_key("fq")));
+
+    // Package 2 changes, package 5 is deleted.
+    {
+        let mut p = ckan.packages.lock().unwrap();
+        p[1] = (
+            "paket-2".into(),
+            "Paket 2 neu".into(),
+            "2099-01-01T00:00:00.000000".into(),
+        );
+        p.pop();
+    }
+    ckan.log.lock().unwrap().clear();
+    let (out, reports) = harvest(&config, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let r = report_of(&reports, "stadt");
+    // Only the changed package is fetched; the id listing withdraws the deleted one.
+    assert_eq!(counts(r), [0, 1, 0, 1, 0], "{r}");
+    let log = ckan.log.lock().unwrap().clone();
+    assert!(
+        log.iter().any(|q| q
+            .get("fq")
+            .is_some_and(|f| f.starts_with("metadata_modified:["))),
+        "{log:?}"
+    );
+    assert!(log.iter().any(|q| q.contains_key("fl")), "{log:?}");
+    let export = run_catalog(&config, &["export", "--format", "nt"]);
+    let text = String::from_utf8_lossy(&export.stdout);
+    assert!(String::from_utf8_lossy(&export.stderr).contains("exported 4 records"));
+    assert!(!text.contains("/dataset/paket-5>"));
+    assert!(text.contains("Paket 2 neu"));
+}
