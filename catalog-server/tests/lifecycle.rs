@@ -277,3 +277,29 @@ async fn runs_left_running_are_interrupted_at_open() {
     assert!(store.last_complete_run("stadt").unwrap().is_none());
     let _ = Path::new(&data);
 }
+
+#[tokio::test]
+async fn ckan_incremental_start_is_last_success_minus_margin() {
+    let e = env("since", "");
+    let store = e.store();
+    let margin = Duration::from_secs(3600);
+    assert_eq!(
+        catalog_server::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
+        None
+    );
+    let r1 = e.run(&catalog(&[1, 2], |_| 1)).await;
+    assert_eq!(r1.status, RunStatus::Success);
+    let started = store.run(&r1.run_id).unwrap().unwrap().started;
+    let since = catalog_server::lifecycle::incremental_since(store, "stadt", margin)
+        .unwrap()
+        .unwrap();
+    let expected = catalog_server::lifecycle::parse_xsd_time(&started).unwrap() - margin;
+    assert_eq!(since, catalog_server::lifecycle::xsd_time(expected));
+    // A failed run does not move the start point.
+    let r2 = e.run("not turtle at all <<<").await;
+    assert_eq!(r2.status, RunStatus::Failed);
+    assert_eq!(
+        catalog_server::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
+        Some(since)
+    );
+}

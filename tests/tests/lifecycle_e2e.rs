@@ -209,6 +209,56 @@ fn failing_mid_listing_withdraws_nothing_and_keeps_earlier_data() {
     assert_eq!(counts(r), [0, 0, 10, 0, 0], "{r}");
     assert_ne!(r["status"], "success");
 
+    // A connection reset on page 3 (the next link of page 2 points at a
+    // listener that resets every connection).
+    let reset = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let reset_addr = reset.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in reset.incoming().flatten() {
+            use std::os::fd::AsRawFd;
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: a valid socket and a correctly sized linger struct.
+            unsafe {
+                libc::setsockopt(
+                    stream.as_raw_fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    (&linger as *const libc::linger).cast(),
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                );
+            }
+            drop(stream); // closing with linger 0 sends RST
+        }
+    });
+    serve_catalog(&stub, &all, 10, &|_| 1);
+    let mut page2 = String::from_utf8(page(
+        &format!("http://{}", stub.addr),
+        2,
+        true,
+        &(11..=20).collect::<Vec<_>>(),
+        &|_| 1,
+    ))
+    .unwrap();
+    page2.push_str(&format!(
+        "<http://{0}/catalog?page=2> a <http://www.w3.org/ns/hydra/core#PartialCollectionView> ; <http://www.w3.org/ns/hydra/core#next> <http://{reset_addr}/catalog?page=3> .\n",
+        stub.addr
+    ));
+    stub.serve_bytes("/catalog?page=2", page2.into_bytes(), "text/turtle");
+    let (_, reports) = harvest(&config, &[]);
+    let r = report_of(&reports, "stadt");
+    assert_eq!(counts(r), [0, 0, 20, 0, 0], "{r}");
+    assert_eq!(r["status"], "partial", "{r}");
+    assert!(
+        r["deletions"]
+            .as_str()
+            .unwrap_or("")
+            .contains("nothing withdrawn"),
+        "{r}"
+    );
+
     // The first page fails: the run fails.
     stub.set("/catalog?page=1", Behaviour::Status(503));
     let (_, reports) = harvest(&config, &[]);
@@ -282,10 +332,13 @@ fn sigkill_during_serve_harvest_leaves_a_consistent_store() {
     let (_dir, stub, config) = setup("lc-kill", "");
     let all: Vec<usize> = (1..=total).collect();
     serve_catalog(&stub, &all, 500, &|_| 1);
+    // Kill at different moments: after the first stored page, and when
+    // 4,000 / 9,000 / 15,000 records are stored (each restart re-harvests
+    // from the start: the stored part unchanged, then new records).
     let mut kills = 0;
-    for delay_ms in [1500u64, 3000, 800, 4500] {
+    for target in [1usize, 4_000, 9_000, 15_000] {
         let port = free_port();
-        let mut child = Command::new(catalog_binary())
+        let child = Command::new(catalog_binary())
             .arg("--config")
             .arg(&config)
             .args([
@@ -299,25 +352,37 @@ fn sigkill_during_serve_harvest_leaves_a_consistent_store() {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn serve");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while blocking_get(
-            &format!("http://127.0.0.1:{port}/health"),
-            "application/json",
-        )
-        .map(|r| r.0)
-            != Ok(200)
-        {
-            assert!(Instant::now() < deadline, "serve did not start");
+        let mut served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let up = blocking_get(&format!("{}/health", served.base), "application/json")
+                .map(|r| r.0)
+                == Ok(200);
+            if up
+                && served.count(
+                    "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:dcat-catalog:meta:stadt> { ?r <urn:dcat-catalog:vocab#contentHash> ?h } }",
+                ) >= target
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not reach {target} records"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
-        child.wait().expect("wait");
+        served.child.kill().expect("SIGKILL"); // std's kill is SIGKILL on Unix
+        served.child.wait().expect("wait");
+        drop(served);
         kills += 1;
         let n = check_consistency(&config);
+        assert!(n >= target, "{n} records after the kill at {target}");
         assert!(
             n < total,
-            "the run finished before the kill (delay {delay_ms} ms); make the source larger"
+            "the run finished before the kill at {target} records"
         );
     }
     // A normal run completes with every record.
