@@ -691,6 +691,34 @@ headers = { "X-Api-Key" = "secret" }
     }
 
     #[test]
+    fn lifecycle_settings() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.harvest.keep_runs, 50);
+        assert_eq!(c.harvest.max_withdraw_share, 0.2);
+        assert_eq!(c.harvest.purge_after, Duration::from_secs(7 * 86400));
+        assert_eq!(c.harvest.incremental_margin, Duration::from_secs(3600));
+        assert_eq!(c.sources[0].max_withdraw_share, None);
+        let c = parse(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nkeep_runs = 3\nmax_withdraw_share = 0.5\npurge_after = \"2d\"",
+        ))
+        .unwrap();
+        assert_eq!(c.harvest.keep_runs, 3);
+        assert_eq!(c.harvest.max_withdraw_share, 0.5);
+        assert_eq!(c.harvest.purge_after, Duration::from_secs(2 * 86400));
+        let e = error_of(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nmax_withdraw_share = 20",
+        ));
+        assert!(e.contains("max_withdraw_share"), "{e}");
+        let e = error_of(&GOOD.replace("enabled", "x").replace(
+            "profile = \"dcat-ap-de-3\"",
+            "profile = \"dcat-ap-de-3\"\nmax_withdraw_share = -1.0",
+        ));
+        assert!(e.contains("max_withdraw_share") && e.contains("kiel"), "{e}");
+    }
+
+    #[test]
     fn unknown_key_names_key_and_line() {
         let e = error_of(&GOOD.replace("profile = ", "profil = \"x\"\nprofile = "));
         assert!(e.contains("profil"), "{e}");
