@@ -715,7 +715,10 @@ headers = { "X-Api-Key" = "secret" }
             "profile = \"dcat-ap-de-3\"",
             "profile = \"dcat-ap-de-3\"\nmax_withdraw_share = -1.0",
         ));
-        assert!(e.contains("max_withdraw_share") && e.contains("kiel"), "{e}");
+        assert!(
+            e.contains("max_withdraw_share") && e.contains("kiel"),
+            "{e}"
+        );
     }
 
     #[test]

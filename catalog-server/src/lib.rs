@@ -7,6 +7,7 @@ pub mod export;
 pub mod follow;
 pub mod lifecycle;
 pub mod pipeline;
+pub mod quickhash;
 pub mod server;
 pub mod store;
 pub mod vocab;

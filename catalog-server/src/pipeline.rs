@@ -405,7 +405,10 @@ impl Harvesting {
     ) {
         let started = Instant::now();
         let source_id = source.id.0.clone();
-        let records = page.records;
+        // Records certainly unchanged skip canonicalization and the store.
+        let (records, pending) =
+            crate::quickhash::skip_unchanged(&self.store, &source_id, page.records, report, state)
+                .await;
         let prepared = tokio::task::spawn_blocking(move || {
             records
                 .iter()
@@ -461,6 +464,7 @@ impl Harvesting {
         let followers = self.followers.clone();
         let written = tokio::task::spawn_blocking(move || {
             let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
+            crate::quickhash::remember(&store, &pending, &ok, &outcomes);
             // The store has committed; now the derived views follow.
             let changed: Vec<&PreparedRecord> = ok
                 .iter()

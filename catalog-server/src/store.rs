@@ -149,7 +149,7 @@ pub struct StoredRecord {
 pub struct CatalogStore {
     pub path: PathBuf,
     pub(crate) store: Store,
-    archive: redb::Database,
+    pub(crate) archive: redb::Database,
     /// Serializes writers: a record replacement is read-check-write.
     pub(crate) write_lock: Mutex<()>,
 }
@@ -343,7 +343,11 @@ impl CatalogStore {
         Ok(outcomes)
     }
 
-    fn hash_of(&self, graph: &NamedNode, meta: &NamedNode) -> Result<Option<String>, StoreError> {
+    pub(crate) fn hash_of(
+        &self,
+        graph: &NamedNode,
+        meta: &NamedNode,
+    ) -> Result<Option<String>, StoreError> {
         for q in self.store.quads_for_pattern(
             Some(graph.as_ref().into()),
             Some(cat::CONTENT_HASH),
