@@ -151,6 +151,32 @@ pub struct HarvestConfig {
     pub concurrency: usize,
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// Run records kept per source (older ones are deleted).
+    #[serde(default = "default_keep_runs")]
+    pub keep_runs: usize,
+    /// Largest share of a source's published records one run may withdraw.
+    #[serde(default = "default_max_withdraw_share")]
+    pub max_withdraw_share: f64,
+    /// Grace period before a withdrawn record is purged.
+    #[serde(default = "default_purge_after", deserialize_with = "duration")]
+    pub purge_after: Duration,
+    /// CKAN incremental runs ask for packages modified since the start of the
+    /// last successful run minus this margin.
+    #[serde(default = "default_incremental_margin", deserialize_with = "duration")]
+    pub incremental_margin: Duration,
+}
+
+fn default_keep_runs() -> usize {
+    50
+}
+fn default_max_withdraw_share() -> f64 {
+    0.2
+}
+fn default_purge_after() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+fn default_incremental_margin() -> Duration {
+    Duration::from_secs(3600)
 }
 
 fn default_timeout() -> Duration {
@@ -183,6 +209,10 @@ impl Default for HarvestConfig {
             fetch_remote_contexts: false,
             concurrency: default_concurrency(),
             user_agent: None,
+            keep_runs: default_keep_runs(),
+            max_withdraw_share: default_max_withdraw_share(),
+            purge_after: default_purge_after(),
+            incremental_margin: default_incremental_margin(),
         }
     }
 }
@@ -255,6 +285,9 @@ pub struct SourceConfig {
     /// CSW: map service records to `dcat:DataService` (default: skip them).
     #[serde(default)]
     pub include_services: bool,
+    /// Overrides `harvest.max_withdraw_share` for this source.
+    #[serde(default)]
+    pub max_withdraw_share: Option<f64>,
 }
 
 fn default_true() -> bool {
@@ -537,6 +570,21 @@ impl Config {
         if !base_iri.ends_with('/') {
             base_iri.push('/');
         }
+        let share_ok = |s: f64| (0.0..=1.0).contains(&s);
+        if !share_ok(raw.harvest.max_withdraw_share) {
+            return Err(invalid(
+                "harvest.max_withdraw_share must be between 0 and 1 (e.g. 0.2 for 20%)".into(),
+            ));
+        }
+        if let Some(s) = sources
+            .iter()
+            .find(|s| s.max_withdraw_share.is_some_and(|v| !share_ok(v)))
+        {
+            return Err(invalid(format!(
+                "sources.max_withdraw_share of source {:?} must be between 0 and 1",
+                s.id.0
+            )));
+        }
         if raw.harvest.concurrency == 0 {
             return Err(invalid("harvest.concurrency must be at least 1".into()));
         }
@@ -640,6 +688,37 @@ headers = { "X-Api-Key" = "secret" }
 
     fn error_of(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn lifecycle_settings() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.harvest.keep_runs, 50);
+        assert_eq!(c.harvest.max_withdraw_share, 0.2);
+        assert_eq!(c.harvest.purge_after, Duration::from_secs(7 * 86400));
+        assert_eq!(c.harvest.incremental_margin, Duration::from_secs(3600));
+        assert_eq!(c.sources[0].max_withdraw_share, None);
+        let c = parse(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nkeep_runs = 3\nmax_withdraw_share = 0.5\npurge_after = \"2d\"",
+        ))
+        .unwrap();
+        assert_eq!(c.harvest.keep_runs, 3);
+        assert_eq!(c.harvest.max_withdraw_share, 0.5);
+        assert_eq!(c.harvest.purge_after, Duration::from_secs(2 * 86400));
+        let e = error_of(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nmax_withdraw_share = 20",
+        ));
+        assert!(e.contains("max_withdraw_share"), "{e}");
+        let e = error_of(&GOOD.replace("enabled", "x").replace(
+            "profile = \"dcat-ap-de-3\"",
+            "profile = \"dcat-ap-de-3\"\nmax_withdraw_share = -1.0",
+        ));
+        assert!(
+            e.contains("max_withdraw_share") && e.contains("kiel"),
+            "{e}"
+        );
     }
 
     #[test]

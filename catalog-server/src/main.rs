@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context};
 use catalog_server::config::{Config, SourceConfig};
+use catalog_server::lifecycle::Trigger;
 use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
 use catalog_server::server::{router, AppState};
 use catalog_server::store::CatalogStore;
@@ -139,7 +140,7 @@ async fn serve(
             .cloned()
             .collect();
         tokio::spawn(async move {
-            for r in run_sources(&h, &sources, None).await {
+            for r in run_sources(&h, &sources, Trigger::Manual, None).await {
                 tracing::info!(
                     source = %r.source,
                     status = ?r.status,
@@ -169,6 +170,7 @@ async fn serve(
 async fn run_sources(
     harvesting: &Arc<Harvesting>,
     sources: &[SourceConfig],
+    trigger: Trigger,
     bars: Option<&MultiProgress>,
 ) -> Vec<SourceReport> {
     let limit = Arc::new(tokio::sync::Semaphore::new(
@@ -195,7 +197,7 @@ async fn run_sources(
             if let Some(pb) = &pb {
                 pb.set_message("harvesting");
             }
-            let report = h.run_source(&source, pb.clone()).await;
+            let report = h.run_source(&source, trigger, pb.clone()).await;
             if let Some(pb) = pb {
                 pb.finish_with_message(format!(
                     "{:?}: {} records ({} new, {} changed, {} unchanged), {} failed",
@@ -252,7 +254,7 @@ async fn harvest_once(
     let store = open_store(&config)?;
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
     let bars = MultiProgress::new();
-    let reports = run_sources(&harvesting, &sources, Some(&bars)).await;
+    let reports = run_sources(&harvesting, &sources, Trigger::Cli, Some(&bars)).await;
     store.flush()?;
     print_summary(&reports);
     if let Some(path) = report_file {
@@ -282,6 +284,17 @@ fn print_summary(reports: &[SourceReport]) {
             r.failed + r.pages_failed,
             r.seconds
         );
+    }
+    for r in reports {
+        if r.withdrawn + r.purged + r.republished > 0 {
+            println!(
+                "{}: {} withdrawn, {} purged, {} republished",
+                r.source, r.withdrawn, r.purged, r.republished
+            );
+        }
+        if let Some(why) = &r.deletions {
+            println!("{}: {why}", r.source);
+        }
     }
     for r in reports {
         if r.status == RunStatus::Success {

@@ -8,6 +8,7 @@
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::contexts;
 use crate::follow::RecordFollower;
+use crate::lifecycle::{Clock, RunState, SystemClock, Trigger};
 use crate::store::{prepare, CatalogStore, Outcome, PreparedRecord};
 use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
 use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
@@ -27,6 +28,22 @@ pub enum RunStatus {
     Partial,
     /// Nothing usable was read.
     Failed,
+    /// In progress (stored while the run lasts).
+    Running,
+    /// The process stopped during the run (found `running` at restart).
+    Interrupted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Running => "running",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
 }
 
 /// One problem, for the report: where and why.
@@ -43,6 +60,9 @@ pub struct ItemError {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SourceReport {
     pub source: String,
+    /// The stored run record (`urn:dcat-catalog:run:{run_id}`).
+    pub run_id: String,
+    pub trigger: Trigger,
     pub status: RunStatus,
     /// The listing was read to its end without failures.
     pub complete: bool,
@@ -53,6 +73,14 @@ pub struct SourceReport {
     pub updated: usize,
     pub unchanged: usize,
     pub failed: usize,
+    /// Records withdrawn because a complete listing lacked them.
+    pub withdrawn: usize,
+    /// Withdrawn records removed after the grace period.
+    pub purged: usize,
+    /// Withdrawn records seen again and published again (also counted in `added`).
+    pub republished: usize,
+    /// Why nothing was withdrawn, when withdrawals were refused.
+    pub deletions: Option<String>,
     pub bytes: u64,
     pub seconds: f64,
     pub errors: Vec<ItemError>,
@@ -72,6 +100,8 @@ impl SourceReport {
     fn new(source: &str) -> Self {
         Self {
             source: source.to_owned(),
+            run_id: String::new(),
+            trigger: Trigger::Cli,
             status: RunStatus::Failed,
             complete: false,
             end_reason: None,
@@ -81,6 +111,10 @@ impl SourceReport {
             updated: 0,
             unchanged: 0,
             failed: 0,
+            withdrawn: 0,
+            purged: 0,
+            republished: 0,
+            deletions: None,
             bytes: 0,
             seconds: 0.0,
             errors: Vec::new(),
@@ -90,6 +124,22 @@ impl SourceReport {
 
     pub fn records(&self) -> usize {
         self.added + self.updated + self.unchanged
+    }
+
+    /// The counts stored in the run record, by name.
+    pub fn counts(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("added", self.added as u64),
+            ("updated", self.updated as u64),
+            ("unchanged", self.unchanged as u64),
+            ("withdrawn", self.withdrawn as u64),
+            ("purged", self.purged as u64),
+            ("republished", self.republished as u64),
+            ("failed", self.failed as u64),
+            ("pages", self.pages as u64),
+            ("pagesFailed", self.pages_failed as u64),
+            ("bytes", self.bytes),
+        ]
     }
 }
 
@@ -101,6 +151,8 @@ pub struct Harvesting {
     pub parse: ParseOptions,
     /// Derived views told of every published or withdrawn record.
     pub followers: Vec<Arc<dyn RecordFollower>>,
+    /// Where run times, withdrawal and purge times come from.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Harvesting {
@@ -125,6 +177,7 @@ impl Harvesting {
             fetcher,
             parse,
             followers: Vec::new(),
+            clock: Arc::new(SystemClock),
         })
     }
 
@@ -132,15 +185,18 @@ impl Harvesting {
     pub async fn run_source(
         &self,
         source: &SourceConfig,
+        trigger: Trigger,
         progress: Option<ProgressBar>,
     ) -> SourceReport {
         let started = Instant::now();
-        let now = now_xsd();
+        let start_time = self.clock.now();
+        let now = crate::lifecycle::xsd_time(start_time);
         let mut report = SourceReport::new(&source.id.0);
+        report.trigger = trigger;
+        report.run_id = crate::lifecycle::new_run_id(&source.id.0, start_time);
         let catalog_iri = self.config.source_catalog_iri(&source.id);
-        let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
-        let producer = match self.spawn_harvester(source, tx) {
-            Ok(handle) => handle,
+        let mut state = match self.begin_run(source, &report, &now).await {
+            Ok(state) => state,
             Err(reason) => {
                 report.errors.push(ItemError {
                     url: source.url.clone(),
@@ -153,7 +209,24 @@ impl Harvesting {
                 return report;
             }
         };
-        // The previous page's store write runs while the next page is
+        let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
+        let producer = match self.spawn_harvester(source, tx, state.since.clone()) {
+            Ok(handle) => handle,
+            Err(reason) => {
+                report.errors.push(ItemError {
+                    url: source.url.clone(),
+                    record: None,
+                    reason: reason.clone(),
+                    snippet: String::new(),
+                });
+                report.end_reason = Some(reason);
+                report.seconds = started.elapsed().as_secs_f64();
+                self.finish_run(source, &catalog_iri, &now, state, &mut report)
+                    .await;
+                return report;
+            }
+        };
+        // The previous batch's store write runs while the next pages are
         // prepared; writes stay in page order.
         let mut pending: Option<PendingWrite> = None;
         let mut batch = WriteBatch::default();
@@ -165,6 +238,7 @@ impl Harvesting {
                     report.timings.fetch += page.fetch_time.as_secs_f64();
                     report.timings.parse_split += page.parse_time.as_secs_f64();
                     for e in &page.record_errors {
+                        state.failed_record(&source.id.0, &e.record);
                         report.failed += 1;
                         report.errors.push(ItemError {
                             url: e.page_url.clone(),
@@ -174,9 +248,11 @@ impl Harvesting {
                         });
                     }
                     let (page_url, page_number) = (page.url.clone(), page.number);
-                    batch
-                        .records
-                        .extend(self.prepare_page(source, page, &mut report).await);
+                    let (records, quick) = self
+                        .prepare_page(source, page, &mut report, &mut state)
+                        .await;
+                    batch.records.extend(records);
+                    batch.quick.extend(quick);
                     batch.pages.push((page_number, page_url));
                     if batch.records.len() >= WRITE_BATCH {
                         let write = self.start_write(
@@ -186,7 +262,7 @@ impl Harvesting {
                             &now,
                         );
                         if let Some(previous) = pending.replace(write) {
-                            previous.finish(&mut report).await;
+                            previous.finish(&mut report, &mut state).await;
                         }
                     }
                     if let Some(pb) = &progress {
@@ -211,21 +287,24 @@ impl Harvesting {
                     });
                 }
                 HarvestEvent::Finished {
-                    complete, reason, ..
+                    complete,
+                    reason,
+                    listing,
                 } => {
                     report.complete = complete;
                     report.end_reason = reason;
+                    state.listing = listing;
                 }
             }
         }
         if !batch.pages.is_empty() {
             let write = self.start_write(source, &catalog_iri, batch, &now);
             if let Some(previous) = pending.replace(write) {
-                previous.finish(&mut report).await;
+                previous.finish(&mut report, &mut state).await;
             }
         }
         if let Some(last) = pending.take() {
-            last.finish(&mut report).await;
+            last.finish(&mut report, &mut state).await;
         }
         if let Err(e) = producer.await {
             report.complete = false;
@@ -251,6 +330,8 @@ impl Harvesting {
         if report.status != RunStatus::Success && report.end_reason.is_none() {
             report.end_reason = report.errors.first().map(|e| e.reason.clone());
         }
+        self.finish_run(source, &catalog_iri, &now, state, &mut report)
+            .await;
         report.seconds = started.elapsed().as_secs_f64();
         report
     }
@@ -259,6 +340,7 @@ impl Harvesting {
         &self,
         source: &SourceConfig,
         tx: mpsc::Sender<HarvestEvent>,
+        since: Option<String>,
     ) -> Result<tokio::task::JoinHandle<()>, String> {
         let location = Location::parse(&source.url, &self.config.base_dir())?;
         let headers: Vec<(String, String)> = source
@@ -292,6 +374,9 @@ impl Harvesting {
                 spec.max_pages = self.config.harvest.max_pages;
                 spec.max_record_triples = self.config.harvest.max_record_triples;
                 spec.defaults = defaults;
+                // Incremental after a successful run; the full id listing
+                // still drives withdrawals.
+                spec.modified_since = since;
                 let fetcher = self.fetcher.clone();
                 Ok(tokio::spawn(async move {
                     harvester::ckan::harvest(&spec, &fetcher, tx).await;
@@ -345,10 +430,14 @@ impl Harvesting {
         source: &SourceConfig,
         page: harvester::Page,
         report: &mut SourceReport,
-    ) -> Vec<PreparedRecord> {
+        state: &mut RunState,
+    ) -> (Vec<PreparedRecord>, crate::quickhash::Pending) {
         let started = Instant::now();
         let source_id = source.id.0.clone();
-        let records = page.records;
+        // Records certainly unchanged skip canonicalization and the store.
+        let (records, pending) =
+            crate::quickhash::skip_unchanged(&self.store, &source_id, page.records, report, state)
+                .await;
         let prepared = tokio::task::spawn_blocking(move || {
             records
                 .iter()
@@ -367,6 +456,10 @@ impl Harvesting {
             Ok(prepared) => {
                 ok.reserve(prepared.len());
                 for (dataset, page_url, p) in prepared {
+                    // Seen, even when it fails here: it is in the listing.
+                    state
+                        .seen
+                        .insert(crate::store::record_id(&source.id.0, &dataset));
                     match p {
                         Ok(p) => ok.push(p),
                         Err(e) => {
@@ -382,6 +475,8 @@ impl Harvesting {
                 }
             }
             Err(e) => {
+                // The page's records are unknown: the listing is incomplete.
+                state.store_failed = true;
                 report.failed += 1;
                 report.errors.push(ItemError {
                     url: page.url.clone(),
@@ -392,7 +487,7 @@ impl Harvesting {
             }
         }
         report.timings.prepare += started.elapsed().as_secs_f64();
-        ok
+        (ok, pending)
     }
 
     /// Starts writing a batch of prepared records; the returned
@@ -410,11 +505,14 @@ impl Harvesting {
         let catalog_iri = catalog_iri.to_owned();
         let now = now.to_owned();
         let count = ok.len();
+        let rids: Vec<String> = ok.iter().map(|r| r.rid.clone()).collect();
         let followers = self.followers.clone();
+        let quick = batch.quick;
         let handle = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let written = (|| {
                 let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
+                crate::quickhash::remember(&store, &quick, &ok, &outcomes);
                 // The store has committed; now the derived views follow.
                 let changed: Vec<&PreparedRecord> = ok
                     .iter()
@@ -437,6 +535,7 @@ impl Harvesting {
         PendingWrite {
             handle,
             pages: batch.pages,
+            rids,
             count,
         }
     }
@@ -507,6 +606,8 @@ const WRITE_BATCH: usize = 5000;
 #[derive(Default)]
 struct WriteBatch {
     records: Vec<PreparedRecord>,
+    /// Source hashes to remember once the records are stored.
+    quick: crate::quickhash::Pending,
     /// (number, URL) of the pages the records come from.
     pages: Vec<(usize, String)>,
 }
@@ -515,12 +616,13 @@ struct WriteBatch {
 struct PendingWrite {
     handle: tokio::task::JoinHandle<WriteResult>,
     pages: Vec<(usize, String)>,
+    rids: Vec<String>,
     count: usize,
 }
 
 impl PendingWrite {
     /// Waits for the write and accounts for it in the report.
-    async fn finish(self, report: &mut SourceReport) {
+    async fn finish(self, report: &mut SourceReport, state: &mut RunState) {
         let count = self.count;
         let (first, last) = match (self.pages.first(), self.pages.last()) {
             (Some(f), Some(l)) => (f.clone(), l.clone()),
@@ -542,8 +644,10 @@ impl PendingWrite {
                 report.timings.store += took.as_secs_f64();
                 match written {
                     Ok((outcomes, follower_errors)) => {
-                        for o in outcomes {
+                        for (o, rid) in outcomes.into_iter().zip(&self.rids) {
                             match o {
+                                // A withdrawn record seen again counts as added.
+                                _ if state.withdrawn_before.contains(rid) => report.added += 1,
                                 Outcome::Added => report.added += 1,
                                 Outcome::Updated => report.updated += 1,
                                 Outcome::Unchanged => report.unchanged += 1,
@@ -556,6 +660,7 @@ impl PendingWrite {
                         }
                     }
                     Err(e) => {
+                        state.store_failed = true;
                         report.failed += count;
                         report.errors.push(page_error(format!(
                             "storing the {count} records of {pages} failed: {e}"
@@ -564,6 +669,7 @@ impl PendingWrite {
                 }
             }
             Err(e) => {
+                state.store_failed = true;
                 report.failed += count;
                 report
                     .errors

@@ -177,10 +177,10 @@ pub struct StoredRecord {
 /// The embedded store.
 pub struct CatalogStore {
     pub path: PathBuf,
-    store: Store,
-    archive: redb::Database,
+    pub(crate) store: Store,
+    pub(crate) archive: redb::Database,
     /// Serializes writers: a record replacement is read-check-write.
-    write_lock: Mutex<()>,
+    pub(crate) write_lock: Mutex<()>,
 }
 
 impl CatalogStore {
@@ -209,12 +209,16 @@ impl CatalogStore {
             txn.open_table(BLOBS)?;
             txn.commit()?;
         }
-        Ok(Self {
+        let this = Self {
             path: data_dir.to_path_buf(),
             store,
             archive,
             write_lock: Mutex::new(()),
-        })
+        };
+        // Only one process opens the store: runs still marked running were
+        // cut short by a crash or kill.
+        this.recover_interrupted_runs(&crate::lifecycle::xsd_time(std::time::SystemTime::now()))?;
+        Ok(this)
     }
 
     pub fn oxigraph(&self) -> &Store {
@@ -379,7 +383,11 @@ impl CatalogStore {
         Ok(outcomes)
     }
 
-    fn hash_of(&self, graph: &NamedNode, meta: &NamedNode) -> Result<Option<String>, StoreError> {
+    pub(crate) fn hash_of(
+        &self,
+        graph: &NamedNode,
+        meta: &NamedNode,
+    ) -> Result<Option<String>, StoreError> {
         for q in self.store.quads_for_pattern(
             Some(graph.as_ref().into()),
             Some(cat::CONTENT_HASH),
@@ -422,7 +430,9 @@ impl CatalogStore {
         Ok(())
     }
 
-    /// The stored records, optionally of one source, sorted by source and id.
+    /// The published records (withdrawn ones are skipped; see
+    /// [`CatalogStore::withdrawn_records`]), optionally of one source, sorted
+    /// by source and id.
     pub fn records(&self, source: Option<&str>) -> Result<Vec<StoredRecord>, StoreError> {
         let graph_filter = source.map(graphs::meta);
         let graph_ref = graph_filter
@@ -480,6 +490,15 @@ impl CatalogStore {
                     }
                 }
             }
+        }
+        // Withdrawn records are not published: export and views skip them.
+        for q in self.store.quads_for_pattern(
+            None,
+            Some(cat::STATUS),
+            Some(crate::lifecycle::WITHDRAWN.into()),
+            graph_ref,
+        ) {
+            by_subject.remove(&q?.subject);
         }
         let mut out: Vec<StoredRecord> = by_subject.into_values().collect();
         out.sort_by(|a, b| (&a.source, &a.rid).cmp(&(&b.source, &b.rid)));

@@ -13,7 +13,19 @@ pub mod cat {
     t!(
         SOURCE = "source",
         CONTENT_HASH = "contentHash",
-        STATUS = "status"
+        STATUS = "status",
+        WITHDRAWN_AT = "withdrawnAt",
+        RUN_ID = "runId",
+        RUN_OF = "runOf",
+        TRIGGER = "trigger",
+        COMPLETE = "complete",
+        END_REASON = "endReason",
+        DELETIONS = "deletions",
+        ERROR = "error",
+        URL = "url",
+        RECORD = "record",
+        REASON = "reason",
+        SNIPPET = "snippet"
     );
 }
 
@@ -24,6 +36,12 @@ pub mod graphs {
     pub const RECORD_PREFIX: &str = "urn:dcat-catalog:record:";
     pub const CATALOG_PREFIX: &str = "urn:dcat-catalog:catalog:";
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
+    pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
+
+    /// The graph (and activity IRI) of one harvest run.
+    pub fn run(id: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{RUN_PREFIX}{id}"))
+    }
 
     /// The graph of one record.
     pub fn record(rid: &str) -> NamedNode {

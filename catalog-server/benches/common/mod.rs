@@ -77,7 +77,9 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     let source = config.sources[0].clone();
     let rss_reset = reset_peak_rss();
     let started = Instant::now();
-    let report = harvesting.run_source(&source, None).await;
+    let report = harvesting
+        .run_source(&source, catalog_server::lifecycle::Trigger::Cli, None)
+        .await;
     let seconds = started.elapsed().as_secs_f64();
     store.flush()?;
     let peak = peak_rss_mib();

@@ -1,0 +1,272 @@
+//! A fast, sound pre-check for unchanged records, so that an unchanged
+//! re-harvest skips canonicalization (RDFC-1.0), the most expensive stage.
+//!
+//! The *source hash* of a record is SHA-256 over its triples in the order the
+//! harvester produced them, as N-Triples, with blank nodes relabelled by first
+//! appearance. Equal source hashes mean the two triple sequences are equal up
+//! to blank-node renaming, so the graphs are isomorphic and have the same
+//! canonical hash. Different source hashes mean nothing (the order may have
+//! changed): the record then takes the normal path.
+//!
+//! The archive keeps, per record id, the source hash together with the
+//! canonical hash it was computed for. A record is unchanged only when its
+//! source hash equals the stored one *and* the stored canonical hash is the
+//! one the store holds now, so an entry left stale by a crash (store written,
+//! entry not yet) can never hide a change: it only costs the slow path.
+
+use crate::lifecycle::RunState;
+use crate::pipeline::SourceReport;
+use crate::store::{record_id, CatalogStore, Outcome, PreparedRecord, StoreError};
+use crate::vocab::graphs;
+use oxigraph::model::{Term, Triple};
+use redb::{ReadableDatabase, TableDefinition};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+const SOURCE_HASHES: TableDefinition<&str, &[u8]> = TableDefinition::new("source_hashes");
+
+/// The source hash of a record (see the module docs).
+pub fn source_hash(triples: &[Triple]) -> [u8; 32] {
+    let mut labels: HashMap<String, usize> = HashMap::new();
+    let mut label = |id: &str, line: &mut String| {
+        let next = labels.len();
+        let n = *labels.entry(id.to_owned()).or_insert(next);
+        let _ = write!(line, "_:q{n}");
+    };
+    let mut hasher = Sha256::new();
+    let mut line = String::with_capacity(256);
+    for t in triples {
+        line.clear();
+        match &t.subject {
+            oxigraph::model::NamedOrBlankNode::BlankNode(b) => label(b.as_str(), &mut line),
+            s => {
+                let _ = write!(line, "{s}");
+            }
+        }
+        let _ = write!(line, " {} ", t.predicate);
+        match &t.object {
+            Term::BlankNode(b) => label(b.as_str(), &mut line),
+            o => {
+                let _ = write!(line, "{o}");
+            }
+        }
+        line.push_str(" .\n");
+        hasher.update(line.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+impl CatalogStore {
+    /// For each (rid, source hash): is the record stored with exactly this content?
+    fn unchanged_by_source_hash(
+        &self,
+        source: &str,
+        items: &[(String, [u8; 32])],
+    ) -> Result<Vec<bool>, StoreError> {
+        let txn = self.archive.begin_read()?;
+        let table = match txn.open_table(SOURCE_HASHES) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![false; items.len()]),
+            Err(e) => return Err(e.into()),
+        };
+        let meta = graphs::meta(source);
+        let mut out = Vec::with_capacity(items.len());
+        for (rid, qh) in items {
+            let Some(entry) = table.get(rid.as_str())? else {
+                out.push(false);
+                continue;
+            };
+            let entry = entry.value();
+            if entry.len() != 64 || entry[..32] != qh[..] {
+                out.push(false);
+                continue;
+            }
+            let canonical = hex::encode(&entry[32..]);
+            let current = self.hash_of(&graphs::record(rid), &meta)?;
+            out.push(current.as_deref() == Some(canonical.as_str()));
+        }
+        Ok(out)
+    }
+
+    /// Remembers source hashes of records just written (or found unchanged).
+    fn remember_source_hashes(&self, items: &[(&str, [u8; 32], &str)]) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut txn = self.archive.begin_write()?;
+        // A lost entry only costs the slow path next time.
+        txn.set_durability(redb::Durability::None)
+            .map_err(|e| StoreError::Archive(e.to_string()))?;
+        {
+            let mut table = txn.open_table(SOURCE_HASHES)?;
+            for (rid, qh, canonical) in items {
+                let mut value = Vec::with_capacity(64);
+                value.extend_from_slice(qh);
+                value.extend(hex::decode(canonical).map_err(|e| StoreError::Other(e.to_string()))?);
+                table.insert(*rid, value.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+/// Source hashes of the records that take the normal path, by record id.
+pub type Pending = HashMap<String, [u8; 32]>;
+
+/// Splits off the records of a page that are certainly unchanged: they are
+/// counted (as unchanged, or as added when withdrawn before, see
+/// [`crate::lifecycle`]) and noted as seen; the others are returned with their
+/// source hashes.
+pub async fn skip_unchanged(
+    store: &std::sync::Arc<CatalogStore>,
+    source: &str,
+    records: Vec<harvester::Record>,
+    report: &mut SourceReport,
+    state: &mut RunState,
+) -> (Vec<harvester::Record>, Pending) {
+    let store = store.clone();
+    let sid = source.to_owned();
+    let checked = tokio::task::spawn_blocking(move || {
+        let items: Vec<(String, [u8; 32])> = records
+            .iter()
+            .map(|r| (record_id(&sid, r.dataset.as_str()), source_hash(&r.triples)))
+            .collect();
+        let same = store
+            .unchanged_by_source_hash(&sid, &items)
+            .unwrap_or_else(|e| {
+                tracing::warn!(source = %sid, "source-hash check failed, using the full check: {e}");
+                vec![false; items.len()]
+            });
+        (records, items, same)
+    })
+    .await;
+    let Ok((records, items, same)) = checked else {
+        return (Vec::new(), Pending::new());
+    };
+    let mut rest = Vec::with_capacity(records.len());
+    let mut pending = Pending::new();
+    for ((record, (rid, qh)), same) in records.into_iter().zip(items).zip(same) {
+        if same {
+            if state.withdrawn_before.contains(&rid) {
+                report.added += 1;
+            } else {
+                report.unchanged += 1;
+            }
+            state.seen.insert(rid);
+        } else {
+            pending.insert(rid, qh);
+            rest.push(record);
+        }
+    }
+    (rest, pending)
+}
+
+/// After a page's store write: remember the source hashes of its records.
+pub fn remember(
+    store: &CatalogStore,
+    pending: &Pending,
+    records: &[PreparedRecord],
+    outcomes: &[Outcome],
+) {
+    let items: Vec<(&str, [u8; 32], &str)> = records
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(r, _)| {
+            pending
+                .get(&r.rid)
+                .map(|qh| (r.rid.as_str(), *qh, r.hash.as_str()))
+        })
+        .collect();
+    if let Err(e) = store.remember_source_hashes(&items) {
+        tracing::warn!("remembering source hashes failed (only slows the next run): {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::prepare;
+    use oxigraph::model::{BlankNode, Literal, NamedNode};
+
+    fn record(title: &str, bnode: &str) -> harvester::Record {
+        let ds = NamedNode::new_unchecked("https://stadt.example/ds/1");
+        let b = BlankNode::new_unchecked(bnode);
+        let p = |s: &str| NamedNode::new_unchecked(format!("http://purl.org/dc/terms/{s}"));
+        harvester::Record {
+            dataset: ds.clone(),
+            triples: vec![
+                Triple::new(ds.clone(), p("title"), Literal::new_simple_literal(title)),
+                Triple::new(ds, p("publisher"), b.clone()),
+                Triple::new(b, p("title"), Literal::new_simple_literal("Amt")),
+            ],
+            page_url: "https://stadt.example/catalog".into(),
+            minted: false,
+        }
+    }
+
+    #[test]
+    fn source_hash_ignores_blank_node_labels_only() {
+        assert_eq!(
+            source_hash(&record("A", "x1").triples),
+            source_hash(&record("A", "zz").triples)
+        );
+        assert_ne!(
+            source_hash(&record("A", "x1").triples),
+            source_hash(&record("B", "x1").triples)
+        );
+    }
+
+    #[test]
+    fn a_stale_entry_never_hides_a_change() {
+        let dir = std::env::temp_dir().join(format!("catalog-quickhash-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = CatalogStore::open(&dir).unwrap();
+        let cat = "http://land.example/catalogs/stadt";
+        let (v1, v2) = (record("A", "b"), record("B", "b"));
+        let (p1, p2) = (
+            prepare("stadt", &v1).unwrap(),
+            prepare("stadt", &v2).unwrap(),
+        );
+        let (q1, q2) = (source_hash(&v1.triples), source_hash(&v2.triples));
+        let rid = p1.rid.clone();
+        let check = |q: [u8; 32]| {
+            store
+                .unchanged_by_source_hash("stadt", &[(rid.clone(), q)])
+                .unwrap()[0]
+        };
+        assert!(!check(q1), "nothing stored yet");
+        let o = store
+            .write_records(
+                "stadt",
+                cat,
+                std::slice::from_ref(&p1),
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap();
+        remember(&store, &Pending::from([(rid.clone(), q1)]), &[p1], &o);
+        assert!(check(q1));
+        assert!(!check(q2));
+        // v2 is stored but its entry is lost (crash): v1's entry must not match.
+        store
+            .write_records(
+                "stadt",
+                cat,
+                std::slice::from_ref(&p2),
+                "2026-01-02T00:00:00Z",
+            )
+            .unwrap();
+        assert!(!check(q1), "stale entry hid a change");
+        assert!(!check(q2));
+        remember(
+            &store,
+            &Pending::from([(rid.clone(), q2)]),
+            &[p2],
+            &[Outcome::Updated],
+        );
+        assert!(check(q2));
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
