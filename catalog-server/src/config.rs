@@ -273,6 +273,10 @@ pub struct SourceConfig {
     /// CKAN: packages per page (at most 1000).
     #[serde(default)]
     pub rows: Option<usize>,
+    /// CKAN: after a successful run, ask only for packages modified since
+    /// (default true; false for portals whose `metadata_modified` is unreliable).
+    #[serde(default = "default_true")]
+    pub incremental: bool,
     /// CSW: records per GetRecords page.
     #[serde(default)]
     pub page_size: Option<usize>,
@@ -525,6 +529,7 @@ impl Config {
             };
             only("fq", source.fq.is_some(), SourceKind::Ckan)?;
             only("rows", source.rows.is_some(), SourceKind::Ckan)?;
+            only("incremental", !source.incremental, SourceKind::Ckan)?;
             only("page_size", source.page_size.is_some(), SourceKind::Csw)?;
             only("constraint", source.constraint.is_some(), SourceKind::Csw)?;
             only(

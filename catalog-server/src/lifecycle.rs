@@ -883,7 +883,7 @@ impl crate::pipeline::Harvesting {
         let trigger = report.trigger;
         let now = now.to_owned();
         let sid = source.id.0.clone();
-        let ckan = source.kind == crate::config::SourceKind::Ckan;
+        let ckan = source.kind == crate::config::SourceKind::Ckan && source.incremental;
         let margin = self.config.harvest.incremental_margin;
         tokio::task::spawn_blocking(move || -> Result<RunState, StoreError> {
             // The last successful run must be read before this run exists.

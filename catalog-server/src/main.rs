@@ -51,6 +51,9 @@ enum Command {
         /// Also write the run reports as JSON to this file.
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Full runs: no incremental CKAN query, whatever the last run was.
+        #[arg(long)]
+        full: bool,
     },
     /// Write the consolidated catalog (exact record graphs) as RDF.
     Export {
@@ -98,7 +101,11 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     let config = Arc::new(Config::load(&cli.config)?);
     match cli.command {
         Command::Serve { harvest, listen } => serve(config, harvest, listen).await,
-        Command::Harvest { source, report } => harvest_once(config, source, report).await,
+        Command::Harvest {
+            source,
+            report,
+            full,
+        } => harvest_once(config, source, report, full).await,
         Command::Export {
             source,
             format,
@@ -226,8 +233,9 @@ async fn harvest_once(
     config: Arc<Config>,
     only: Option<String>,
     report_file: Option<PathBuf>,
+    full: bool,
 ) -> anyhow::Result<u8> {
-    let sources: Vec<SourceConfig> = match &only {
+    let mut sources: Vec<SourceConfig> = match &only {
         Some(id) => match config.source(id) {
             Some(s) => vec![s.clone()],
             None => bail!(
@@ -250,6 +258,11 @@ async fn harvest_once(
     };
     if sources.is_empty() {
         bail!("no enabled sources in {}", config.path.display());
+    }
+    if full {
+        for s in &mut sources {
+            s.incremental = false;
+        }
     }
     let store = open_store(&config)?;
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);

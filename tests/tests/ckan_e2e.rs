@@ -303,8 +303,11 @@ fn ckan_bad_pages_give_clear_errors_and_keep_earlier_data() {
             if let Some((n, a)) = &fault {
                 s.page_faults.insert(*n, a.clone());
             }
+            // As in CKAN, a change moves `metadata_modified`, so the
+            // incremental query of the next run asks for it.
             for p in s.packages.iter_mut() {
                 p["title"] = json!(format!("{} ({name})", p["name"].as_str().unwrap_or("")));
+                p["metadata_modified"] = json!(now_ckan());
             }
         });
         let (out, reports) = harvest(&cfg, &[]);
@@ -370,7 +373,9 @@ fn ckan_bad_packages_are_record_errors_and_memory_stays_bounded() {
         json!("kein Paket"),
     ]);
     portal.with(|s| s.packages = second);
-    let (out, reports) = harvest(&cfg, &[]);
+    // A full run: the broken packages carry no `metadata_modified`, so an
+    // incremental query would not return them.
+    let (out, reports) = harvest(&cfg, &["--full"]);
     let report = report_of(&reports, "ckan");
     assert!(!out.status.success());
     assert_eq!(report["status"], "partial", "{report}");
@@ -437,4 +442,12 @@ fn ckan_bad_packages_are_record_errors_and_memory_stays_bounded() {
             .map_or(0, Vec::len),
         1
     );
+}
+
+/// The current UTC time as CKAN writes `metadata_modified`.
+fn now_ckan() -> String {
+    humantime::format_rfc3339_micros(std::time::SystemTime::now())
+        .to_string()
+        .trim_end_matches('Z')
+        .to_owned()
 }
