@@ -225,10 +225,13 @@ fn main() -> anyhow::Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let config_path = dir.join("catalog.toml");
+        // The product default validates every record; BENCH_PROFILE=none does not.
+        let profile = std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "dcat-ap-de-3".to_owned());
+        eprintln!("validation profile: {profile}");
         std::fs::write(
             &config_path,
             format!(
-                "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n[[sources]]\nid = \"bench\"\ntitle = \"Bench\"\nkind = \"dcat\"\nurl = \"{base}/catalog?page=1\"\n"
+                "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n[[sources]]\nid = \"bench\"\ntitle = \"Bench\"\nkind = \"dcat\"\nurl = \"{base}/catalog?page=1\"\nprofile = \"{profile}\"\n"
             ),
         )?;
         let config = Arc::new(Config::load(&config_path)?);
@@ -285,11 +288,15 @@ fn main() -> anyhow::Result<()> {
             first.failed + first.pages_failed
         );
         println!(
+            "| validation ({profile}) | {} records validated: {} with violations, {} with warnings |",
+            first.validation.validated, first.validation.with_violations, first.validation.with_warnings
+        );
+        println!(
             "| CPU time of the first harvest (user+system, all threads) | {first_cpu:.2} s, {:.0} µs per dataset |",
             first_cpu * 1e6 / total as f64
         );
         println!(
-            "| time split (summed per stage; stages overlap) | fetch {:.2} s, parse+split {:.2} s, canonicalize+hash+compress {:.2} s, store {:.2} s |",
+            "| time split (summed per stage; stages overlap) | fetch {:.2} s, parse+split {:.2} s, canonicalize+hash+compress+validate {:.2} s, store {:.2} s |",
             first.timings.fetch, first.timings.parse_split, first.timings.prepare, first.timings.store
         );
         println!(

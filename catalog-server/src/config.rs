@@ -33,6 +33,7 @@ pub struct Config {
     pub catalog: CatalogConfig,
     pub sparql: SparqlConfig,
     pub harvest: HarvestConfig,
+    pub validation: ValidationConfig,
     pub sources: Vec<SourceConfig>,
 }
 
@@ -50,6 +51,8 @@ struct RawConfig {
     sparql: SparqlConfig,
     #[serde(default)]
     harvest: HarvestConfig,
+    #[serde(default)]
+    validation: ValidationConfig,
     #[serde(default)]
     sources: Vec<toml::Spanned<SourceConfig>>,
 }
@@ -239,12 +242,57 @@ impl SourceKind {
     }
 }
 
-/// Validation profiles a source can be checked against.
+/// Validation settings: profiles the operator adds or changes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidationConfig {
+    /// `[validation.profiles.NAME]`: a new profile, or a shipped one changed.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, CustomProfile>,
+}
+
+/// An operator's profile: a shipped profile with shape or vocabulary files
+/// added or replaced (e.g. the official DCAT-AP.de files).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomProfile {
+    /// The shipped profile to start from (default: the profile of the same
+    /// name if there is one, else nothing).
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Shape files (Turtle, RDF/XML, ...; relative to the config file).
+    #[serde(default)]
+    pub shapes: Vec<PathBuf>,
+    /// Use only `shapes`, not the base profile's shapes.
+    #[serde(default)]
+    pub replace_shapes: bool,
+    /// Vocabulary files added to the vocabulary graph.
+    #[serde(default)]
+    pub vocabularies: Vec<PathBuf>,
+    /// Use only `vocabularies`, not the base profile's.
+    #[serde(default)]
+    pub replace_vocabularies: bool,
+}
+
+/// What happens to a record with SHACL violations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValidationPolicy {
+    /// Stored and published; the report flags the violations.
+    #[default]
+    Store,
+    /// Not published (an earlier version stays); reported in the run.
+    Reject,
+}
+
+/// Validation profiles shipped with the catalog (`shapes/profiles.toml`);
+/// `none` switches validation off.
 pub const PROFILES: &[&str] = &[
     "dcat-ap-3",
     "dcat-ap-de-3",
     "dcat-ap-2.1.1",
     "dcat-ap-de-2",
+    "dcat-ap-de-2-konventionen",
     "none",
 ];
 
@@ -260,6 +308,9 @@ pub struct SourceConfig {
     pub schedule: Option<CronSchedule>,
     #[serde(default = "default_profile")]
     pub profile: Profile,
+    /// `store` (default) or `reject` records with SHACL violations.
+    #[serde(default)]
+    pub validation: ValidationPolicy,
     pub publisher: Option<Publisher>,
     pub contributor_id: Option<Iri>,
     pub geocoding: Option<Iri>,
@@ -347,17 +398,21 @@ impl Iri {
     }
 }
 
-/// A validation profile name from [`PROFILES`].
+/// A validation profile name: one of [`PROFILES`] or a
+/// `[validation.profiles.NAME]` of the config (checked after parsing).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile(pub String);
 
 impl<'de> Deserialize<'de> for Profile {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if !PROFILES.contains(&s.as_str()) {
+        if s.is_empty()
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             return Err(de::Error::custom(format!(
-                "unknown validation profile {s:?}; known profiles: {}",
-                PROFILES.join(", ")
+                "invalid validation profile name {s:?} (letters, digits, '-', '_', '.')"
             )));
         }
         Ok(Profile(s))
@@ -502,8 +557,10 @@ impl Config {
         };
         let mut seen: BTreeMap<String, usize> = BTreeMap::new();
         let mut sources = Vec::new();
+        let mut source_lines = Vec::new();
         for spanned in raw.sources {
-            let line = line_of(spanned.span());
+            let span = spanned.span();
+            let line = line_of(span.clone());
             let source = spanned.into_inner();
             if let Some(first) = seen.insert(source.id.0.clone(), line) {
                 return Err(invalid(format!(
@@ -561,6 +618,19 @@ impl Config {
                     )));
                 }
             }
+            // The line of the source's `profile` key (for later checks).
+            let profile_at = text
+                .get(span.start..)
+                .and_then(|rest| {
+                    // This source's lines: up to the next table header.
+                    let end = rest
+                        .get(1..)
+                        .and_then(|r| r.find("\n["))
+                        .map_or(rest.len(), |i| i + 1);
+                    rest[..end].find("\nprofile")
+                })
+                .map_or(span.start, |i| span.start + i + 1);
+            source_lines.push(text[..profile_at.min(text.len())].matches('\n').count() + 1);
             sources.push(source);
         }
         let data_dir = if raw.data_dir.is_absolute() {
@@ -590,6 +660,64 @@ impl Config {
                 s.id.0
             )));
         }
+        let mut validation = raw.validation;
+        for (name, p) in validation.profiles.iter_mut() {
+            if name == "none" {
+                return Err(invalid(
+                    "validation.profiles.none: \"none\" means no validation and cannot be defined"
+                        .into(),
+                ));
+            }
+            let base = p
+                .base
+                .clone()
+                .or_else(|| PROFILES.contains(&name.as_str()).then(|| name.clone()));
+            if let Some(b) = &base {
+                if !PROFILES.contains(&b.as_str()) || b == "none" {
+                    return Err(invalid(format!(
+                        "validation.profiles.{name}.base: unknown shipped profile {b:?}; shipped: {}",
+                        PROFILES[..PROFILES.len() - 1].join(", ")
+                    )));
+                }
+            }
+            p.base = base;
+            if p.base.is_none() && p.shapes.is_empty() {
+                return Err(invalid(format!(
+                    "validation.profiles.{name}: needs `shapes` files or a `base` profile"
+                )));
+            }
+            for f in p.shapes.iter_mut() {
+                if f.is_relative() {
+                    *f = base_dir.join(&*f);
+                }
+                if !f.is_file() {
+                    return Err(invalid(format!(
+                        "validation.profiles.{name}.shapes: no such file {}",
+                        f.display()
+                    )));
+                }
+            }
+            // A missing vocabulary file is not an error: validation reports it
+            // once and skips the checks that need it.
+            for f in p.vocabularies.iter_mut() {
+                if f.is_relative() {
+                    *f = base_dir.join(&*f);
+                }
+            }
+        }
+        if let Some((s, line)) = sources.iter().zip(&source_lines).find(|(s, _)| {
+            !PROFILES.contains(&s.profile.0.as_str())
+                && !validation.profiles.contains_key(&s.profile.0)
+        }) {
+            let mut known: Vec<&str> = PROFILES.to_vec();
+            known.extend(validation.profiles.keys().map(String::as_str));
+            return Err(invalid(format!(
+                "sources.profile of source {:?} (line {line}): unknown validation profile {:?}; known profiles: {}",
+                s.id.0,
+                s.profile.0,
+                known.join(", ")
+            )));
+        }
         if raw.harvest.concurrency == 0 {
             return Err(invalid("harvest.concurrency must be at least 1".into()));
         }
@@ -601,6 +729,7 @@ impl Config {
             catalog: raw.catalog,
             sparql: raw.sparql,
             harvest: raw.harvest,
+            validation,
             sources,
         })
     }
@@ -693,6 +822,67 @@ headers = { "X-Api-Key" = "secret" }
 
     fn error_of(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn validation_profiles_and_policy() {
+        let c = parse(&GOOD.replace(
+            "profile = \"dcat-ap-de-3\"",
+            "profile = \"dcat-ap-3\"\nvalidation = \"reject\"",
+        ))
+        .unwrap();
+        assert_eq!(c.sources[0].validation, ValidationPolicy::Reject);
+        assert_eq!(
+            parse(GOOD).unwrap().sources[0].validation,
+            ValidationPolicy::Store
+        );
+        let e = error_of(&GOOD.replace(
+            "profile = \"dcat-ap-de-3\"",
+            "profile = \"dcat-ap-de-3\"\nvalidation = \"drop\"",
+        ));
+        assert!(e.contains("drop") && e.contains("line"), "{e}");
+        // A custom profile: a missing shapes file is an error naming the key;
+        // a shipped base name is checked; the source may use the profile.
+        let dir = std::env::temp_dir().join(format!("config-profiles-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let shapes = dir.join("official.ttl");
+        let _ = std::fs::write(&shapes, "");
+        let custom = |base: &str, file: &str| {
+            format!(
+                "{}\n[validation.profiles.amtlich]\nbase = \"{base}\"\nshapes = [\"{file}\"]\nvocabularies = [\"lists-not-here.ttl\"]\n",
+                GOOD.replace("profile = \"dcat-ap-de-3\"", "profile = \"amtlich\"")
+            )
+        };
+        let c = Config::parse(
+            &custom("dcat-ap-de-3", "official.ttl"),
+            &dir.join("catalog.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].profile.0, "amtlich");
+        assert_eq!(
+            c.validation.profiles["amtlich"].shapes,
+            vec![shapes.clone()]
+        );
+        let e = Config::parse(
+            &custom("dcat-ap-de-3", "nope.ttl"),
+            &dir.join("catalog.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("validation.profiles.amtlich.shapes") && e.contains("nope.ttl"),
+            "{e}"
+        );
+        let e = Config::parse(
+            &custom("dcat-ap-7", "official.ttl"),
+            &dir.join("catalog.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("validation.profiles.amtlich.base") && e.contains("dcat-ap-7"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,4 +10,6 @@ pub mod pipeline;
 pub mod quickhash;
 pub mod server;
 pub mod store;
+pub mod validation;
+pub mod validation_api;
 pub mod vocab;

@@ -703,6 +703,7 @@ impl CatalogStore {
                 txn.remove(q);
             }
             txn.remove_named_graph(node.as_ref())?;
+            txn.remove_named_graph(graphs::validation(rid).as_ref())?;
         }
         txn.commit()?;
         Ok(due)
@@ -724,6 +725,7 @@ impl CatalogStore {
             hash: record.hash.clone(),
             compressed,
             triples: parse_canonical(&canonical, &record.rid)?,
+            validation: None,
         })
     }
 }

@@ -55,6 +55,26 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Validate RDF files (any syntax) against a validation profile or
+    /// shape files; exit code 1 when there are violations.
+    Validate {
+        /// The RDF documents to validate.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A shipped profile or one from `[validation.profiles]` of the config
+        /// (default dcat-ap-de-3).
+        #[arg(long, conflicts_with = "shapes")]
+        profile: Option<String>,
+        /// Shape files to use instead of a profile.
+        #[arg(long, num_args = 1..)]
+        shapes: Vec<PathBuf>,
+        /// Vocabulary files consulted with `--shapes`.
+        #[arg(long, num_args = 1.., requires = "shapes")]
+        vocabularies: Vec<PathBuf>,
+        /// text, turtle or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Write the consolidated catalog (exact record graphs) as RDF.
     Export {
         /// Export only this source.
@@ -98,8 +118,33 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<u8> {
+    if let Command::Validate {
+        files,
+        profile,
+        shapes,
+        vocabularies,
+        format,
+    } = &cli.command
+    {
+        // The config only matters for its own profiles; validating files
+        // works without one.
+        let validation = if cli.config.exists() {
+            Config::load(&cli.config)?.validation
+        } else {
+            Default::default()
+        };
+        return validate_files(
+            &validation,
+            files,
+            profile.as_deref(),
+            shapes,
+            vocabularies,
+            format,
+        );
+    }
     let config = Arc::new(Config::load(&cli.config)?);
     match cli.command {
+        Command::Validate { .. } => Ok(0),
         Command::Serve { harvest, listen } => serve(config, harvest, listen).await,
         Command::Harvest {
             source,
@@ -112,6 +157,51 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             out,
         } => export(config, source, &format, out).await,
     }
+}
+
+fn validate_files(
+    validation: &catalog_server::config::ValidationConfig,
+    files: &[PathBuf],
+    profile: Option<&str>,
+    shapes: &[PathBuf],
+    vocabularies: &[PathBuf],
+    format: &str,
+) -> anyhow::Result<u8> {
+    use catalog_server::validation::{self as v, ReportFormat};
+    let format: ReportFormat = format.parse().map_err(anyhow::Error::msg)?;
+    let loaded = if shapes.is_empty() {
+        let name = profile.unwrap_or("dcat-ap-de-3");
+        match v::Profiles::new(validation).get(name)? {
+            Some(p) => p,
+            None => bail!("profile \"none\" validates nothing; choose a profile or --shapes"),
+        }
+    } else {
+        Arc::new(v::profile_from_files(shapes, vocabularies)?)
+    };
+    if format == ReportFormat::Text {
+        for note in &loaded.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    let mut violations = false;
+    for file in files {
+        let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let name = file.display().to_string();
+        let triples =
+            v::parse_rdf(&body, v::media_type_for_path(file), &name).map_err(anyhow::Error::msg)?;
+        let report = loaded
+            .check_document(&triples)
+            .map_err(anyhow::Error::msg)?;
+        violations |= report
+            .results
+            .iter()
+            .any(|r| r.severity == shacl::Severity::Violation);
+        let out = loaded
+            .render(&report, &name, format)
+            .map_err(anyhow::Error::msg)?;
+        println!("{out}");
+    }
+    Ok(u8::from(violations))
 }
 
 fn open_store(config: &Config) -> anyhow::Result<Arc<CatalogStore>> {

@@ -5,11 +5,12 @@
 //!
 //! A failed page or record never removes anything that was stored before.
 
-use crate::config::{Config, SourceConfig, SourceKind};
+use crate::config::{Config, SourceConfig, SourceKind, ValidationPolicy};
 use crate::contexts;
 use crate::follow::RecordFollower;
 use crate::lifecycle::{Clock, RunState, SystemClock, Trigger};
-use crate::store::{prepare, CatalogStore, Outcome, PreparedRecord};
+use crate::store::{prepare, CatalogStore, Outcome, PreparedRecord, RecordValidation};
+use crate::validation::LoadedProfile;
 use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
 use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
 use indicatif::ProgressBar;
@@ -83,8 +84,29 @@ pub struct SourceReport {
     pub deletions: Option<String>,
     pub bytes: u64,
     pub seconds: f64,
+    /// SHACL validation of the records written (or rejected) in this run.
+    pub validation: ValidationCounts,
     pub errors: Vec<ItemError>,
     pub timings: Timings,
+}
+
+/// What validation found in a run (records added or changed; unchanged
+/// records keep their stored reports).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ValidationCounts {
+    /// The source's profile (`None`: not validated).
+    pub profile: Option<String>,
+    pub validated: usize,
+    /// Records with at least one violation / warning.
+    pub with_violations: usize,
+    pub with_warnings: usize,
+    /// Results by severity, summed over records.
+    pub violations: usize,
+    pub warnings: usize,
+    /// Records not published because of violations (policy `reject`).
+    pub rejected: usize,
+    /// Checks the profile could not run (missing vocabularies...).
+    pub notes: Vec<String>,
 }
 
 /// Where the time went (seconds, summed over pages).
@@ -117,6 +139,7 @@ impl SourceReport {
             deletions: None,
             bytes: 0,
             seconds: 0.0,
+            validation: ValidationCounts::default(),
             errors: Vec::new(),
             timings: Timings::default(),
         }
@@ -139,8 +162,54 @@ impl SourceReport {
             ("pages", self.pages as u64),
             ("pagesFailed", self.pages_failed as u64),
             ("bytes", self.bytes),
+            ("validated", self.validation.validated as u64),
+            ("withViolations", self.validation.with_violations as u64),
+            ("withWarnings", self.validation.with_warnings as u64),
+            ("violations", self.validation.violations as u64),
+            ("warnings", self.validation.warnings as u64),
+            ("rejected", self.validation.rejected as u64),
         ]
     }
+}
+
+/// Canonicalizes, hashes and compresses a record and validates it against
+/// the profile; returns the first violation messages too (for rejections).
+fn prepare_and_validate(
+    source: &str,
+    record: &harvester::Record,
+    profile: Option<&LoadedProfile>,
+) -> Result<(PreparedRecord, Vec<String>), String> {
+    let mut p = prepare(source, record).map_err(|e| e.to_string())?;
+    let mut first = Vec::new();
+    if let Some(profile) = profile {
+        // The canonical triples are the exact graph (same terms, lexical
+        // forms untouched) with the blank-node labels the store uses, so
+        // focus nodes in the stored report name stored nodes.
+        let checked = profile.check(&p.triples)?;
+        first = checked
+            .report
+            .results
+            .iter()
+            .filter(|r| r.severity == shacl::Severity::Violation)
+            .take(3)
+            .map(|r| {
+                let path = r
+                    .result_path
+                    .as_ref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default();
+                format!("{path}{}", crate::validation::preferred_message(r))
+            })
+            .collect();
+        p.validation = Some(RecordValidation {
+            validated_with: format!("{}@{}", checked.profile, checked.fingerprint),
+            violations: checked.violations,
+            warnings: checked.warnings,
+            infos: checked.infos,
+            report: checked.report_triples(&p.rid, &p.triples),
+        });
+    }
+    Ok((p, first))
 }
 
 /// Shared pieces for running harvests.
@@ -153,6 +222,8 @@ pub struct Harvesting {
     pub followers: Vec<Arc<dyn RecordFollower>>,
     /// Where run times, withdrawal and purge times come from.
     pub clock: Arc<dyn Clock>,
+    /// The validation profiles (compiled on first use).
+    pub profiles: Arc<crate::validation::Profiles>,
 }
 
 impl Harvesting {
@@ -172,12 +243,13 @@ impl Harvesting {
             max_entity_expansion: config.harvest.max_page_bytes.min(16 * 1024 * 1024),
         };
         Ok(Self {
-            config,
             store,
             fetcher,
             parse,
             followers: Vec::new(),
             clock: Arc::new(SystemClock),
+            profiles: Arc::new(crate::validation::Profiles::new(&config.validation)),
+            config,
         })
     }
 
@@ -209,6 +281,28 @@ impl Harvesting {
                 return report;
             }
         };
+        // The profile first: a profile that cannot be compiled fails the run
+        // before anything is fetched or changed.
+        let profile = match self.profile_of(source).await {
+            Ok(p) => p,
+            Err(reason) => {
+                report.errors.push(ItemError {
+                    url: source.url.clone(),
+                    record: None,
+                    reason: reason.clone(),
+                    snippet: String::new(),
+                });
+                report.end_reason = Some(reason);
+                report.seconds = started.elapsed().as_secs_f64();
+                self.finish_run(source, &catalog_iri, &now, state, &mut report)
+                    .await;
+                return report;
+            }
+        };
+        if let Some(p) = &profile {
+            report.validation.profile = Some(p.name.clone());
+            report.validation.notes = p.notes.clone();
+        }
         let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
         let producer = match self.spawn_harvester(source, tx, state.since.clone()) {
             Ok(handle) => handle,
@@ -249,7 +343,7 @@ impl Harvesting {
                     }
                     let (page_url, page_number) = (page.url.clone(), page.number);
                     let (records, quick) = self
-                        .prepare_page(source, page, &mut report, &mut state)
+                        .prepare_page(source, profile.clone(), page, &mut report, &mut state)
                         .await;
                     batch.records.extend(records);
                     batch.quick.extend(quick);
@@ -428,27 +522,68 @@ impl Harvesting {
     async fn prepare_page(
         &self,
         source: &SourceConfig,
+        profile: Option<Arc<LoadedProfile>>,
         page: harvester::Page,
         report: &mut SourceReport,
         state: &mut RunState,
     ) -> (Vec<PreparedRecord>, crate::quickhash::Pending) {
         let started = Instant::now();
         let source_id = source.id.0.clone();
-        // Records certainly unchanged skip canonicalization and the store.
-        let (records, pending) =
-            crate::quickhash::skip_unchanged(&self.store, &source_id, page.records, report, state)
-                .await;
+        // Records certainly unchanged skip canonicalization, validation and
+        // the store. The profile version is part of the pre-check, so a new
+        // profile re-validates every record.
+        let salt = profile
+            .as_ref()
+            .map(|p| format!("{}@{}", p.name, p.fingerprint))
+            .unwrap_or_default();
+        let (records, pending) = crate::quickhash::skip_unchanged(
+            &self.store,
+            &source_id,
+            &salt,
+            page.records,
+            report,
+            state,
+        )
+        .await;
         let prepared = tokio::task::spawn_blocking(move || {
-            records
-                .iter()
-                .map(|r| {
-                    (
-                        r.dataset.as_str().to_owned(),
-                        r.page_url.clone(),
-                        prepare(&source_id, r),
-                    )
-                })
-                .collect::<Vec<_>>()
+            let one = |r: &harvester::Record| {
+                (
+                    r.dataset.as_str().to_owned(),
+                    r.page_url.clone(),
+                    prepare_and_validate(&source_id, r, profile.as_deref()),
+                )
+            };
+            // Canonicalization and validation are CPU work per record: split
+            // a page over the cores (order kept).
+            let threads = std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(records.len() / 64)
+                .max(1);
+            if threads == 1 {
+                return records.iter().map(one).collect::<Vec<_>>();
+            }
+            let chunk = records.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = records
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(|| part.iter().map(one).collect::<Vec<_>>()))
+                    .collect();
+                let mut out = Vec::with_capacity(records.len());
+                for (h, part) in handles.into_iter().zip(records.chunks(chunk)) {
+                    match h.join() {
+                        Ok(v) => out.extend(v),
+                        // A panic in one chunk: report its records as failed.
+                        Err(_) => out.extend(part.iter().map(|r| {
+                            (
+                                r.dataset.as_str().to_owned(),
+                                r.page_url.clone(),
+                                Err("preparing the record failed unexpectedly".to_owned()),
+                            )
+                        })),
+                    }
+                }
+                out
+            })
         })
         .await;
         let mut ok: Vec<PreparedRecord> = Vec::new();
@@ -461,13 +596,39 @@ impl Harvesting {
                         .seen
                         .insert(crate::store::record_id(&source.id.0, &dataset));
                     match p {
-                        Ok(p) => ok.push(p),
+                        Ok((p, first_violations)) => {
+                            if let Some(v) = &p.validation {
+                                let c = &mut report.validation;
+                                c.validated += 1;
+                                c.violations += v.violations;
+                                c.warnings += v.warnings;
+                                c.with_violations += usize::from(v.violations > 0);
+                                c.with_warnings += usize::from(v.warnings > 0);
+                                if v.violations > 0 && source.validation == ValidationPolicy::Reject
+                                {
+                                    c.rejected += 1;
+                                    report.errors.push(ItemError {
+                                        url: page_url,
+                                        record: Some(format!("<{dataset}>")),
+                                        reason: format!(
+                                            "rejected (validation = \"reject\"): {} violation(s) of profile {}: {}",
+                                            v.violations,
+                                            report.validation.profile.as_deref().unwrap_or(""),
+                                            first_violations.join("; ")
+                                        ),
+                                        snippet: String::new(),
+                                    });
+                                    continue;
+                                }
+                            }
+                            ok.push(p)
+                        }
                         Err(e) => {
                             report.failed += 1;
                             report.errors.push(ItemError {
                                 url: page_url,
                                 record: Some(format!("<{dataset}>")),
-                                reason: e.to_string(),
+                                reason: e,
                                 snippet: String::new(),
                             });
                         }
@@ -488,6 +649,19 @@ impl Harvesting {
         }
         report.timings.prepare += started.elapsed().as_secs_f64();
         (ok, pending)
+    }
+
+    /// The compiled profile of a source (`None`: profile `none`).
+    async fn profile_of(
+        &self,
+        source: &SourceConfig,
+    ) -> Result<Option<Arc<LoadedProfile>>, String> {
+        let profiles = self.profiles.clone();
+        let name = source.profile.0.clone();
+        tokio::task::spawn_blocking(move || profiles.get(&name))
+            .await
+            .map_err(|e| format!("loading the validation profile failed: {e}"))?
+            .map_err(|e| e.to_string())
     }
 
     /// Starts writing a batch of prepared records; the returned

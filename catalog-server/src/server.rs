@@ -32,6 +32,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(index))
         .route("/health", get(health))
         .route("/sparql", get(sparql_get).post(sparql_post))
+        .route(
+            "/api/validate",
+            axum::routing::post(crate::validation_api::validate_upload).layer(
+                axum::extract::DefaultBodyLimit::max(crate::validation_api::MAX_UPLOAD),
+            ),
+        )
+        .route(
+            "/api/datasets/{rid}/validation",
+            get(crate::validation_api::stored_report),
+        )
         .layer(cors)
         .with_state(state)
 }

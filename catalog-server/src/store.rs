@@ -82,6 +82,21 @@ pub struct PreparedRecord {
     pub compressed: Vec<u8>,
     /// The canonical triples, blank nodes labelled per record (unique in the store).
     pub triples: Vec<Triple>,
+    /// The record's SHACL validation, when its source has a profile.
+    pub validation: Option<RecordValidation>,
+}
+
+/// A record's validation as stored: counts by severity and the
+/// `sh:ValidationReport` (graph `urn:dcat-catalog:validation:{rid}`).
+#[derive(Debug, Clone)]
+pub struct RecordValidation {
+    /// `{profile}@{fingerprint}`: a record validated under another profile
+    /// version counts as changed.
+    pub validated_with: String,
+    pub violations: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub report: Vec<Triple>,
 }
 
 /// Canonicalizes, hashes and compresses a harvested record.
@@ -102,6 +117,7 @@ pub fn prepare(source: &str, record: &harvester::Record) -> Result<PreparedRecor
         hash,
         compressed,
         triples,
+        validation: None,
     })
 }
 
@@ -261,7 +277,17 @@ impl CatalogStore {
             let old = self.hash_of(&graph, &meta)?;
             outcomes.push(match &old {
                 None => Outcome::Added,
-                Some(h) if *h == r.hash => Outcome::Unchanged,
+                Some(h) if *h == r.hash => match &r.validation {
+                    // Same content, validated by another profile (version):
+                    // rewritten with the new report.
+                    Some(v)
+                        if self.validated_with(&graph, &meta)?.as_deref()
+                            != Some(v.validated_with.as_str()) =>
+                    {
+                        Outcome::Updated
+                    }
+                    _ => Outcome::Unchanged,
+                },
                 Some(_) => Outcome::Updated,
             });
             old_hashes.push(old);
@@ -310,6 +336,17 @@ impl CatalogStore {
                 for (p, o) in provenance(source, r, &harvested) {
                     quads.push(Quad::new(graph.clone(), p, o, meta_name.clone()));
                 }
+                if let Some(v) = &r.validation {
+                    let vg = GraphName::NamedNode(graphs::validation(&r.rid));
+                    for t in &v.report {
+                        quads.push(Quad::new(
+                            t.subject.clone(),
+                            t.predicate.clone(),
+                            t.object.clone(),
+                            vg.clone(),
+                        ));
+                    }
+                }
                 quads.push(Quad::new(
                     graph.clone(),
                     dct::ISSUED,
@@ -347,8 +384,11 @@ impl CatalogStore {
             }
             let graph = graphs::record(&r.rid);
             let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
+            let vgraph = graphs::validation(&r.rid);
+            let vgraph_ref = GraphNameRef::NamedNode(vgraph.as_ref());
             if *o == Outcome::Updated {
                 txn.clear_graph(graph_ref)?;
+                txn.clear_graph(vgraph_ref)?;
                 let old: Vec<Quad> = txn
                     .quads_for_pattern(Some(graph.as_ref().into()), None, None, Some(meta_ref))
                     .collect::<Result<_, _>>()?;
@@ -367,6 +407,17 @@ impl CatalogStore {
             for (p, o) in provenance(source, r, &harvested) {
                 txn.insert(QuadRef::new(subject, p, &o, meta_ref));
             }
+            if let Some(v) = &r.validation {
+                txn.insert_named_graph(vgraph.as_ref());
+                for t in &v.report {
+                    txn.insert(QuadRef::new(
+                        &t.subject,
+                        &t.predicate,
+                        &t.object,
+                        vgraph_ref,
+                    ));
+                }
+            }
             if *o == Outcome::Added {
                 txn.insert(QuadRef::new(subject, dct::ISSUED, &harvested, meta_ref));
             }
@@ -381,6 +432,25 @@ impl CatalogStore {
         }
         txn.commit()?;
         Ok(outcomes)
+    }
+
+    /// `{profile}@{fingerprint}` of a record's stored validation.
+    fn validated_with(
+        &self,
+        graph: &NamedNode,
+        meta: &NamedNode,
+    ) -> Result<Option<String>, StoreError> {
+        for q in self.store.quads_for_pattern(
+            Some(graph.as_ref().into()),
+            Some(cat::VALIDATED_WITH),
+            None,
+            Some(GraphNameRef::NamedNode(meta.as_ref())),
+        ) {
+            if let Term::Literal(l) = q?.object {
+                return Ok(Some(l.value().to_owned()));
+            }
+        }
+        Ok(None)
     }
 
     pub(crate) fn hash_of(
@@ -573,7 +643,19 @@ fn provenance(
         Ok(n) => n.into(),
         Err(_) => Literal::new_simple_literal(r.page_url.clone()).into(),
     };
-    vec![
+    let mut out = Vec::with_capacity(12);
+    if let Some(v) = &r.validation {
+        let count = |n: usize| -> Term { Literal::from(n as u64).into() };
+        out.push((cat::VALIDATION, graphs::validation(&r.rid).into()));
+        out.push((
+            cat::VALIDATED_WITH,
+            Literal::new_simple_literal(&v.validated_with).into(),
+        ));
+        out.push((cat::VIOLATIONS, count(v.violations)));
+        out.push((cat::WARNINGS, count(v.warnings)));
+        out.push((cat::INFOS, count(v.infos)));
+    }
+    out.extend([
         (rdf::TYPE, dcat::CATALOG_RECORD.into_owned().into()),
         (foaf::PRIMARY_TOPIC, r.dataset.clone().into()),
         (cat::SOURCE, Literal::new_simple_literal(source).into()),
@@ -584,7 +666,8 @@ fn provenance(
         (prov::WAS_DERIVED_FROM, page),
         (dct::MODIFIED, harvested.clone().into()),
         (cat::STATUS, Literal::new_simple_literal("published").into()),
-    ]
+    ]);
+    out
 }
 
 fn term_value(term: &Term) -> String {

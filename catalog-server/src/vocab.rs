@@ -25,7 +25,12 @@ pub mod cat {
         URL = "url",
         RECORD = "record",
         REASON = "reason",
-        SNIPPET = "snippet"
+        SNIPPET = "snippet",
+        VALIDATION = "validation",
+        VALIDATED_WITH = "validatedWith",
+        VIOLATIONS = "violations",
+        WARNINGS = "warnings",
+        INFOS = "infos"
     );
 }
 
@@ -37,6 +42,12 @@ pub mod graphs {
     pub const CATALOG_PREFIX: &str = "urn:dcat-catalog:catalog:";
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
     pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
+    pub const VALIDATION_PREFIX: &str = "urn:dcat-catalog:validation:";
+
+    /// The graph holding the `sh:ValidationReport` of one record.
+    pub fn validation(rid: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{VALIDATION_PREFIX}{rid}"))
+    }
 
     /// The graph (and activity IRI) of one harvest run.
     pub fn run(id: &str) -> NamedNode {

@@ -80,6 +80,9 @@ impl Shapes {
             parser.shape_ref(root.into(), None)?;
         }
         parser.run()?;
+        for shape in &parser.shapes {
+            check_known_terms(graph, shape.node.as_ref())?;
+        }
         let Parser {
             mut shapes,
             property_refs,
@@ -631,4 +634,129 @@ fn build_regex(pattern: &str, flags: &str) -> Result<regex::Regex, String> {
         .size_limit(1 << 20)
         .build()
         .map_err(|e| format!("invalid sh:pattern {pattern:?}: {e}"))
+}
+
+/// Properties of the SHACL vocabulary (`sh:` terms used as predicates), from
+/// the W3C SHACL vocabulary document.
+const KNOWN_PROPERTIES: &[&str] = &[
+    "alternativePath",
+    "and",
+    "annotationProperty",
+    "annotationValue",
+    "annotationVarName",
+    "ask",
+    "class",
+    "closed",
+    "condition",
+    "conforms",
+    "construct",
+    "datatype",
+    "deactivated",
+    "declare",
+    "defaultValue",
+    "description",
+    "detail",
+    "disjoint",
+    "entailment",
+    "equals",
+    "expression",
+    "filterShape",
+    "flags",
+    "focusNode",
+    "group",
+    "hasValue",
+    "ignoredProperties",
+    "in",
+    "intersection",
+    "inversePath",
+    "js",
+    "jsFunctionName",
+    "jsLibrary",
+    "jsLibraryURL",
+    "labelTemplate",
+    "languageIn",
+    "lessThan",
+    "lessThanOrEquals",
+    "maxCount",
+    "maxExclusive",
+    "maxInclusive",
+    "maxLength",
+    "message",
+    "minCount",
+    "minExclusive",
+    "minInclusive",
+    "minLength",
+    "name",
+    "namespace",
+    "node",
+    "nodeKind",
+    "nodeValidator",
+    "nodes",
+    "not",
+    "object",
+    "oneOrMorePath",
+    "optional",
+    "or",
+    "order",
+    "parameter",
+    "path",
+    "pattern",
+    "predicate",
+    "prefix",
+    "prefixes",
+    "property",
+    "propertyValidator",
+    "qualifiedMaxCount",
+    "qualifiedMinCount",
+    "qualifiedValueShape",
+    "qualifiedValueShapesDisjoint",
+    "result",
+    "resultAnnotation",
+    "resultMessage",
+    "resultPath",
+    "resultSeverity",
+    "returnType",
+    "rule",
+    "select",
+    "severity",
+    "shapesGraph",
+    "shapesGraphWellFormed",
+    "sourceConstraint",
+    "sourceConstraintComponent",
+    "sourceShape",
+    "sparql",
+    "subject",
+    "suggestedShapesGraph",
+    "target",
+    "targetClass",
+    "targetNode",
+    "targetObjectsOf",
+    "targetSubjectsOf",
+    "this",
+    "union",
+    "uniqueLang",
+    "update",
+    "validator",
+    "value",
+    "xone",
+    "zeroOrMorePath",
+    "zeroOrOnePath",
+];
+
+/// A shape using a predicate in the SHACL namespace that SHACL does not
+/// define (`sh:minCont`) would silently check nothing: an error instead.
+fn check_known_terms(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Result<(), ShapeError> {
+    for t in graph.triples_for_subject(node) {
+        if let Some(local) = t.predicate.as_str().strip_prefix(sh::NAMESPACE) {
+            if !KNOWN_PROPERTIES.contains(&local) {
+                return Err(ShapeError::new(
+                    describe(graph, node),
+                    format!(
+                        "sh:{local} is not a SHACL term (unknown constraint component or parameter; a typo?)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -223,12 +223,18 @@ fn bad_shapes_name_the_shape_and_the_reason() {
 }
 
 #[test]
-fn unknown_predicates_are_ignored() {
+fn unknown_predicates_are_ignored_but_unknown_shacl_terms_are_errors() {
     let report = validate(
-        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; ex:whatever 42 ; sh:unknownParameter 1 ; sh:in ( ex:a ) .",
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; ex:whatever 42 ; sh:in ( ex:a ) .",
         "",
     );
     assert!(report.conforms);
+    // A typo in the SHACL namespace would silently check nothing.
+    let e = shape_error(
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCont 1 ] .",
+    );
+    assert!(e.shape().contains("http://example.com/S"), "{e}");
+    assert!(e.reason().contains("sh:minCont"), "{e}");
 }
 
 // ---------- deactivation and overlays ----------

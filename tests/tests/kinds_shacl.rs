@@ -22,8 +22,6 @@ fn load(files: &[std::path::PathBuf]) -> Graph {
         for quad in RdfParser::from_format(format)
             .with_base_iri(format!("file://{}", file.display()))
             .expect("base IRI")
-            // shapes/dcat-ap-de-3/deprecated.ttl has shape IRIs with two '#'.
-            .lenient()
             .for_slice(&bytes)
         {
             let quad = quad.unwrap_or_else(|e| panic!("{}: {e}", file.display()));

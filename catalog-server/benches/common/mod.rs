@@ -62,6 +62,12 @@ pub struct PipelineRun {
 /// Harvests the one source of `source_toml` (a `[[sources]]` table) into an
 /// empty store in a temporary data dir, with `peak RSS` measured from the
 /// start of the run.
+/// The validation profile of the benchmark source: `$BENCH_PROFILE`, default
+/// `dcat-ap-de-3` (the product default); `none` measures without validation.
+pub fn bench_profile() -> String {
+    std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "dcat-ap-de-3".to_owned())
+}
+
 pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<PipelineRun> {
     let dir = std::env::temp_dir().join(format!("catalog-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -69,7 +75,10 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     let config_path = dir.join("catalog.toml");
     std::fs::write(
         &config_path,
-        format!("data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n{source_toml}\n"),
+        format!(
+            "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n{source_toml}\nprofile = \"{}\"\n",
+            bench_profile()
+        ),
     )?;
     let config = Arc::new(Config::load(&config_path)?);
     let store = Arc::new(CatalogStore::open(&config.data_dir)?);

@@ -1,0 +1,992 @@
+//! SHACL validation of records against validation profiles.
+//!
+//! A profile is a shapes graph plus a read-only vocabulary graph (the EU and
+//! DCAT-AP.de code lists), both loaded once and shared by every record: the
+//! shipped profiles come from `shapes/profiles.toml` and the files under
+//! `shapes/` and `vocabularies/` (embedded in the binary, so validation works
+//! offline from any directory); `[validation.profiles.NAME]` in the config
+//! adds or replaces files (operators may load the official files).
+//!
+//! A vocabulary check is a `sh:node` to one of the per-scheme node shapes
+//! `urn:dcat-catalog:shapes:vocabulary:…` (`shapes/common/`), which requires
+//! `skos:inScheme <scheme>` on the value. When no loaded vocabulary describes
+//! that scheme, the node shape is deactivated and the profile carries one
+//! note saying which checks are skipped: a missing vocabulary is one warning,
+//! never a violation on every record.
+
+use crate::config::{CustomProfile, ValidationConfig};
+use include_dir::{include_dir, Dir};
+use oxrdf::vocab::rdf;
+use oxrdf::{BlankNode, Graph, NamedNodeRef, NamedOrBlankNode, Term, TermRef, Triple, TripleRef};
+use oxrdfio::{RdfFormat, RdfParser};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use shacl::{Severity, Shapes, ValidationReport};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+static SHAPES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../shapes");
+static VOCABULARIES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../vocabularies");
+
+const SKOS_IN_SCHEME: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#inScheme");
+const SKOS_CONCEPT_SCHEME: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#ConceptScheme");
+const SH_PROPERTY: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#property");
+const SH_PATH: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#path");
+const SH_HAS_VALUE: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#hasValue");
+const SH_NODE: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#node");
+const SH_DEACTIVATED: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#deactivated");
+const VOCABULARY_SHAPE_PREFIX: &str = "urn:dcat-catalog:shapes:vocabulary:";
+
+/// Why a profile could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("unknown validation profile {name:?}; known profiles: {known}")]
+    Unknown { name: String, known: String },
+    #[error("validation profile {profile}: {file}: {reason}")]
+    File {
+        profile: String,
+        file: String,
+        reason: String,
+    },
+    #[error("validation profile {profile}: shape {shape}: {reason}")]
+    Shape {
+        profile: String,
+        shape: String,
+        reason: String,
+    },
+    #[error("shapes/profiles.toml: {0}")]
+    Index(String),
+}
+
+/// A compiled profile: shapes, the vocabulary graph, and notes about what
+/// could not be checked.
+pub struct LoadedProfile {
+    pub name: String,
+    pub title: String,
+    pub shapes: Shapes,
+    pub vocabulary: Graph,
+    /// SHA-256 (hex, 16 chars) of all shape and vocabulary bytes: a record
+    /// validated under another fingerprint is validated again.
+    pub fingerprint: String,
+    /// Missing vocabularies and the checks skipped because of them; shapes
+    /// warnings (e.g. dangling references).
+    pub notes: Vec<String>,
+}
+
+impl std::fmt::Debug for LoadedProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedProfile")
+            .field("name", &self.name)
+            .field("shapes", &self.shapes.len())
+            .field("vocabulary", &self.vocabulary.len())
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
+/// A record's validation: counts by severity and the report.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub profile: String,
+    pub fingerprint: String,
+    pub violations: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub report: ValidationReport,
+}
+
+/// A file of a profile: shipped (embedded) or on disk.
+#[derive(Debug, Clone)]
+enum Source {
+    Shipped(&'static Dir<'static>, String),
+    Disk(PathBuf),
+}
+
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::Shipped(dir, p) => {
+                if std::ptr::eq(*dir, &SHAPES_DIR) {
+                    format!("shapes/{p}")
+                } else {
+                    format!("vocabularies/{p}")
+                }
+            }
+            Source::Disk(p) => p.display().to_string(),
+        }
+    }
+
+    fn read(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Source::Shipped(dir, p) => dir
+                .get_file(p)
+                .map(|f| f.contents().to_vec())
+                .ok_or_else(|| "not shipped with this build".to_owned()),
+            Source::Disk(p) => std::fs::read(p).map_err(|e| e.to_string()),
+        }
+    }
+
+    fn extension(&self) -> String {
+        let p = match self {
+            Source::Shipped(_, p) => Path::new(p),
+            Source::Disk(p) => p.as_path(),
+        };
+        p.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("ttl")
+            .to_ascii_lowercase()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ProfileIndex {
+    profiles: BTreeMap<String, ShippedProfile>,
+}
+
+#[derive(serde::Deserialize)]
+struct ShippedProfile {
+    title: String,
+    shapes: Vec<String>,
+    vocabularies: Vec<String>,
+}
+
+fn shipped_index() -> Result<ProfileIndex, ProfileError> {
+    let text = SHAPES_DIR
+        .get_file("profiles.toml")
+        .and_then(|f| f.contents_utf8())
+        .ok_or_else(|| ProfileError::Index("missing from this build".into()))?;
+    toml::from_str(text).map_err(|e| ProfileError::Index(e.to_string()))
+}
+
+/// The names of the shipped profiles.
+pub fn shipped_profiles() -> Vec<String> {
+    shipped_index()
+        .map(|i| i.profiles.into_keys().collect())
+        .unwrap_or_default()
+}
+
+/// The profiles of an installation, compiled on first use and cached.
+pub struct Profiles {
+    custom: BTreeMap<String, CustomProfile>,
+    cache: Mutex<HashMap<String, Arc<LoadedProfile>>>,
+}
+
+impl Profiles {
+    pub fn new(config: &ValidationConfig) -> Self {
+        Self {
+            custom: config.profiles.clone(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The profile `name` (`None` for `none`: no validation).
+    pub fn get(&self, name: &str) -> Result<Option<Arc<LoadedProfile>>, ProfileError> {
+        if name == "none" {
+            return Ok(None);
+        }
+        if let Some(p) = self.cache.lock().ok().and_then(|c| c.get(name).cloned()) {
+            return Ok(Some(p));
+        }
+        let loaded = Arc::new(self.load(name)?);
+        for note in &loaded.notes {
+            tracing::warn!(profile = name, "{note}");
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(name.to_owned(), loaded.clone());
+        }
+        Ok(Some(loaded))
+    }
+
+    fn load(&self, name: &str) -> Result<LoadedProfile, ProfileError> {
+        let index = shipped_index()?;
+        let custom = self.custom.get(name);
+        let base_name = match custom {
+            Some(c) => c.base.clone(),
+            None => Some(name.to_owned()),
+        };
+        let base = match &base_name {
+            Some(b) => Some(index.profiles.get(b).ok_or_else(|| {
+                let mut known: Vec<String> = index.profiles.keys().cloned().collect();
+                known.extend(self.custom.keys().cloned());
+                known.push("none".into());
+                ProfileError::Unknown {
+                    name: b.clone(),
+                    known: known.join(", "),
+                }
+            })?),
+            None => None,
+        };
+        let mut shapes: Vec<Source> = Vec::new();
+        let mut vocabularies: Vec<Source> = Vec::new();
+        if let Some(b) = base {
+            if !custom.is_some_and(|c| c.replace_shapes) {
+                shapes.extend(
+                    b.shapes
+                        .iter()
+                        .map(|f| Source::Shipped(&SHAPES_DIR, f.clone())),
+                );
+            }
+            if !custom.is_some_and(|c| c.replace_vocabularies) {
+                vocabularies.extend(
+                    b.vocabularies
+                        .iter()
+                        .map(|f| Source::Shipped(&VOCABULARIES_DIR, f.clone())),
+                );
+            }
+        }
+        if let Some(c) = custom {
+            shapes.extend(c.shapes.iter().cloned().map(Source::Disk));
+            vocabularies.extend(c.vocabularies.iter().cloned().map(Source::Disk));
+        }
+        let title = base
+            .map(|b| b.title.clone())
+            .unwrap_or_else(|| name.to_owned());
+        compile(name, &title, &shapes, &vocabularies)
+    }
+}
+
+/// Compiles a profile from shape and vocabulary files on disk (the
+/// `validate --shapes` command line).
+pub fn profile_from_files(
+    shapes: &[PathBuf],
+    vocabularies: &[PathBuf],
+) -> Result<LoadedProfile, ProfileError> {
+    let s: Vec<Source> = shapes.iter().cloned().map(Source::Disk).collect();
+    let v: Vec<Source> = vocabularies.iter().cloned().map(Source::Disk).collect();
+    compile("(command line)", "shapes from the command line", &s, &v)
+}
+
+fn compile(
+    name: &str,
+    title: &str,
+    shape_files: &[Source],
+    vocabulary_files: &[Source],
+) -> Result<LoadedProfile, ProfileError> {
+    let mut hasher = Sha256::new();
+    let mut notes = Vec::new();
+    let mut shapes_graph = Graph::new();
+    for f in shape_files {
+        let bytes = f.read().map_err(|reason| ProfileError::File {
+            profile: name.to_owned(),
+            file: f.name(),
+            reason,
+        })?;
+        hasher.update(&bytes);
+        parse_into(&bytes, f, &mut shapes_graph).map_err(|reason| ProfileError::File {
+            profile: name.to_owned(),
+            file: f.name(),
+            reason,
+        })?;
+    }
+    let mut vocabulary = Graph::new();
+    for f in vocabulary_files {
+        let bytes = match f.read() {
+            Ok(b) => b,
+            Err(reason) => {
+                notes.push(format!(
+                    "vocabulary {} could not be read ({reason}); the checks that need it are skipped",
+                    f.name()
+                ));
+                continue;
+            }
+        };
+        hasher.update(&bytes);
+        parse_into(&bytes, f, &mut vocabulary).map_err(|reason| ProfileError::File {
+            profile: name.to_owned(),
+            file: f.name(),
+            reason,
+        })?;
+    }
+    notes.extend(deactivate_unbacked_vocabulary_shapes(
+        &mut shapes_graph,
+        &vocabulary,
+    ));
+    let shapes = Shapes::from_graph(&shapes_graph).map_err(|e| ProfileError::Shape {
+        profile: name.to_owned(),
+        shape: e.shape().to_owned(),
+        reason: e.reason().to_owned(),
+    })?;
+    notes.extend(shapes.warnings().iter().cloned());
+    let fingerprint = hex::encode(&hasher.finalize()[..8]);
+    Ok(LoadedProfile {
+        name: name.to_owned(),
+        title: title.to_owned(),
+        shapes,
+        vocabulary,
+        fingerprint,
+        notes,
+    })
+}
+
+/// Parses an RDF document (syntax from the extension; Turtle by default)
+/// into `graph` (quads' graph names are dropped).
+fn parse_into(bytes: &[u8], f: &Source, graph: &mut Graph) -> Result<(), String> {
+    let ext = f.extension();
+    let format = RdfFormat::from_extension(&ext).unwrap_or(RdfFormat::Turtle);
+    let base = match f {
+        Source::Shipped(_, p) => format!("urn:dcat-catalog:file:{p}"),
+        Source::Disk(p) => url::Url::from_file_path(p)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| "file:///".to_owned()),
+    };
+    let parser = RdfParser::from_format(format)
+        .with_base_iri(base)
+        .map_err(|e| e.to_string())?;
+    for quad in parser.for_slice(bytes) {
+        let quad = quad.map_err(|e| e.to_string())?;
+        graph.insert(TripleRef::new(&quad.subject, &quad.predicate, &quad.object));
+    }
+    Ok(())
+}
+
+/// Deactivates the per-scheme vocabulary node shapes whose scheme no loaded
+/// vocabulary describes, and says so once per scheme.
+fn deactivate_unbacked_vocabulary_shapes(shapes: &mut Graph, vocabulary: &Graph) -> Vec<String> {
+    let mut schemes: BTreeSet<String> = BTreeSet::new();
+    for t in vocabulary.triples_for_predicate(SKOS_IN_SCHEME) {
+        if let TermRef::NamedNode(n) = t.object {
+            schemes.insert(n.as_str().to_owned());
+        }
+    }
+    for s in vocabulary.subjects_for_predicate_object(rdf::TYPE, SKOS_CONCEPT_SCHEME) {
+        if let oxrdf::NamedOrBlankNodeRef::NamedNode(n) = s {
+            schemes.insert(n.as_str().to_owned());
+        }
+    }
+    // node shape -> the scheme its skos:inScheme property requires
+    let mut missing: BTreeMap<String, Vec<NamedOrBlankNode>> = BTreeMap::new();
+    let mut candidates: Vec<NamedOrBlankNode> = shapes
+        .triples_for_predicate(SH_PROPERTY)
+        .map(|t| t.subject.into_owned())
+        .filter(|s| matches!(s, NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(VOCABULARY_SHAPE_PREFIX)))
+        .collect();
+    // Only the node shapes some check points to (`sh:node`) matter.
+    let referenced: BTreeSet<String> = shapes
+        .triples_for_predicate(SH_NODE)
+        .map(|t| t.object.to_string())
+        .collect();
+    candidates.retain(|s| referenced.contains(&s.to_string()));
+    candidates.sort_by_key(|s| s.to_string());
+    candidates.dedup();
+    for shape in candidates {
+        let mut required = None;
+        for p in shapes.objects_for_subject_predicate(&shape, SH_PROPERTY) {
+            let p = match p {
+                TermRef::NamedNode(n) => NamedOrBlankNode::from(n.into_owned()),
+                TermRef::BlankNode(b) => NamedOrBlankNode::from(b.into_owned()),
+                _ => continue,
+            };
+            let on_scheme = shapes
+                .object_for_subject_predicate(&p, SH_PATH)
+                .is_some_and(|o| o == TermRef::NamedNode(SKOS_IN_SCHEME));
+            if !on_scheme {
+                continue;
+            }
+            if let Some(TermRef::NamedNode(v)) =
+                shapes.object_for_subject_predicate(&p, SH_HAS_VALUE)
+            {
+                required = Some(v.as_str().to_owned());
+            }
+        }
+        if let Some(scheme) = required {
+            if !schemes.contains(&scheme) {
+                missing.entry(scheme).or_default().push(shape);
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    for (scheme, shapes_of) in missing {
+        for s in &shapes_of {
+            shapes.insert(TripleRef::new(
+                s,
+                SH_DEACTIVATED,
+                &oxrdf::Literal::from(true),
+            ));
+        }
+        notes.push(format!(
+            "no vocabulary describing <{scheme}> is loaded: values are not checked against it"
+        ));
+    }
+    notes
+}
+
+impl LoadedProfile {
+    /// Validates one record (its exact triples: nothing normalized) against
+    /// the shapes, with the vocabulary graph consulted but not copied.
+    /// Only nodes of the record are focus nodes.
+    pub fn check(&self, triples: &[Triple]) -> Result<Checked, String> {
+        let graph: Graph = triples.iter().collect();
+        let report = self
+            .shapes
+            .validate_record(&graph, &self.vocabulary)
+            .map_err(|e| format!("validation against profile {} failed: {e}", self.name))?;
+        let (mut violations, mut warnings, mut infos) = (0, 0, 0);
+        for r in &report.results {
+            match r.severity {
+                Severity::Violation => violations += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Info | Severity::Other(_) => infos += 1,
+            }
+        }
+        Ok(Checked {
+            profile: self.name.clone(),
+            fingerprint: self.fingerprint.clone(),
+            violations,
+            warnings,
+            infos,
+            report,
+        })
+    }
+}
+
+impl Checked {
+    /// The report as RDF, its own blank nodes labelled `r{rid}v{n}` (unique
+    /// in the store, stable for the same report); the record's blank nodes
+    /// (focus nodes, values) are kept as they are.
+    pub fn report_triples(&self, rid: &str, record: &[Triple]) -> Vec<Triple> {
+        let mut record_nodes: BTreeSet<&str> = BTreeSet::new();
+        for t in record {
+            if let NamedOrBlankNode::BlankNode(b) = &t.subject {
+                record_nodes.insert(b.as_str());
+            }
+            if let Term::BlankNode(b) = &t.object {
+                record_nodes.insert(b.as_str());
+            }
+        }
+        let graph = self.report.to_graph_with_default_messages();
+        let mut labels: HashMap<String, BlankNode> = HashMap::new();
+        let mut relabel = |b: &BlankNode| -> BlankNode {
+            if record_nodes.contains(b.as_str()) {
+                return b.clone();
+            }
+            let n = labels.len();
+            labels
+                .entry(b.as_str().to_owned())
+                .or_insert_with(|| BlankNode::new_unchecked(format!("r{rid}v{n}")))
+                .clone()
+        };
+        graph
+            .iter()
+            .map(|t| {
+                let subject: NamedOrBlankNode = match t.subject {
+                    oxrdf::NamedOrBlankNodeRef::BlankNode(b) => relabel(&b.into_owned()).into(),
+                    s => s.into_owned(),
+                };
+                let object: Term = match t.object {
+                    TermRef::BlankNode(b) => relabel(&b.into_owned()).into(),
+                    o => o.into_owned(),
+                };
+                Triple::new(subject, t.predicate.into_owned(), object)
+            })
+            .collect()
+    }
+}
+
+/// One result, for JSON reports and the text view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultView {
+    pub focus_node: String,
+    pub path: Option<String>,
+    pub value: Option<String>,
+    pub severity: String,
+    pub source_shape: String,
+    pub constraint_component: String,
+    /// The message to show: German where the shapes have it, else English,
+    /// else any, else a generated English text.
+    pub message: String,
+    pub messages: Vec<MessageView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub text: String,
+    pub language: Option<String>,
+}
+
+/// A report for people and programs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    pub profile: String,
+    pub conforms: bool,
+    pub violations: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub notes: Vec<String>,
+    pub results: Vec<ResultView>,
+}
+
+fn severity_name(s: &Severity) -> String {
+    match s {
+        Severity::Violation => "Violation".into(),
+        Severity::Warning => "Warning".into(),
+        Severity::Info => "Info".into(),
+        Severity::Other(n) => n.as_str().to_owned(),
+    }
+}
+
+fn term_text(t: &Term) -> String {
+    match t {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        Term::BlankNode(b) => format!("_:{}", b.as_str()),
+        Term::Literal(l) => l.to_string(),
+    }
+}
+
+/// Picks the message in the preferred language (`de`, then `en`, then any).
+pub fn preferred_message_of(messages: &[oxrdf::Literal]) -> Option<String> {
+    for lang in ["de", "en"] {
+        if let Some(m) = messages.iter().find(|m| {
+            m.language()
+                .is_some_and(|l| l.eq_ignore_ascii_case(lang) || l.starts_with(&format!("{lang}-")))
+        }) {
+            return Some(m.value().to_owned());
+        }
+    }
+    messages.first().map(|m| m.value().to_owned())
+}
+
+/// The message to show for a result (a generated English text when the
+/// shapes have none).
+pub fn preferred_message(r: &shacl::ValidationResult) -> String {
+    preferred_message_of(&r.messages).unwrap_or_else(|| r.default_message())
+}
+
+impl ReportView {
+    pub fn new(profile: &str, notes: &[String], report: &ValidationReport) -> Self {
+        let results: Vec<ResultView> = report
+            .results
+            .iter()
+            .map(|r| ResultView {
+                focus_node: term_text(&r.focus_node),
+                path: r.result_path.as_ref().map(|p| p.to_string()),
+                value: r.value.as_ref().map(term_text),
+                severity: severity_name(&r.severity),
+                source_shape: r.source_shape.to_string(),
+                constraint_component: r.source_constraint_component.as_str().to_owned(),
+                message: preferred_message(r),
+                messages: r
+                    .messages
+                    .iter()
+                    .map(|m| MessageView {
+                        text: m.value().to_owned(),
+                        language: m.language().map(str::to_owned),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut view = Self::from_results(profile, report.conforms, results);
+        view.notes = notes.to_vec();
+        view
+    }
+
+    /// A view of results (sorted by focus node, severity, path, shape).
+    pub fn from_results(profile: &str, conforms: bool, mut results: Vec<ResultView>) -> Self {
+        results.sort_by(|a, b| {
+            (
+                &a.focus_node,
+                severity_rank(&a.severity),
+                &a.path,
+                &a.source_shape,
+            )
+                .cmp(&(
+                    &b.focus_node,
+                    severity_rank(&b.severity),
+                    &b.path,
+                    &b.source_shape,
+                ))
+        });
+        let count = |s: &str| results.iter().filter(|r| r.severity == s).count();
+        let violations = count("Violation");
+        let warnings = count("Warning");
+        Self {
+            profile: profile.to_owned(),
+            conforms,
+            violations,
+            warnings,
+            infos: results.len() - violations - warnings,
+            notes: Vec::new(),
+            results,
+        }
+    }
+
+    /// A readable report grouped by focus node.
+    pub fn to_text(&self, title: &str) -> String {
+        let mut out = format!(
+            "{title}: {} against {} ({} violation(s), {} warning(s), {} info(s))\n",
+            if self.conforms {
+                "conforms"
+            } else {
+                "does not conform"
+            },
+            self.profile,
+            self.violations,
+            self.warnings,
+            self.infos
+        );
+        for n in &self.notes {
+            out.push_str(&format!("  note: {n}\n"));
+        }
+        let mut current: Option<&str> = None;
+        for r in &self.results {
+            if current != Some(r.focus_node.as_str()) {
+                out.push_str(&format!("\n  {}\n", r.focus_node));
+                current = Some(r.focus_node.as_str());
+            }
+            out.push_str(&format!(
+                "    {:<9} {}\n",
+                r.severity,
+                r.path.as_deref().unwrap_or("(node)")
+            ));
+            out.push_str(&format!("              {}\n", r.message));
+            if let Some(v) = &r.value {
+                out.push_str(&format!("              value: {v}\n"));
+            }
+            out.push_str(&format!("              shape: {}\n", r.source_shape));
+        }
+        out
+    }
+}
+
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "Violation" => 0,
+        "Warning" => 1,
+        "Info" => 2,
+        _ => 3,
+    }
+}
+
+/// Output of a validation report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Turtle,
+    Json,
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" | "txt" => Ok(Self::Text),
+            "turtle" | "ttl" => Ok(Self::Turtle),
+            "json" => Ok(Self::Json),
+            other => Err(format!(
+                "unknown report format {other:?} (text, turtle or json)"
+            )),
+        }
+    }
+}
+
+/// The media type an RDF file's extension stands for (`None`: sniff).
+pub fn media_type_for_path(path: &Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "ttl" => "text/turtle",
+        "rdf" | "owl" | "xml" => "application/rdf+xml",
+        "jsonld" | "json" => "application/ld+json",
+        "nt" => "application/n-triples",
+        "nq" => "application/n-quads",
+        "trig" => "application/trig",
+        _ => return None,
+    })
+}
+
+/// Parses an RDF document of any syntax (by media type, sniffed when the
+/// type is missing or wrong) with the catalog's parser: XML entity limits,
+/// offline JSON-LD contexts.
+pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Vec<Triple>, String> {
+    let base = if name.contains("://") {
+        name.to_owned()
+    } else {
+        format!(
+            "urn:dcat-catalog:upload:{}",
+            name.replace(|c: char| c.is_whitespace(), "_")
+        )
+    };
+    let doc = harvester::Document {
+        url: name.to_owned(),
+        final_url: url::Url::parse(&base)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| "urn:dcat-catalog:upload".to_owned()),
+        media_type: media_type.map(|m| {
+            m.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        }),
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    let options = harvester::ParseOptions {
+        contexts: crate::contexts::offline_contexts(),
+        ..harvester::ParseOptions::default()
+    };
+    harvester::rdf::parse_document(&doc, &options)
+        .map(|d| d.triples)
+        .map_err(|e| {
+            if e.snippet.is_empty() {
+                format!("{name}: {e}")
+            } else {
+                format!("{name}: {e} (near: {})", e.snippet)
+            }
+        })
+}
+
+impl LoadedProfile {
+    /// Validates a whole document (every node in it can be a focus node).
+    pub fn check_document(&self, triples: &[Triple]) -> Result<ValidationReport, String> {
+        self.check(triples).map(|c| c.report)
+    }
+
+    /// A report in the requested format.
+    pub fn render(
+        &self,
+        report: &ValidationReport,
+        title: &str,
+        format: ReportFormat,
+    ) -> Result<String, String> {
+        match format {
+            ReportFormat::Text => {
+                Ok(ReportView::new(&self.name, &self.notes, report).to_text(title))
+            }
+            ReportFormat::Json => {
+                serde_json::to_string_pretty(&ReportView::new(&self.name, &self.notes, report))
+                    .map_err(|e| e.to_string())
+            }
+            ReportFormat::Turtle => report_turtle(&report.to_graph_with_default_messages()),
+        }
+    }
+}
+
+/// A report graph as Turtle with the usual prefixes.
+pub fn report_turtle(graph: &Graph) -> Result<String, String> {
+    let mut serializer = oxrdfio::RdfSerializer::from_format(RdfFormat::Turtle);
+    for (prefix, iri) in [
+        ("sh", "http://www.w3.org/ns/shacl#"),
+        ("dcat", "http://www.w3.org/ns/dcat#"),
+        ("dct", "http://purl.org/dc/terms/"),
+        ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ] {
+        serializer = serializer
+            .with_prefix(prefix, iri)
+            .map_err(|e| e.to_string())?;
+    }
+    let mut w = serializer.for_writer(Vec::new());
+    for t in graph {
+        w.serialize_triple(t).map_err(|e| e.to_string())?;
+    }
+    let bytes = w.finish().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triples(ttl: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(ttl.as_bytes())
+            .map(|q| q.map(|q| Triple::new(q.subject, q.predicate, q.object)))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_shipped_profile_compiles_without_notes() {
+        let profiles = Profiles::new(&ValidationConfig::default());
+        let names = shipped_profiles();
+        assert!(names.len() >= 5, "{names:?}");
+        for name in names {
+            let p = profiles
+                .get(&name)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("{name}"));
+            assert!(p.shapes.len() > 50, "{name}: {}", p.shapes.len());
+            assert!(p.vocabulary.len() > 1000, "{name}: {}", p.vocabulary.len());
+            // The EU corporate-body table (publishers in DCAT-AP 2.1.1) is
+            // not shipped: one note, no false violations.
+            let unexpected: Vec<&String> = p
+                .notes
+                .iter()
+                .filter(|n| !n.contains("authority/corporate-body>"))
+                .collect();
+            assert!(unexpected.is_empty(), "{name}: {unexpected:?}");
+            if name == "dcat-ap-de-3" {
+                assert!(p.notes.is_empty(), "{:?}", p.notes);
+            }
+        }
+        assert!(profiles
+            .get("none")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_none());
+        let e = profiles
+            .get("dcat-ap-9")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dcat-ap-9") && e.contains("dcat-ap-de-3"), "{e}");
+    }
+
+    const RECORD: &str = r#"
+        @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+        <https://x.example/d1> a dcat:Dataset ;
+            dct:title "Bäume"@de ; dct:description "Straßenbäume"@de ;
+            dcat:theme <http://publications.europa.eu/resource/authority/data-theme/ENVI>,
+                       <http://publications.europa.eu/resource/authority/data-theme/NOPE> ;
+            dcat:contactPoint [ a <http://www.w3.org/2006/vcard#Kind> ] .
+    "#;
+
+    #[test]
+    fn vocabulary_checks_use_the_shared_graph_and_german_messages_come_first() {
+        let profiles = Profiles::new(&ValidationConfig::default());
+        let p = profiles
+            .get("dcat-ap-de-3")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("profile"));
+        let record = triples(RECORD);
+        let checked = p.check(&record).unwrap_or_else(|e| panic!("{e}"));
+        let themes: Vec<&shacl::ValidationResult> = checked
+            .report
+            .results
+            .iter()
+            .filter(|r| {
+                r.result_path
+                    .as_ref()
+                    .is_some_and(|p| p.to_string().contains("theme"))
+            })
+            .collect();
+        assert_eq!(themes.len(), 1, "{}", checked.report);
+        assert_eq!(
+            themes[0].value.as_ref().map(term_text).as_deref(),
+            Some("http://publications.europa.eu/resource/authority/data-theme/NOPE")
+        );
+        let view = ReportView::new("dcat-ap-de-3", &p.notes, &checked.report);
+        let r = view
+            .results
+            .iter()
+            .find(|r| r.value.as_deref().is_some_and(|v| v.ends_with("NOPE")))
+            .unwrap_or_else(|| panic!("result"));
+        assert!(
+            r.message.contains("Vokabular") || r.message.contains("Begriff"),
+            "{}",
+            r.message
+        );
+        assert!(checked.violations + checked.warnings > 0);
+        let text = view.to_text("record.ttl");
+        assert!(
+            text.contains("https://x.example/d1") && text.contains("NOPE"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn report_blank_nodes_are_stable_and_record_nodes_kept() {
+        let profiles = Profiles::new(&ValidationConfig::default());
+        let p = profiles
+            .get("dcat-ap-3")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("profile"));
+        let record = triples(RECORD);
+        let checked = p.check(&record).unwrap_or_else(|e| panic!("{e}"));
+        let a = checked.report_triples("abc", &record);
+        let record_bnodes: BTreeSet<String> = record
+            .iter()
+            .filter_map(|t| match &t.object {
+                Term::BlankNode(b) => Some(b.as_str().to_owned()),
+                _ => None,
+            })
+            .collect();
+        for t in &a {
+            if let NamedOrBlankNode::BlankNode(b) = &t.subject {
+                assert!(b.as_str().starts_with("rabcv"), "{t}");
+            }
+            if let Term::BlankNode(b) = &t.object {
+                assert!(
+                    b.as_str().starts_with("rabcv") || record_bnodes.contains(b.as_str()),
+                    "{t}"
+                );
+            }
+        }
+        assert!(a
+            .iter()
+            .any(|t| t.predicate.as_str().ends_with("#conforms")));
+    }
+
+    #[test]
+    fn a_missing_vocabulary_is_one_note_not_a_violation_per_value() {
+        let dir = std::env::temp_dir().join(format!("vocab-missing-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let mut config = ValidationConfig::default();
+        config.profiles.insert(
+            "no-themes".into(),
+            CustomProfile {
+                base: Some("dcat-ap-de-3".into()),
+                shapes: vec![],
+                replace_shapes: false,
+                vocabularies: vec![dir.join("data-theme-not-here.rdf")],
+                replace_vocabularies: true,
+            },
+        );
+        let profiles = Profiles::new(&config);
+        let p = profiles
+            .get("no-themes")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("profile"));
+        assert!(
+            p.notes.iter().any(|n| n.contains("data-theme-not-here")),
+            "{:?}",
+            p.notes
+        );
+        assert!(
+            p.notes.iter().any(|n| n.contains("authority/data-theme>")),
+            "{:?}",
+            p.notes
+        );
+        let checked = p.check(&triples(RECORD)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !checked.report.results.iter().any(|r| r
+                .value
+                .as_ref()
+                .is_some_and(|v| term_text(v).contains("data-theme"))),
+            "{}",
+            checked.report
+        );
+    }
+
+    #[test]
+    fn bad_shapes_name_the_file_or_the_shape() {
+        let dir = std::env::temp_dir().join(format!("bad-shapes-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let syntax = dir.join("syntax.ttl");
+        let _ = std::fs::write(
+            &syntax,
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<urn:s> a sh:NodeShape ; sh:name \"unterminated .",
+        );
+        let e = profile_from_files(&[syntax.clone()], &[])
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("syntax.ttl"), "{e}");
+        let cycle = dir.join("cycle.ttl");
+        let _ = std::fs::write(
+            &cycle,
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n\
+             <urn:shape:S> a sh:NodeShape ; sh:targetNode <urn:x> ; sh:property [ sh:path _:p ; sh:minCount 1 ] .\n\
+             _:p sh:inversePath _:p .",
+        );
+        let e = profile_from_files(&[cycle], &[])
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("shape") && e.contains("urn:shape:S"), "{e}");
+    }
+}
