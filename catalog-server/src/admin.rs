@@ -272,12 +272,12 @@ async fn one_run(State(state): State<Arc<AdminState>>, Path(id): Path<String>) -
     match blocking(move || store.run(&rid)).await {
         Ok(Some(run)) => Json(run).into_response(),
         Ok(None) => match state.scheduler.job_by_run(&id) {
-            // Queued: not stored until it starts.
+            // Not stored until it starts.
             Some(job) => Json(json!({
                 "id": job.run_id,
                 "source": job.source,
                 "trigger": job.trigger,
-                "status": "queued",
+                "status": job.state,
                 "requested": job.requested,
             }))
             .into_response(),
