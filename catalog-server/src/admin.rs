@@ -91,8 +91,13 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-/// Checks the bearer token of a write request.
-fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Response> {
+/// Checks the bearer token of a write request: `None` when authorized, else
+/// the refusal.
+fn refusal(config: &Config, headers: &HeaderMap) -> Option<Response> {
+    authorize(config, headers).err().map(|r| *r)
+}
+
+fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let Some(expected) = config.admin_token() else {
         let how = match &config.admin_token_env {
             Some(var) => format!(
@@ -104,13 +109,13 @@ fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Response> {
                 config.path.display()
             ),
         };
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::FORBIDDEN,
             format!("write endpoints are disabled: {how}"),
-        ));
+        )));
     };
     let challenge = |status: StatusCode, message: &str, extra: &str| {
-        let mut r = error(status, message);
+        let mut r = Box::new(error(status, message));
         if let Ok(v) = HeaderValue::from_str(&format!("Bearer realm=\"dcat-catalog admin\"{extra}"))
         {
             r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -228,14 +233,13 @@ struct LimitQuery {
     limit: Option<String>,
 }
 
-fn parse_limit(q: &LimitQuery, default: usize, max: usize) -> Result<usize, Response> {
+fn parse_limit(q: &LimitQuery, default: usize, max: usize) -> Result<usize, String> {
     match &q.limit {
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("invalid parameter limit={s:?}: use a number from 1 to {max}"),
+            _ => Err(format!(
+                "invalid parameter limit={s:?}: use a number from 1 to {max}"
             )),
         },
     }
@@ -248,7 +252,7 @@ async fn source_runs(
 ) -> Response {
     let limit = match parse_limit(&q, 20, 1000) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let harvesting = state.scheduler.harvesting();
     let store = harvesting.store.clone();
@@ -292,7 +296,7 @@ async fn harvest_now(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authorize(&state.scheduler.config(), &headers) {
+    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
         return r;
     }
     match state.scheduler.trigger(&id, Trigger::Manual) {
@@ -332,7 +336,7 @@ async fn harvest_now(
 }
 
 async fn reload(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = authorize(&state.scheduler.config(), &headers) {
+    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
         return r;
     }
     match state.scheduler.reload().await {
@@ -362,12 +366,12 @@ async fn preview(
     headers: HeaderMap,
 ) -> Response {
     let harvesting = state.scheduler.harvesting();
-    if let Err(r) = authorize(&harvesting.config, &headers) {
+    if let Some(r) = refusal(&harvesting.config, &headers) {
         return r;
     }
     let limit = match parse_limit(&q, 10, 1000) {
         Ok(n) => n,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let Some(source) = harvesting.config.source(&id).cloned() else {
         return error(
