@@ -457,6 +457,32 @@ fn reload_by_sighup_and_api_keeps_running_jobs() {
     let run_c = r.json()["run_id"].as_str().unwrap().to_owned();
     assert_eq!(run_done(&served, &run_c)["counts"]["added"], 2);
 
+    // Removed and changed sources; the job of a changed source goes on.
+    write(
+        &config,
+        &config_text(
+            &stub,
+            &[
+                ("a", "/a.ttl", "schedule = \"0 3 * * *\""),
+                ("c", "/c.ttl", ""),
+            ],
+            "",
+        ),
+    );
+    let r = post(&served, "/api/admin/reload", Some(TOKEN));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let summary = r.json();
+    assert_eq!(summary["removed"], serde_json::json!(["b"]), "{summary}");
+    assert_eq!(summary["changed"], serde_json::json!(["a"]), "{summary}");
+    let list = get(&served, "/api/sources").json();
+    assert_eq!(list["sources"][0]["schedule"], "0 3 * * *");
+    assert!(list["sources"][0]["next_run"].is_string(), "{list}");
+    assert_eq!(ids(&served), ["a", "c"]);
+    assert_eq!(
+        post(&served, "/api/sources/b/harvest", Some(TOKEN)).status,
+        404
+    );
+
     // A broken config is refused; the running one stays.
     write(
         &config,
@@ -468,7 +494,7 @@ fn reload_by_sighup_and_api_keeps_running_jobs() {
         .as_str()
         .unwrap()
         .contains("previous config stays"));
-    assert_eq!(ids(&served), ["a", "b", "c"]);
+    assert_eq!(ids(&served), ["a", "c"]);
 
     // The job that ran through the reloads finished normally.
     let a = run_done(&served, &run_a);
