@@ -170,13 +170,7 @@ impl Scheduler {
             return None;
         }
         let tz = self.config().harvest.time_zone;
-        source
-            .schedule
-            .as_ref()?
-            .schedule
-            .upcoming(tz)
-            .next()
-            .map(|t| t.to_rfc3339())
+        next_fire(&source.schedule.as_ref()?.schedule, tz, Utc::now()).map(|t| t.to_rfc3339())
     }
 
     /// The job of a source, if it has one.
@@ -300,6 +294,15 @@ fn log_report(r: &SourceReport) {
     }
 }
 
+/// The first time `schedule` fires after `after`, in the time zone `tz`.
+pub fn next_fire(
+    schedule: &cron::Schedule,
+    tz: chrono_tz::Tz,
+    after: DateTime<Utc>,
+) -> Option<DateTime<chrono_tz::Tz>> {
+    schedule.after(&after.with_timezone(&tz)).next()
+}
+
 /// Fires a source's schedule until aborted or the scheduler is gone.
 async fn timer(
     scheduler: Weak<Scheduler>,
@@ -403,5 +406,39 @@ impl Scheduler {
             });
         }
         *count = n;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_fire;
+    use crate::config::CronSchedule;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn schedules_follow_the_time_zone_and_its_daylight_saving_time() {
+        let nightly = CronSchedule::parse("0 3 * * *").unwrap().schedule;
+        let berlin = chrono_tz::Europe::Berlin;
+        // Winter: 03:00 in Berlin is 02:00 UTC.
+        let next = next_fire(&nightly, berlin, at("2026-11-26T12:00:00Z")).unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-11-27T03:00:00+01:00");
+        assert_eq!(next.with_timezone(&Utc), at("2026-11-27T02:00:00Z"));
+        // The night summer time starts (02:00 → 03:00 on 29 March 2026).
+        let next = next_fire(&nightly, berlin, at("2026-03-28T12:00:00Z")).unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-03-29T03:00:00+02:00");
+        // The same expression in UTC.
+        let next = next_fire(&nightly, chrono_tz::UTC, at("2026-11-26T12:00:00Z")).unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-11-27T03:00:00+00:00");
+        // Seconds-first expressions, and crontab weekdays (1 = Monday).
+        let every2 = CronSchedule::parse("*/2 * * * * *").unwrap().schedule;
+        let next = next_fire(&every2, berlin, at("2026-11-26T12:00:01Z")).unwrap();
+        assert_eq!(next.with_timezone(&Utc), at("2026-11-26T12:00:02Z"));
+        let mondays = CronSchedule::parse("30 6 * * 1").unwrap().schedule;
+        let next = next_fire(&mondays, berlin, at("2026-11-26T12:00:00Z")).unwrap();
+        assert_eq!(next.to_rfc3339(), "2026-11-30T06:30:00+01:00");
     }
 }
