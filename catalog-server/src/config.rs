@@ -35,6 +35,10 @@ pub struct Config {
     pub harvest: HarvestConfig,
     pub validation: ValidationConfig,
     pub sources: Vec<SourceConfig>,
+    /// The admin API's bearer token, inline (prefer `admin_token_env`).
+    pub admin_token: Option<String>,
+    /// The environment variable that holds the admin API's bearer token.
+    pub admin_token_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +59,10 @@ struct RawConfig {
     validation: ValidationConfig,
     #[serde(default)]
     sources: Vec<toml::Spanned<SourceConfig>>,
+    #[serde(default)]
+    admin_token: Option<String>,
+    #[serde(default)]
+    admin_token_env: Option<String>,
 }
 
 fn default_listen() -> SocketAddr {
@@ -167,6 +175,61 @@ pub struct HarvestConfig {
     /// last successful run minus this margin.
     #[serde(default = "default_incremental_margin", deserialize_with = "duration")]
     pub incremental_margin: Duration,
+    /// `serve`: most runs (scheduled or manual) at the same time.
+    #[serde(default = "default_concurrency")]
+    pub max_concurrent_runs: usize,
+    /// Time zone of the sources' cron schedules (IANA name).
+    #[serde(default = "default_time_zone", deserialize_with = "time_zone")]
+    pub time_zone: chrono_tz::Tz,
+    /// Longest time one run may take; it is then stopped as partial (nothing
+    /// is withdrawn). Unset: no limit.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub run_timeout: Option<Duration>,
+    /// Most requests in flight to one host (over all sources).
+    #[serde(default = "default_host_connections")]
+    pub host_connections: usize,
+    /// Shortest pause between the starts of two requests to one host.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub host_delay: Option<Duration>,
+    /// Retries of a request after a transient failure (connection error,
+    /// timeout, 5xx, 429), with exponential backoff and jitter.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// The first backoff; each retry doubles it (plus up to 50 % jitter).
+    #[serde(default = "default_retry_base", deserialize_with = "duration")]
+    pub retry_base: Duration,
+    /// The longest single wait, whatever `Retry-After` or the backoff say.
+    #[serde(default = "default_retry_max", deserialize_with = "duration")]
+    pub retry_max: Duration,
+}
+
+fn default_time_zone() -> chrono_tz::Tz {
+    chrono_tz::Europe::Berlin
+}
+fn default_host_connections() -> usize {
+    4
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_retry_base() -> Duration {
+    Duration::from_millis(500)
+}
+fn default_retry_max() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let s = String::deserialize(d)?;
+    s.parse::<chrono_tz::Tz>().map_err(|_| {
+        de::Error::custom(format!(
+            "unknown time zone {s:?}: use an IANA name such as \"Europe/Berlin\" or \"UTC\""
+        ))
+    })
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
 }
 
 fn default_keep_runs() -> usize {
@@ -216,6 +279,14 @@ impl Default for HarvestConfig {
             max_withdraw_share: default_max_withdraw_share(),
             purge_after: default_purge_after(),
             incremental_margin: default_incremental_margin(),
+            max_concurrent_runs: default_concurrency(),
+            time_zone: default_time_zone(),
+            run_timeout: None,
+            host_connections: default_host_connections(),
+            host_delay: None,
+            retries: default_retries(),
+            retry_base: default_retry_base(),
+            retry_max: default_retry_max(),
         }
     }
 }
@@ -721,6 +792,19 @@ impl Config {
         if raw.harvest.concurrency == 0 {
             return Err(invalid("harvest.concurrency must be at least 1".into()));
         }
+        if raw.harvest.max_concurrent_runs == 0 || raw.harvest.host_connections == 0 {
+            return Err(invalid(
+                "harvest.max_concurrent_runs and harvest.host_connections must be at least 1"
+                    .into(),
+            ));
+        }
+        if let Some(var) = &raw.admin_token_env {
+            if var.is_empty() || var.contains('=') || var.contains('\0') {
+                return Err(invalid(format!(
+                    "admin_token_env: {var:?} is not an environment variable name"
+                )));
+            }
+        }
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
@@ -731,6 +815,8 @@ impl Config {
             harvest: raw.harvest,
             validation,
             sources,
+            admin_token: raw.admin_token,
+            admin_token_env: raw.admin_token_env,
         })
     }
 
@@ -740,6 +826,19 @@ impl Config {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The admin API's bearer token: the variable named by `admin_token_env`,
+    /// else `admin_token`, else `$CATALOG_ADMIN_TOKEN`; empty means none.
+    pub fn admin_token(&self) -> Option<String> {
+        let from_env = |name: &str| std::env::var(name).ok().filter(|t| !t.trim().is_empty());
+        if let Some(name) = &self.admin_token_env {
+            return from_env(name);
+        }
+        self.admin_token
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| from_env("CATALOG_ADMIN_TOKEN"))
     }
 
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
@@ -1007,6 +1106,59 @@ headers = { "X-Api-Key" = "secret" }
             let c = Config::load(&p).unwrap_or_else(|e| panic!("{e}"));
             assert!(!c.sources.is_empty(), "{}", p.display());
         }
+    }
+
+    #[test]
+    fn scheduling_and_politeness_settings() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.harvest.max_concurrent_runs, 2);
+        assert_eq!(c.harvest.time_zone, chrono_tz::Europe::Berlin);
+        assert_eq!(c.harvest.run_timeout, None);
+        assert_eq!(c.harvest.retries, 2);
+        let c = parse(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nmax_concurrent_runs = 1\ntime_zone = \"UTC\"\nrun_timeout = \"2h\"\nhost_delay = \"250ms\"\nhost_connections = 1\nretries = 0",
+        ))
+        .unwrap();
+        assert_eq!(c.harvest.max_concurrent_runs, 1);
+        assert_eq!(c.harvest.time_zone, chrono_tz::UTC);
+        assert_eq!(c.harvest.run_timeout, Some(Duration::from_secs(7200)));
+        assert_eq!(c.harvest.host_delay, Some(Duration::from_millis(250)));
+        assert_eq!(c.harvest.retries, 0);
+        let e = error_of(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\ntime_zone = \"Mars/Olympus\"",
+        ));
+        assert!(
+            e.contains("unknown time zone") && e.contains("line 11"),
+            "{e}"
+        );
+        let e = error_of(&GOOD.replace(
+            "timeout = \"10s\"",
+            "timeout = \"10s\"\nmax_concurrent_runs = 0",
+        ));
+        assert!(e.contains("max_concurrent_runs"), "{e}");
+    }
+
+    #[test]
+    fn admin_token_sources() {
+        let var = "CATALOG_TEST_TOKEN_VAR_CONFIG_RS";
+        let c = parse(&format!("admin_token_env = \"{var}\"\n{GOOD}")).unwrap();
+        // SAFETY (edition 2021: safe fn): only this test uses this variable.
+        std::env::remove_var(var);
+        assert_eq!(c.admin_token(), None);
+        std::env::set_var(var, "t0ken");
+        assert_eq!(c.admin_token().as_deref(), Some("t0ken"));
+        std::env::remove_var(var);
+        let c = parse(&format!("admin_token = \"inline\"\n{GOOD}")).unwrap();
+        assert_eq!(c.admin_token().as_deref(), Some("inline"));
+        let c = parse(&format!("admin_token = \"  \"\n{GOOD}")).unwrap();
+        assert_eq!(
+            c.admin_token(),
+            std::env::var("CATALOG_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+        );
     }
 
     #[test]

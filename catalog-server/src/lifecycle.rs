@@ -237,7 +237,7 @@ impl CatalogStore {
         txn.insert(QuadRef::new(&node, cat::STATUS, RUNNING, g));
         txn.insert(QuadRef::new(&node, prov::STARTED_AT_TIME, &started, g));
         txn.commit()?;
-        self.store.flush()?;
+        self.flush()?;
         Ok(())
     }
 

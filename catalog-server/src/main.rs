@@ -2,10 +2,12 @@
 //! them over SPARQL, export them as DCAT-AP.
 
 use anyhow::{bail, Context};
+use catalog_server::admin::AdminState;
 use catalog_server::config::{Config, SourceConfig};
 use catalog_server::lifecycle::Trigger;
 use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
-use catalog_server::server::{router, AppState};
+use catalog_server::scheduler::Scheduler;
+use catalog_server::server::AppState;
 use catalog_server::store::CatalogStore;
 use clap::{Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -225,42 +227,52 @@ async fn serve(
         harvesting: harvesting.clone(),
     });
     tracing::info!(
-        "serving on http://{} (SPARQL at /sparql)",
+        "serving on http://{} (SPARQL at /sparql, admin API at /api)",
         listener.local_addr()?
     );
+    let metrics = Arc::new(catalog_server::metrics::Metrics::new());
+    let scheduler = Scheduler::new(harvesting.clone(), metrics);
+    scheduler.start();
     if harvest {
-        let h = harvesting.clone();
-        let sources: Vec<SourceConfig> = config
-            .sources
-            .iter()
-            .filter(|s| s.enabled)
-            .cloned()
-            .collect();
-        tokio::spawn(async move {
-            for r in run_sources(&h, &sources, Trigger::Manual, None).await {
-                tracing::info!(
-                    source = %r.source,
-                    status = ?r.status,
-                    added = r.added,
-                    updated = r.updated,
-                    unchanged = r.unchanged,
-                    failed = r.failed + r.pages_failed,
-                    "harvest finished"
-                );
-                for e in &r.errors {
-                    tracing::warn!(source = %r.source, url = %e.url, record = ?e.record, "{}", e.reason);
-                }
+        for s in config.sources.iter().filter(|s| s.enabled) {
+            if let Err(e) = scheduler.trigger(&s.id.0, Trigger::Manual) {
+                tracing::warn!(source = %s.id, "{e}");
             }
-        });
+        }
     }
-    axum::serve(listener, router(state))
+    spawn_sighup_reload(scheduler.clone());
+    let admin = Arc::new(AdminState {
+        scheduler: scheduler.clone(),
+    });
+    axum::serve(listener, catalog_server::admin::app(state, admin))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
         .await?;
+    scheduler.stop();
     store.flush()?;
     Ok(0)
+}
+
+/// Reloads the config on SIGHUP (jobs in progress go on).
+fn spawn_sighup_reload(scheduler: Arc<Scheduler>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGHUP (config reload): {e}");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the config");
+            if let Err(e) = scheduler.reload().await {
+                tracing::error!("config reload failed: {e}");
+            }
+        }
+    });
 }
 
 /// Runs sources with the configured concurrency.

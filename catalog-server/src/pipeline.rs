@@ -232,6 +232,11 @@ impl Harvesting {
             timeout: config.harvest.timeout,
             read_timeout: config.harvest.read_timeout,
             max_bytes: config.harvest.max_page_bytes,
+            host_connections: config.harvest.host_connections,
+            host_delay: config.harvest.host_delay.unwrap_or_default(),
+            retries: config.harvest.retries,
+            retry_base: config.harvest.retry_base,
+            retry_max: config.harvest.retry_max,
         };
         let fetcher = Fetcher::new(limits, config.harvest.user_agent.as_deref())?;
         let mut json_ld = contexts::offline_contexts();
@@ -253,6 +258,15 @@ impl Harvesting {
         })
     }
 
+    /// The same harvesting with a new config (a reload): followers and clock
+    /// carry over; runs in progress keep the old one.
+    pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Self> {
+        let mut next = Self::new(config, self.store.clone())?;
+        next.followers = self.followers.clone();
+        next.clock = self.clock.clone();
+        Ok(next)
+    }
+
     /// Harvests one source into the store.
     pub async fn run_source(
         &self,
@@ -260,12 +274,25 @@ impl Harvesting {
         trigger: Trigger,
         progress: Option<ProgressBar>,
     ) -> SourceReport {
+        self.run_source_as(source, trigger, progress, None).await
+    }
+
+    /// [`Self::run_source`] with a run id chosen beforehand (the scheduler
+    /// announces it before the run starts).
+    pub async fn run_source_as(
+        &self,
+        source: &SourceConfig,
+        trigger: Trigger,
+        progress: Option<ProgressBar>,
+        run_id: Option<String>,
+    ) -> SourceReport {
         let started = Instant::now();
         let start_time = self.clock.now();
         let now = crate::lifecycle::xsd_time(start_time);
         let mut report = SourceReport::new(&source.id.0);
         report.trigger = trigger;
-        report.run_id = crate::lifecycle::new_run_id(&source.id.0, start_time);
+        report.run_id =
+            run_id.unwrap_or_else(|| crate::lifecycle::new_run_id(&source.id.0, start_time));
         let catalog_iri = self.config.source_catalog_iri(&source.id);
         let mut state = match self.begin_run(source, &report, &now).await {
             Ok(state) => state,
@@ -324,7 +351,24 @@ impl Harvesting {
         // prepared; writes stay in page order.
         let mut pending: Option<PendingWrite> = None;
         let mut batch = WriteBatch::default();
-        while let Some(event) = rx.recv().await {
+        let deadline = self
+            .config
+            .harvest
+            .run_timeout
+            .map(|t| tokio::time::Instant::now() + t);
+        let mut timed_out = false;
+        loop {
+            let next = match deadline {
+                Some(at) => match tokio::time::timeout_at(at, rx.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        timed_out = true;
+                        break;
+                    }
+                },
+                None => rx.recv().await,
+            };
+            let Some(event) = next else { break };
             match event {
                 HarvestEvent::Page(page) => {
                     report.pages += 1;
@@ -400,7 +444,24 @@ impl Harvesting {
         if let Some(last) = pending.take() {
             last.finish(&mut report, &mut state).await;
         }
-        if let Err(e) = producer.await {
+        if timed_out {
+            // Stop fetching; what was read is stored, nothing is withdrawn.
+            producer.abort();
+            let limit = self.config.harvest.run_timeout.unwrap_or_default();
+            let reason = format!(
+                "the run took longer than harvest.run_timeout ({}) and was stopped",
+                humantime::format_duration(limit)
+            );
+            report.complete = false;
+            state.listing = None;
+            report.errors.push(ItemError {
+                url: source.url.clone(),
+                record: None,
+                reason: reason.clone(),
+                snippet: String::new(),
+            });
+            report.end_reason = Some(reason);
+        } else if let Err(e) = producer.await {
             report.complete = false;
             report.end_reason = Some(format!("harvester task failed: {e}"));
         }
@@ -430,7 +491,8 @@ impl Harvesting {
         report
     }
 
-    fn spawn_harvester(
+    /// Starts the source's harvester, which sends its events to `tx`.
+    pub(crate) fn spawn_harvester(
         &self,
         source: &SourceConfig,
         tx: mpsc::Sender<HarvestEvent>,

@@ -626,8 +626,12 @@ impl CatalogStore {
         Ok(out)
     }
 
-    /// Flushes pending writes to disk.
+    /// Flushes pending writes to disk. Flushes are serialized: concurrent
+    /// RocksDB flushes of the column families can wait on each other forever
+    /// (seen with five runs starting at once).
     pub fn flush(&self) -> Result<(), StoreError> {
+        static FLUSH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = FLUSH.lock().unwrap_or_else(|e| e.into_inner());
         self.store.flush()?;
         Ok(())
     }

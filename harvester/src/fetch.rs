@@ -1,5 +1,13 @@
 //! Fetching documents over HTTP(S) or from local files, with a total timeout,
 //! a stall timeout and a size cap that also bounds decompressed bodies.
+//!
+//! Politeness: all clones of one [`Fetcher`] share a per-host gate that bounds
+//! the requests in flight to a host (`host_connections`) and spaces the starts
+//! of requests to a host by at least `host_delay`. Transient failures
+//! (connection errors, timeouts, 5xx, 429) are retried `retries` times with
+//! exponential backoff (`retry_base`, doubled per attempt, plus up to 50 %
+//! jitter) or the server's `Retry-After`, each wait capped at `retry_max`; the
+//! host's slot is released while waiting.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -28,6 +36,16 @@ pub struct FetchLimits {
     pub read_timeout: Duration,
     /// Largest accepted body, after decompression.
     pub max_bytes: u64,
+    /// Most requests in flight to one host.
+    pub host_connections: usize,
+    /// Shortest pause between the starts of two requests to one host.
+    pub host_delay: Duration,
+    /// Retries after a transient failure (0: none).
+    pub retries: u32,
+    /// First backoff; doubled per retry, plus up to 50 % jitter.
+    pub retry_base: Duration,
+    /// Longest single wait before a retry (also caps `Retry-After`).
+    pub retry_max: Duration,
 }
 
 impl Default for FetchLimits {
@@ -36,8 +54,106 @@ impl Default for FetchLimits {
             timeout: Duration::from_secs(60),
             read_timeout: Duration::from_secs(30),
             max_bytes: 256 * 1024 * 1024,
+            host_connections: 4,
+            host_delay: Duration::ZERO,
+            retries: 0,
+            retry_base: Duration::from_millis(500),
+            retry_max: Duration::from_secs(60),
         }
     }
+}
+
+/// Per-host politeness state shared by the clones of a [`Fetcher`].
+#[derive(Debug, Default)]
+struct HostGate {
+    hosts: std::sync::Mutex<std::collections::HashMap<String, HostSlot>>,
+}
+
+#[derive(Debug)]
+struct HostSlot {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The earliest start of the next request to this host.
+    next_start: tokio::time::Instant,
+}
+
+impl HostGate {
+    /// Waits for a slot of `host` and for the host's minimum delay; the slot
+    /// is held until the returned permit is dropped.
+    async fn enter(
+        &self,
+        host: &str,
+        limits: &FetchLimits,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let permits = {
+            let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+            hosts
+                .entry(host.to_owned())
+                .or_insert_with(|| HostSlot {
+                    permits: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                        limits.host_connections.max(1),
+                    )),
+                    next_start: tokio::time::Instant::now(),
+                })
+                .permits
+                .clone()
+        };
+        let permit = permits.acquire_owned().await.ok();
+        if !limits.host_delay.is_zero() {
+            let start = {
+                let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+                let now = tokio::time::Instant::now();
+                match hosts.get_mut(host) {
+                    Some(slot) => {
+                        let start = slot.next_start.max(now);
+                        slot.next_start = start + limits.host_delay;
+                        start
+                    }
+                    None => now,
+                }
+            };
+            tokio::time::sleep_until(start).await;
+        }
+        permit
+    }
+}
+
+/// The host (and port) of a URL, the unit of politeness.
+fn host_key(url: &str) -> String {
+    Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+        })
+        .unwrap_or_default()
+}
+
+/// The wait before retry number `attempt` (1-based): `Retry-After` when the
+/// server sent one, else `base * 2^(attempt-1)` plus up to 50 % jitter;
+/// never more than `max`.
+pub fn retry_wait(
+    attempt: u32,
+    retry_after: Option<u64>,
+    base: Duration,
+    max: Duration,
+) -> Duration {
+    let wait = match retry_after {
+        Some(secs) => Duration::from_secs(secs),
+        None => {
+            let exp = base.saturating_mul(1u32 << (attempt.saturating_sub(1)).min(16));
+            exp + exp.mul_f64(jitter() * 0.5)
+        }
+    };
+    wait.min(max)
+}
+
+/// A pseudo-random number in [0, 1) (jitter only; not for secrets).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Where a source's documents come from.
@@ -155,6 +271,7 @@ impl FetchError {
 pub struct Fetcher {
     client: reqwest::Client,
     limits: FetchLimits,
+    hosts: std::sync::Arc<HostGate>,
 }
 
 impl Fetcher {
@@ -173,7 +290,11 @@ impl Fetcher {
                 url: String::new(),
                 detail: format!("cannot build HTTP client: {e}"),
             })?;
-        Ok(Self { client, limits })
+        Ok(Self {
+            client,
+            limits,
+            hosts: std::sync::Arc::default(),
+        })
     }
 
     pub fn limits(&self) -> &FetchLimits {
@@ -200,11 +321,14 @@ impl Fetcher {
         accept: &str,
         headers: &[(String, String)],
     ) -> Result<Document, FetchError> {
-        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        self.send(url, request).await
+        let build = || {
+            let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
+            for (name, value) in headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            request
+        };
+        self.send(url, build).await
     }
 
     /// HTTP POST of a body with the harvesting limits.
@@ -216,19 +340,64 @@ impl Fetcher {
         body: Vec<u8>,
         headers: &[(String, String)],
     ) -> Result<Document, FetchError> {
-        let mut request = self
-            .client
-            .post(url)
-            .header(reqwest::header::ACCEPT, accept)
-            .header(reqwest::header::CONTENT_TYPE, content_type)
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        self.send(url, request).await
+        let body = Bytes::from(body);
+        let build = || {
+            let mut request = self
+                .client
+                .post(url)
+                .header(reqwest::header::ACCEPT, accept)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body.clone());
+            for (name, value) in headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            request
+        };
+        self.send(url, build).await
     }
 
+    /// Sends a request built by `build` through the host gate, retrying
+    /// transient failures.
     async fn send(
+        &self,
+        url: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Document, FetchError> {
+        let host = host_key(url);
+        let mut attempt = 0u32;
+        loop {
+            let result = {
+                let _slot = self.hosts.enter(&host, &self.limits).await;
+                self.send_once(url, build()).await
+            };
+            match result {
+                Err(e) if e.is_transient() && attempt < self.limits.retries => {
+                    attempt += 1;
+                    let retry_after = match &e {
+                        FetchError::Status { retry_after, .. } => *retry_after,
+                        _ => None,
+                    };
+                    let wait = retry_wait(
+                        attempt,
+                        retry_after,
+                        self.limits.retry_base,
+                        self.limits.retry_max,
+                    );
+                    tracing::info!(%url, attempt, wait_ms = wait.as_millis() as u64, "transient failure, retrying: {e}");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    if attempt > 0 {
+                        tracing::warn!(%url, attempts = attempt + 1, "giving up after retries: {e}");
+                    }
+                    return Err(e);
+                }
+                ok => return ok,
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         url: &str,
         request: reqwest::RequestBuilder,
@@ -413,6 +582,25 @@ mod tests {
         );
         // An HTTP source may not read local files through its links.
         assert!(http.join("file:///etc/passwd").is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(1);
+        for attempt in 1..=3u32 {
+            let w = retry_wait(attempt, None, base, max);
+            let floor = base * (1 << (attempt - 1));
+            assert!(w >= floor && w <= floor.mul_f64(1.5), "{attempt}: {w:?}");
+        }
+        assert_eq!(retry_wait(10, None, base, max), max);
+        assert_eq!(
+            retry_wait(1, Some(3), base, Duration::from_secs(60)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(retry_wait(1, Some(300), base, max), max);
+        assert_eq!(host_key("http://127.0.0.1:8080/a?b"), "127.0.0.1:8080");
+        assert_eq!(host_key("https://example.org/x"), "example.org:443");
     }
 
     #[test]

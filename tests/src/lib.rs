@@ -77,6 +77,12 @@ pub enum Behaviour {
     Endless,
     /// Announces a multi-GB body in Content-Length, then streams.
     HugeDeclared,
+    /// A normal response, sent after a pause (a slow portal).
+    Slow {
+        delay: Duration,
+        body: Arc<Vec<u8>>,
+        content_type: String,
+    },
 }
 
 /// Routes of the stub, by path and query (e.g. `/dcat/a.ttl` or `/c?page=2`).
@@ -88,7 +94,33 @@ pub struct StubServer {
     pub routes: Routes,
     /// Paths requested, in order.
     pub log: Arc<Mutex<Vec<String>>>,
+    /// Requests being answered now, and the most at once so far.
+    pub in_flight: Arc<InFlight>,
     _runtime: tokio::runtime::Runtime,
+}
+
+/// Concurrency seen by a [`StubServer`].
+#[derive(Debug, Default)]
+pub struct InFlight {
+    pub now: std::sync::atomic::AtomicUsize,
+    pub max: std::sync::atomic::AtomicUsize,
+}
+
+struct InFlightGuard(Arc<InFlight>);
+
+impl InFlightGuard {
+    fn enter(f: &Arc<InFlight>) -> Self {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = f.now.fetch_add(1, SeqCst) + 1;
+        f.max.fetch_max(n, SeqCst);
+        Self(f.clone())
+    }
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl StubServer {
@@ -100,7 +132,8 @@ impl StubServer {
             .expect("test runtime");
         let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let state = (routes.clone(), log.clone());
+        let in_flight = Arc::new(InFlight::default());
+        let state = (routes.clone(), log.clone(), in_flight.clone());
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind loopback");
@@ -113,6 +146,7 @@ impl StubServer {
             addr,
             routes,
             log,
+            in_flight,
             _runtime: runtime,
         }
     }
@@ -143,10 +177,10 @@ impl StubServer {
     }
 }
 
-async fn handle(
-    State((routes, log)): State<(Routes, Arc<Mutex<Vec<String>>>)>,
-    req: Request,
-) -> Response {
+type StubState = (Routes, Arc<Mutex<Vec<String>>>, Arc<InFlight>);
+
+async fn handle(State((routes, log, in_flight)): State<StubState>, req: Request) -> Response {
+    let _in_flight = InFlightGuard::enter(&in_flight);
     let key = req
         .uri()
         .path_and_query()
@@ -163,6 +197,18 @@ async fn handle(
             body.as_ref().clone(),
         )
             .into_response(),
+        Some(Behaviour::Slow {
+            delay,
+            body,
+            content_type,
+        }) => {
+            tokio::time::sleep(delay).await;
+            (
+                [(header::CONTENT_TYPE, content_type)],
+                body.as_ref().clone(),
+            )
+                .into_response()
+        }
         Some(Behaviour::Status(code)) => (
             StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             "stub error",
@@ -349,12 +395,24 @@ pub struct Served {
 
 impl Served {
     pub fn start(config: &Path) -> Self {
+        Self::start_with(config, &[], &[])
+    }
+
+    /// `serve` with extra arguments and environment variables
+    /// (`CATALOG_ADMIN_TOKEN` is removed unless given here).
+    pub fn start_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let child = Command::new(catalog_binary())
-            .arg("--config")
+        let mut cmd = Command::new(catalog_binary());
+        cmd.arg("--config")
             .arg(config)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
             .env("RUST_LOG", "warn")
+            .env_remove("CATALOG_ADMIN_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -463,6 +521,64 @@ pub fn request(
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
         Ok((status, bytes.to_vec()))
+    })
+}
+
+/// An HTTP answer: status, headers (lower-case names) and body.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}), status {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A blocking request with extra headers (e.g. `Authorization`).
+pub fn call(method: reqwest::Method, url: &str, headers: &[(&str, &str)]) -> HttpAnswer {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let mut req = client.request(method, url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("{url}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        HttpAnswer {
+            status,
+            headers,
+            body,
+        }
     })
 }
 

@@ -48,12 +48,18 @@ pub fn action_url(base: &Url, action: &str) -> Result<Url, String> {
 }
 
 /// Fetches one URL, retrying 429 and 503 answers (honouring `Retry-After`,
-/// bounded by [`MAX_RETRIES`] and [`MAX_RETRY_WAIT`]).
+/// bounded by [`MAX_RETRIES`] and [`MAX_RETRY_WAIT`]) when the fetcher does
+/// not retry by itself (`FetchLimits::retries` = 0).
 pub async fn get_with_retries(
     fetcher: &Fetcher,
     url: &str,
     headers: &[(String, String)],
 ) -> Result<crate::fetch::Document, FetchError> {
+    let budget = if fetcher.limits().retries > 0 {
+        0
+    } else {
+        MAX_RETRIES
+    };
     let mut attempt = 0u32;
     loop {
         match fetcher.get(url, JSON_ACCEPT, headers).await {
@@ -61,7 +67,7 @@ pub async fn get_with_retries(
                 status,
                 retry_after,
                 url: failed_url,
-            }) if (status == 429 || status == 503) && attempt < MAX_RETRIES => {
+            }) if (status == 429 || status == 503) && attempt < budget => {
                 attempt += 1;
                 let wait = retry_after
                     .map(Duration::from_secs)

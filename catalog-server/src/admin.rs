@@ -1,0 +1,472 @@
+//! The admin and status API and `/metrics`.
+//!
+//! | endpoint | |
+//! |---|---|
+//! | `GET /api/sources` | every configured source: schedule, next run, job, last run |
+//! | `GET /api/sources/{id}/runs?limit=N` | the latest runs of a source (default 20) |
+//! | `GET /api/runs/{id}` | one run (stored, or queued in the scheduler) |
+//! | `POST /api/sources/{id}/harvest` | run now: 202 with the run id; 409 if the source has a run |
+//! | `POST /api/sources/{id}/preview?limit=N` | dry run: fetch and map the first N records (default 10), store nothing |
+//! | `POST /api/admin/reload` | re-read the config file (jobs in progress go on) |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Read endpoints are public. Write endpoints (every `POST`) need
+//! `Authorization: Bearer <token>` with the token of [`Config::admin_token`],
+//! compared in constant time (of SHA-256 digests, so the length does not leak
+//! either): no header → 401 with `WWW-Authenticate`, a wrong token → 403, no
+//! token configured → 403 saying how to configure one.
+
+use crate::config::Config;
+use crate::lifecycle::Trigger;
+use crate::metrics::Metrics;
+use crate::scheduler::{JobState, Scheduler, TriggerError};
+use crate::server::AppState;
+use axum::extract::{MatchedPath, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use harvester::HarvestEvent;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+/// What the admin handlers share.
+pub struct AdminState {
+    pub scheduler: Arc<Scheduler>,
+}
+
+impl AdminState {
+    fn metrics(&self) -> &Arc<Metrics> {
+        self.scheduler.metrics()
+    }
+}
+
+/// The admin and status routes, and `/metrics`.
+pub fn router(state: Arc<AdminState>) -> Router {
+    Router::new()
+        .route("/api/sources", get(list_sources))
+        .route("/api/sources/{id}/runs", get(source_runs))
+        .route("/api/runs/{id}", get(one_run))
+        .route("/api/sources/{id}/harvest", post(harvest_now))
+        .route("/api/sources/{id}/preview", post(preview))
+        .route("/api/admin/reload", post(reload))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// The whole HTTP application of `serve`: the public routes of
+/// [`crate::server::router`], the admin routes, and request metrics.
+pub fn app(state: Arc<AppState>, admin: Arc<AdminState>) -> Router {
+    let metrics = admin.metrics().clone();
+    crate::server::router(state)
+        .merge(router(admin))
+        .layer(axum::middleware::from_fn_with_state(metrics, track))
+}
+
+/// Records the latency of every request by matched route.
+async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    metrics.http_request(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// A JSON error answer `{"error": message}`.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// Checks the bearer token of a write request: `None` when authorized, else
+/// the refusal.
+fn refusal(config: &Config, headers: &HeaderMap) -> Option<Response> {
+    authorize(config, headers).err().map(|r| *r)
+}
+
+fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let Some(expected) = config.admin_token() else {
+        let how = match &config.admin_token_env {
+            Some(var) => format!(
+                "admin_token_env in {} names ${var}, which is not set or empty",
+                config.path.display()
+            ),
+            None => format!(
+                "no admin token is configured: set the environment variable CATALOG_ADMIN_TOKEN, or admin_token_env = \"VARIABLE\" in {}",
+                config.path.display()
+            ),
+        };
+        return Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            format!("write endpoints are disabled: {how}"),
+        )));
+    };
+    let challenge = |status: StatusCode, message: &str, extra: &str| {
+        let mut r = Box::new(error(status, message));
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer realm=\"dcat-catalog admin\"{extra}"))
+        {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        r
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        });
+    let Some(given) = given else {
+        return Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            "this endpoint needs the header 'Authorization: Bearer <admin token>'",
+            "",
+        ));
+    };
+    let a = Sha256::digest(given.as_bytes());
+    let b = Sha256::digest(expected.as_bytes());
+    if bool::from(a.as_slice().ct_eq(b.as_slice())) {
+        Ok(())
+    } else {
+        Err(challenge(
+            StatusCode::FORBIDDEN,
+            "the admin token is wrong",
+            ", error=\"invalid_token\"",
+        ))
+    }
+}
+
+/// Runs a store read off the async runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("reading the store failed: {e}"),
+        )),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+/// A run record without its item errors (their number instead), for lists.
+fn run_summary(run: &crate::lifecycle::RunRecord) -> Value {
+    let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("errors".into(), json!(run.errors.len()));
+    }
+    v
+}
+
+async fn list_sources(State(state): State<Arc<AdminState>>) -> Response {
+    let scheduler = state.scheduler.clone();
+    let harvesting = scheduler.harvesting();
+    let config = harvesting.config.clone();
+    let store = harvesting.store.clone();
+    let ids: Vec<String> = config.sources.iter().map(|s| s.id.0.clone()).collect();
+    let last = match blocking(move || {
+        ids.iter()
+            .map(|id| Ok((store.last_run(id)?, store.last_complete_run(id)?)))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let sources: Vec<Value> = config
+        .sources
+        .iter()
+        .zip(last)
+        .map(|(s, (last_run, last_success))| {
+            let job = scheduler.job(&s.id.0);
+            json!({
+                "id": s.id.0,
+                "title": s.title,
+                "kind": s.kind.as_str(),
+                "url": s.url,
+                "enabled": s.enabled,
+                "profile": s.profile.0,
+                "schedule": s.schedule.as_ref().map(|c| c.expression.clone()),
+                "next_run": scheduler.next_run(s),
+                "state": match &job {
+                    Some(j) if j.state == JobState::Running => "running",
+                    Some(_) => "queued",
+                    None => "idle",
+                },
+                "job": job,
+                "last_run": last_run.as_ref().map(run_summary),
+                "last_success": last_success.map(|r| json!({"id": r.id, "started": r.started, "ended": r.ended})),
+                "links": {
+                    "runs": format!("/api/sources/{}/runs", s.id.0),
+                    "harvest": format!("/api/sources/{}/harvest", s.id.0),
+                    "preview": format!("/api/sources/{}/preview", s.id.0),
+                },
+            })
+        })
+        .collect();
+    Json(json!({
+        "time_zone": config.harvest.time_zone.name(),
+        "max_concurrent_runs": config.harvest.max_concurrent_runs,
+        "jobs": scheduler.jobs(),
+        "sources": sources,
+    }))
+    .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct LimitQuery {
+    limit: Option<String>,
+}
+
+fn parse_limit(q: &LimitQuery, default: usize, max: usize) -> Result<usize, String> {
+    match &q.limit {
+        None => Ok(default),
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "invalid parameter limit={s:?}: use a number from 1 to {max}"
+            )),
+        },
+    }
+}
+
+async fn source_runs(
+    State(state): State<Arc<AdminState>>,
+    Path(id): Path<String>,
+    Query(q): Query<LimitQuery>,
+) -> Response {
+    let limit = match parse_limit(&q, 20, 1000) {
+        Ok(n) => n,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let harvesting = state.scheduler.harvesting();
+    let store = harvesting.store.clone();
+    let sid = id.clone();
+    let runs = match blocking(move || store.runs(&sid, limit)).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    if runs.is_empty() && harvesting.config.source(&id).is_none() {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no source {id:?} in the config and no runs of it in the store"),
+        );
+    }
+    Json(json!({ "source": id, "job": state.scheduler.job(&id), "runs": runs })).into_response()
+}
+
+async fn one_run(State(state): State<Arc<AdminState>>, Path(id): Path<String>) -> Response {
+    let store = state.scheduler.harvesting().store.clone();
+    let rid = id.clone();
+    match blocking(move || store.run(&rid)).await {
+        Ok(Some(run)) => Json(run).into_response(),
+        Ok(None) => match state.scheduler.job_by_run(&id) {
+            // Not stored until it starts.
+            Some(job) => Json(json!({
+                "id": job.run_id,
+                "source": job.source,
+                "trigger": job.trigger,
+                "status": job.state,
+                "requested": job.requested,
+            }))
+            .into_response(),
+            None => error(StatusCode::NOT_FOUND, format!("no run {id:?}")),
+        },
+        Err(r) => r,
+    }
+}
+
+async fn harvest_now(
+    State(state): State<Arc<AdminState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
+        return r;
+    }
+    match state.scheduler.trigger(&id, Trigger::Manual) {
+        Ok(job) => {
+            let location = format!("/api/runs/{}", job.run_id);
+            let mut r = (
+                StatusCode::ACCEPTED,
+                Json(json!({
+                    "run_id": job.run_id,
+                    "source": job.source,
+                    "state": job.state,
+                    "run": location,
+                })),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        Err(TriggerError::UnknownSource(_)) => error(
+            StatusCode::NOT_FOUND,
+            format!("no source {id:?} in the config"),
+        ),
+        Err(e @ TriggerError::Busy(_)) => {
+            let current = match &e {
+                TriggerError::Busy(job) => json!(job),
+                TriggerError::UnknownSource(_) => Value::Null,
+            };
+            (
+                StatusCode::CONFLICT,
+                Json(json!({ "error": e.to_string(), "current": current })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn reload(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> Response {
+    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
+        return r;
+    }
+    match state.scheduler.reload().await {
+        Ok(summary) => Json(summary).into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics().render(),
+    )
+        .into_response()
+}
+
+/// The longest a preview may take.
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(120);
+
+async fn preview(
+    State(state): State<Arc<AdminState>>,
+    Path(id): Path<String>,
+    Query(q): Query<LimitQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let harvesting = state.scheduler.harvesting();
+    if let Some(r) = refusal(&harvesting.config, &headers) {
+        return r;
+    }
+    let limit = match parse_limit(&q, 10, 1000) {
+        Ok(n) => n,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let Some(source) = harvesting.config.source(&id).cloned() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no source {id:?} in the config"),
+        );
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<HarvestEvent>(2);
+    // A full listing (no incremental query); nothing touches the store.
+    let producer = match harvesting.spawn_harvester(&source, tx, None) {
+        Ok(p) => p,
+        Err(reason) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("source {id:?}: {reason}"),
+            )
+        }
+    };
+    let mut records: Vec<Value> = Vec::new();
+    let mut errors: Vec<Value> = Vec::new();
+    let mut pages = 0usize;
+    let mut finished: Option<(bool, Option<String>)> = None;
+    let started = Instant::now();
+    let collect = async {
+        while let Some(event) = rx.recv().await {
+            match event {
+                HarvestEvent::Page(page) => {
+                    pages += 1;
+                    for e in page.record_errors {
+                        errors.push(json!({
+                            "url": e.page_url, "record": e.record,
+                            "reason": e.reason, "snippet": e.snippet,
+                        }));
+                    }
+                    let room = limit.saturating_sub(records.len());
+                    let take: Vec<harvester::Record> =
+                        page.records.into_iter().take(room).collect();
+                    let mapped = tokio::task::spawn_blocking(move || {
+                        take.iter().map(preview_record).collect::<Vec<_>>()
+                    })
+                    .await
+                    .unwrap_or_default();
+                    records.extend(mapped);
+                    if records.len() >= limit {
+                        break;
+                    }
+                }
+                HarvestEvent::PageFailed(e) => errors.push(json!({
+                    "url": e.url, "record": null,
+                    "reason": format!("page {}: {}", e.number, e.reason), "snippet": "",
+                })),
+                HarvestEvent::Finished {
+                    complete, reason, ..
+                } => finished = Some((complete, reason)),
+            }
+        }
+    };
+    let timed_out = tokio::time::timeout(PREVIEW_TIMEOUT, collect)
+        .await
+        .is_err();
+    producer.abort();
+    if timed_out {
+        errors.push(json!({
+            "url": source.url, "record": null,
+            "reason": format!("the preview was stopped after {} s", PREVIEW_TIMEOUT.as_secs()),
+            "snippet": "",
+        }));
+    }
+    Json(json!({
+        "source": id,
+        "kind": source.kind.as_str(),
+        "url": source.url,
+        "limit": limit,
+        "pages_read": pages,
+        // Whether the whole listing was read (false when the limit cut it).
+        "listing_complete": finished.as_ref().map(|f| f.0),
+        "end_reason": finished.and_then(|f| f.1),
+        "records": records,
+        "errors": errors,
+        "validation": "not applied in previews yet",
+        "stored": false,
+        "seconds": started.elapsed().as_secs_f64(),
+    }))
+    .into_response()
+}
+
+/// One previewed record: its canonical N-Triples and hash.
+fn preview_record(r: &harvester::Record) -> Value {
+    let (canonical, _) = harvester::canonical_form(&r.triples);
+    json!({
+        "dataset": r.dataset.as_str(),
+        "page_url": r.page_url,
+        "minted_iri": r.minted,
+        "triples": r.triples.len(),
+        "hash": hex::encode(Sha256::digest(canonical.as_bytes())),
+        "ntriples": canonical,
+    })
+}
