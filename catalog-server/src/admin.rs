@@ -379,6 +379,19 @@ async fn preview(
             format!("no source {id:?} in the config"),
         );
     };
+    // The source's validation profile: each previewed record comes with its report.
+    let profiles = harvesting.profiles.clone();
+    let profile_name = source.profile.0.clone();
+    let profile = match tokio::task::spawn_blocking(move || profiles.get(&profile_name)).await {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("source {id:?}: {e}"),
+            )
+        }
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<HarvestEvent>(2);
     // A full listing (no incremental query); nothing touches the store.
     let producer = match harvesting.spawn_harvester(&source, tx, None) {
@@ -409,8 +422,11 @@ async fn preview(
                     let room = limit.saturating_sub(records.len());
                     let take: Vec<harvester::Record> =
                         page.records.into_iter().take(room).collect();
+                    let profile = profile.clone();
                     let mapped = tokio::task::spawn_blocking(move || {
-                        take.iter().map(preview_record).collect::<Vec<_>>()
+                        take.iter()
+                            .map(|r| preview_record(r, profile.as_deref()))
+                            .collect::<Vec<_>>()
                     })
                     .await
                     .unwrap_or_default();
@@ -451,16 +467,30 @@ async fn preview(
         "end_reason": finished.and_then(|f| f.1),
         "records": records,
         "errors": errors,
-        "validation": "not applied in previews yet",
+        "profile": source.profile.0,
         "stored": false,
         "seconds": started.elapsed().as_secs_f64(),
     }))
     .into_response()
 }
 
-/// One previewed record: its canonical N-Triples and hash.
-fn preview_record(r: &harvester::Record) -> Value {
+/// One previewed record: its canonical N-Triples, hash and, when the source
+/// has a profile, its validation report (as `POST /api/validate` gives it).
+fn preview_record(
+    r: &harvester::Record,
+    profile: Option<&crate::validation::LoadedProfile>,
+) -> Value {
     let (canonical, _) = harvester::canonical_form(&r.triples);
+    let validation = match profile {
+        None => Value::Null,
+        Some(p) => match p.check(&r.triples) {
+            Ok(c) => serde_json::to_value(crate::validation::ReportView::new(
+                &p.name, &p.notes, &c.report,
+            ))
+            .unwrap_or(Value::Null),
+            Err(e) => json!({ "error": e }),
+        },
+    };
     json!({
         "dataset": r.dataset.as_str(),
         "page_url": r.page_url,
@@ -468,5 +498,6 @@ fn preview_record(r: &harvester::Record) -> Value {
         "triples": r.triples.len(),
         "hash": hex::encode(Sha256::digest(canonical.as_bytes())),
         "ntriples": canonical,
+        "validation": validation,
     })
 }

@@ -330,6 +330,16 @@ fn admin_api_needs_a_token_and_reports_runs() {
             .unwrap()
             .starts_with("https://neu.example/ds/"));
         assert_eq!(rec["hash"].as_str().unwrap().len(), 64);
+        // Validated against the source's profile, as a harvest would.
+        let v = &rec["validation"];
+        assert_eq!(v["profile"], "dcat-ap-de-3", "{v}");
+        assert!(v["results"].is_array(), "{v}");
+        assert_eq!(
+            v["violations"].as_u64().unwrap()
+                + v["warnings"].as_u64().unwrap()
+                + v["infos"].as_u64().unwrap(),
+            v["results"].as_array().unwrap().len() as u64
+        );
     }
     assert_eq!(p["stored"], false);
     assert_eq!(
