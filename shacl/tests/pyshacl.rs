@@ -1,0 +1,539 @@
+//! Agreement with pySHACL on real-world DCAT records.
+//!
+//! For every RDF file of at most [`MAX_BYTES`] in each folder of
+//! `${CATALOG_FIXTURES:-<workspace>/../shared/fixtures}/dcat/` (the three
+//! whole-catalogue dumps of 450 KB to 1.9 MB are left out: pySHACL needs
+//! minutes for them; every folder still contributes files), two compositions:
+//!
+//! * `dcat-ap-3.0.1`: the official DCAT-AP 3.0.1 shapes, `dcat-ap-SHACL.ttl` +
+//!   `ranges.ttl` (the second only adds `sh:class` ranges to property shapes
+//!   declared in the first), plain SHACL validation of the record
+//!   ([`Shapes::validate`]);
+//! * `dcat-ap-de-3.0`: the DCAT-AP.de 3.0 composition of GovData's validator
+//!   (`v30_de_spec` in `itb-validator-config.properties`: DCAT-AP 3.0.0 +
+//!   the five German files), with the EU and DCAT-AP.de vocabularies as a
+//!   shared graph ([`Shapes::validate_record`]: focus nodes from the record,
+//!   constraints on record ∪ vocabulary).
+//!
+//! Both engines get exactly the same triples: the Rust side parses every file
+//! once and writes N-Triples that `pyshacl_driver.py` reads. For each record,
+//! `sh:conforms` and the multiset of (focus node, path, source constraint
+//! component, severity) must be equal. Blank focus nodes are compared by a
+//! description of their edges in the record (`_:[^<p> <s> ; <p> "o"]`, blank
+//! neighbours as `_`): blank nodes with the same description count together.
+//!
+//! pySHACL runs with inference "none", advanced false and allow_warnings, so
+//! its `sh:conforms` means "no sh:Violation": it is compared with exactly that
+//! of our report (our `conforms` itself follows SHACL §3.6.1.1, "true iff no
+//! validation results", checked separately).
+//!
+//! Needs `python3` with `pyshacl` (`.ci/run` installs it; `PYTHON` overrides
+//! the interpreter). Without it, or without the fixtures, the test prints a
+//! message and passes, unless `CI=true`.
+
+use oxrdf::vocab::xsd;
+use oxrdf::{Graph, NamedNodeRef, TermRef, Triple, TripleRef};
+use oxrdfio::{RdfFormat, RdfParser, RdfSerializer};
+use shacl::{Severity, Shapes, ValidationReport};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Files larger than this are not compared (pySHACL's run time).
+const MAX_BYTES: u64 = 64 * 1024;
+
+/// The driver, written to a temporary file for each run.
+const DRIVER: &str = include_str!("pyshacl_driver.py");
+
+/// Differences between pySHACL and this engine that are accepted, each with the
+/// reason and the section of the SHACL specification that decides it. A result
+/// row (composition, record file name, row) that is only on one side and matches
+/// an entry here is not a failure. Currently none.
+const ACCEPTED: &[Accepted] = &[];
+
+struct Accepted {
+    /// Only reported by pySHACL (true) or only by us (false).
+    only_pyshacl: bool,
+    /// Source constraint component IRI.
+    component: &'static str,
+    /// Substring of the path, or "" for any.
+    path_contains: &'static str,
+    /// Why the spec makes our result right.
+    #[allow(dead_code)]
+    reason: &'static str,
+}
+
+fn ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+fn skip(message: &str) {
+    assert!(!ci(), "{message} (CI=true)");
+    println!("{message}: skipping");
+}
+
+fn fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("CATALOG_FIXTURES").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"),
+        PathBuf::from,
+    );
+    if dir.join("dcat").is_dir() && dir.join("shapes/dcat-ap-3.0.1").is_dir() {
+        return Some(dir);
+    }
+    skip(&format!("DCAT fixtures not found at {}", dir.display()));
+    None
+}
+
+fn python() -> Option<String> {
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python)
+        .args(["-c", "import pyshacl"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(python);
+    }
+    skip(&format!(
+        "pySHACL is not importable with `{python}` (python3 -m pip install pyshacl)"
+    ));
+    None
+}
+
+fn format_of(file: &Path) -> Option<RdfFormat> {
+    match file.extension()?.to_str()? {
+        "xml" | "rdf" => Some(RdfFormat::RdfXml),
+        "ttl" => Some(RdfFormat::Turtle),
+        "nt" => Some(RdfFormat::NTriples),
+        "jsonld" => Some(RdfFormat::JsonLd {
+            profile: oxrdfio::JsonLdProfileSet::empty(),
+        }),
+        _ => None,
+    }
+}
+
+const SH_PROPERTY: NamedNodeRef<'_> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#property");
+
+/// Removes `sh:property` references to nodes that are not described at all.
+///
+/// The official DCAT-AP 3.0.1 `ranges.ttl` lists 5 property shapes
+/// (e.g. `#dcat:DistributionShape/653804840386e33525b3d39d205c174780be414b`) that
+/// neither file defines. SHACL §2.3 requires the values of `sh:property` to be
+/// property shapes (with exactly one `sh:path`), so the union is an ill-formed
+/// shapes graph, for which §3 leaves the behaviour open: pySHACL stops with an
+/// error, our engine ignores such a reference with a warning
+/// ([`Shapes::warnings`]). Both engines are given the graph without these 5
+/// triples; the test checks that our engine warned about exactly these.
+fn strip_dangling_property_references(graph: &mut Graph) -> Vec<String> {
+    let dangling: Vec<Triple> = graph
+        .triples_for_predicate(SH_PROPERTY)
+        .filter(|t| match t.object {
+            TermRef::NamedNode(n) => graph.triples_for_subject(n).next().is_none(),
+            TermRef::BlankNode(b) => graph.triples_for_subject(b).next().is_none(),
+            TermRef::Literal(_) => false,
+        })
+        .map(|t| t.into_owned())
+        .collect();
+    for t in &dangling {
+        graph.remove(t);
+    }
+    dangling.iter().map(|t| t.object.to_string()).collect()
+}
+
+fn load(files: &[PathBuf]) -> Result<Graph, String> {
+    let mut graph = Graph::new();
+    for file in files {
+        let format =
+            format_of(file).ok_or_else(|| format!("{}: unknown format", file.display()))?;
+        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let parser = RdfParser::from_format(format)
+            .with_base_iri(format!("file://{}", file.display()))
+            .map_err(|e| e.to_string())?;
+        for quad in parser.for_slice(&bytes) {
+            let quad = quad.map_err(|e| format!("{}: {e}", file.display()))?;
+            graph.insert(TripleRef::new(&quad.subject, &quad.predicate, &quad.object));
+        }
+    }
+    Ok(graph)
+}
+
+fn write_nt(graph: &Graph, file: &Path) {
+    let mut out = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(Vec::new());
+    for t in graph {
+        out.serialize_triple(t).unwrap();
+    }
+    std::fs::write(file, out.finish().unwrap()).unwrap();
+}
+
+/// All RDF files of at most [`MAX_BYTES`] below `dir`, sorted.
+fn rdf_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rdf_files(&path, out);
+        } else if format_of(&path).is_some()
+            && std::fs::metadata(&path).is_ok_and(|m| m.len() <= MAX_BYTES)
+        {
+            out.push(path);
+        }
+    }
+}
+
+// ---- canonical terms (must match pyshacl_driver.py) ----
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn plain(t: TermRef<'_>) -> String {
+    match t {
+        TermRef::BlankNode(_) => "_".into(),
+        t => canonical_term(t, None),
+    }
+}
+
+fn canonical_term(t: TermRef<'_>, record: Option<&Graph>) -> String {
+    match t {
+        TermRef::NamedNode(n) => format!("<{}>", n.as_str()),
+        TermRef::Literal(l) => {
+            let mut s = format!("\"{}\"", escape(l.value()));
+            if let Some(lang) = l.language() {
+                s.push('@');
+                s.push_str(&lang.to_lowercase());
+            } else if l.datatype() != xsd::STRING {
+                s.push_str(&format!("^^<{}>", l.datatype().as_str()));
+            }
+            s
+        }
+        TermRef::BlankNode(b) => {
+            let Some(record) = record else {
+                return "_".into();
+            };
+            let mut edges: Vec<String> = record
+                .triples_for_object(b)
+                .map(|t| format!("^{} {}", plain(t.predicate.into()), plain(t.subject.into())))
+                .chain(
+                    record
+                        .triples_for_subject(b)
+                        .map(|t| format!("{} {}", plain(t.predicate.into()), plain(t.object))),
+                )
+                .collect();
+            edges.sort();
+            format!("_:[{}]", edges.join(" ; "))
+        }
+        #[allow(unreachable_patterns)]
+        _ => "?".into(),
+    }
+}
+
+type Row = (String, Option<String>, String, String);
+
+fn our_rows(report: &ValidationReport, record: &Graph) -> Vec<Row> {
+    report
+        .results
+        .iter()
+        .map(|r| {
+            (
+                canonical_term(r.focus_node.as_ref(), Some(record)),
+                r.result_path.as_ref().map(|p| p.to_string()),
+                r.source_constraint_component.as_str().to_owned(),
+                r.severity.iri().as_str().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn multiset(rows: &[Row]) -> BTreeMap<&Row, i64> {
+    let mut m = BTreeMap::new();
+    for r in rows {
+        *m.entry(r).or_insert(0) += 1;
+    }
+    m
+}
+
+fn accepted(row: &Row, only_pyshacl: bool) -> Option<&'static Accepted> {
+    ACCEPTED.iter().find(|a| {
+        a.only_pyshacl == only_pyshacl
+            && a.component == row.2
+            && row.1.as_deref().unwrap_or("").contains(a.path_contains)
+    })
+}
+
+struct Composition {
+    name: &'static str,
+    shapes: Vec<PathBuf>,
+    vocabulary: Option<Vec<PathBuf>>,
+}
+
+struct Record {
+    name: String,
+    graph: Graph,
+    nt: PathBuf,
+}
+
+struct PyResult {
+    conforms: bool,
+    rows: Vec<Row>,
+}
+
+fn run_driver(python: &str, driver: &Path, job: &Path) -> std::process::Child {
+    Command::new(python)
+        .arg(driver)
+        .arg(job)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the pySHACL driver")
+}
+
+fn parse_driver_output(output: std::process::Output) -> BTreeMap<String, PyResult> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "pySHACL driver failed: {}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut out = BTreeMap::new();
+    for line in stdout.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("driver output {line:?}: {e}"));
+        let Some(name) = v["record"].as_str() else {
+            continue;
+        };
+        if let Some(error) = v["error"].as_str() {
+            panic!("pySHACL failed on {name}: {error}");
+        }
+        let rows = v["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                (
+                    r[0].as_str().expect("focus").to_owned(),
+                    r[1].as_str().map(str::to_owned),
+                    r[2].as_str().expect("component").to_owned(),
+                    r[3].as_str().expect("severity").to_owned(),
+                )
+            })
+            .collect();
+        out.insert(
+            name.to_owned(),
+            PyResult {
+                conforms: v["conforms"].as_bool().expect("conforms"),
+                rows,
+            },
+        );
+    }
+    out
+}
+
+#[test]
+fn agrees_with_pyshacl_on_dcat_fixtures() {
+    let Some(fixtures) = fixtures() else { return };
+    let Some(python) = python() else { return };
+    let tmp = std::env::temp_dir().join(format!("shacl-pyshacl-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let driver = tmp.join("pyshacl_driver.py");
+    std::fs::write(&driver, DRIVER).unwrap();
+
+    // Records: every folder under dcat/ must contribute.
+    let mut records = Vec::new();
+    let mut unparsable = Vec::new();
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(fixtures.join("dcat"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    assert!(!folders.is_empty());
+    for folder in &folders {
+        let mut files = Vec::new();
+        rdf_files(folder, &mut files);
+        let before = records.len();
+        for file in files {
+            let name = file
+                .strip_prefix(fixtures.join("dcat"))
+                .unwrap()
+                .display()
+                .to_string();
+            match load(std::slice::from_ref(&file)) {
+                Ok(graph) if !graph.is_empty() => {
+                    let nt = tmp.join(format!("record-{}.nt", records.len()));
+                    write_nt(&graph, &nt);
+                    records.push(Record { name, graph, nt });
+                }
+                Ok(_) => unparsable.push(format!("{name}: no triples")),
+                // e.g. JSON-LD whose @context is a remote URL (no network in tests)
+                Err(e) => unparsable.push(e),
+            }
+        }
+        assert!(
+            records.len() > before,
+            "no comparable RDF file in {}",
+            folder.display()
+        );
+    }
+    for u in &unparsable {
+        println!("not compared (cannot be parsed offline): {u}");
+    }
+
+    let de = fixtures.join("shapes/dcat-ap-de-3.0");
+    let vocabularies = fixtures.join("vocabularies");
+    let compositions = [
+        Composition {
+            name: "dcat-ap-3.0.1",
+            shapes: vec![
+                fixtures.join("shapes/dcat-ap-3.0.1/dcat-ap-SHACL.ttl"),
+                fixtures.join("shapes/dcat-ap-3.0.1/ranges.ttl"),
+            ],
+            vocabulary: None,
+        },
+        Composition {
+            name: "dcat-ap-de-3.0",
+            shapes: vec![
+                fixtures.join("shapes/dcat-ap-3.0.0/dcat-ap-SHACL.ttl"),
+                de.join("dcat-ap-de-imports.ttl"),
+                de.join("dcat-ap-SHACL-DE.ttl"),
+                de.join("dcat-ap-de-deprecated.ttl"),
+                de.join("dcat-ap-spec-german-additions.ttl"),
+                de.join("dcat-ap-de-controlledvocabularies.ttl"),
+            ],
+            vocabulary: Some(vec![
+                vocabularies.join("eu-authority-tables/piveau/data-theme-skos.rdf"),
+                vocabularies.join("eu-authority-tables/piveau/filetypes-skos.rdf"),
+                vocabularies.join("eu-authority-tables/piveau/licences-skos.rdf"),
+                vocabularies.join("dcat-ap-de/govdata-shacl-validation/dcat-ap-de-lists.ttl"),
+            ]),
+        },
+    ];
+
+    // Start pySHACL for all compositions (it is the slow side), then validate here.
+    let mut children = Vec::new();
+    let mut prepared = Vec::new();
+    for c in &compositions {
+        let mut shapes_graph = load(&c.shapes).unwrap();
+        let warnings = Shapes::from_graph(&shapes_graph)
+            .unwrap_or_else(|e| panic!("{}: {e}", c.name))
+            .warnings()
+            .to_vec();
+        let stripped = strip_dangling_property_references(&mut shapes_graph);
+        assert_eq!(warnings.len(), stripped.len(), "{}: {warnings:?}", c.name);
+        for s in &stripped {
+            assert!(
+                warnings.iter().any(|w| w.contains(s.as_str())),
+                "{}: no warning for {s}: {warnings:?}",
+                c.name
+            );
+        }
+        let shapes_nt = tmp.join(format!("{}-shapes.nt", c.name));
+        write_nt(&shapes_graph, &shapes_nt);
+        let vocabulary = c.vocabulary.as_ref().map(|v| load(v).unwrap());
+        let vocab_nt = vocabulary.as_ref().map(|v| {
+            let file = tmp.join(format!("{}-vocabulary.nt", c.name));
+            write_nt(v, &file);
+            file
+        });
+        let job = serde_json::json!({
+            "shapes": shapes_nt,
+            "vocabulary": vocab_nt,
+            "results": true,
+            "records": records.iter().map(|r| serde_json::json!({"name": r.name, "path": r.nt})).collect::<Vec<_>>(),
+        });
+        let job_file = tmp.join(format!("{}-job.json", c.name));
+        std::fs::write(&job_file, job.to_string()).unwrap();
+        children.push(run_driver(&python, &driver, &job_file));
+        prepared.push((
+            Shapes::from_graph(&shapes_graph).unwrap_or_else(|e| panic!("{}: {e}", c.name)),
+            vocabulary,
+        ));
+    }
+
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    let mut total_results = 0;
+    let mut blank_focus = 0;
+    for ((c, (shapes, vocabulary)), child) in compositions.iter().zip(&prepared).zip(children) {
+        let py = parse_driver_output(child.wait_with_output().unwrap());
+        for record in &records {
+            let report = match vocabulary {
+                Some(v) => shapes.validate_record(&record.graph, v),
+                None => shapes.validate(&record.graph),
+            }
+            .unwrap_or_else(|e| panic!("{} / {}: {e}", c.name, record.name));
+            assert_eq!(report.conforms, report.results.is_empty());
+            let Some(theirs) = py.get(&record.name) else {
+                failures.push(format!("{} / {}: no pySHACL output", c.name, record.name));
+                continue;
+            };
+            compared += 1;
+            let ours = our_rows(&report, &record.graph);
+            total_results += ours.len();
+            blank_focus += ours.iter().filter(|r| r.0.starts_with("_:")).count();
+            let no_violation = !report
+                .results
+                .iter()
+                .any(|r| r.severity == Severity::Violation);
+            let mut diffs = Vec::new();
+            let (a, b) = (multiset(&ours), multiset(&theirs.rows));
+            for (row, &n) in &a {
+                let m = b.get(row).copied().unwrap_or(0);
+                if n > m && accepted(row, false).is_none() {
+                    diffs.push(format!("  only ours ({}×): {row:?}", n - m));
+                }
+            }
+            for (row, &m) in &b {
+                let n = a.get(row).copied().unwrap_or(0);
+                if m > n && accepted(row, true).is_none() {
+                    diffs.push(format!("  only pySHACL ({}×): {row:?}", m - n));
+                }
+            }
+            if theirs.conforms != no_violation && diffs.is_empty() {
+                diffs.push(format!(
+                    "  conforms (no sh:Violation): ours {no_violation}, pySHACL {}",
+                    theirs.conforms
+                ));
+            }
+            if !diffs.is_empty() {
+                failures.push(format!(
+                    "{} / {}: ours {} results, pySHACL {}\n{}",
+                    c.name,
+                    record.name,
+                    ours.len(),
+                    theirs.rows.len(),
+                    diffs.join("\n")
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    println!(
+        "compared {compared} (composition, record) pairs from {} files, {total_results} results \
+         ({blank_focus} on blank focus nodes)",
+        records.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} disagreements with pySHACL:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(total_results > 0 && blank_focus > 0);
+}
