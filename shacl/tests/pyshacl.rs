@@ -13,7 +13,9 @@
 //!   (`v30_de_spec` in `itb-validator-config.properties`: DCAT-AP 3.0.0 +
 //!   the five German files), with the EU and DCAT-AP.de vocabularies as a
 //!   shared graph ([`Shapes::validate_record`]: focus nodes from the record,
-//!   constraints on record ∪ vocabulary).
+//!   constraints on record ∪ vocabulary);
+//! * `shipped dcat-ap-de-3`: the project's own `dcat-ap-de-3` profile as listed in
+//!   `shapes/profiles.toml` (files under `shapes/` and `vocabularies/`), the same way.
 //!
 //! Both engines get exactly the same triples: the Rust side parses every file
 //! once and writes N-Triples that `pyshacl_driver.py` reads. For each record,
@@ -276,6 +278,7 @@ fn accepted(row: &Row, only_pyshacl: bool) -> Option<&'static Accepted> {
     })
 }
 
+#[derive(Clone)]
 struct Composition {
     name: &'static str,
     shapes: Vec<PathBuf>,
@@ -424,6 +427,27 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
             ]),
         },
     ];
+
+    // The project's own shapes and vocabularies for the same profile, as shipped.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let profiles: toml::Table = std::fs::read_to_string(root.join("shapes/profiles.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let shipped = |key: &str, dir: &str| -> Vec<PathBuf> {
+        profiles["profiles"]["dcat-ap-de-3"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| root.join(dir).join(f.as_str().unwrap()))
+            .collect()
+    };
+    let mut compositions = compositions.to_vec();
+    compositions.push(Composition {
+        name: "shipped dcat-ap-de-3",
+        shapes: shipped("shapes", "shapes"),
+        vocabulary: Some(shipped("vocabularies", "vocabularies")),
+    });
 
     // Start pySHACL for all compositions (it is the slow side), then validate here.
     let mut children = Vec::new();
