@@ -232,6 +232,7 @@ def main():
                             None if path is None else path_str(report, path),
                             str(report.value(r, URIRef(SH + "sourceConstraintComponent"))),
                             str(report.value(r, URIRef(SH + "resultSeverity"))),
+                            None if report.value(r, URIRef(SH + "value")) is None else term(report.value(r, URIRef(SH + "value")), record),
                         ]
                     )
                 out["results"] = rows
