@@ -523,7 +523,7 @@ impl Generator<'_> {
             const NAMES: [&str; 9] = [
                 "no dct:title",
                 "data theme not in the vocabulary",
-                "malformed xsd:date",
+                "malformed xsd:date in dct:issued (no datatype constraint in DCAT-AP 3.0.0)",
                 "no publisher",
                 "contact point without e-mail/URL/telephone",
                 "deprecated dcatde:maintainer",
@@ -635,34 +635,45 @@ fn main() -> Result<(), BoxError> {
     let mut tally = Tally::default();
     let mut triples = 0usize;
     let mut validate_seconds = 0.0;
+    let mut validate_cpu = Some(0.0);
     let mut generate_seconds = 0.0;
-    let cpu_start = thread_cpu_seconds();
     let wall = Instant::now();
-    for i in 0..records {
+    // Chunks of records: generate, then validate each on its own, timing the
+    // validation of the chunk (wall clock and this thread's CPU time).
+    const CHUNK: usize = 1_000;
+    let mut next = 0;
+    while next < records {
+        let end = (next + CHUNK).min(records);
         let t = Instant::now();
-        let record = generator.record(i);
-        let t2 = Instant::now();
-        let report = shapes.validate_record(&record, &vocabulary)?;
-        let t3 = Instant::now();
-        generate_seconds += (t2 - t).as_secs_f64();
-        validate_seconds += (t3 - t2).as_secs_f64();
-        triples += record.len();
-        tally.add(&report);
-        if i < subset {
-            batch_graph.extend(&record);
-            if (i + 1) % batch == 0 || i + 1 == subset {
-                let file = tmp.join(format!("batch-{:03}.ttl", batches.len()));
-                write_rdf(&batch_graph, &file, RdfFormat::Turtle)?;
-                batches.push(file);
-                batch_graph = Graph::new();
+        let chunk: Vec<Graph> = (next..end).map(|i| generator.record(i)).collect();
+        generate_seconds += t.elapsed().as_secs_f64();
+        let cpu = thread_cpu_seconds();
+        let t = Instant::now();
+        let reports = chunk
+            .iter()
+            .map(|record| shapes.validate_record(record, &vocabulary))
+            .collect::<Result<Vec<_>, _>>()?;
+        validate_seconds += t.elapsed().as_secs_f64();
+        validate_cpu = match (validate_cpu, cpu, thread_cpu_seconds()) {
+            (Some(sum), Some(a), Some(b)) => Some(sum + b - a),
+            _ => None,
+        };
+        for (i, (record, report)) in (next..end).zip(chunk.iter().zip(&reports)) {
+            triples += record.len();
+            tally.add(report);
+            if i < subset {
+                batch_graph.extend(record);
+                if (i + 1) % batch == 0 || i + 1 == subset {
+                    let file = tmp.join(format!("batch-{:03}.ttl", batches.len()));
+                    write_rdf(&batch_graph, &file, RdfFormat::Turtle)?;
+                    batches.push(file);
+                    batch_graph = Graph::new();
+                }
             }
         }
+        next = end;
     }
     let wall_seconds = wall.elapsed().as_secs_f64();
-    let cpu_seconds = match (cpu_start, thread_cpu_seconds()) {
-        (Some(a), Some(b)) => Some(b - a),
-        _ => None,
-    };
     let peak = peak_rss_kib().unwrap_or(0);
     let ours_per_second = records as f64 / validate_seconds;
     println!(
@@ -675,10 +686,10 @@ fn main() -> Result<(), BoxError> {
     println!("deliberate defects: {:?}", generator.defects);
     println!("results by component: {:?}", tally.by_component);
     println!(
-        "validation: {validate_seconds:.2} s = {ours_per_second:.0} datasets/s ({:.1} µs each); generation {generate_seconds:.2} s; loop wall {wall_seconds:.2} s{}",
+        "validation (one thread): wall {validate_seconds:.2} s = {ours_per_second:.0} datasets/s ({:.1} µs each){}; generation {generate_seconds:.2} s; whole loop {wall_seconds:.2} s",
         validate_seconds / records as f64 * 1e6,
-        cpu_seconds.map_or(String::new(), |c| format!(
-            ", thread on CPU {c:.2} s = {:.0} (generate+validate) records/s",
+        validate_cpu.map_or(String::new(), |c| format!(
+            "; on CPU {c:.2} s = {:.0} datasets/s",
             records as f64 / c
         ))
     );
