@@ -72,12 +72,13 @@ impl Shapes {
             stack: Vec::new(),
         };
         let mut sink = Sink::collecting();
+        let instantiated = engine.instantiated_classes(targets);
         for &id in &self.targeted {
             let shape = &self.shapes[id];
             if shape.deactivated {
                 continue;
             }
-            for focus in engine.focus_nodes(shape, targets) {
+            for focus in engine.focus_nodes(shape, targets, &instantiated) {
                 engine.validate_shape(id, focus, &mut sink)?;
                 engine.look.clear_if_full();
             }
@@ -135,10 +136,34 @@ struct Engine<'a, G: ?Sized> {
 }
 
 impl<'a, G: DataGraph + ?Sized> Engine<'a, G> {
+    /// The classes of the `rdf:type` triples of `targets` and all their
+    /// superclasses (`rdfs:subClassOf*` in the data graph).
+    ///
+    /// A class target `c` selects a node iff the node has a type that is a
+    /// subclass of `c`, i.e. iff `c` is in this set: class targets whose class is
+    /// not in it are skipped without any lookup (most of them, for a record).
+    fn instantiated_classes<T: DataGraph + ?Sized>(&self, targets: &'a T) -> Dedup<'a> {
+        let mut out = Dedup::default();
+        for t in targets.triples_for_predicate(rdf::TYPE) {
+            out.push(t.object);
+        }
+        let mut i = 0;
+        while let Some(class) = out.get(i) {
+            if let Some(class) = as_subject(class) {
+                for superclass in self.data.objects(class, rdfs::SUB_CLASS_OF) {
+                    out.push(superclass);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
     fn focus_nodes<T: DataGraph + ?Sized>(
         &self,
         shape: &'a Shape,
         targets: &'a T,
+        instantiated: &Dedup<'a>,
     ) -> Vec<TermRef<'a>> {
         let mut out = Dedup::default();
         let mut add = |t: TermRef<'a>| {
@@ -148,6 +173,9 @@ impl<'a, G: DataGraph + ?Sized> Engine<'a, G> {
             match target {
                 Target::Node(n) => add(n.as_ref()),
                 Target::Class(c) => {
+                    if !instantiated.contains(c.as_ref()) {
+                        continue;
+                    }
                     for class in self.subclasses(c.as_ref()) {
                         for s in targets.subjects(rdf::TYPE, class) {
                             add(s.into());
