@@ -221,13 +221,6 @@ impl<'a> Dedup<'a> {
         true
     }
 
-    pub(crate) fn contains(&self, t: TermRef<'a>) -> bool {
-        match &self.index {
-            Some(index) => index.contains(&t),
-            None => self.items.contains(&t),
-        }
-    }
-
     pub(crate) fn get(&self, i: usize) -> Option<TermRef<'a>> {
         self.items.get(i).copied()
     }
