@@ -347,12 +347,22 @@ fn parse_driver_output(output: std::process::Output) -> BTreeMap<String, PyResul
     out
 }
 
+/// Removed when dropped, also when the test fails.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn agrees_with_pyshacl_on_dcat_fixtures() {
     let Some(fixtures) = fixtures() else { return };
     let Some(python) = python() else { return };
-    let tmp = std::env::temp_dir().join(format!("shacl-pyshacl-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let tmp = TempDir(std::env::temp_dir().join(format!("shacl-pyshacl-{}", std::process::id())));
+    std::fs::create_dir_all(&tmp.0).unwrap();
+    let tmp = &tmp.0;
     let driver = tmp.join("pyshacl_driver.py");
     std::fs::write(&driver, DRIVER).unwrap();
 
@@ -553,7 +563,6 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&tmp);
     println!(
         "compared {compared} (composition, record) pairs from {} files, {total_results} results \
          ({blank_focus} on blank focus nodes)",
