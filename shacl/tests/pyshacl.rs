@@ -100,7 +100,7 @@ fn python() -> Option<String> {
         return Some(python);
     }
     skip(&format!(
-        "pySHACL is not importable with `{python}` (python3 -m pip install pyshacl)"
+        "pySHACL is not importable with `{python}` (python3 -m pip install pyshacl==0.40.1)"
     ));
     None
 }
