@@ -6,7 +6,7 @@
 //! three whole-catalogue dumps of 450 KB to 1.9 MB, for which pySHACL needs
 //! minutes, and files that cannot be parsed offline: JSON-LD with a remote
 //! `@context`, Turtle with undeclared prefixes; every folder still contributes
-//! files, which is checked), three compositions:
+//! files, which is checked), four compositions:
 //!
 //! * `dcat-ap-3.0.1`: the official DCAT-AP 3.0.1 shapes, `dcat-ap-SHACL.ttl` +
 //!   `ranges.ttl` (the second adds node shapes and `sh:class` ranges to the
@@ -17,6 +17,9 @@
 //!   the five German files), with the EU and DCAT-AP.de vocabularies of the
 //!   fixtures as a shared graph ([`Shapes::validate_record`]: focus nodes from
 //!   the record, constraints on record ∪ vocabulary);
+//! * `dcat-ap-de-2.0`: GovData's DCAT-AP.de 2.0 composition (`v20_de_spec`:
+//!   the DCAT-AP 2.1.1 fork + imports, German messages, additions, deprecated),
+//!   with the same vocabularies, the same way;
 //! * `shipped dcat-ap-de-3`: the project's own `dcat-ap-de-3` profile as listed
 //!   in `shapes/profiles.toml` (files under `shapes/` and `vocabularies/`), the
 //!   same way.
@@ -37,6 +40,11 @@
 //!
 //! Known differences, and how the test deals with them:
 //!
+//! * Literals outside the lexical space of their datatype that rdflib accepts,
+//!   e.g. `"2012-05-10T21:04"^^xsd:dateTime` (no seconds): we report them
+//!   (SHACL §4.1.1, XSD 1.1 Part 2 §3.3.7 (dateTime, lexical mapping)), pySHACL does not. Such results
+//!   are accepted and printed, see [`justified`]; there is one in the
+//!   fixtures (`dcat-ap-de-2.0`, `ckanext-dcat-examples/dataset.rdf`).
 //! * `sh:conforms`: pySHACL runs with `allow_warnings`, so its `sh:conforms`
 //!   means "no sh:Violation"; it is compared with exactly that of our report.
 //!   Our `conforms` follows SHACL §3.6.1 ("true if the validation did not
@@ -54,9 +62,9 @@
 //! message and passes, unless `CI=true`.
 
 use oxrdf::vocab::xsd;
-use oxrdf::{Graph, NamedNodeRef, TermRef, Triple, TripleRef};
+use oxrdf::{Graph, NamedNodeRef, Term, TermRef, Triple, TripleRef};
 use oxrdfio::{RdfFormat, RdfParser, RdfSerializer};
-use shacl::{Severity, Shapes, ValidationReport};
+use shacl::{Shapes, ValidationReport};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -268,6 +276,49 @@ fn our_rows(report: &ValidationReport, record: &Graph) -> Vec<Row> {
         .collect()
 }
 
+/// Components through which an ill-formed literal fails: `sh:datatype` itself,
+/// and the shape-based components whose nested shapes check `sh:datatype`
+/// (e.g. DCAT-AP 2.1.1's `DateOrDateTimeDataType_Shape`, an `sh:or` of
+/// datatypes, used with `sh:node`).
+const ILL_FORMED_COMPONENTS: &[&str] = &[
+    "http://www.w3.org/ns/shacl#DatatypeConstraintComponent",
+    "http://www.w3.org/ns/shacl#NodeConstraintComponent",
+    "http://www.w3.org/ns/shacl#OrConstraintComponent",
+    "http://www.w3.org/ns/shacl#AndConstraintComponent",
+    "http://www.w3.org/ns/shacl#XoneConstraintComponent",
+];
+
+/// The one accepted kind of difference: a result only we report, for a value
+/// that is a literal outside the lexical space of its XSD datatype, such as
+/// `"2012-05-10T21:04"^^xsd:dateTime` (no seconds) in
+/// `ckanext-dcat-examples/dataset.rdf`. SHACL §4.1.1 (`sh:datatype`): a literal
+/// whose datatype matches but that is ill-formed for it does not conform;
+/// XSD 1.1 Part 2 §3.3.7 (dateTime, lexical mapping) requires seconds in an `xsd:dateTime`. rdflib
+/// parses such values with Python's lenient date-time parser and does not mark
+/// them ill-typed, so pySHACL lets them pass.
+fn justified(row: &Row, ill_formed_values: &[String]) -> bool {
+    ILL_FORMED_COMPONENTS.contains(&row.2.as_str())
+        && row
+            .4
+            .as_ref()
+            .is_some_and(|v| ill_formed_values.contains(v))
+}
+
+/// Canonical forms of the values in `report` that are literals outside the
+/// lexical space of their datatype.
+fn ill_formed_values(report: &ValidationReport, record: &Graph) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter_map(|r| match r.value.as_ref()? {
+            Term::Literal(l) if !shacl::is_well_formed(l.as_ref()) => {
+                Some(canonical_term(l.as_ref().into(), Some(record)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn multiset(rows: &[Row]) -> BTreeMap<&Row, i64> {
     let mut m = BTreeMap::new();
     for r in rows {
@@ -444,6 +495,21 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
         },
     ];
 
+    // GovData's DCAT-AP.de 2.0 composition (v20_de_spec), same vocabularies.
+    let de2 = fixtures.join("shapes/dcat-ap-de-2.0");
+    let mut compositions = compositions.to_vec();
+    compositions.push(Composition {
+        name: "dcat-ap-de-2.0",
+        shapes: vec![
+            de2.join("dcat-ap_2.1.1_shacl_shapes.init-fork.ttl"),
+            de2.join("dcat-ap-de-imports.ttl"),
+            de2.join("dcat-ap-spec-german-messages.ttl"),
+            de2.join("dcat-ap-spec-german-additions.ttl"),
+            de2.join("dcat-ap-de-deprecated.ttl"),
+        ],
+        vocabulary: compositions[1].vocabulary.clone(),
+    });
+
     // The project's own shapes and vocabularies for the same profile, as shipped.
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let profiles: toml::Table = std::fs::read_to_string(root.join("shapes/profiles.toml"))
@@ -458,7 +524,6 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
             .map(|f| root.join(dir).join(f.as_str().unwrap()))
             .collect()
     };
-    let mut compositions = compositions.to_vec();
     compositions.push(Composition {
         name: "shipped dcat-ap-de-3",
         shapes: shipped("shapes", "shapes"),
@@ -510,6 +575,7 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
     let mut compared = 0;
     let mut total_results = 0;
     let mut blank_focus = 0;
+    let mut justified_differences = 0;
     for ((c, (shapes, vocabulary)), child) in compositions.iter().zip(&prepared).zip(children) {
         let py = parse_driver_output(child.wait_with_output().unwrap());
         for record in &records {
@@ -527,18 +593,27 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
             let ours = our_rows(&report, &record.graph);
             total_results += ours.len();
             blank_focus += ours.iter().filter(|r| r.0.starts_with("_:")).count();
-            let no_violation = !report
-                .results
-                .iter()
-                .any(|r| r.severity == Severity::Violation);
+            let ill_formed = ill_formed_values(&report, &record.graph);
             let mut diffs = Vec::new();
+            let mut justified_violation = false;
             let (a, b) = (multiset(&ours), multiset(&theirs.rows));
             for (row, &n) in &a {
                 let m = b.get(row).copied().unwrap_or(0);
-                if n > m {
+                if n > m && justified(row, &ill_formed) {
+                    justified_differences += n - m;
+                    println!(
+                        "justified (SHACL §4.1.1, ill-formed literal): {} / {}: {row:?}",
+                        c.name, record.name
+                    );
+                    justified_violation |= row.3.ends_with("#Violation");
+                } else if n > m {
                     diffs.push(format!("  only ours ({}×): {row:?}", n - m));
                 }
             }
+            // pySHACL's conforms ignores the results it does not report.
+            let no_violation = !ours.iter().any(|r| {
+                r.3.ends_with("#Violation") && !(justified_violation && justified(r, &ill_formed))
+            });
             for (row, &m) in &b {
                 let n = a.get(row).copied().unwrap_or(0);
                 if m > n {
@@ -565,7 +640,7 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
     }
     println!(
         "compared {compared} (composition, record) pairs from {} files, {total_results} results \
-         ({blank_focus} on blank focus nodes)",
+         ({blank_focus} on blank focus nodes), {justified_differences} justified differences",
         records.len()
     );
     assert!(
