@@ -6,7 +6,7 @@
 //! three whole-catalogue dumps of 450 KB to 1.9 MB, for which pySHACL needs
 //! minutes, and files that cannot be parsed offline: JSON-LD with a remote
 //! `@context`, Turtle with undeclared prefixes; every folder still contributes
-//! files, which is checked), four compositions:
+//! files, which is checked), five compositions:
 //!
 //! * `dcat-ap-3.0.1`: the official DCAT-AP 3.0.1 shapes, `dcat-ap-SHACL.ttl` +
 //!   `ranges.ttl` (the second adds node shapes and `sh:class` ranges to the
@@ -20,6 +20,8 @@
 //! * `dcat-ap-de-2.0`: GovData's DCAT-AP.de 2.0 composition (`v20_de_spec`:
 //!   the DCAT-AP 2.1.1 fork + imports, German messages, additions, deprecated),
 //!   with the same vocabularies, the same way;
+//! * `dcat-ap-2.1.1`: the official DCAT-AP 2.1.1 shapes (mandatory, ranges,
+//!   recommended, deprecated URIs), plain validation;
 //! * `shipped dcat-ap-de-3`: the project's own `dcat-ap-de-3` profile as listed
 //!   in `shapes/profiles.toml` (files under `shapes/` and `vocabularies/`), the
 //!   same way.
@@ -42,9 +44,10 @@
 //!
 //! * Literals outside the lexical space of their datatype that rdflib accepts,
 //!   e.g. `"2012-05-10T21:04"^^xsd:dateTime` (no seconds): we report them
-//!   (SHACL §4.1.1, XSD 1.1 Part 2 §3.3.7 (dateTime, lexical mapping)), pySHACL does not. Such results
-//!   are accepted and printed, see [`justified`]; there is one in the
-//!   fixtures (`dcat-ap-de-2.0`, `ckanext-dcat-examples/dataset.rdf`).
+//!   (SHACL §4.1.1; XSD 1.1 Part 2 §3.3.7), pySHACL does not. Such results
+//!   are accepted and printed, see [`justified`]; there is one such value in
+//!   the fixtures (`ckanext-dcat-examples/dataset.rdf`), reported under
+//!   `dcat-ap-de-2.0` and `dcat-ap-2.1.1`.
 //! * `sh:conforms`: pySHACL runs with `allow_warnings`, so its `sh:conforms`
 //!   means "no sh:Violation"; it is compared with exactly that of our report.
 //!   Our `conforms` follows SHACL §3.6.1 ("true if the validation did not
@@ -293,7 +296,7 @@ const ILL_FORMED_COMPONENTS: &[&str] = &[
 /// `"2012-05-10T21:04"^^xsd:dateTime` (no seconds) in
 /// `ckanext-dcat-examples/dataset.rdf`. SHACL §4.1.1 (`sh:datatype`): a literal
 /// whose datatype matches but that is ill-formed for it does not conform;
-/// XSD 1.1 Part 2 §3.3.7 (dateTime, lexical mapping) requires seconds in an `xsd:dateTime`. rdflib
+/// XSD 1.1 Part 2 §3.3.7 (dateTime, lexical mapping) requires seconds. rdflib
 /// parses such values with Python's lenient date-time parser and does not mark
 /// them ill-typed, so pySHACL lets them pass.
 fn justified(row: &Row, ill_formed_values: &[String]) -> bool {
@@ -508,6 +511,19 @@ fn agrees_with_pyshacl_on_dcat_fixtures() {
             de2.join("dcat-ap-de-deprecated.ttl"),
         ],
         vocabulary: compositions[1].vocabulary.clone(),
+    });
+
+    // The official DCAT-AP 2.1.1 shapes (mandatory, ranges, recommended, deprecated).
+    let ap2 = fixtures.join("shapes/dcat-ap-2.1.1");
+    compositions.push(Composition {
+        name: "dcat-ap-2.1.1",
+        shapes: vec![
+            ap2.join("dcat-ap_2.1.1_shacl_shapes.ttl"),
+            ap2.join("dcat-ap_2.1.1_shacl_range.ttl"),
+            ap2.join("dcat-ap_2.1.1_shacl_shapes_recommended.ttl"),
+            ap2.join("dcat-ap_2.1.1_shacl_deprecateduris.ttl"),
+        ],
+        vocabulary: None,
     });
 
     // The project's own shapes and vocabularies for the same profile, as shipped.
