@@ -13,6 +13,7 @@ use oxrdf::vocab::{rdf, rdfs};
 use oxrdf::{Literal, NamedNodeRef, Term, TermRef, Variable};
 use spareval::QuerySolution;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Maximum nesting of shape evaluations (sh:node, sh:property... on nested data).
@@ -72,12 +73,13 @@ impl Shapes {
             stack: Vec::new(),
         };
         let mut sink = Sink::collecting();
+        let instances = engine.class_instances(targets);
         for &id in &self.targeted {
             let shape = &self.shapes[id];
             if shape.deactivated {
                 continue;
             }
-            for focus in engine.focus_nodes(shape, targets) {
+            for focus in engine.focus_nodes(shape, targets, &instances) {
                 engine.validate_shape(id, focus, &mut sink)?;
                 engine.look.clear_if_full();
             }
@@ -125,6 +127,48 @@ impl Sink {
     }
 }
 
+/// SHACL instances by class (see `Engine::class_instances`): searched linearly
+/// while there are few classes (a record), through a hash index beyond.
+#[derive(Default)]
+struct ClassInstances<'a> {
+    classes: Vec<TermRef<'a>>,
+    instances: Vec<Vec<TermRef<'a>>>,
+    index: Option<HashMap<TermRef<'a>, usize>>,
+}
+
+impl<'a> ClassInstances<'a> {
+    const LINEAR_LIMIT: usize = 16;
+
+    fn position(&self, class: TermRef<'a>) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(&class).copied(),
+            None => self.classes.iter().position(|c| *c == class),
+        }
+    }
+
+    fn add(&mut self, class: TermRef<'a>, instance: TermRef<'a>) {
+        let i = match self.position(class) {
+            Some(i) => i,
+            None => {
+                self.classes.push(class);
+                self.instances.push(Vec::new());
+                let i = self.classes.len() - 1;
+                if let Some(index) = &mut self.index {
+                    index.insert(class, i);
+                } else if self.classes.len() > Self::LINEAR_LIMIT {
+                    self.index = Some(self.classes.iter().copied().zip(0..).collect());
+                }
+                i
+            }
+        };
+        self.instances[i].push(instance);
+    }
+
+    fn of(&self, class: TermRef<'a>) -> &[TermRef<'a>] {
+        self.position(class).map_or(&[], |i| &self.instances[i])
+    }
+}
+
 struct Engine<'a, G: ?Sized> {
     shapes: &'a Shapes,
     data: &'a G,
@@ -135,10 +179,51 @@ struct Engine<'a, G: ?Sized> {
 }
 
 impl<'a, G: DataGraph + ?Sized> Engine<'a, G> {
+    /// The SHACL instances of every class in `targets`: for each `rdf:type`
+    /// triple `(s, T)` of `targets`, `s` is an instance of `T` and of all its
+    /// superclasses (`rdfs:subClassOf*` in the data graph).
+    ///
+    /// Computed once per validation, so that class targets need no lookups: a
+    /// record has a handful of typed nodes, while a profile has dozens of
+    /// class targets (most of them without instances in a given record).
+    fn class_instances<T: DataGraph + ?Sized>(&self, targets: &'a T) -> ClassInstances<'a> {
+        let mut out = ClassInstances::default();
+        // Superclasses of each distinct rdf:type object (few per record).
+        let mut closures = ClassInstances::default();
+        for t in targets.triples_for_predicate(rdf::TYPE) {
+            if closures.position(t.object).is_none() {
+                for superclass in self.superclasses(t.object) {
+                    closures.add(t.object, superclass);
+                }
+            }
+            for &class in closures.of(t.object) {
+                out.add(class, t.subject.into());
+            }
+        }
+        out
+    }
+
+    /// `class` and all its transitive superclasses in the data graph.
+    fn superclasses(&self, class: TermRef<'a>) -> Vec<TermRef<'a>> {
+        let mut out = Dedup::default();
+        out.push(class);
+        let mut i = 0;
+        while let Some(c) = out.get(i) {
+            if let Some(c) = as_subject(c) {
+                for superclass in self.data.objects(c, rdfs::SUB_CLASS_OF) {
+                    out.push(superclass);
+                }
+            }
+            i += 1;
+        }
+        out.into_vec()
+    }
+
     fn focus_nodes<T: DataGraph + ?Sized>(
         &self,
         shape: &'a Shape,
         targets: &'a T,
+        instances: &ClassInstances<'a>,
     ) -> Vec<TermRef<'a>> {
         let mut out = Dedup::default();
         let mut add = |t: TermRef<'a>| {
@@ -148,10 +233,8 @@ impl<'a, G: DataGraph + ?Sized> Engine<'a, G> {
             match target {
                 Target::Node(n) => add(n.as_ref()),
                 Target::Class(c) => {
-                    for class in self.subclasses(c.as_ref()) {
-                        for s in targets.subjects(rdf::TYPE, class) {
-                            add(s.into());
-                        }
+                    for &s in instances.of(c.as_ref()) {
+                        add(s);
                     }
                 }
                 Target::SubjectsOf(p) => {
@@ -165,20 +248,6 @@ impl<'a, G: DataGraph + ?Sized> Engine<'a, G> {
                     }
                 }
             }
-        }
-        out.into_vec()
-    }
-
-    /// `class` and all its transitive subclasses in the data graph.
-    fn subclasses(&self, class: TermRef<'a>) -> Vec<TermRef<'a>> {
-        let mut out = Dedup::default();
-        out.push(class);
-        let mut i = 0;
-        while let Some(c) = out.get(i) {
-            for s in self.data.subjects(rdfs::SUB_CLASS_OF, c) {
-                out.push(s.into());
-            }
-            i += 1;
         }
         out.into_vec()
     }
@@ -696,5 +765,74 @@ fn new_result(
         severity: Severity::from_iri(shape.severity.as_ref()),
         messages: shape.messages.clone(),
         details: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod target_tests {
+    use crate::Shapes;
+    use oxrdf::{Graph, Term};
+    use oxttl::TurtleParser;
+
+    fn parse(ttl: &str) -> Graph {
+        let ttl = format!(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .
+             @prefix ex: <http://example.com/> .
+             @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+             {ttl}"
+        );
+        TurtleParser::new()
+            .for_slice(&ttl)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+
+    /// Class targets are skipped only when no type of the record is a subclass
+    /// of the target class; subclasses may come from the vocabulary or the record.
+    #[test]
+    fn class_targets_follow_subclasses_in_record_and_vocabulary() {
+        let shapes = Shapes::from_graph(&parse(
+            "ex:TopShape a sh:NodeShape ; sh:targetClass ex:Top ;
+                 sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+             ex:OtherShape a sh:NodeShape ; sh:targetClass ex:Other ;
+                 sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+             ex:Implicit a sh:NodeShape, rdfs:Class ;
+                 sh:property [ sh:path ex:q ; sh:minCount 1 ] .",
+        ))
+        .unwrap();
+        let vocabulary = parse(
+            "ex:Sub rdfs:subClassOf ex:Mid . ex:Mid rdfs:subClassOf ex:Top .
+             ex:Top rdfs:subClassOf ex:Sub . # a cycle
+             ex:v a ex:Top . # vocabulary nodes are not focus nodes",
+        );
+        let record = parse(
+            "ex:a a ex:Sub . ex:b a ex:Local . ex:Local rdfs:subClassOf ex:Mid .
+             ex:c a ex:Sub2 . ex:Sub2 rdfs:subClassOf ex:Implicit .",
+        );
+        let report = shapes.validate_record(&record, &vocabulary).unwrap();
+        let mut focus: Vec<String> = report
+            .results
+            .iter()
+            .map(|r| {
+                let path = r.result_path.as_ref().map(ToString::to_string);
+                format!("{} {}", r.focus_node, path.unwrap_or_default())
+            })
+            .collect();
+        focus.sort();
+        let ex = |s: &str| {
+            Term::from(oxrdf::NamedNode::new_unchecked(format!(
+                "http://example.com/{s}"
+            )))
+        };
+        assert_eq!(
+            focus,
+            vec![
+                format!("{} {}", ex("a"), ex("p")),
+                format!("{} {}", ex("b"), ex("p")),
+                format!("{} {}", ex("c"), ex("q")),
+            ]
+        );
     }
 }
