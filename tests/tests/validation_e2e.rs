@@ -351,7 +351,7 @@ fn validate_command_reports_and_exit_codes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("dcat-ap-de-3"), "{text}");
     assert!(
-        ["fehlt", "muss", "Pflicht"]
+        ["MUSS", "fehlt", "Pflicht"]
             .iter()
             .any(|w| text.contains(w)),
         "German messages: {text}"
