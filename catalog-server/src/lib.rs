@@ -8,6 +8,8 @@ pub mod follow;
 pub mod lifecycle;
 pub mod pipeline;
 pub mod quickhash;
+pub mod search_api;
+pub mod search_index;
 pub mod server;
 pub mod store;
 pub mod vocab;
