@@ -156,7 +156,7 @@ pub fn parse_params(raw: &str) -> Result<SearchParams, ApiError> {
                 }
             }
             "page" => page = parse_count(k, v, 1)?,
-            "size" => size = parse_count(k, v, 1)?.min(MAX_SIZE),
+            "size" => size = parse_count(k, v, 0)?.min(MAX_SIZE),
             "facet_size" => req.facet_size = parse_count(k, v, 0)?.min(MAX_WINDOW),
             other => {
                 return Err(ApiError::bad_request(format!(

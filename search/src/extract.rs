@@ -12,7 +12,8 @@
 //!   IRI, or the literal, trimmed and upper-cased (`…/file-type/CSV` and
 //!   `"csv"` are both `CSV`).
 //! - license: `dct:license` of the dataset and its distributions (IRI or literal).
-//! - geocoding: `dcatde:politicalGeocodingURI` of the dataset.
+//! - geocoding: `dcatde:politicalGeocodingURI` of the dataset (in any of the
+//!   DCAT-AP.de namespaces, versioned or not, http or https).
 //! - modified: `dct:modified`, else `dct:issued` (xsd:date, xsd:dateTime or a
 //!   year); issued: `dct:issued`.
 //! - bbox: the union of the bounding boxes of every `dcat:bbox` and
@@ -31,7 +32,6 @@ const FOAF_NAME: &str = "http://xmlns.com/foaf/0.1/name";
 const LOCN_GEOMETRY: &str = "http://www.w3.org/ns/locn#geometry";
 const SCHEMA: &str = "http://schema.org/";
 const SCHEMA_S: &str = "https://schema.org/";
-const GEOCODING: &str = "http://dcat-ap.de/def/dcatde/politicalGeocodingURI";
 
 /// A language-tagged (or untagged) text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -322,7 +322,22 @@ pub fn extract(info: &RecordInfo<'_>, triples: &[Triple]) -> DatasetDoc {
     names.sort_by(|a, b| (&a.lang, &a.value).cmp(&(&b.lang, &b.value)));
     doc.publisher = pick(&names);
     doc.themes = sorted(g.values(d, &dcat("theme")));
-    doc.geocoding = sorted(g.values(d, GEOCODING));
+    // DCAT-AP.de namespaces come versioned in the wild (`…/dcatde/1.0.1/`,
+    // `https://www.dcat-ap.de/def/dcatde/1.1/`): any of them counts.
+    let geocoding_predicates: BTreeSet<&str> = g
+        .by_subject
+        .get(d)
+        .into_iter()
+        .flatten()
+        .map(|(p, _)| *p)
+        .filter(|p| p.contains("dcat-ap.de/def/dcatde/") && p.ends_with("/politicalGeocodingURI"))
+        .collect();
+    doc.geocoding = sorted(
+        geocoding_predicates
+            .into_iter()
+            .flat_map(|p| g.values(d, p))
+            .collect(),
+    );
     let mut formats = Vec::new();
     let mut licenses = g.values(d, &dct("license"));
     for dist in g.objects(d, &dcat("distribution")) {

@@ -1,7 +1,8 @@
 //! The on-disk index: opening (with checks and rebuild on damage or an old
 //! schema version), writing (upsert/remove, one commit per call) and searching.
 
-use crate::collect::{FacetCounts, SearchCollector, SortKey};
+use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
+use std::sync::Arc;
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
 use crate::query::{parse, QueryBuilder};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
@@ -127,6 +128,8 @@ pub struct SearchIndex {
     fields: Fields,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
+    /// Dense facet ordinals per live segment (see [`SegmentFacets`]).
+    facets: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
 }
 
 impl SearchIndex {
@@ -185,15 +188,6 @@ impl SearchIndex {
                 "its schema differs from this program's".into(),
             ));
         }
-        let metas = index.load_metas()?;
-        for f in metas.list_segment_files() {
-            if !dir.join(&f).exists() {
-                return Err(SearchError::Corrupt(format!(
-                    "segment file {} is missing",
-                    f.display()
-                )));
-            }
-        }
         let damaged = index.validate_checksum()?;
         if !damaged.is_empty() {
             let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
@@ -203,8 +197,9 @@ impl SearchIndex {
                 names.join(", ")
             )));
         }
+        // Opening the reader opens every file of every segment (a missing
+        // one fails here); reading every record id and hash reads the columns.
         let this = Self::finish_open(dir, index, fields, options)?;
-        // Reading every record id and hash touches every segment.
         this.indexed()?;
         Ok(this)
     }
@@ -229,6 +224,7 @@ impl SearchIndex {
             fields,
             reader,
             writer: Mutex::new(writer),
+            facets: Mutex::new(HashMap::new()),
         })
     }
 
@@ -258,7 +254,7 @@ impl SearchIndex {
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
-        Ok(())
+        self.warm()
     }
 
     /// Adds documents without deleting older versions (bulk loading of an
@@ -275,7 +271,7 @@ impl SearchIndex {
     pub fn commit(&self) -> Result<(), SearchError> {
         self.writer()?.commit()?;
         self.reader.reload()?;
-        Ok(())
+        self.warm()
     }
 
     /// Merges all segments into one (after a bulk load) and waits for it.
@@ -289,7 +285,7 @@ impl SearchIndex {
             let _ = writer.garbage_collect_files().wait();
         }
         self.reader.reload()?;
-        Ok(())
+        self.warm()
     }
 
     /// Record id → content hash of every indexed document.
@@ -427,9 +423,43 @@ impl SearchIndex {
         doc
     }
 
+    /// The dense facet ordinals of the searcher's segments (built for new
+    /// segments, dropped for merged-away ones).
+    fn dense_facets(&self, searcher: &Searcher) -> Result<Vec<Arc<SegmentFacets>>, SearchError> {
+        let names = FACETS.map(|s| s.to_owned());
+        let mut cache = self
+            .facets
+            .lock()
+            .map_err(|_| SearchError::Corrupt("facet cache lock poisoned".into()))?;
+        let mut out = Vec::new();
+        let mut live = std::collections::HashSet::new();
+        for segment in searcher.segment_readers() {
+            let id = segment.segment_id();
+            live.insert(id);
+            let facets = match cache.get(&id) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Arc::new(SegmentFacets::build(segment, &names)?);
+                    cache.insert(id, f.clone());
+                    f
+                }
+            };
+            out.push(facets);
+        }
+        cache.retain(|id, _| live.contains(id));
+        Ok(out)
+    }
+
+    /// Prepares the facet arrays of new segments (after a commit or merge),
+    /// so that the first search after it does not pay for them.
+    pub fn warm(&self) -> Result<(), SearchError> {
+        self.dense_facets(&self.reader.searcher()).map(|_| ())
+    }
+
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
         let searcher = self.reader.searcher();
+        let dense = self.dense_facets(&searcher)?;
         let parsed = parse(&req.q);
         let mut builder = QueryBuilder::new(self.fields.clone());
         let (text, hl) = builder.build(&parsed, false);
@@ -445,6 +475,7 @@ impl SearchIndex {
                 facet_size: req.facet_size,
                 scoring: req.sort == Sort::Relevance,
                 single_segment: searcher.segment_readers().len() == 1,
+                dense: dense.clone(),
             };
             Ok(searcher.search(query.as_ref(), &collector)?)
         };

@@ -313,7 +313,13 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     let expected: Vec<(&str, BTreeMap<String, u64>)> = vec![
         ("theme", count(rows("?d dcat:theme ?v", &trim))),
         ("keyword", count(rows("?d dcat:keyword ?v", &trim))),
-        ("geocoding", count(rows("?d dcatde:politicalGeocodingURI ?v", &trim))),
+        (
+            "geocoding",
+            count(rows(
+                "?d ?g ?v FILTER(CONTAINS(STR(?g), \"dcat-ap.de/def/dcatde/\") && STRENDS(STR(?g), \"/politicalGeocodingURI\"))",
+                &trim,
+            )),
+        ),
         (
             "license",
             count(rows(
