@@ -27,29 +27,104 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOPICS: &[&str] = &[
-    "Straßenbäume", "Baumkataster", "Haltestellen", "Parkplätze", "Ladestationen", "Spielplätze",
-    "Kindertagesstätten", "Schulen", "Bebauungspläne", "Radwege", "Verkehrszählung", "Unfallstatistik",
-    "Abfallbehälter", "Glascontainer", "Wahlergebnisse", "Bevölkerungsstatistik", "Haushaltsplan",
-    "Gewässergüte", "Badestellen", "Luftqualität", "Lärmkartierung", "Denkmalliste", "Friedhöfe",
-    "Sportanlagen", "Bibliotheken", "Museen", "Gaststätten", "Baustellen", "Straßenreinigung",
-    "Grünflächen", "Kleingärten", "Hundekotbeutelspender", "Trinkbrunnen", "Toiletten", "Feuerwachen",
-    "Apotheken", "Krankenhäuser", "Pflegeeinrichtungen", "Sozialleistungen", "Arbeitslosigkeit",
-    "Gewerbeanmeldungen", "Tourismus", "Übernachtungen", "Wetterdaten", "Hochwasserschutz",
-    "Solarpotenzial", "Energieverbrauch", "Wärmeplanung", "Breitbandausbau", "Mobilfunkmasten",
-    "Carsharing", "Fahrradabstellanlagen", "Parkscheinautomaten", "Ampeln", "Straßennamen",
-    "Hausnummern", "Flurstücke", "Bodenrichtwerte", "Mietspiegel", "Wohnungsbau",
+    "Straßenbäume",
+    "Baumkataster",
+    "Haltestellen",
+    "Parkplätze",
+    "Ladestationen",
+    "Spielplätze",
+    "Kindertagesstätten",
+    "Schulen",
+    "Bebauungspläne",
+    "Radwege",
+    "Verkehrszählung",
+    "Unfallstatistik",
+    "Abfallbehälter",
+    "Glascontainer",
+    "Wahlergebnisse",
+    "Bevölkerungsstatistik",
+    "Haushaltsplan",
+    "Gewässergüte",
+    "Badestellen",
+    "Luftqualität",
+    "Lärmkartierung",
+    "Denkmalliste",
+    "Friedhöfe",
+    "Sportanlagen",
+    "Bibliotheken",
+    "Museen",
+    "Gaststätten",
+    "Baustellen",
+    "Straßenreinigung",
+    "Grünflächen",
+    "Kleingärten",
+    "Hundekotbeutelspender",
+    "Trinkbrunnen",
+    "Toiletten",
+    "Feuerwachen",
+    "Apotheken",
+    "Krankenhäuser",
+    "Pflegeeinrichtungen",
+    "Sozialleistungen",
+    "Arbeitslosigkeit",
+    "Gewerbeanmeldungen",
+    "Tourismus",
+    "Übernachtungen",
+    "Wetterdaten",
+    "Hochwasserschutz",
+    "Solarpotenzial",
+    "Energieverbrauch",
+    "Wärmeplanung",
+    "Breitbandausbau",
+    "Mobilfunkmasten",
+    "Carsharing",
+    "Fahrradabstellanlagen",
+    "Parkscheinautomaten",
+    "Ampeln",
+    "Straßennamen",
+    "Hausnummern",
+    "Flurstücke",
+    "Bodenrichtwerte",
+    "Mietspiegel",
+    "Wohnungsbau",
 ];
 const WORDS: &[&str] = &[
-    "Standorte", "Daten", "Übersicht", "aktuell", "jährlich", "Stadtgebiet", "Informationen",
-    "Verwaltung", "öffentlich", "Messung", "Erhebung", "Bestand", "Planung", "Karte", "Liste",
-    "Ergebnisse", "Stadtteil", "Bezirk", "Einwohner", "Nutzung",
+    "Standorte",
+    "Daten",
+    "Übersicht",
+    "aktuell",
+    "jährlich",
+    "Stadtgebiet",
+    "Informationen",
+    "Verwaltung",
+    "öffentlich",
+    "Messung",
+    "Erhebung",
+    "Bestand",
+    "Planung",
+    "Karte",
+    "Liste",
+    "Ergebnisse",
+    "Stadtteil",
+    "Bezirk",
+    "Einwohner",
+    "Nutzung",
 ];
 const THEMES: &[&str] = &[
     "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "REGI", "SOCI", "TECH",
     "TRAN",
 ];
-const FORMATS: &[&str] = &["CSV", "JSON", "XLSX", "PDF", "GEOJSON", "WMS", "WFS", "XML", "SHP", "ZIP"];
-const LICENSES: &[&str] = &["cc-by/4.0", "cc-zero", "dl-by-de/2.0", "dl-zero-de/2.0", "odbl", "cc-by-sa/4.0"];
+const FORMATS: &[&str] = &[
+    "CSV", "JSON", "XLSX", "PDF", "GEOJSON", "WMS", "WFS", "XML", "SHP", "ZIP",
+];
+const LICENSES: &[&str] = &[
+    "cc-by/4.0",
+    "cc-zero",
+    "dl-by-de/2.0",
+    "dl-zero-de/2.0",
+    "odbl",
+    "cc-by-sa/4.0",
+];
 const MUNICIPALITIES: usize = 400;
 
 /// A small deterministic generator (xorshift*).
@@ -74,10 +149,12 @@ impl Rng {
 }
 
 fn municipality(i: usize) -> String {
-    const SYL: &[&str] = &["Nord", "Süd", "Ost", "West", "Alt", "Neu", "Groß", "Klein", "Ober", "Unter"];
+    const SYL: &[&str] = &[
+        "Nord", "Süd", "Ost", "West", "Alt", "Neu", "Groß", "Klein", "Ober", "Unter",
+    ];
     const BASE: &[&str] = &[
-        "hafen", "burg", "stadt", "dorf", "feld", "hausen", "heim", "bach", "berg", "münde",
-        "tal", "au", "brück", "ried", "hagen", "stedt", "wald", "see", "furt", "kirchen",
+        "hafen", "burg", "stadt", "dorf", "feld", "hausen", "heim", "bach", "berg", "münde", "tal",
+        "au", "brück", "ried", "hagen", "stedt", "wald", "see", "furt", "kirchen",
     ];
     let s = SYL[i % SYL.len()];
     let b = BASE[(i / SYL.len()) % BASE.len()];
@@ -103,24 +180,47 @@ fn record(i: usize, rng: &mut Rng) -> (String, Vec<Triple>) {
     let year = 2005 + rng.below(20);
     let iri = format!("https://opendata.example/{m}/dataset/{i}");
     let d = n(&iri);
-    let mut t = vec![Triple::new(d.clone(), n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), dcat("Dataset"))];
+    let mut t = vec![Triple::new(
+        d.clone(),
+        n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        dcat("Dataset"),
+    )];
     let title = format!("{topic} {town} {year}");
-    t.push(Triple::new(d.clone(), dct("title"), Literal::new_language_tagged_literal_unchecked(&title, "de")));
+    t.push(Triple::new(
+        d.clone(),
+        dct("title"),
+        Literal::new_language_tagged_literal_unchecked(&title, "de"),
+    ));
     if rng.below(10) == 0 {
         t.push(Triple::new(
             d.clone(),
             dct("title"),
-            Literal::new_language_tagged_literal_unchecked(format!("{topic} in {town} ({year})"), "en"),
+            Literal::new_language_tagged_literal_unchecked(
+                format!("{topic} in {town} ({year})"),
+                "en",
+            ),
         ));
     }
     let desc = format!(
         "<p>Dieser Datensatz enthält <b>{topic}</b> der Gemeinde {town}: {} {} {} {}.</p><ul><li>{}</li><li>{}</li></ul>",
         rng.pick(WORDS), rng.pick(WORDS), rng.pick(TOPICS), rng.pick(WORDS), rng.pick(WORDS), rng.pick(WORDS)
     );
-    t.push(Triple::new(d.clone(), dct("description"), Literal::new_simple_literal(desc)));
+    t.push(Triple::new(
+        d.clone(),
+        dct("description"),
+        Literal::new_simple_literal(desc),
+    ));
     for _ in 0..3 {
-        let kw = if rng.below(2) == 0 { rng.pick(TOPICS) } else { rng.pick(WORDS) };
-        t.push(Triple::new(d.clone(), dcat("keyword"), Literal::new_language_tagged_literal_unchecked(kw, "de")));
+        let kw = if rng.below(2) == 0 {
+            rng.pick(TOPICS)
+        } else {
+            rng.pick(WORDS)
+        };
+        t.push(Triple::new(
+            d.clone(),
+            dcat("keyword"),
+            Literal::new_language_tagged_literal_unchecked(kw, "de"),
+        ));
     }
     let publisher = BlankNode::new_unchecked(format!("p{i}"));
     t.push(Triple::new(d.clone(), dct("publisher"), publisher.clone()));
@@ -133,13 +233,19 @@ fn record(i: usize, rng: &mut Rng) -> (String, Vec<Triple>) {
         t.push(Triple::new(
             d.clone(),
             dcat("theme"),
-            n(&format!("http://publications.europa.eu/resource/authority/data-theme/{}", rng.pick(THEMES))),
+            n(&format!(
+                "http://publications.europa.eu/resource/authority/data-theme/{}",
+                rng.pick(THEMES)
+            )),
         ));
     }
     t.push(Triple::new(
         d.clone(),
         n("http://dcat-ap.de/def/dcatde/politicalGeocodingURI"),
-        n(&format!("http://dcat-ap.de/def/politicalGeocoding/municipalityKey/{:08}", 1_000_000 + m)),
+        n(&format!(
+            "http://dcat-ap.de/def/politicalGeocoding/municipalityKey/{:08}",
+            1_000_000 + m
+        )),
     ));
     let day = 1 + rng.below(28);
     let month = 1 + rng.below(12);
@@ -173,16 +279,46 @@ fn record(i: usize, rng: &mut Rng) -> (String, Vec<Triple>) {
         let temporal = BlankNode::new_unchecked(format!("t{i}"));
         t.push(Triple::new(d.clone(), dct("temporal"), temporal.clone()));
         let xd = n("http://www.w3.org/2001/XMLSchema#date");
-        t.push(Triple::new(temporal.clone(), dcat("startDate"), Literal::new_typed_literal(format!("{year}-01-01"), xd.clone())));
-        t.push(Triple::new(temporal, dcat("endDate"), Literal::new_typed_literal(format!("{year}-12-31"), xd)));
+        t.push(Triple::new(
+            temporal.clone(),
+            dcat("startDate"),
+            Literal::new_typed_literal(format!("{year}-01-01"), xd.clone()),
+        ));
+        t.push(Triple::new(
+            temporal,
+            dcat("endDate"),
+            Literal::new_typed_literal(format!("{year}-12-31"), xd),
+        ));
     }
     for k in 0..2 {
         let dist = n(&format!("{iri}/distribution/{k}"));
         t.push(Triple::new(d.clone(), dcat("distribution"), dist.clone()));
-        t.push(Triple::new(dist.clone(), dct("format"), n(&format!("http://publications.europa.eu/resource/authority/file-type/{}", rng.pick(FORMATS)))));
-        t.push(Triple::new(dist.clone(), dct("license"), n(&format!("http://dcat-ap.de/def/licenses/{}", rng.pick(LICENSES)))));
-        t.push(Triple::new(dist.clone(), dcat("accessURL"), n(&format!("{iri}/download/{k}"))));
-        t.push(Triple::new(dist, dct("title"), Literal::new_simple_literal(format!("{topic} ({k})"))));
+        t.push(Triple::new(
+            dist.clone(),
+            dct("format"),
+            n(&format!(
+                "http://publications.europa.eu/resource/authority/file-type/{}",
+                rng.pick(FORMATS)
+            )),
+        ));
+        t.push(Triple::new(
+            dist.clone(),
+            dct("license"),
+            n(&format!(
+                "http://dcat-ap.de/def/licenses/{}",
+                rng.pick(LICENSES)
+            )),
+        ));
+        t.push(Triple::new(
+            dist.clone(),
+            dcat("accessURL"),
+            n(&format!("{iri}/download/{k}")),
+        ));
+        t.push(Triple::new(
+            dist,
+            dct("title"),
+            Literal::new_simple_literal(format!("{topic} ({k})")),
+        ));
     }
     (iri, t)
 }
@@ -191,14 +327,40 @@ fn record(i: usize, rng: &mut Rng) -> (String, Vec<Triple>) {
 fn query_mix() -> Vec<(u32, String)> {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let mut mix: Vec<(u32, String)> = Vec::new();
-    for t in ["Bäume", "Haltestellen", "Parkplatz", "Spielplatz", "Kita", "Schulen", "Radwege", "Luftqualität", "Mietspiegel", "Wahlergebnisse"] {
+    for t in [
+        "Bäume",
+        "Haltestellen",
+        "Parkplatz",
+        "Spielplatz",
+        "Kita",
+        "Schulen",
+        "Radwege",
+        "Luftqualität",
+        "Mietspiegel",
+        "Wahlergebnisse",
+    ] {
         mix.push((6, format!("q={}", enc(t))));
     }
     for m in [3usize, 17, 42, 101, 250] {
-        mix.push((4, format!("q={}", enc(&format!("Baumkataster {}", municipality(m))))));
-        mix.push((3, format!("q={}&format=CSV", enc(&format!("Haltestellen {}", municipality(m))))));
+        mix.push((
+            4,
+            format!("q={}", enc(&format!("Baumkataster {}", municipality(m)))),
+        ));
+        mix.push((
+            3,
+            format!(
+                "q={}&format=CSV",
+                enc(&format!("Haltestellen {}", municipality(m)))
+            ),
+        ));
     }
-    for q in ["strassenbaeume", "Kindertagesstaetten", "Gewaessergüte", "Bebaungsplan", "Hochwaserschutz"] {
+    for q in [
+        "strassenbaeume",
+        "Kindertagesstaetten",
+        "Gewaessergüte",
+        "Bebaungsplan",
+        "Hochwaserschutz",
+    ] {
         mix.push((3, format!("q={}", enc(q))));
     }
     mix.push((3, format!("q={}", enc("\"Straßenbäume Nordhafen\""))));
@@ -208,14 +370,30 @@ fn query_mix() -> Vec<(u32, String)> {
     mix.push((3, "q=Verkehrsz%C3%A4hlung&theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FTRAN".into()));
     mix.push((3, "q=Sportanlagen&format=CSV&format=JSON".into()));
     mix.push((2, "q=Luftqualit%C3%A4t&bbox=9.5,53.4,10.5,54.0".into()));
-    mix.push((2, "q=Baustellen&modified_since=2024-01-01&sort=modified".into()));
+    mix.push((
+        2,
+        "q=Baustellen&modified_since=2024-01-01&sort=modified".into(),
+    ));
     mix.push((2, "q=Denkmalliste&page=2&size=20".into()));
-    mix.push((2, "q=Wetterdaten&temporal_from=2010-01-01&temporal_to=2012-12-31".into()));
+    mix.push((
+        2,
+        "q=Wetterdaten&temporal_from=2010-01-01&temporal_to=2012-12-31".into(),
+    ));
     mix.push((2, "q=Museen&sort=title".into()));
     mix.push((2, "q=Apotheken&license=http%3A%2F%2Fdcat-ap.de%2Fdef%2Flicenses%2Fcc-zero&theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FHEAL".into()));
-    mix.push((2, format!("q=&source=bench&geocoding={}", enc("http://dcat-ap.de/def/politicalGeocoding/municipalityKey/01000042"))));
+    mix.push((
+        2,
+        format!(
+            "q=&source=bench&geocoding={}",
+            enc("http://dcat-ap.de/def/politicalGeocoding/municipalityKey/01000042")
+        ),
+    ));
     mix.push((1, "q=&format=GEOJSON&bbox=11.0,48.0,11.5,48.5".into()));
-    mix.push((1, "q=&theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FENVI".into()));
+    mix.push((
+        1,
+        "q=&theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FENVI"
+            .into(),
+    ));
     mix
 }
 
@@ -224,7 +402,10 @@ fn main() -> anyhow::Result<()> {
     if args.first().map(String::as_str) == Some("client") {
         return client(&args[1..]);
     }
-    let docs: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let docs: usize = args
+        .first()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
     let dir = std::env::temp_dir().join(format!("catalog-bench-search-{}", std::process::id()));
@@ -280,7 +461,11 @@ fn main() -> anyhow::Result<()> {
     let merge_secs = merge_started.elapsed().as_secs_f64();
     let peak_index = common::peak_rss_mib();
     let size = index.size_on_disk();
-    anyhow::ensure!(index.num_docs() == docs as u64, "index holds {} of {docs}", index.num_docs());
+    anyhow::ensure!(
+        index.num_docs() == docs as u64,
+        "index holds {} of {docs}",
+        index.num_docs()
+    );
     println!("## Search benchmark ({docs} synthetic datasets)\n");
     println!("| phase | value |\n|---|---|");
     println!(
@@ -288,7 +473,11 @@ fn main() -> anyhow::Result<()> {
         docs as f64 / indexed_secs
     );
     println!("| merge into one segment | {merge_secs:.1} s |");
-    println!("| index size | {:.0} MB ({:.0} bytes/doc) |", size as f64 / 1e6, size as f64 / docs as f64);
+    println!(
+        "| index size | {:.0} MB ({:.0} bytes/doc) |",
+        size as f64 / 1e6,
+        size as f64 / docs as f64
+    );
     println!(
         "| peak RSS while indexing | {peak_index:.0} MiB{} |",
         if rss_reset { "" } else { " (process peak)" }
@@ -328,7 +517,10 @@ fn main() -> anyhow::Result<()> {
         String::from_utf8_lossy(&out.stderr)
     );
     print!("{}", String::from_utf8_lossy(&out.stdout));
-    println!("| server peak RSS during the load test | {:.0} MiB |", common::peak_rss_mib());
+    println!(
+        "| server peak RSS during the load test | {:.0} MiB |",
+        common::peak_rss_mib()
+    );
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -419,7 +611,10 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         query_mix().len(),
         hits + errors
     );
-    println!("| throughput | **{:.0} queries/s** |", (hits + errors) as f64 / elapsed);
+    println!(
+        "| throughput | **{:.0} queries/s** |",
+        (hits + errors) as f64 / elapsed
+    );
     println!(
         "| latency p50 / p90 / p99 / max | **{:.2} / {:.2} / {:.2} / {:.2} ms** |",
         pct(0.50),

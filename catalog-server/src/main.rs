@@ -130,8 +130,7 @@ async fn open_search(
     harvesting: &mut Harvesting,
 ) -> anyhow::Result<Arc<catalog_search::SearchIndex>> {
     let (c, s) = (config.clone(), store.clone());
-    let (index, report) =
-        tokio::task::spawn_blocking(move || search_index::open(&c, &s)).await??;
+    let (index, report) = tokio::task::spawn_blocking(move || search_index::open(&c, &s)).await??;
     if let Some(why) = &report.rebuilt {
         tracing::info!("search index rebuilt from the store ({why})");
     }
@@ -149,7 +148,10 @@ async fn open_search(
     }
     harvesting
         .followers
-        .push(Arc::new(search_index::SearchFollower::new(index.clone(), config)));
+        .push(Arc::new(search_index::SearchFollower::new(
+            index.clone(),
+            config,
+        )));
     Ok(index)
 }
 

@@ -84,7 +84,9 @@ fn parse_bbox(value: &str) -> Result<BBox, ApiError> {
         max_lat: n[3],
     };
     if b.min_lon < -180.0 || b.max_lon > 180.0 || b.min_lat < -90.0 || b.max_lat > 90.0 {
-        return Err(bad("longitudes must be within ±180 and latitudes within ±90"));
+        return Err(bad(
+            "longitudes must be within ±180 and latitudes within ±90",
+        ));
     }
     if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
         return Err(bad("the minimum is larger than the maximum"));
@@ -263,7 +265,11 @@ struct Found {
 }
 
 fn check_id(id: &str) -> Result<(), ApiError> {
-    if id.len() == 20 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if id.len() == 20
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
@@ -327,7 +333,10 @@ fn lookup(state: &AppState, id: &str) -> Result<Found, ApiError> {
     if f.status != "published" {
         return Err(ApiError::new(
             StatusCode::GONE,
-            format!("dataset {id} ({}) was withdrawn from the catalog", f.record.dataset),
+            format!(
+                "dataset {id} ({}) was withdrawn from the catalog",
+                f.record.dataset
+            ),
         ));
     }
     Ok(f)
@@ -539,7 +548,12 @@ mod tests {
     fn openapi_is_openapi_3_and_documents_the_routes() {
         let doc: Value = serde_json::from_str(OPENAPI).unwrap_or(Value::Null);
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
-        for path in ["/api/search", "/api/datasets/{id}", "/datasets/{id}", "/api/openapi.json"] {
+        for path in [
+            "/api/search",
+            "/api/datasets/{id}",
+            "/datasets/{id}",
+            "/api/openapi.json",
+        ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path}");
         }
         let params: Vec<&str> = doc["paths"]["/api/search"]["get"]["parameters"]
@@ -547,7 +561,15 @@ mod tests {
             .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
             .unwrap_or_default();
         for name in FACETS.iter().copied().chain([
-            "q", "bbox", "modified_since", "temporal_from", "temporal_to", "sort", "page", "size", "facet_size",
+            "q",
+            "bbox",
+            "modified_since",
+            "temporal_from",
+            "temporal_to",
+            "sort",
+            "page",
+            "size",
+            "facet_size",
         ]) {
             assert!(params.contains(&name), "{name} not documented");
         }

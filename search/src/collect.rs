@@ -299,7 +299,9 @@ impl SegmentCollector for SegmentSearch {
                 if let Some(k) = self.prune {
                     if ords.len() > k {
                         // Ordinals follow the values' order: ties keep the smaller value.
-                        ords.sort_by(|a, b| counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b)));
+                        ords.sort_by(|a, b| {
+                            counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
+                        });
                         ords.truncate(k);
                         ords.sort_unstable();
                     }

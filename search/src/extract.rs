@@ -393,16 +393,24 @@ pub fn extract(info: &RecordInfo<'_>, triples: &[Triple]) -> DatasetDoc {
     // Temporal.
     for t in g.objects(d, &dct("temporal")) {
         let Some(k) = node_key(t) else { continue };
-        let starts: Vec<i64> = [dcat("startDate"), format!("{SCHEMA}startDate"), format!("{SCHEMA_S}startDate")]
-            .iter()
-            .flat_map(|p| g.values(&k, p))
-            .filter_map(|v| parse_date(&v))
-            .collect();
-        let ends: Vec<i64> = [dcat("endDate"), format!("{SCHEMA}endDate"), format!("{SCHEMA_S}endDate")]
-            .iter()
-            .flat_map(|p| g.values(&k, p))
-            .filter_map(|v| parse_date(&v))
-            .collect();
+        let starts: Vec<i64> = [
+            dcat("startDate"),
+            format!("{SCHEMA}startDate"),
+            format!("{SCHEMA_S}startDate"),
+        ]
+        .iter()
+        .flat_map(|p| g.values(&k, p))
+        .filter_map(|v| parse_date(&v))
+        .collect();
+        let ends: Vec<i64> = [
+            dcat("endDate"),
+            format!("{SCHEMA}endDate"),
+            format!("{SCHEMA_S}endDate"),
+        ]
+        .iter()
+        .flat_map(|p| g.values(&k, p))
+        .filter_map(|v| parse_date(&v))
+        .collect();
         if starts.is_empty() && ends.is_empty() {
             continue;
         }
@@ -542,7 +550,9 @@ pub fn parse_geometry(value: &str) -> Option<BBox> {
     }
     let open = rest.find('(')?;
     let numbers: Vec<f64> = rest[open..]
-        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+'))
+        .split(|c: char| {
+            !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')
+        })
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<f64>())
         .collect::<Result<_, _>>()
@@ -592,7 +602,11 @@ pub fn strip_html(text: &str) -> String {
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        let lower: String = after.chars().take(8).collect::<String>().to_ascii_lowercase();
+        let lower: String = after
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
         let skip_to = if lower.starts_with("<script") {
             find_ci(after, "</script>").map(|e| e + 9)
         } else if lower.starts_with("<style") {
@@ -754,10 +768,15 @@ mod tests {
                 max_lat: 0.0,
             });
         assert_eq!((b.min_lon, b.max_lat), (9.9, 54.5));
-        let g = parse_geometry(r#"{"type":"Polygon","coordinates":[[[6.0,50.0],[7.0,50.0],[7.0,51.0],[6.0,50.0]]]}"#);
+        let g = parse_geometry(
+            r#"{"type":"Polygon","coordinates":[[[6.0,50.0],[7.0,50.0],[7.0,51.0],[6.0,50.0]]]}"#,
+        );
         assert_eq!(g.map(|b| b.max_lat), Some(51.0));
         assert!(parse_geometry("POLYGON((500000 6000000, 510000 6010000))").is_none());
-        assert_eq!(format_label("http://publications.europa.eu/resource/authority/file-type/CSV"), "CSV");
+        assert_eq!(
+            format_label("http://publications.europa.eu/resource/authority/file-type/CSV"),
+            "CSV"
+        );
         assert_eq!(format_label(" csv "), "CSV");
     }
 }

@@ -2,7 +2,6 @@
 //! schema version), writing (upsert/remove, one commit per call) and searching.
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
-use std::sync::Arc;
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
 use crate::query::{parse, QueryBuilder};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
@@ -10,6 +9,7 @@ use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::schema::Value;
@@ -173,7 +173,8 @@ impl SearchIndex {
         let index = Index::create_in_dir(dir, fields.schema.clone())?;
         let this = Self::finish_open(dir, index, fields, options)?;
         let tmp = dir.join(format!("{VERSION_FILE}.tmp"));
-        std::fs::write(&tmp, format!("{SCHEMA_VERSION}\n")).map_err(|e| SearchError::io(&tmp, e))?;
+        std::fs::write(&tmp, format!("{SCHEMA_VERSION}\n"))
+            .map_err(|e| SearchError::io(&tmp, e))?;
         std::fs::rename(&tmp, dir.join(VERSION_FILE)).map_err(|e| SearchError::io(dir, e))?;
         Ok(this)
     }
@@ -275,14 +276,27 @@ impl SearchIndex {
     }
 
     /// Merges all segments into one (after a bulk load) and waits for it.
+    /// Background merges may hold some segments: then wait and try again.
     pub fn merge_all(&self) -> Result<(), SearchError> {
-        let ids = self.index.searchable_segment_ids()?;
-        if ids.len() > 1 {
+        let mut attempts = 0;
+        loop {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
             let mut writer = self.writer()?;
-            writer.merge(&ids).wait()?;
-            // Merged segments are swapped in by a commit-less update; reload
-            // after the old files are collected.
-            let _ = writer.garbage_collect_files().wait();
+            match writer.merge(&ids).wait() {
+                Ok(_) => {
+                    let _ = writer.garbage_collect_files().wait();
+                    break;
+                }
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < 40 => {
+                    drop(writer);
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         self.reader.reload()?;
         self.warm()
@@ -518,19 +532,47 @@ impl SearchIndex {
             Box::new(RangeQuery::new(t(lo), t(hi)))
         };
         if let Some(b) = req.bbox {
-            out.push(f64_range(f.min_lon, Bound::Unbounded, Bound::Included(b.max_lon)));
-            out.push(f64_range(f.max_lon, Bound::Included(b.min_lon), Bound::Unbounded));
-            out.push(f64_range(f.min_lat, Bound::Unbounded, Bound::Included(b.max_lat)));
-            out.push(f64_range(f.max_lat, Bound::Included(b.min_lat), Bound::Unbounded));
+            out.push(f64_range(
+                f.min_lon,
+                Bound::Unbounded,
+                Bound::Included(b.max_lon),
+            ));
+            out.push(f64_range(
+                f.max_lon,
+                Bound::Included(b.min_lon),
+                Bound::Unbounded,
+            ));
+            out.push(f64_range(
+                f.min_lat,
+                Bound::Unbounded,
+                Bound::Included(b.max_lat),
+            ));
+            out.push(f64_range(
+                f.max_lat,
+                Bound::Included(b.min_lat),
+                Bound::Unbounded,
+            ));
         }
         if let Some(since) = req.modified_since {
-            out.push(i64_range(f.modified, Bound::Included(since), Bound::Unbounded));
+            out.push(i64_range(
+                f.modified,
+                Bound::Included(since),
+                Bound::Unbounded,
+            ));
         }
         if let Some(from) = req.temporal_from {
-            out.push(i64_range(f.temporal_end, Bound::Included(from), Bound::Unbounded));
+            out.push(i64_range(
+                f.temporal_end,
+                Bound::Included(from),
+                Bound::Unbounded,
+            ));
         }
         if let Some(to) = req.temporal_to {
-            out.push(i64_range(f.temporal_start, Bound::Unbounded, Bound::Included(to)));
+            out.push(i64_range(
+                f.temporal_start,
+                Bound::Unbounded,
+                Bound::Included(to),
+            ));
         }
         out
     }

@@ -124,10 +124,7 @@ fn lex(q: &str) -> Result<Vec<Tok>, ()> {
             }
         }
         if i < chars.len() && chars[i] == '"' {
-            let close = chars[i + 1..]
-                .iter()
-                .position(|c| *c == '"')
-                .ok_or(())?;
+            let close = chars[i + 1..].iter().position(|c| *c == '"').ok_or(())?;
             let text: String = chars[i + 1..i + 1 + close].iter().collect();
             i = i + 1 + close + 1;
             out.push(Tok::Word {
@@ -401,7 +398,11 @@ impl QueryBuilder {
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for a in &clause.alternatives {
                 let mut scratch = HighlightTerms::default();
-                let sink = if clause.negated { &mut scratch } else { &mut hl };
+                let sink = if clause.negated {
+                    &mut scratch
+                } else {
+                    &mut hl
+                };
                 if let Some(q) = self.atom_query(a, fuzzy && !clause.negated, sink) {
                     alts.push(q);
                 }
@@ -469,7 +470,9 @@ mod tests {
 
     #[test]
     fn grammar() {
-        let p = parse(r#"Bäume "in Kiel" -Wald Parkplatz OR Parkhaus publisher:Stadt title:"Open Data""#);
+        let p = parse(
+            r#"Bäume "in Kiel" -Wald Parkplatz OR Parkhaus publisher:Stadt title:"Open Data""#,
+        );
         assert!(!p.fallback);
         assert_eq!(
             words(&p),
@@ -483,12 +486,21 @@ mod tests {
             ]
         );
         // Unknown prefixes are words.
-        assert_eq!(words(&parse("http://x")), vec![vec!["All:http://x".to_owned()]]);
+        assert_eq!(
+            words(&parse("http://x")),
+            vec![vec!["All:http://x".to_owned()]]
+        );
     }
 
     #[test]
     fn broken_queries_fall_back_to_words() {
-        for q in [r#""unclosed quote"#, "OR Bäume", "Bäume OR", "a - b", "x OR OR y"] {
+        for q in [
+            r#""unclosed quote"#,
+            "OR Bäume",
+            "Bäume OR",
+            "a - b",
+            "x OR OR y",
+        ] {
             let p = parse(q);
             assert!(p.fallback, "{q}");
             assert!(!p.clauses.is_empty(), "{q}");

@@ -62,7 +62,11 @@ fn doc(r: &Rec, source: &str) -> DatasetDoc {
     }
     let dist = BlankNode::new_unchecked(format!("d{}", r.id));
     t.push(Triple::new(d.clone(), dcat("distribution"), dist.clone()));
-    t.push(Triple::new(dist, dct("format"), Literal::new_simple_literal(r.format)));
+    t.push(Triple::new(
+        dist,
+        dct("format"),
+        Literal::new_simple_literal(r.format),
+    ));
     if let Some(w) = r.wkt {
         let s = BlankNode::new_unchecked(format!("s{}", r.id));
         t.push(Triple::new(d.clone(), dct("spatial"), s.clone()));
@@ -81,10 +85,46 @@ fn doc(r: &Rec, source: &str) -> DatasetDoc {
 }
 
 const RECS: &[Rec] = &[
-    Rec { id: "a", title: "Straßenbäume Kiel", lang: "de", keywords: &["Baum", "Umwelt"], theme: "ENVI", format: "csv", modified: "2024-01-10", wkt: Some("POLYGON((10.0 54.2, 10.3 54.2, 10.3 54.4, 10.0 54.4, 10.0 54.2))") },
-    Rec { id: "b", title: "Haltestellen des Nahverkehrs", lang: "", keywords: &["Bus", "Verkehr"], theme: "TRAN", format: "CSV", modified: "2023-05-01", wkt: Some("POLYGON((9.0 53.5, 9.5 53.5, 9.5 53.8, 9.0 53.8, 9.0 53.5))") },
-    Rec { id: "c", title: "Tree register", lang: "en", keywords: &["trees"], theme: "ENVI", format: "JSON", modified: "2022-02-02", wkt: None },
-    Rec { id: "d", title: "Parkplätze Innenstadt", lang: "de", keywords: &["Verkehr", "Parken"], theme: "TRAN", format: "json", modified: "2021-12-24", wkt: None },
+    Rec {
+        id: "a",
+        title: "Straßenbäume Kiel",
+        lang: "de",
+        keywords: &["Baum", "Umwelt"],
+        theme: "ENVI",
+        format: "csv",
+        modified: "2024-01-10",
+        wkt: Some("POLYGON((10.0 54.2, 10.3 54.2, 10.3 54.4, 10.0 54.4, 10.0 54.2))"),
+    },
+    Rec {
+        id: "b",
+        title: "Haltestellen des Nahverkehrs",
+        lang: "",
+        keywords: &["Bus", "Verkehr"],
+        theme: "TRAN",
+        format: "CSV",
+        modified: "2023-05-01",
+        wkt: Some("POLYGON((9.0 53.5, 9.5 53.5, 9.5 53.8, 9.0 53.8, 9.0 53.5))"),
+    },
+    Rec {
+        id: "c",
+        title: "Tree register",
+        lang: "en",
+        keywords: &["trees"],
+        theme: "ENVI",
+        format: "JSON",
+        modified: "2022-02-02",
+        wkt: None,
+    },
+    Rec {
+        id: "d",
+        title: "Parkplätze Innenstadt",
+        lang: "de",
+        keywords: &["Verkehr", "Parken"],
+        theme: "TRAN",
+        format: "json",
+        modified: "2021-12-24",
+        wkt: None,
+    },
 ];
 
 fn open(name: &str) -> (SearchIndex, std::path::PathBuf) {
@@ -125,29 +165,56 @@ fn queries_facets_filters_updates() {
     assert_eq!(ids(&index, &q("\"Straßenbäume Kiel\"")), vec!["a"]);
     assert!(ids(&index, &q("\"Kiel Straßenbäume\"")).is_empty());
     assert_eq!(ids(&index, &q("format:csv")).len(), 2);
-    assert_eq!(ids(&index, &q("Verkehr")).len(), 2, "keyword and theme label");
+    assert_eq!(
+        ids(&index, &q("Verkehr")).len(),
+        2,
+        "keyword and theme label"
+    );
     // Typos: fuzzy only when exact finds too little.
     let r = index.search(&q("Haltestelen")).expect("search");
     assert!(r.fuzzy);
     assert_eq!(r.hits[0].id, "b");
     // Snippets highlight the match.
     let r = index.search(&q("Straßenbaum Kiel")).expect("search");
-    assert!(r.hits[0].snippet.contains("<mark>"), "{}", r.hits[0].snippet);
+    assert!(
+        r.hits[0].snippet.contains("<mark>"),
+        "{}",
+        r.hits[0].snippet
+    );
     // Facets: disjunctive counts.
     let mut req = q("");
-    req.filters[0] = vec!["http://publications.europa.eu/resource/authority/data-theme/ENVI".into()];
+    req.filters[0] =
+        vec!["http://publications.europa.eu/resource/authority/data-theme/ENVI".into()];
     let r = index.search(&req).expect("search");
     assert_eq!(r.total, 2);
     let theme = &r.facets[0].1;
-    assert_eq!(theme.len(), 2, "the theme facet still shows TRAN: {theme:?}");
+    assert_eq!(
+        theme.len(),
+        2,
+        "the theme facet still shows TRAN: {theme:?}"
+    );
     let format = &r.facets[3].1;
-    assert_eq!(format.iter().map(|f| (f.value.as_str(), f.count)).collect::<Vec<_>>(), vec![("CSV", 1), ("JSON", 1)]);
+    assert_eq!(
+        format
+            .iter()
+            .map(|f| (f.value.as_str(), f.count))
+            .collect::<Vec<_>>(),
+        vec![("CSV", 1), ("JSON", 1)]
+    );
     req.filters[3] = vec!["JSON".into()];
     let r = index.search(&req).expect("search");
-    assert_eq!(r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), vec!["c"]);
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        vec!["c"]
+    );
     // Bbox and dates.
     let mut req = q("");
-    req.bbox = Some(catalog_search::BBox { min_lon: 10.2, min_lat: 54.3, max_lon: 11.0, max_lat: 55.0 });
+    req.bbox = Some(catalog_search::BBox {
+        min_lon: 10.2,
+        min_lat: 54.3,
+        max_lon: 11.0,
+        max_lat: 55.0,
+    });
     assert_eq!(ids(&index, &req), vec!["a"]);
     let mut req = q("");
     req.modified_since = catalog_search::extract::parse_date("2023-01-01");
@@ -194,12 +261,19 @@ fn damaged_segments_are_detected() {
     let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&dir)
         .expect("dir")
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x != "json" && x != "lock"))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x != "json" && x != "lock")
+        })
         .map(|e| (e.metadata().map(|m| m.len()).unwrap_or(0), e.path()))
         .collect();
     files.sort();
     let (len, victim) = files.pop().expect("segment file");
-    let f = std::fs::OpenOptions::new().write(true).open(&victim).expect("open");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&victim)
+        .expect("open");
     f.set_len(len / 2).expect("truncate");
     drop(f);
     let (index, why) = SearchIndex::open(&dir, WriterOptions::default()).expect("reopen");

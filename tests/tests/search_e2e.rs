@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
 const DCT: &str = "http://purl.org/dc/terms/";
-const PREFIXES: &str = "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> \
+const PREFIXES: &str =
+    "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> \
     PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX cat: <urn:dcat-catalog:vocab#> \
     PREFIX locn: <http://www.w3.org/ns/locn#> PREFIX schema: <http://schema.org/> \
     PREFIX dcatde: <http://dcat-ap.de/def/dcatde/>";
@@ -126,7 +127,8 @@ fn harvest_fixtures() -> Option<Harvested> {
     let mut sources: Vec<(String, String, String, String)> = Vec::new();
     for (id, rel) in files {
         let path = dcat.join(rel);
-        let mut body = String::from_utf8_lossy(&std::fs::read(&path).expect("fixture")).into_owned();
+        let mut body =
+            String::from_utf8_lossy(&std::fs::read(&path).expect("fixture")).into_owned();
         body = body.replace(
             "http://opendata.schleswig-holstein.de/catalog.xml?page=51",
             &stub.url("/terminal"),
@@ -134,11 +136,21 @@ fn harvest_fixtures() -> Option<Harvested> {
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let route = format!("/{id}/{name}");
         stub.serve_bytes(&route, body.into_bytes(), media_type_for(&path));
-        sources.push((id.to_string(), "dcat".into(), stub.url(&route), String::new()));
+        sources.push((
+            id.to_string(),
+            "dcat".into(),
+            stub.url(&route),
+            String::new(),
+        ));
     }
     let ckan_portal = CkanPortal::start(ckan_fixture_packages(&ckan));
     let csw_portal = CswPortal::start(iso_fixture_records(&csw), None);
-    sources.push(("ckan".into(), "ckan".into(), ckan_portal.base_url(), "rows = 5".into()));
+    sources.push((
+        "ckan".into(),
+        "ckan".into(),
+        ckan_portal.base_url(),
+        "rows = 5".into(),
+    ));
     sources.push((
         "csw".into(),
         "csw".into(),
@@ -187,36 +199,67 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
         ("Bäume", "Bäume"),
         ("baeume", "Bäume"),
         ("Baum Rostock", "Bäume"),
-        ("Strassenverkehrsunfaelle Mai", "Straßenverkehrsunfälle in Schleswig-Holstein im Mai 2004"),
-        ("straßenverkehrsunfälle april", "Straßenverkehrsunfälle in Schleswig-Holstein im April 2004"),
+        (
+            "Strassenverkehrsunfaelle Mai",
+            "Straßenverkehrsunfälle in Schleswig-Holstein im Mai 2004",
+        ),
+        (
+            "straßenverkehrsunfälle april",
+            "Straßenverkehrsunfälle in Schleswig-Holstein im April 2004",
+        ),
         ("Bebaungsplan", "Bebauungspläne (Geltungsbereiche)"),
         ("Haltestelen", "Haltestellen"),
         ("Gaststaetten", "Gaststätten"),
-        ("Ladestation Elektrofahrzeuge", "Ladestationen für Elektrofahrzeuge"),
+        (
+            "Ladestation Elektrofahrzeuge",
+            "Ladestationen für Elektrofahrzeuge",
+        ),
         ("Kita", "Kindertagesstätten"),
         ("Badegewasser", "Badegewässer Stammdaten"),
-        ("\"Kunst im öffentlichen Raum\"", "Kunst im öffentlichen Raum"),
-        ("Baugenehmigungen -Januar -Mai -Juni", "Baugenehmigungen in Schleswig-Holstein im Juli 2004"),
+        (
+            "\"Kunst im öffentlichen Raum\"",
+            "Kunst im öffentlichen Raum",
+        ),
+        (
+            "Baugenehmigungen -Januar -Mai -Juni",
+            "Baugenehmigungen in Schleswig-Holstein im Juli 2004",
+        ),
         ("Glascontainer OR Papiercontainer", "Glascontainer"),
         ("bee population Greece", "Bee population 2022"),
         ("bees", "Bee population"),
-        ("geochemical survey", "Zimbabwe Regional Geochemical Survey."),
+        (
+            "geochemical survey",
+            "Zimbabwe Regional Geochemical Survey.",
+        ),
     ];
     let mut problems = Vec::new();
     for (q, expected) in queries {
         let v = search(served, &format!("q={}", url_encode(q)));
         let top: Vec<String> = titles(&v).into_iter().take(3).collect();
         if !top.iter().any(|t| t.starts_with(expected)) {
-            problems.push(format!("{q:?}: expected {expected:?} in the top 3, got {top:?} (total {})", v["total"]));
+            problems.push(format!(
+                "{q:?}: expected {expected:?} in the top 3, got {top:?} (total {})",
+                v["total"]
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     // Exclusion really excludes.
-    let v = search(served, &format!("q={}&size=100", url_encode("Baugenehmigungen -Juni")));
+    let v = search(
+        served,
+        &format!("q={}&size=100", url_encode("Baugenehmigungen -Juni")),
+    );
     assert!(v["total"].as_u64().unwrap_or(0) >= 3);
-    assert!(titles(&v).iter().all(|t| !t.contains("Juni")), "{:?}", titles(&v));
+    assert!(
+        titles(&v).iter().all(|t| !t.contains("Juni")),
+        "{:?}",
+        titles(&v)
+    );
     // A field prefix restricts the field.
-    let v = search(served, &format!("q={}", url_encode("publisher:Rostock Bäume")));
+    let v = search(
+        served,
+        &format!("q={}", url_encode("publisher:Rostock Bäume")),
+    );
     assert_eq!(titles(&v).first().map(String::as_str), Some("Bäume"));
     // A broken query is searched as words.
     let v = search(served, &format!("q={}", url_encode("\"Bäume OR")));
@@ -228,10 +271,23 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     // Hits carry what the issue asks for.
     let v = search(served, "q=B%C3%A4ume&size=1");
     let hit = &v["hits"][0];
-    for key in ["id", "title", "snippet", "publisher", "source", "modified", "formats", "licenses", "links"] {
+    for key in [
+        "id",
+        "title",
+        "snippet",
+        "publisher",
+        "source",
+        "modified",
+        "formats",
+        "licenses",
+        "links",
+    ] {
         assert!(!hit[key].is_null(), "hit lacks {key}: {hit}");
     }
-    assert!(hit["snippet"].as_str().unwrap_or("").contains("<mark>"), "{hit}");
+    assert!(
+        hit["snippet"].as_str().unwrap_or("").contains("<mark>"),
+        "{hit}"
+    );
     assert_eq!(hit["source"], "rostock");
     let id = hit["id"].as_str().unwrap_or("").to_owned();
     assert_eq!(hit["links"]["json"], format!("/api/datasets/{id}"));
@@ -240,7 +296,12 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     let (status, json, text) = get_json(&format!("{}/api/datasets/{id}", served.base));
     assert_eq!(status, 200, "{text}");
     assert_eq!(json["title"], "Bäume");
-    assert!(json["distributions"].as_array().is_some_and(|d| d.len() >= 3), "{json}");
+    assert!(
+        json["distributions"]
+            .as_array()
+            .is_some_and(|d| d.len() >= 3),
+        "{json}"
+    );
     let dataset_iri = json["dataset"].as_str().unwrap_or("").to_owned();
     for (accept, format) in [
         ("text/turtle", oxrdfio::RdfFormat::Turtle),
@@ -261,34 +322,50 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("{accept}: {e}"));
         assert!(
-            quads.iter().any(|q| q.subject.to_string() == format!("<{dataset_iri}>")
-                && q.predicate.as_str() == format!("{DCT}title")),
+            quads
+                .iter()
+                .any(|q| q.subject.to_string() == format!("<{dataset_iri}>")
+                    && q.predicate.as_str() == format!("{DCT}title")),
             "{accept}: no title of {dataset_iri}"
         );
     }
-    let (status, _) = blocking_get(&format!("{}/datasets/{id}", served.base), "image/png").expect("rdf");
+    let (status, _) =
+        blocking_get(&format!("{}/datasets/{id}", served.base), "image/png").expect("rdf");
     assert_eq!(status, 406);
     let (status, _, text) = get_json(&format!("{}/api/datasets/not-an-id", served.base));
     assert_eq!(status, 400, "{text}");
-    let (status, _, _) = get_json(&format!("{}/api/datasets/00000000000000000000", served.base));
+    let (status, _, _) = get_json(&format!(
+        "{}/api/datasets/00000000000000000000",
+        served.base
+    ));
     assert_eq!(status, 404);
     let (status, _, text) = get_json(&format!("{}/api/search?bbox=1,2,3", served.base));
     assert_eq!(status, 400);
     assert!(text.contains("'bbox'"), "{text}");
     let (status, json, _) = get_json(&format!("{}/api/openapi.json", served.base));
     assert_eq!(status, 200);
-    assert!(json["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    assert!(json["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.")));
 
     // --- everything, and facet counts against SPARQL ----------------------
     let everything = all_hits(served, "q=");
-    assert_eq!(everything, store, "search must hold exactly the published records");
+    assert_eq!(
+        everything, store,
+        "search must hold exactly the published records"
+    );
     let v = search(served, "facet_size=10000&size=0");
     let got_facets = |name: &str| -> BTreeMap<String, u64> {
         v["facets"][name]
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|x| (x["value"].as_str().unwrap_or("").to_owned(), x["count"].as_u64().unwrap_or(0)))
+                    .map(|x| {
+                        (
+                            x["value"].as_str().unwrap_or("").to_owned(),
+                            x["count"].as_u64().unwrap_or(0),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -304,7 +381,9 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     };
     let rows = |pattern: &str, map: &dyn Fn(&str) -> String| -> Vec<(String, String)> {
         served
-            .select(&format!("{PREFIXES} SELECT DISTINCT ?d ?v WHERE {{ {PUBLISHED} GRAPH ?r {{ {pattern} }} }}"))
+            .select(&format!(
+                "{PREFIXES} SELECT DISTINCT ?d ?v WHERE {{ {PUBLISHED} GRAPH ?r {{ {pattern} }} }}"
+            ))
             .into_iter()
             .map(|row| (row["d"].clone(), map(&row["v"])))
             .collect()
@@ -346,17 +425,26 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     }
     // Filtered facets: a theme filter narrows the other facets and the total.
     let envi = "http://publications.europa.eu/resource/authority/data-theme/ENVI";
-    let filtered = search(served, &format!("theme={}&facet_size=10000", url_encode(envi)));
+    let filtered = search(
+        served,
+        &format!("theme={}&facet_size=10000", url_encode(envi)),
+    );
     let theme_count = got_facets("theme").get(envi).copied().unwrap_or(0);
     assert!(theme_count > 0);
     assert_eq!(filtered["total"].as_u64(), Some(theme_count));
     // Two values of one facet are ORed; two facets are ANDed.
     let gove = "http://publications.europa.eu/resource/authority/data-theme/GOVE";
-    let either = all_hits(served, &format!("theme={}&theme={}", url_encode(envi), url_encode(gove)));
+    let either = all_hits(
+        served,
+        &format!("theme={}&theme={}", url_encode(envi), url_encode(gove)),
+    );
     let envi_set = all_hits(served, &format!("theme={}", url_encode(envi)));
     let gove_set = all_hits(served, &format!("theme={}", url_encode(gove)));
     assert_eq!(either, envi_set.union(&gove_set).cloned().collect());
-    let both = all_hits(served, &format!("theme={}&source=rostock", url_encode(envi)));
+    let both = all_hits(
+        served,
+        &format!("theme={}&source=rostock", url_encode(envi)),
+    );
     let rostock = all_hits(served, "source=rostock");
     assert_eq!(both, envi_set.intersection(&rostock).cloned().collect());
 
@@ -377,16 +465,42 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     }
     assert!(boxes.len() > 50, "{} datasets with a bbox", boxes.len());
     for q in [
-        BBox { min_lon: 12.0, min_lat: 54.1, max_lon: 12.1, max_lat: 54.2 },
-        BBox { min_lon: 8.0, min_lat: 53.3, max_lon: 11.4, max_lat: 55.1 },
-        BBox { min_lon: -20.0, min_lat: -40.0, max_lon: 40.0, max_lat: 0.0 },
-        BBox { min_lon: 170.0, min_lat: -10.0, max_lon: 180.0, max_lat: 10.0 },
+        BBox {
+            min_lon: 12.0,
+            min_lat: 54.1,
+            max_lon: 12.1,
+            max_lat: 54.2,
+        },
+        BBox {
+            min_lon: 8.0,
+            min_lat: 53.3,
+            max_lon: 11.4,
+            max_lat: 55.1,
+        },
+        BBox {
+            min_lon: -20.0,
+            min_lat: -40.0,
+            max_lon: 40.0,
+            max_lat: 0.0,
+        },
+        BBox {
+            min_lon: 170.0,
+            min_lat: -10.0,
+            max_lon: 180.0,
+            max_lat: 10.0,
+        },
     ] {
-        let want: BTreeSet<String> =
-            boxes.iter().filter(|(_, b)| b.intersects(&q)).map(|(d, _)| d.clone()).collect();
+        let want: BTreeSet<String> = boxes
+            .iter()
+            .filter(|(_, b)| b.intersects(&q))
+            .map(|(d, _)| d.clone())
+            .collect();
         let got = datasets(&all_hits(
             served,
-            &format!("bbox={},{},{},{}", q.min_lon, q.min_lat, q.max_lon, q.max_lat),
+            &format!(
+                "bbox={},{},{},{}",
+                q.min_lon, q.min_lat, q.max_lon, q.max_lat
+            ),
         ));
         assert_eq!(got, want, "bbox {q:?}");
     }
@@ -409,7 +523,10 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
             .filter(|(_, (m, i))| m.or(*i).is_some_and(|t| t >= s))
             .map(|(d, _)| d.clone())
             .collect();
-        let got = datasets(&all_hits(served, &format!("modified_since={}", url_encode(since))));
+        let got = datasets(&all_hits(
+            served,
+            &format!("modified_since={}", url_encode(since)),
+        ));
         assert_eq!(got, want, "modified_since={since}");
     }
     let mut temporal: BTreeMap<String, (Option<i64>, Option<i64>)> = BTreeMap::new();
@@ -417,7 +534,9 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
         "{PREFIXES} SELECT ?d ?p ?v WHERE {{ {PUBLISHED} GRAPH ?r {{ ?d dct:temporal ?t . ?t ?p ?v \
          FILTER(?p IN (dcat:startDate, dcat:endDate, schema:startDate, schema:endDate)) }} }}"
     )) {
-        let Some(t) = parse_date(&row["v"]) else { continue };
+        let Some(t) = parse_date(&row["v"]) else {
+            continue;
+        };
         let e = temporal.entry(row["d"].clone()).or_default();
         if row["p"].ends_with("startDate") {
             e.0 = Some(e.0.map_or(t, |x| x.min(t)));
@@ -426,20 +545,30 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
         }
     }
     assert!(!temporal.is_empty());
-    for (from, to) in [("1900-01-01", "1906-01-01"), ("2014-01-01", "2030-01-01"), ("1990-01-01", "1990-12-31")] {
+    for (from, to) in [
+        ("1900-01-01", "1906-01-01"),
+        ("2014-01-01", "2030-01-01"),
+        ("1990-01-01", "1990-12-31"),
+    ] {
         let (f, t) = (parse_date(from).unwrap_or(0), parse_date(to).unwrap_or(0));
         let want: BTreeSet<String> = temporal
             .iter()
             .filter(|(_, (s, e))| s.unwrap_or(i64::MIN) <= t && e.unwrap_or(i64::MAX) >= f)
             .map(|(d, _)| d.clone())
             .collect();
-        let got = datasets(&all_hits(served, &format!("temporal_from={from}&temporal_to={to}")));
+        let got = datasets(&all_hits(
+            served,
+            &format!("temporal_from={from}&temporal_to={to}"),
+        ));
         assert_eq!(got, want, "temporal {from}..{to}");
     }
     // Sorting by title is alphabetical (German-normalized).
     let v = search(served, "source=rostock&sort=title&size=50");
     let t = titles(&v);
-    let keys: Vec<String> = t.iter().map(|s| catalog_search::index::sort_key(s)).collect();
+    let keys: Vec<String> = t
+        .iter()
+        .map(|s| catalog_search::index::sort_key(s))
+        .collect();
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted);
@@ -523,7 +652,11 @@ fn assert_consistent(config: &Path, present: &[&str], absent: &[&str], when: &st
     assert_eq!(hits, store, "{when}: search differs from the store");
     for t in present {
         let v = search(&served, &format!("q={}", url_encode(t)));
-        assert_eq!(titles(&v).first().map(String::as_str), Some(*t), "{when}: {t:?} not found first");
+        assert_eq!(
+            titles(&v).first().map(String::as_str),
+            Some(*t),
+            "{when}: {t:?} not found first"
+        );
     }
     for t in absent {
         let v = search(&served, &format!("q={}", url_encode(&format!("\"{t}\""))));
@@ -545,21 +678,56 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
         "",
     );
     let serve = |items: &[(&str, &str)]| {
-        stub.serve_bytes("/catalog.ttl", small_catalog(items).into_bytes(), "text/turtle")
+        stub.serve_bytes(
+            "/catalog.ttl",
+            small_catalog(items).into_bytes(),
+            "text/turtle",
+        )
     };
-    serve(&[("a", "Straßenbäume Kiel"), ("bb", "Spielplätze"), ("ccc", "Haltestellen Bus")]);
+    serve(&[
+        ("a", "Straßenbäume Kiel"),
+        ("bb", "Spielplätze"),
+        ("ccc", "Haltestellen Bus"),
+    ]);
     let (out, _) = harvest(&config, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    assert_consistent(&config, &["Straßenbäume Kiel", "Spielplätze"], &[], "first harvest");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_consistent(
+        &config,
+        &["Straßenbäume Kiel", "Spielplätze"],
+        &[],
+        "first harvest",
+    );
     let v1 = dir.path().join("search-v1");
     copy_dir(&search_dir(&config), &v1);
 
     // Change one, remove one, add one.
-    serve(&[("a", "Stadtbäume Kiel"), ("ccc", "Haltestellen Bus"), ("dddd", "Radwege")]);
+    serve(&[
+        ("a", "Stadtbäume Kiel"),
+        ("ccc", "Haltestellen Bus"),
+        ("dddd", "Radwege"),
+    ]);
     let (out, reports) = harvest(&config, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let r = report_of(&reports, "stadt");
-    assert_eq!((r["added"].as_u64(), r["updated"].as_u64(), r["withdrawn"].as_u64()), (Some(1), Some(1), Some(1)), "{r}");
+    assert_eq!(
+        (
+            r["added"].as_u64(),
+            r["updated"].as_u64(),
+            r["withdrawn"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{r}"
+    );
     let now_present = ["Stadtbäume Kiel", "Radwege", "Haltestellen Bus"];
     let now_absent = ["Straßenbäume Kiel", "Spielplätze"];
     assert_consistent(&config, &now_present, &now_absent, "re-harvest");
@@ -582,13 +750,19 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
         .filter_map(|e| {
             let p = e.path();
             let n = p.file_name()?.to_string_lossy().to_string();
-            (n.ends_with(".idx") || n.ends_with(".store") || n.ends_with(".term") || n.ends_with(".fast"))
-                .then(|| (e.metadata().map(|m| m.len()).unwrap_or(0), p))
+            (n.ends_with(".idx")
+                || n.ends_with(".store")
+                || n.ends_with(".term")
+                || n.ends_with(".fast"))
+            .then(|| (e.metadata().map(|m| m.len()).unwrap_or(0), p))
         })
         .collect();
     files.sort();
     let (len, victim) = files.pop().expect("a segment file");
-    let f = std::fs::OpenOptions::new().write(true).open(&victim).expect("open");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&victim)
+        .expect("open");
     f.set_len(len / 2).expect("truncate");
     drop(f);
     assert_consistent(&config, &now_present, &now_absent, "segment file truncated");
@@ -603,14 +777,28 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
 
     // `reindex` rebuilds from the store.
     let out = run_catalog(&config, &["reindex"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("3 documents"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("3 documents"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_consistent(&config, &now_present, &now_absent, "after reindex");
 
     // Everything withdrawn: nothing is found.
     serve(&[]);
     let (_, reports) = harvest(&config, &[]);
     assert_eq!(report_of(&reports, "stadt")["withdrawn"].as_u64(), Some(3));
-    assert_consistent(&config, &[], &["Stadtbäume Kiel", "Radwege"], "all withdrawn");
+    assert_consistent(
+        &config,
+        &[],
+        &["Stadtbäume Kiel", "Radwege"],
+        "all withdrawn",
+    );
     let _ = DCAT;
 }
