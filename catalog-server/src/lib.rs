@@ -11,6 +11,8 @@ pub mod metrics;
 pub mod pipeline;
 pub mod quickhash;
 pub mod scheduler;
+pub mod search_api;
+pub mod search_index;
 pub mod server;
 pub mod store;
 pub mod validation;

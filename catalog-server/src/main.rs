@@ -7,6 +7,7 @@ use catalog_server::config::{Config, SourceConfig};
 use catalog_server::lifecycle::Trigger;
 use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
 use catalog_server::scheduler::Scheduler;
+use catalog_server::search_index;
 use catalog_server::server::AppState;
 use catalog_server::store::CatalogStore;
 use clap::{Parser, Subcommand};
@@ -77,6 +78,8 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Delete the search index and build it again from the store.
+    Reindex,
     /// Write the consolidated catalog (exact record graphs) as RDF.
     Export {
         /// Export only this source.
@@ -158,6 +161,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             out,
         } => export(config, source, &format, out).await,
+        Command::Reindex => reindex(config).await,
     }
 }
 
@@ -210,13 +214,68 @@ fn open_store(config: &Config) -> anyhow::Result<Arc<CatalogStore>> {
     Ok(Arc::new(CatalogStore::open(&config.data_dir)?))
 }
 
+/// Opens the search index, repairs it from the store, and makes it follow
+/// the harvests of `harvesting`.
+async fn open_search(
+    config: &Arc<Config>,
+    store: &Arc<CatalogStore>,
+    harvesting: &mut Harvesting,
+) -> anyhow::Result<Arc<catalog_search::SearchIndex>> {
+    let (c, s) = (config.clone(), store.clone());
+    let (index, report) = tokio::task::spawn_blocking(move || search_index::open(&c, &s)).await??;
+    if let Some(why) = &report.rebuilt {
+        tracing::info!("search index rebuilt from the store ({why})");
+    }
+    if report.indexed + report.removed > 0 || report.rebuilt.is_some() {
+        tracing::info!(
+            indexed = report.indexed,
+            removed = report.removed,
+            documents = report.documents,
+            "search index repaired from the store in {:.1} s",
+            report.seconds
+        );
+    }
+    for e in &report.failed {
+        tracing::error!("search index: {e}");
+    }
+    harvesting
+        .followers
+        .push(Arc::new(search_index::SearchFollower::new(
+            index.clone(),
+            config,
+        )));
+    Ok(index)
+}
+
+async fn reindex(config: Arc<Config>) -> anyhow::Result<u8> {
+    let store = open_store(&config)?;
+    let (c, s) = (config.clone(), store.clone());
+    let (_, report) = tokio::task::spawn_blocking(move || search_index::rebuild(&c, &s)).await??;
+    eprintln!(
+        "search index rebuilt: {} documents in {:.1} s{}",
+        report.documents,
+        report.seconds,
+        if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} records could not be read", report.failed.len())
+        }
+    );
+    for e in &report.failed {
+        eprintln!("  - {e}");
+    }
+    Ok(u8::from(!report.failed.is_empty()))
+}
+
 async fn serve(
     config: Arc<Config>,
     harvest: bool,
     listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<u8> {
     let store = open_store(&config)?;
-    let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
+    let mut harvesting = Harvesting::new(config.clone(), store.clone())?;
+    let search = open_search(&config, &store, &mut harvesting).await?;
+    let harvesting = Arc::new(harvesting);
     let addr = listen.unwrap_or(config.listen);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -225,6 +284,7 @@ async fn serve(
         config: config.clone(),
         store: store.clone(),
         harvesting: harvesting.clone(),
+        search,
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
@@ -367,7 +427,9 @@ async fn harvest_once(
         }
     }
     let store = open_store(&config)?;
-    let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
+    let mut harvesting = Harvesting::new(config.clone(), store.clone())?;
+    open_search(&config, &store, &mut harvesting).await?;
+    let harvesting = Arc::new(harvesting);
     let bars = MultiProgress::new();
     let reports = run_sources(&harvesting, &sources, Trigger::Cli, Some(&bars)).await;
     store.flush()?;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<CatalogStore>,
     pub harvesting: Arc<Harvesting>,
+    /// The search index (a follower of the store).
+    pub search: Arc<catalog_search::SearchIndex>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -42,6 +44,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/datasets/{rid}/validation",
             get(crate::validation_api::stored_report),
         )
+        .merge(crate::search_api::routes())
         .layer(cors)
         .with_state(state)
 }
@@ -100,6 +103,7 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
 <ul>
 <li><a href="/sparql">/sparql</a> — SPARQL 1.1 query endpoint (GET <code>?query=</code>, POST form or <code>application/sparql-query</code>); the default graph is the union of all graphs.
  Try <a href="/sparql?query=SELECT%20(COUNT(DISTINCT%20%3Fd)%20AS%20%3Fdatasets)%20WHERE%20%7B%20%3Fd%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Fdcat%23Dataset%3E%20%7D&amp;format=json">counting the datasets</a>.</li>
+<li><a href="/api/search?q=">/api/search</a> — full-text search with facets (<a href="/api/openapi.json">OpenAPI</a>).</li>
 <li><a href="/health">/health</a> — liveness and store status.</li>
 </ul>
 <h2>Sources</h2><ul>{sources}</ul>

@@ -1,0 +1,577 @@
+//! HTTP for citizens: `GET /api/search`, the dataset views
+//! `GET /api/datasets/{id}` (JSON) and `GET /datasets/{id}` (RDF by content
+//! negotiation), and the OpenAPI document `GET /api/openapi.json`.
+
+use crate::server::{negotiate, ApiError, AppState};
+use crate::store::StoredRecord;
+use crate::vocab::{cat, graphs};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use catalog_search::extract::{format_time, parse_date};
+use catalog_search::{BBox, SearchRequest, Sort, FACETS};
+use harvester::vocab::{dct, foaf};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphName, Term};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The OpenAPI 3 description of the public API.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// Largest page size; larger requests get this many hits.
+pub const MAX_SIZE: usize = 100;
+/// Deepest hit that can be paged to.
+pub const MAX_WINDOW: usize = 10_000;
+/// Longest accepted query text.
+pub const MAX_Q: usize = 1000;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/search", get(search))
+        .route("/api/datasets/{id}", get(dataset_json))
+        .route("/datasets/{id}", get(dataset_rdf))
+        .route("/api/openapi.json", get(openapi))
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI.to_owned(),
+    )
+        .into_response()
+}
+
+/// A parsed `/api/search` request: what the index gets, and the page.
+#[derive(Debug)]
+pub struct SearchParams {
+    pub request: SearchRequest,
+    pub page: usize,
+    pub size: usize,
+}
+
+fn parse_time(name: &str, value: &str) -> Result<i64, ApiError> {
+    parse_date(value).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "parameter '{name}': {value:?} is not a date (YYYY-MM-DD, YYYY-MM, YYYY) or date-time (RFC 3339)"
+        ))
+    })
+}
+
+fn parse_bbox(value: &str) -> Result<BBox, ApiError> {
+    let bad = |why: &str| {
+        ApiError::bad_request(format!(
+            "parameter 'bbox': {why} (expected minLon,minLat,maxLon,maxLat in degrees, e.g. bbox=9.9,54.2,10.3,54.5; got {value:?})"
+        ))
+    };
+    let n: Vec<f64> = value
+        .split(',')
+        .map(|s| s.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("not four numbers"))?;
+    if n.len() != 4 {
+        return Err(bad(&format!("{} numbers instead of 4", n.len())));
+    }
+    if n.iter().any(|x| !x.is_finite()) {
+        return Err(bad("numbers must be finite"));
+    }
+    let b = BBox {
+        min_lon: n[0],
+        min_lat: n[1],
+        max_lon: n[2],
+        max_lat: n[3],
+    };
+    if b.min_lon < -180.0 || b.max_lon > 180.0 || b.min_lat < -90.0 || b.max_lat > 90.0 {
+        return Err(bad(
+            "longitudes must be within ±180 and latitudes within ±90",
+        ));
+    }
+    if b.min_lon > b.max_lon || b.min_lat > b.max_lat {
+        return Err(bad("the minimum is larger than the maximum"));
+    }
+    Ok(b)
+}
+
+fn parse_count(name: &str, value: &str, min: usize) -> Result<usize, ApiError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(ApiError::bad_request(format!(
+            "parameter '{name}': {value:?} is not a whole number of at least {min}"
+        ))),
+    }
+}
+
+/// Parses the query string of `/api/search`.
+pub fn parse_params(raw: &str) -> Result<SearchParams, ApiError> {
+    let mut req = SearchRequest::default();
+    let mut page = 1usize;
+    let mut size = 10usize;
+    let mut seen_q = false;
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let (k, v) = (k.as_ref(), v.as_ref());
+        if let Some(i) = FACETS.iter().position(|f| *f == k) {
+            let v = v.trim();
+            if v.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "parameter '{k}': empty value (give a facet value, e.g. from the 'facets' of a previous answer)"
+                )));
+            }
+            let v = if k == "format" {
+                v.to_uppercase()
+            } else {
+                v.to_owned()
+            };
+            req.filters[i].push(v);
+            continue;
+        }
+        match k {
+            "q" => {
+                if seen_q {
+                    return Err(ApiError::bad_request(
+                        "parameter 'q': given more than once",
+                    ));
+                }
+                seen_q = true;
+                if v.chars().count() > MAX_Q {
+                    return Err(ApiError::bad_request(format!(
+                        "parameter 'q': longer than {MAX_Q} characters"
+                    )));
+                }
+                req.q = v.to_owned();
+            }
+            "bbox" => req.bbox = Some(parse_bbox(v)?),
+            "modified_since" => req.modified_since = Some(parse_time(k, v)?),
+            "temporal_from" => req.temporal_from = Some(parse_time(k, v)?),
+            "temporal_to" => req.temporal_to = Some(parse_time(k, v)?),
+            "sort" => {
+                req.sort = match v {
+                    "relevance" => Sort::Relevance,
+                    "modified" => Sort::Modified,
+                    "title" => Sort::Title,
+                    other => {
+                        return Err(ApiError::bad_request(format!(
+                            "parameter 'sort': {other:?} is not one of relevance, modified, title"
+                        )))
+                    }
+                }
+            }
+            "page" => page = parse_count(k, v, 1)?,
+            "size" => size = parse_count(k, v, 0)?.min(MAX_SIZE),
+            "facet_size" => req.facet_size = parse_count(k, v, 0)?.min(MAX_WINDOW),
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter '{other}': use q, {}, bbox, modified_since, temporal_from, temporal_to, sort, page, size, facet_size",
+                    FACETS.join(", ")
+                )))
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (req.temporal_from, req.temporal_to) {
+        if from > to {
+            return Err(ApiError::bad_request(
+                "parameters 'temporal_from'/'temporal_to': the start is after the end",
+            ));
+        }
+    }
+    let offset = (page - 1).saturating_mul(size);
+    if offset.saturating_add(size) > MAX_WINDOW {
+        return Err(ApiError::bad_request(format!(
+            "parameter 'page': only the first {MAX_WINDOW} hits can be paged through (page {page} of size {size} starts at hit {}); narrow the query with words or filters",
+            offset + 1
+        )));
+    }
+    // An empty query has no relevance: newest first.
+    if req.q.trim().is_empty() && req.sort == Sort::Relevance {
+        req.sort = Sort::Modified;
+    }
+    req.offset = offset;
+    req.size = size;
+    Ok(SearchParams {
+        request: req,
+        page,
+        size,
+    })
+}
+
+async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
+    let params = match parse_params(raw.as_deref().unwrap_or("")) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let index = state.search.clone();
+    let SearchParams {
+        request,
+        page,
+        size,
+    } = params;
+    let q = request.q.clone();
+    let sort = request.sort;
+    let result = tokio::task::spawn_blocking(move || index.search(&request)).await;
+    let result = match result {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return ApiError::internal(format!("search failed: {e}")).into_response(),
+        Err(e) => return ApiError::internal(format!("search failed: {e}")).into_response(),
+    };
+    let hits: Vec<Value> = result
+        .hits
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "title": h.title,
+                "snippet": h.snippet,
+                "publisher": h.publisher,
+                "source": h.source,
+                "source_title": h.source_title,
+                "modified": h.modified,
+                "formats": h.formats,
+                "licenses": h.licenses,
+                "themes": h.themes,
+                "dataset": h.dataset,
+                "score": h.score,
+                "links": {
+                    "json": format!("/api/datasets/{}", h.id),
+                    "rdf": format!("/datasets/{}", h.id),
+                },
+            })
+        })
+        .collect();
+    let mut facets = serde_json::Map::new();
+    for (name, values) in &result.facets {
+        facets.insert(name.clone(), json!(values));
+    }
+    axum::Json(json!({
+        "q": q,
+        "sort": sort,
+        "page": page,
+        "size": size,
+        "total": result.total,
+        "fuzzy": result.fuzzy,
+        "query_fallback": result.fallback,
+        "hits": hits,
+        "facets": facets,
+    }))
+    .into_response()
+}
+
+/// A record looked up by id, with its provenance.
+struct Found {
+    record: StoredRecord,
+    status: String,
+    first_harvest: Option<String>,
+    last_change: Option<String>,
+}
+
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if id.len() == 20
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "dataset id {id:?}: expected the 20 lowercase hex digits of a record id (as in search hits)"
+        )))
+    }
+}
+
+fn lookup(state: &AppState, id: &str) -> Result<Found, ApiError> {
+    let store = state.store.oxigraph();
+    let node = graphs::record(id);
+    let mut found: Option<Found> = None;
+    let internal = |e: oxigraph::store::StorageError| ApiError::internal(format!("store: {e}"));
+    for q in store.quads_for_pattern(Some(node.as_ref().into()), None, None, None) {
+        let q = q.map_err(internal)?;
+        let GraphName::NamedNode(g) = &q.graph_name else {
+            continue;
+        };
+        let Some(source) = g.as_str().strip_prefix(graphs::META_PREFIX) else {
+            continue;
+        };
+        let f = found.get_or_insert_with(|| Found {
+            record: StoredRecord {
+                rid: id.to_owned(),
+                source: source.to_owned(),
+                dataset: String::new(),
+                hash: String::new(),
+                page_url: String::new(),
+                harvested: String::new(),
+            },
+            status: String::new(),
+            first_harvest: None,
+            last_change: None,
+        });
+        let value = match &q.object {
+            Term::NamedNode(n) => n.as_str().to_owned(),
+            Term::Literal(l) => l.value().to_owned(),
+            Term::BlankNode(b) => b.as_str().to_owned(),
+        };
+        let p = q.predicate.as_ref();
+        if p == cat::CONTENT_HASH {
+            f.record.hash = value;
+        } else if p == cat::STATUS {
+            f.status = value;
+        } else if p == foaf::PRIMARY_TOPIC {
+            f.record.dataset = value;
+        } else if p == dct::ISSUED {
+            f.first_harvest = Some(value);
+        } else if p == dct::MODIFIED {
+            f.last_change = Some(value);
+        } else if p == harvester::vocab::prov::WAS_DERIVED_FROM {
+            f.record.page_url = value;
+        }
+    }
+    let Some(f) = found else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no dataset with id {id}"),
+        ));
+    };
+    if f.status != "published" {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            format!(
+                "dataset {id} ({}) was withdrawn from the catalog",
+                f.record.dataset
+            ),
+        ));
+    }
+    Ok(f)
+}
+
+async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    if let Err(e) = check_id(&id) {
+        return e.into_response();
+    }
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let f = lookup(&st, &id)?;
+        let triples = st
+            .store
+            .exact_graph(&f.record)
+            .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
+        let titles = crate::search_index::SourceTitles::from_config(&st.config);
+        let d = catalog_search::extract(
+            &catalog_search::RecordInfo {
+                rid: &id,
+                hash: &f.record.hash,
+                dataset: &f.record.dataset,
+                source: &f.record.source,
+                source_title: titles.get(&f.record.source),
+            },
+            &triples,
+        );
+        Ok(json!({
+            "id": id,
+            "dataset": d.dataset,
+            "title": d.title(),
+            "description": d.description(),
+            "titles": d.titles,
+            "descriptions": d.descriptions,
+            "keywords": d.keyword_values(),
+            "publisher": d.publisher,
+            "themes": d.themes,
+            "formats": d.formats,
+            "licenses": d.licenses,
+            "geocoding": d.geocoding,
+            "issued": d.issued.map(format_time),
+            "modified": d.modified.map(format_time),
+            "temporal": if d.has_temporal {
+                json!({"start": d.temporal_start.map(format_time), "end": d.temporal_end.map(format_time)})
+            } else { Value::Null },
+            "bbox": d.bbox,
+            "distributions": d.distributions,
+            "source": d.source,
+            "source_title": d.source_title,
+            "catalog_record": {
+                "status": f.status,
+                "content_hash": f.record.hash,
+                "page": f.record.page_url,
+                "first_harvested": f.first_harvest,
+                "last_changed": f.last_change,
+            },
+            "links": {
+                "rdf": format!("/datasets/{id}"),
+                "turtle": format!("/datasets/{id}?format=ttl"),
+                "rdfxml": format!("/datasets/{id}?format=rdf"),
+                "jsonld": format!("/datasets/{id}?format=jsonld"),
+                "ntriples": format!("/datasets/{id}?format=nt"),
+            },
+        }))
+    })
+    .await;
+    match result {
+        Ok(Ok(v)) => axum::Json(v).into_response(),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::internal(e.to_string()).into_response(),
+    }
+}
+
+const RDF_TYPES: &[(&str, &str)] = &[
+    ("text/turtle", "ttl"),
+    ("application/rdf+xml", "rdf"),
+    ("application/ld+json", "jsonld"),
+    ("application/n-triples", "nt"),
+    ("text/plain", "nt"),
+];
+
+async fn dataset_rdf(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = check_id(&id) {
+        return e.into_response();
+    }
+    let mut format_name: Option<String> = None;
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "format" => format_name = Some(v.into_owned()),
+            other => {
+                return ApiError::bad_request(format!(
+                    "unknown parameter '{other}': only 'format' (ttl, rdf, jsonld, nt) is accepted"
+                ))
+                .into_response()
+            }
+        }
+    }
+    let short = match format_name {
+        Some(name) => match name.as_str() {
+            "ttl" | "turtle" => "ttl",
+            "rdf" | "xml" | "rdfxml" => "rdf",
+            "jsonld" | "json-ld" => "jsonld",
+            "nt" | "ntriples" => "nt",
+            other => {
+                return ApiError::bad_request(format!(
+                    "parameter 'format': {other:?} is not one of ttl, rdf, jsonld, nt"
+                ))
+                .into_response()
+            }
+        },
+        None => {
+            let offered: Vec<&str> = RDF_TYPES.iter().map(|(m, _)| *m).collect();
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            match negotiate(accept, &offered) {
+                Some(m) => RDF_TYPES
+                    .iter()
+                    .find(|(t, _)| *t == m)
+                    .map(|(_, n)| *n)
+                    .unwrap_or("ttl"),
+                None => {
+                    return ApiError::new(
+                        StatusCode::NOT_ACCEPTABLE,
+                        format!(
+                            "none of the accepted media types can be produced; available: {}",
+                            offered.join(", ")
+                        ),
+                    )
+                    .into_response()
+                }
+            }
+        }
+    };
+    let format = crate::export::format_by_name(short).unwrap_or(RdfFormat::Turtle);
+    let st = state.clone();
+    let result = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let f = lookup(&st, &id)?;
+        let triples = st
+            .store
+            .exact_graph(&f.record)
+            .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
+        let mut w = crate::export::serializer(format).for_writer(Vec::new());
+        for t in &triples {
+            w.serialize_triple(t)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+        }
+        w.finish().map_err(|e| ApiError::internal(e.to_string()))
+    })
+    .await;
+    match result {
+        Ok(Ok(body)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, format.media_type()),
+                (header::VARY, "Accept"),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::internal(e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(raw: &str) -> String {
+        match parse_params(raw) {
+            Ok(_) => String::new(),
+            Err(e) => {
+                assert_eq!(e.status, StatusCode::BAD_REQUEST, "{raw}");
+                e.message
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_are_checked_and_errors_name_them() {
+        assert!(err("bbox=1,2,3").contains("'bbox'"));
+        assert!(err("bbox=10,50,9,51").contains("'bbox'"));
+        assert!(err("bbox=a,b,c,d").contains("'bbox'"));
+        assert!(err("modified_since=yesterday").contains("'modified_since'"));
+        assert!(err("temporal_from=2020-01-01&temporal_to=2019-01-01").contains("temporal_from"));
+        assert!(err("sort=date").contains("'sort'"));
+        assert!(err("page=0").contains("'page'"));
+        assert!(err("size=x").contains("'size'"));
+        assert!(err("page=1000&size=100").contains("'page'"));
+        assert!(err("sizee=10").contains("'sizee'"));
+        assert!(err("theme=").contains("'theme'"));
+        assert!(err("q=a&q=b").contains("'q'"));
+        let p = match parse_params("q=B%C3%A4ume&theme=a&theme=b&format=csv&size=500&page=2") {
+            Ok(p) => p,
+            Err(e) => panic!("{}", e.message),
+        };
+        assert_eq!(p.size, MAX_SIZE);
+        assert_eq!(p.request.offset, MAX_SIZE);
+        assert_eq!(p.request.q, "Bäume");
+        assert_eq!(p.request.filters[0], vec!["a", "b"]);
+        assert_eq!(p.request.filters[3], vec!["CSV"]);
+    }
+
+    #[test]
+    fn openapi_is_openapi_3_and_documents_the_routes() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap_or(Value::Null);
+        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+        for path in [
+            "/api/search",
+            "/api/datasets/{id}",
+            "/datasets/{id}",
+            "/api/openapi.json",
+        ] {
+            assert!(doc["paths"][path]["get"].is_object(), "{path}");
+        }
+        let params: Vec<&str> = doc["paths"]["/api/search"]["get"]["parameters"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+            .unwrap_or_default();
+        for name in FACETS.iter().copied().chain([
+            "q",
+            "bbox",
+            "modified_since",
+            "temporal_from",
+            "temporal_to",
+            "sort",
+            "page",
+            "size",
+            "facet_size",
+        ]) {
+            assert!(params.contains(&name), "{name} not documented");
+        }
+    }
+}

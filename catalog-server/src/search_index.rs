@@ -1,0 +1,237 @@
+//! The search index (`data_dir/search/`, crate `catalog-search`) as a
+//! follower of the store, and its repair from the store.
+//!
+//! The store is the truth. The pipeline tells the [`SearchFollower`] about
+//! every committed write (published/changed records, withdrawn and purged
+//! ids); each call is one index commit. At start-up ([`open`]) and with
+//! `catalog-server reindex`, the index is compared with the store: a missing,
+//! damaged or old-schema index is rebuilt, and otherwise every published
+//! record whose id or content hash the index lacks is (re)indexed and every
+//! indexed id the store does not publish is removed.
+
+use crate::config::Config;
+use crate::follow::RecordFollower;
+use crate::store::{CatalogStore, PreparedRecord, StoreError, StoredRecord};
+use catalog_search::{extract, DatasetDoc, RecordInfo, SearchError, SearchIndex, WriterOptions};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchSyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// Where the index lives.
+pub fn index_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("search")
+}
+
+/// Source id → title, from the config (unknown sources keep their id).
+#[derive(Debug, Clone, Default)]
+pub struct SourceTitles(HashMap<String, String>);
+
+impl SourceTitles {
+    pub fn from_config(config: &Config) -> Self {
+        Self(
+            config
+                .sources
+                .iter()
+                .map(|s| (s.id.0.clone(), s.title.clone()))
+                .collect(),
+        )
+    }
+
+    pub fn get<'a>(&'a self, source: &'a str) -> &'a str {
+        self.0.get(source).map(String::as_str).unwrap_or(source)
+    }
+}
+
+/// The searchable description of a prepared record.
+pub fn document(titles: &SourceTitles, source: &str, r: &PreparedRecord) -> DatasetDoc {
+    extract(
+        &RecordInfo {
+            rid: &r.rid,
+            hash: &r.hash,
+            dataset: r.dataset.as_str(),
+            source,
+            source_title: titles.get(source),
+        },
+        &r.triples,
+    )
+}
+
+/// Keeps the search index in step with the store.
+pub struct SearchFollower {
+    pub index: Arc<SearchIndex>,
+    titles: SourceTitles,
+}
+
+impl SearchFollower {
+    pub fn new(index: Arc<SearchIndex>, config: &Config) -> Self {
+        Self {
+            index,
+            titles: SourceTitles::from_config(config),
+        }
+    }
+}
+
+impl RecordFollower for SearchFollower {
+    fn name(&self) -> &str {
+        "search index"
+    }
+
+    fn published(&self, source: &str, records: &[&PreparedRecord]) -> Result<(), String> {
+        let docs: Vec<DatasetDoc> = records
+            .iter()
+            .map(|r| document(&self.titles, source, r))
+            .collect();
+        self.index.apply(&docs, &[]).map_err(|e| e.to_string())
+    }
+
+    fn withdrawn(&self, rids: &[String]) -> Result<(), String> {
+        self.index.apply(&[], rids).map_err(|e| e.to_string())
+    }
+}
+
+/// What a start-up check or `reindex` did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SyncReport {
+    /// Why the index was rebuilt from scratch, if it was.
+    pub rebuilt: Option<String>,
+    /// Published records (re)indexed because the index lacked them or held an older version.
+    pub indexed: usize,
+    /// Indexed records removed because the store does not publish them.
+    pub removed: usize,
+    /// Published records that could not be read from the archive.
+    pub failed: Vec<String>,
+    /// Documents in the index afterwards.
+    pub documents: u64,
+    pub seconds: f64,
+}
+
+/// Opens the index under `data_dir/search` (rebuilding it when missing,
+/// damaged or of an older schema) and repairs it from the store.
+pub fn open(
+    config: &Config,
+    store: &CatalogStore,
+) -> Result<(Arc<SearchIndex>, SyncReport), SearchSyncError> {
+    let (index, rebuilt) = SearchIndex::open(&index_dir(config), WriterOptions::default())?;
+    let mut report = sync(&index, store, &SourceTitles::from_config(config))?;
+    report.rebuilt = rebuilt;
+    Ok((Arc::new(index), report))
+}
+
+/// Deletes the index and builds it again from the store.
+pub fn rebuild(
+    config: &Config,
+    store: &CatalogStore,
+) -> Result<(Arc<SearchIndex>, SyncReport), SearchSyncError> {
+    let index = SearchIndex::create(&index_dir(config), WriterOptions::default())?;
+    let mut report = sync(&index, store, &SourceTitles::from_config(config))?;
+    report.rebuilt = Some("reindex requested".into());
+    // One segment searches fastest; a failed merge only costs speed.
+    if let Err(e) = index.merge_all() {
+        tracing::warn!("search index: merging segments after the rebuild failed: {e}");
+    }
+    Ok((Arc::new(index), report))
+}
+
+/// Records indexed per commit while repairing.
+const SYNC_CHUNK: usize = 2000;
+
+/// Makes the index hold exactly the store's published records (the store is the truth).
+pub fn sync(
+    index: &SearchIndex,
+    store: &CatalogStore,
+    titles: &SourceTitles,
+) -> Result<SyncReport, SearchSyncError> {
+    let started = Instant::now();
+    let published = store.records(None)?;
+    let indexed = index.indexed()?;
+    let wanted: HashSet<&str> = published.iter().map(|r| r.rid.as_str()).collect();
+    let mut removals: Vec<String> = indexed
+        .keys()
+        .filter(|rid| !wanted.contains(rid.as_str()))
+        .cloned()
+        .collect();
+    removals.sort();
+    let stale: Vec<&StoredRecord> = published
+        .iter()
+        .filter(|r| indexed.get(&r.rid) != Some(&r.hash))
+        .collect();
+    let mut report = SyncReport {
+        removed: removals.len(),
+        ..SyncReport::default()
+    };
+    if stale.is_empty() {
+        index.apply(&[], &removals)?;
+    }
+    for (i, chunk) in stale.chunks(SYNC_CHUNK).enumerate() {
+        let docs = read_documents(store, titles, chunk, &mut report.failed);
+        report.indexed += docs.len();
+        let removing: &[String] = if i == 0 { &removals } else { &[] };
+        index.apply(&docs, removing)?;
+    }
+    report.documents = index.num_docs();
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Reads and extracts records from the archive on two threads.
+fn read_documents(
+    store: &CatalogStore,
+    titles: &SourceTitles,
+    records: &[&StoredRecord],
+    failed: &mut Vec<String>,
+) -> Vec<DatasetDoc> {
+    let half = records.len().div_ceil(2).max(1);
+    let results: Vec<Vec<Result<DatasetDoc, String>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = records
+            .chunks(half)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|r| -> Result<DatasetDoc, String> {
+                            let triples = store
+                                .exact_graph(r)
+                                .map_err(|e| format!("record {} of {}: {e}", r.rid, r.source))?;
+                            Ok(extract(
+                                &RecordInfo {
+                                    rid: &r.rid,
+                                    hash: &r.hash,
+                                    dataset: &r.dataset,
+                                    source: &r.source,
+                                    source_title: titles.get(&r.source),
+                                },
+                                &triples,
+                            ))
+                        })
+                        .collect::<Vec<Result<DatasetDoc, String>>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("extraction thread panicked".to_owned())])
+            })
+            .collect()
+    });
+    let mut docs = Vec::with_capacity(records.len());
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(d) => docs.push(d),
+            Err(e) => {
+                tracing::error!("search index: {e}");
+                failed.push(e);
+            }
+        }
+    }
+    docs
+}

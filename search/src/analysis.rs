@@ -1,0 +1,262 @@
+//! Text analysis: the German, English and generic analyzers, and the German
+//! normalization filter that makes "Straßenbäume", "strassenbaeume" and
+//! "Strassenbaum" meet.
+//!
+//! | name | used for | chain |
+//! |---|---|---|
+//! | `de` | `@de` and untagged text (the portals are German) | split on non-alphanumerics, drop tokens > 40 bytes, lowercase, German stop words, [`GermanNormalizer`], ASCII folding, Snowball German stemmer |
+//! | `en` | `@en` text | split, drop long, lowercase, English stop words, ASCII folding, Snowball English (Porter2) stemmer |
+//! | `plain` | other languages | split, drop long, lowercase, ASCII folding |
+//!
+//! German compounds are not split: no maintained crate ships a German
+//! decompounding dictionary, and tantivy's `SplitCompoundWords` needs one.
+//! Compound words match as a whole (and, with fuzzy matching, near misses).
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
+};
+
+/// Analyzer names as registered in the index's tokenizer manager.
+pub const GERMAN: &str = "de";
+pub const ENGLISH: &str = "en";
+pub const PLAIN: &str = "plain";
+
+/// The German analyzer.
+pub fn german() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match StopWordFilter::new(Language::German) {
+        Some(stop) => builder
+            .filter(stop)
+            .filter(GermanNormalizer)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::German))
+            .build(),
+        None => builder
+            .filter(GermanNormalizer)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::German))
+            .build(),
+    }
+}
+
+/// The English analyzer.
+pub fn english() -> TextAnalyzer {
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    match StopWordFilter::new(Language::English) {
+        Some(stop) => builder
+            .filter(stop)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+    }
+}
+
+/// The analyzer for text in other languages: no stemming.
+pub fn plain() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Registers the analyzers in a tokenizer manager.
+pub fn register(manager: &TokenizerManager) {
+    manager.register(GERMAN, german());
+    manager.register(ENGLISH, english());
+    manager.register(PLAIN, plain());
+}
+
+/// The tokens an analyzer makes of a text.
+pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(t.text.clone());
+    }
+    out
+}
+
+/// Normalizes lowercased German the way Lucene's `GermanNormalizationFilter`
+/// (the Snowball "German2" variant) does: `ä ö ü` → `a o u`, `ß` → `ss`, and
+/// the transcriptions `ae`, `oe` → `a`, `o`, `ue` → `u` (but not after a
+/// vowel or `q`, so "Feuer", "Bauer" and "Quelle" stay as they are).
+/// Query and index text go through the same chain, so the rule only has to
+/// be consistent, not linguistically perfect.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GermanNormalizer;
+
+/// Normalizes one lowercased word (see [`GermanNormalizer`]).
+pub fn normalize_german(word: &str, out: &mut String) {
+    #[derive(PartialEq, Clone, Copy)]
+    enum State {
+        /// After a consonant or at the start.
+        N,
+        /// After a vowel (or `q`): a following `e` is kept.
+        V,
+        /// After `a`, `o` or a `u` that follows a consonant: a following `e` is dropped.
+        Umlaut,
+    }
+    out.clear();
+    out.reserve(word.len());
+    let mut state = State::N;
+    for c in word.chars() {
+        match c {
+            'a' | 'o' => {
+                out.push(c);
+                state = State::Umlaut;
+            }
+            'u' => {
+                out.push(c);
+                state = if state == State::N {
+                    State::Umlaut
+                } else {
+                    State::V
+                };
+            }
+            'e' => {
+                if state != State::Umlaut {
+                    out.push('e');
+                }
+                state = State::V;
+            }
+            'i' | 'q' | 'y' => {
+                out.push(c);
+                state = State::V;
+            }
+            'ä' => {
+                out.push('a');
+                state = State::V;
+            }
+            'ö' => {
+                out.push('o');
+                state = State::V;
+            }
+            'ü' => {
+                out.push('u');
+                state = State::V;
+            }
+            'ß' => {
+                out.push_str("ss");
+                state = State::N;
+            }
+            _ => {
+                out.push(c);
+                state = State::N;
+            }
+        }
+    }
+}
+
+impl TokenFilter for GermanNormalizer {
+    type Tokenizer<T: Tokenizer> = GermanNormalizerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> GermanNormalizerFilter<T> {
+        GermanNormalizerFilter {
+            inner: tokenizer,
+            buffer: String::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct GermanNormalizerFilter<T> {
+    inner: T,
+    buffer: String,
+}
+
+impl<T: Tokenizer> Tokenizer for GermanNormalizerFilter<T> {
+    type TokenStream<'a> = GermanNormalizerStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        GermanNormalizerStream {
+            tail: self.inner.token_stream(text),
+            buffer: &mut self.buffer,
+        }
+    }
+}
+
+pub struct GermanNormalizerStream<'a, T> {
+    tail: T,
+    buffer: &'a mut String,
+}
+
+impl<T: TokenStream> TokenStream for GermanNormalizerStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        normalize_german(&token.text, self.buffer);
+        std::mem::swap(&mut token.text, self.buffer);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn de(text: &str) -> Vec<String> {
+        tokens(&mut german(), text)
+    }
+
+    #[test]
+    fn umlaut_spellings_and_inflections_meet() {
+        let a = de("Straßenbäume");
+        assert_eq!(a, de("strassenbaeume"));
+        assert_eq!(a, de("Strassenbaum"));
+        assert_eq!(a, de("STRASSENBÄUME"));
+        assert_eq!(a.len(), 1);
+        assert_eq!(de("Bäume"), de("Baum"));
+        assert_eq!(de("Gewässer"), de("Gewaesser"));
+        assert_eq!(de("Grünflächen"), de("gruenflaechen"));
+        assert_eq!(de("Öffnungszeiten"), de("Oeffnungszeiten"));
+        assert_ne!(de("Baum"), de("Bau"));
+    }
+
+    #[test]
+    fn vowel_e_pairs_after_vowels_are_kept() {
+        let mut out = String::new();
+        normalize_german("feuer", &mut out);
+        assert_eq!(out, "feuer");
+        normalize_german("bauer", &mut out);
+        assert_eq!(out, "bauer");
+        normalize_german("quelle", &mut out);
+        assert_eq!(out, "quelle");
+        normalize_german("straße", &mut out);
+        assert_eq!(out, "strasse");
+        normalize_german("kaese", &mut out);
+        assert_eq!(out, "kase");
+    }
+
+    #[test]
+    fn stop_words_are_dropped_and_text_is_split() {
+        assert_eq!(de("Die Bäume in der Stadt"), de("baum stadt"));
+        assert_eq!(de("Open-Data-Portal").len(), 3);
+    }
+
+    #[test]
+    fn english_stems() {
+        let mut en = english();
+        assert_eq!(tokens(&mut en, "Trees"), tokens(&mut en, "tree"));
+        assert_eq!(tokens(&mut en, "the parking spaces"), vec!["park", "space"]);
+    }
+}

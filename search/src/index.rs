@@ -1,0 +1,696 @@
+//! The on-disk index: opening (with checks and rebuild on damage or an old
+//! schema version), writing (upsert/remove, one commit per call) and searching.
+
+use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
+use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
+use crate::query::{parse, QueryBuilder};
+use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
+use crate::{analysis, SearchError};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
+
+const VERSION_FILE: &str = "schema-version";
+/// Fewer exact hits than this try fuzzy matching.
+pub const FUZZY_BELOW: u64 = 3;
+
+/// How the writer is sized.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    pub threads: usize,
+    /// Total memory budget in bytes (split over the threads, at least 15 MB each).
+    pub memory: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        Self {
+            threads: 2,
+            memory: 96 * 1024 * 1024,
+        }
+    }
+}
+
+/// Sort order of hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    Relevance,
+    Modified,
+    Title,
+}
+
+/// A search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub q: String,
+    /// Facet filters in the order of [`FACETS`]: values are ORed, facets ANDed.
+    pub filters: [Vec<String>; 7],
+    pub bbox: Option<BBox>,
+    pub modified_since: Option<i64>,
+    pub temporal_from: Option<i64>,
+    pub temporal_to: Option<i64>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub size: usize,
+    /// Values returned per facet (the most frequent first).
+    pub facet_size: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        Self {
+            q: String::new(),
+            filters: Default::default(),
+            bbox: None,
+            modified_since: None,
+            temporal_from: None,
+            temporal_to: None,
+            sort: Sort::Relevance,
+            offset: 0,
+            size: 10,
+            facet_size: 20,
+        }
+    }
+}
+
+/// One hit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub dataset: String,
+    pub title: String,
+    /// HTML: escaped text with `<mark>` around matches.
+    pub snippet: String,
+    pub publisher: Option<String>,
+    pub source: String,
+    pub source_title: String,
+    pub modified: Option<String>,
+    pub formats: Vec<String>,
+    pub licenses: Vec<String>,
+    pub themes: Vec<String>,
+    pub score: f32,
+}
+
+/// A facet value and the number of matching datasets that have it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SearchResult {
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    /// Per facet (in the order of [`FACETS`]): counts among the datasets
+    /// matching the query and every *other* facet's filter.
+    pub facets: Vec<(String, Vec<FacetValue>)>,
+    /// Fuzzy matching was used (the exact words found too little).
+    pub fuzzy: bool,
+    /// The query did not follow the grammar and was searched as plain words.
+    pub fallback: bool,
+}
+
+/// The search index.
+pub struct SearchIndex {
+    pub dir: PathBuf,
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    /// Dense facet ordinals per live segment (see [`SegmentFacets`]).
+    facets: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
+}
+
+impl SearchIndex {
+    /// Opens the index under `dir`, or creates it empty. The second value
+    /// says why the index was (re)created (missing, old schema version,
+    /// damaged), in which case the caller must fill it from the store.
+    pub fn open(
+        dir: &Path,
+        options: WriterOptions,
+    ) -> Result<(SearchIndex, Option<String>), SearchError> {
+        let reason = match std::fs::read_to_string(dir.join(VERSION_FILE)) {
+            Err(_) if !dir.join("meta.json").exists() => Some("no index yet".to_owned()),
+            Err(_) => Some("the schema version file is missing".to_owned()),
+            Ok(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n == SCHEMA_VERSION => None,
+                Ok(n) => Some(format!(
+                    "the index has schema version {n}, this program writes version {SCHEMA_VERSION}"
+                )),
+                Err(_) => Some(format!("unreadable schema version {:?}", v.trim())),
+            },
+        };
+        if reason.is_none() {
+            match Self::open_existing(dir, options) {
+                Ok(index) => return Ok((index, None)),
+                Err(e) => {
+                    let why = format!("the index is damaged ({e})");
+                    return Ok((Self::create(dir, options)?, Some(why)));
+                }
+            }
+        }
+        Ok((Self::create(dir, options)?, reason))
+    }
+
+    /// Deletes whatever is under `dir` and creates an empty index.
+    pub fn create(dir: &Path, options: WriterOptions) -> Result<SearchIndex, SearchError> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| SearchError::io(dir, e))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::io(dir, e))?;
+        let fields = Fields::new();
+        let index = Index::create_in_dir(dir, fields.schema.clone())?;
+        let this = Self::finish_open(dir, index, fields, options)?;
+        let tmp = dir.join(format!("{VERSION_FILE}.tmp"));
+        std::fs::write(&tmp, format!("{SCHEMA_VERSION}\n"))
+            .map_err(|e| SearchError::io(&tmp, e))?;
+        std::fs::rename(&tmp, dir.join(VERSION_FILE)).map_err(|e| SearchError::io(dir, e))?;
+        Ok(this)
+    }
+
+    fn open_existing(dir: &Path, options: WriterOptions) -> Result<SearchIndex, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        let fields = Fields::new();
+        let same = serde_json::to_string(&index.schema()).ok()
+            == serde_json::to_string(&fields.schema).ok();
+        if !same {
+            return Err(SearchError::Corrupt(
+                "its schema differs from this program's".into(),
+            ));
+        }
+        let damaged = index.validate_checksum()?;
+        if !damaged.is_empty() {
+            let mut names: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+            names.sort();
+            return Err(SearchError::Corrupt(format!(
+                "checksum mismatch in {}",
+                names.join(", ")
+            )));
+        }
+        // Opening the reader opens every file of every segment (a missing
+        // one fails here); reading every record id and hash reads the columns.
+        let this = Self::finish_open(dir, index, fields, options)?;
+        this.indexed()?;
+        Ok(this)
+    }
+
+    fn finish_open(
+        dir: &Path,
+        index: Index,
+        fields: Fields,
+        options: WriterOptions,
+    ) -> Result<SearchIndex, SearchError> {
+        analysis::register(index.tokenizers());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let threads = options.threads.max(1);
+        let memory = options.memory.max(threads * 15_000_000 + 1_000_000);
+        let writer = index.writer_with_num_threads(threads, memory)?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+            reader,
+            writer: Mutex::new(writer),
+            facets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        self.writer
+            .lock()
+            .map_err(|_| SearchError::Corrupt("index writer lock poisoned".into()))
+    }
+
+    /// Adds or replaces documents and removes record ids, in one commit.
+    pub fn apply(&self, upserts: &[DatasetDoc], removals: &[String]) -> Result<(), SearchError> {
+        if upserts.is_empty() && removals.is_empty() {
+            return Ok(());
+        }
+        let mut writer = self.writer()?;
+        for rid in removals {
+            writer.delete_term(Term::from_field_text(self.fields.rid, rid));
+        }
+        for d in upserts {
+            writer.delete_term(Term::from_field_text(self.fields.rid, &d.rid));
+            writer.add_document(self.document(d))?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        self.warm()
+    }
+
+    /// Adds documents without deleting older versions (bulk loading of an
+    /// empty index); call [`SearchIndex::commit`] at the end.
+    pub fn add_new(&self, docs: &[DatasetDoc]) -> Result<(), SearchError> {
+        let writer = self.writer()?;
+        for d in docs {
+            writer.add_document(self.document(d))?;
+        }
+        Ok(())
+    }
+
+    /// Commits pending additions and makes them searchable.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.writer()?.commit()?;
+        self.reader.reload()?;
+        self.warm()
+    }
+
+    /// Merges all segments into one (after a bulk load) and waits for it.
+    /// Background merges may hold some segments: then wait and try again.
+    pub fn merge_all(&self) -> Result<(), SearchError> {
+        let mut attempts = 0;
+        loop {
+            let ids = self.index.searchable_segment_ids()?;
+            if ids.len() <= 1 {
+                break;
+            }
+            let mut writer = self.writer()?;
+            match writer.merge(&ids).wait() {
+                Ok(_) => {
+                    let _ = writer.garbage_collect_files().wait();
+                    break;
+                }
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempts < 40 => {
+                    drop(writer);
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.reader.reload()?;
+        self.warm()
+    }
+
+    /// Record id → content hash of every indexed document.
+    pub fn indexed(&self) -> Result<HashMap<String, String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ff = segment.fast_fields();
+            let (Some(rids), Some(hashes)) = (ff.str("rid")?, ff.str("hash")?) else {
+                continue;
+            };
+            let resolve = |col: &tantivy::columnar::StrColumn| -> Result<Vec<String>, SearchError> {
+                let ords: Vec<u64> = (0..col.num_terms() as u64).collect();
+                let mut names = Vec::with_capacity(ords.len());
+                col.dictionary()
+                    .sorted_ords_to_term_cb(&ords, |b| {
+                        names.push(String::from_utf8_lossy(b).into_owned())
+                    })
+                    .map_err(|e| SearchError::Corrupt(e.to_string()))?;
+                Ok(names)
+            };
+            let rid_names = resolve(&rids)?;
+            let hash_names = resolve(&hashes)?;
+            for doc in segment.doc_ids_alive() {
+                let r = rids.term_ords(doc).next();
+                let h = hashes.term_ords(doc).next();
+                if let (Some(r), Some(h)) = (r, h) {
+                    if let (Some(r), Some(h)) =
+                        (rid_names.get(r as usize), hash_names.get(h as usize))
+                    {
+                        out.insert(r.clone(), h.clone());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of searchable documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Bytes used on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        fn walk(p: &Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| {
+                            let path = e.path();
+                            if path.is_dir() {
+                                walk(&path)
+                            } else {
+                                e.metadata().map(|m| m.len()).unwrap_or(0)
+                            }
+                        })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        walk(&self.dir)
+    }
+
+    /// The Tantivy document of a dataset.
+    pub fn document(&self, d: &DatasetDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.rid, &d.rid);
+        doc.add_text(f.hash, &d.hash);
+        doc.add_text(f.dataset, &d.dataset);
+        let title = d.title();
+        doc.add_text(f.title_sort, sort_key(&title));
+        doc.add_text(f.title, &title);
+        let description = d.description();
+        if !description.is_empty() {
+            doc.add_text(f.description, &description);
+        }
+        doc.add_text(f.source_title, &d.source_title);
+        let lang_field = |lang: Lang, de, en| match lang {
+            Lang::German => de,
+            Lang::English => en,
+            Lang::Other => f.other_text,
+        };
+        for t in &d.titles {
+            doc.add_text(lang_field(t.lang(), f.title_de, f.title_en), &t.value);
+        }
+        for t in &d.descriptions {
+            doc.add_text(lang_field(t.lang(), f.desc_de, f.desc_en), &t.value);
+        }
+        for t in &d.keywords {
+            doc.add_text(lang_field(t.lang(), f.keywords_de, f.keywords_en), &t.value);
+        }
+        if let Some(p) = &d.publisher {
+            doc.add_text(f.publisher_text, p);
+        }
+        doc.add_text(f.source_text, &d.source);
+        doc.add_text(f.source_text, &d.source_title);
+        for t in &d.themes {
+            let labels = theme_labels(t);
+            if !labels.is_empty() {
+                doc.add_text(f.theme_text, labels);
+            }
+        }
+        let facet_values: [Vec<String>; 7] = [
+            d.themes.clone(),
+            d.publisher.iter().cloned().collect(),
+            vec![d.source.clone()],
+            d.formats.clone(),
+            d.licenses.clone(),
+            d.keyword_values(),
+            d.geocoding.clone(),
+        ];
+        for (field, values) in f.facets.iter().zip(facet_values.iter()) {
+            for v in values {
+                doc.add_text(*field, v);
+            }
+        }
+        if let Some(m) = d.modified {
+            doc.add_i64(f.modified, m);
+        }
+        if let Some(i) = d.issued {
+            doc.add_i64(f.issued, i);
+        }
+        if d.has_temporal {
+            doc.add_i64(f.temporal_start, d.temporal_start.unwrap_or(i64::MIN));
+            doc.add_i64(f.temporal_end, d.temporal_end.unwrap_or(i64::MAX));
+        }
+        if let Some(b) = d.bbox {
+            doc.add_f64(f.min_lon, b.min_lon);
+            doc.add_f64(f.min_lat, b.min_lat);
+            doc.add_f64(f.max_lon, b.max_lon);
+            doc.add_f64(f.max_lat, b.max_lat);
+        }
+        doc
+    }
+
+    /// The dense facet ordinals of the searcher's segments (built for new
+    /// segments, dropped for merged-away ones).
+    fn dense_facets(&self, searcher: &Searcher) -> Result<Vec<Arc<SegmentFacets>>, SearchError> {
+        let names = FACETS.map(|s| s.to_owned());
+        let mut cache = self
+            .facets
+            .lock()
+            .map_err(|_| SearchError::Corrupt("facet cache lock poisoned".into()))?;
+        let mut out = Vec::new();
+        let mut live = std::collections::HashSet::new();
+        for segment in searcher.segment_readers() {
+            let id = segment.segment_id();
+            live.insert(id);
+            let facets = match cache.get(&id) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Arc::new(SegmentFacets::build(segment, &names)?);
+                    cache.insert(id, f.clone());
+                    f
+                }
+            };
+            out.push(facets);
+        }
+        cache.retain(|id, _| live.contains(id));
+        Ok(out)
+    }
+
+    /// Prepares the facet arrays of new segments (after a commit or merge),
+    /// so that the first search after it does not pay for them.
+    pub fn warm(&self) -> Result<(), SearchError> {
+        self.dense_facets(&self.reader.searcher()).map(|_| ())
+    }
+
+    /// Runs a search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
+        let searcher = self.reader.searcher();
+        let dense = self.dense_facets(&searcher)?;
+        let parsed = parse(&req.q);
+        let mut builder = QueryBuilder::new(self.fields.clone());
+        let (text, hl) = builder.build(&parsed, false);
+        let filters = self.filter_queries(req);
+        let mut fuzzy = false;
+        let run = |text: Option<Box<dyn Query>>| -> Result<_, SearchError> {
+            let query = combine(text, filters.iter().map(|q| q.box_clone()).collect());
+            let collector = SearchCollector {
+                facet_fields: FACETS.map(|s| s.to_owned()),
+                filters: req.filters.clone(),
+                sort: req.sort,
+                limit: req.offset + req.size,
+                facet_size: req.facet_size,
+                scoring: req.sort == Sort::Relevance,
+                single_segment: searcher.segment_readers().len() == 1,
+                dense: dense.clone(),
+            };
+            Ok(searcher.search(query.as_ref(), &collector)?)
+        };
+        let mut fruit = run(text)?;
+        if fruit.total < FUZZY_BELOW && QueryBuilder::fuzzy_applies(&parsed) {
+            let (fuzzy_text, _) = builder.build(&parsed, true);
+            let f2 = run(fuzzy_text)?;
+            if f2.total > fruit.total {
+                fruit = f2;
+                fuzzy = true;
+            }
+        }
+        let hits = self.hits(&searcher, &fruit.top, req, &hl)?;
+        Ok(SearchResult {
+            total: fruit.total,
+            hits,
+            facets: facet_list(fruit.facets),
+            fuzzy,
+            fallback: parsed.fallback,
+        })
+    }
+
+    fn filter_queries(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        let i64_range = |field, lo: Bound<i64>, hi: Bound<i64>| -> Box<dyn Query> {
+            let t = |b: Bound<i64>| match b {
+                Bound::Included(v) => Bound::Included(Term::from_field_i64(field, v)),
+                Bound::Excluded(v) => Bound::Excluded(Term::from_field_i64(field, v)),
+                Bound::Unbounded => Bound::Unbounded,
+            };
+            Box::new(RangeQuery::new(t(lo), t(hi)))
+        };
+        let f64_range = |field, lo: Bound<f64>, hi: Bound<f64>| -> Box<dyn Query> {
+            let t = |b: Bound<f64>| match b {
+                Bound::Included(v) => Bound::Included(Term::from_field_f64(field, v)),
+                Bound::Excluded(v) => Bound::Excluded(Term::from_field_f64(field, v)),
+                Bound::Unbounded => Bound::Unbounded,
+            };
+            Box::new(RangeQuery::new(t(lo), t(hi)))
+        };
+        if let Some(b) = req.bbox {
+            out.push(f64_range(
+                f.min_lon,
+                Bound::Unbounded,
+                Bound::Included(b.max_lon),
+            ));
+            out.push(f64_range(
+                f.max_lon,
+                Bound::Included(b.min_lon),
+                Bound::Unbounded,
+            ));
+            out.push(f64_range(
+                f.min_lat,
+                Bound::Unbounded,
+                Bound::Included(b.max_lat),
+            ));
+            out.push(f64_range(
+                f.max_lat,
+                Bound::Included(b.min_lat),
+                Bound::Unbounded,
+            ));
+        }
+        if let Some(since) = req.modified_since {
+            out.push(i64_range(
+                f.modified,
+                Bound::Included(since),
+                Bound::Unbounded,
+            ));
+        }
+        if let Some(from) = req.temporal_from {
+            out.push(i64_range(
+                f.temporal_end,
+                Bound::Included(from),
+                Bound::Unbounded,
+            ));
+        }
+        if let Some(to) = req.temporal_to {
+            out.push(i64_range(
+                f.temporal_start,
+                Bound::Unbounded,
+                Bound::Included(to),
+            ));
+        }
+        out
+    }
+
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        top: &[(SortKey, f32, DocAddress)],
+        req: &SearchRequest,
+        hl: &crate::query::HighlightTerms,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let f = &self.fields;
+        let generator = |terms: &[String], analyzer| {
+            let map: BTreeMap<String, f32> = terms.iter().map(|t| (t.clone(), 1.0)).collect();
+            let mut g = SnippetGenerator::new(map, analyzer, f.description, 200);
+            g.set_max_num_chars(200);
+            g
+        };
+        let de = generator(&hl.german, analysis::german());
+        let en = generator(&hl.english, analysis::english());
+        let mut out = Vec::new();
+        for (_, score, addr) in top.iter().skip(req.offset).take(req.size) {
+            let doc: TantivyDocument = searcher.doc(*addr)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let all = |field| -> Vec<String> {
+                doc.get_all(field)
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            };
+            let description = text(f.description);
+            let mut snippet = String::new();
+            for g in [&de, &en] {
+                let mut s = g.snippet(&description);
+                if !s.highlighted().is_empty() {
+                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    snippet = s.to_html();
+                    break;
+                }
+            }
+            if snippet.is_empty() && !description.is_empty() {
+                let cut: String = description.chars().take(200).collect();
+                snippet = escape_html(&cut);
+                if description.chars().count() > 200 {
+                    snippet.push('…');
+                }
+            }
+            out.push(Hit {
+                id: text(f.rid),
+                dataset: text(f.dataset),
+                title: text(f.title),
+                snippet,
+                publisher: doc
+                    .get_first(f.facets[1])
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
+                source: text(f.facets[2]),
+                source_title: text(f.source_title),
+                modified: doc
+                    .get_first(f.modified)
+                    .and_then(|v| v.as_i64())
+                    .map(format_time),
+                formats: all(f.facets[3]),
+                licenses: all(f.facets[4]),
+                themes: all(f.facets[0]),
+                score: *score,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if filters.is_empty() {
+        return text.unwrap_or_else(|| Box::new(AllQuery));
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(t) = text {
+        clauses.push((Occur::Must, t));
+    }
+    for f in filters {
+        clauses.push((Occur::Must, f));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn facet_list(counts: FacetCounts) -> Vec<(String, Vec<FacetValue>)> {
+    FACETS
+        .iter()
+        .zip(counts)
+        .map(|(name, values)| {
+            (
+                (*name).to_owned(),
+                values
+                    .into_iter()
+                    .map(|(value, count)| FacetValue { value, count })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// The sort key of a title: lowercased, German-normalized, folded.
+pub fn sort_key(title: &str) -> String {
+    let lower = title.trim().to_lowercase();
+    let mut out = String::new();
+    crate::analysis::normalize_german(&lower, &mut out);
+    out
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,510 @@
+//! The citizen query language and its translation to Tantivy queries.
+//!
+//! - words: all must match (in title, keywords, description, publisher,
+//!   source, theme labels; each field analyzed with its own analyzer);
+//! - `"a phrase"`: the words in this order;
+//! - `-word`, `-"a phrase"`: must not match;
+//! - `a OR b`: either (binds tighter than the implicit AND);
+//! - `field:word` / `field:"a phrase"` with field one of `title`,
+//!   `description`, `keyword`, `publisher`, `source`, `theme`, `format`,
+//!   `license`, `geocoding`, `id`, `iri`.
+//!
+//! A query that does not follow the grammar (an unclosed quote, a dangling
+//! `OR` or `-`) is searched as plain words instead: [`parse`] never fails.
+
+use crate::analysis;
+use crate::schema::Fields;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+/// Where an atom is searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// All text fields.
+    All,
+    Title,
+    Description,
+    Keyword,
+    Publisher,
+    Source,
+    Theme,
+    /// Exact facet value (case-sensitive, except format which is upper-cased).
+    Facet(usize),
+    Id,
+    Iri,
+}
+
+impl Target {
+    fn by_name(name: &str) -> Option<Target> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "title" | "titel" => Target::Title,
+            "description" | "beschreibung" => Target::Description,
+            "keyword" | "keywords" | "schlagwort" => Target::Keyword,
+            "publisher" | "herausgeber" => Target::Publisher,
+            "source" | "quelle" => Target::Source,
+            "theme" | "thema" => Target::Theme,
+            "format" => Target::Facet(3),
+            "license" | "licence" | "lizenz" => Target::Facet(4),
+            "geocoding" => Target::Facet(6),
+            "id" => Target::Id,
+            "iri" | "dataset" => Target::Iri,
+            _ => return None,
+        })
+    }
+}
+
+/// A word or phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Atom {
+    pub target: Target,
+    pub text: String,
+    pub phrase: bool,
+}
+
+/// Atoms of which one must match (`a OR b`), possibly negated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub negated: bool,
+    pub alternatives: Vec<Atom>,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    pub clauses: Vec<Clause>,
+    /// The query did not follow the grammar and is searched as plain words.
+    pub fallback: bool,
+}
+
+#[derive(Debug)]
+enum Tok {
+    Word {
+        neg: bool,
+        target: Target,
+        text: String,
+        phrase: bool,
+    },
+    Or,
+}
+
+fn lex(q: &str) -> Result<Vec<Tok>, ()> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = q.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let mut neg = false;
+        if chars[i] == '-' {
+            neg = true;
+            i += 1;
+            if i >= chars.len() || chars[i].is_whitespace() {
+                return Err(());
+            }
+        }
+        // Optional field prefix.
+        let mut target = Target::All;
+        let start = i;
+        let mut j = i;
+        while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+            j += 1;
+        }
+        if j < chars.len() && chars[j] == ':' && j > start {
+            let name: String = chars[start..j].iter().collect();
+            if let Some(t) = Target::by_name(&name) {
+                target = t;
+                i = j + 1;
+            }
+        }
+        if i < chars.len() && chars[i] == '"' {
+            let close = chars[i + 1..].iter().position(|c| *c == '"').ok_or(())?;
+            let text: String = chars[i + 1..i + 1 + close].iter().collect();
+            i = i + 1 + close + 1;
+            out.push(Tok::Word {
+                neg,
+                target,
+                text,
+                phrase: true,
+            });
+            continue;
+        }
+        let s = i;
+        while i < chars.len() && !chars[i].is_whitespace() {
+            if chars[i] == '"' {
+                return Err(());
+            }
+            i += 1;
+        }
+        let text: String = chars[s..i].iter().collect();
+        if text.is_empty() {
+            return Err(());
+        }
+        if text == "OR" && !neg && target == Target::All {
+            out.push(Tok::Or);
+        } else {
+            out.push(Tok::Word {
+                neg,
+                target,
+                text,
+                phrase: false,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a query; never fails (see the module docs).
+pub fn parse(q: &str) -> Parsed {
+    match parse_strict(q) {
+        Ok(clauses) => Parsed {
+            clauses,
+            fallback: false,
+        },
+        Err(()) => Parsed {
+            clauses: plain_words(q),
+            fallback: true,
+        },
+    }
+}
+
+fn plain_words(q: &str) -> Vec<Clause> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && *w != "OR")
+        .map(|w| Clause {
+            negated: false,
+            alternatives: vec![Atom {
+                target: Target::All,
+                text: w.to_owned(),
+                phrase: false,
+            }],
+        })
+        .collect()
+}
+
+fn parse_strict(q: &str) -> Result<Vec<Clause>, ()> {
+    let toks = lex(q)?;
+    let mut clauses: Vec<Clause> = Vec::new();
+    let mut pending_or = false;
+    for t in toks {
+        match t {
+            Tok::Or => {
+                let prev_ok = clauses.last().is_some_and(|c| !c.negated);
+                if pending_or || !prev_ok {
+                    return Err(());
+                }
+                pending_or = true;
+            }
+            Tok::Word {
+                neg,
+                target,
+                text,
+                phrase,
+            } => {
+                let atom = Atom {
+                    target,
+                    text,
+                    phrase,
+                };
+                if pending_or {
+                    if neg {
+                        return Err(());
+                    }
+                    match clauses.last_mut() {
+                        Some(c) => c.alternatives.push(atom),
+                        None => return Err(()),
+                    }
+                    pending_or = false;
+                } else {
+                    clauses.push(Clause {
+                        negated: neg,
+                        alternatives: vec![atom],
+                    });
+                }
+            }
+        }
+    }
+    if pending_or {
+        return Err(());
+    }
+    Ok(clauses)
+}
+
+/// Builds Tantivy queries for parsed citizen queries.
+pub struct QueryBuilder {
+    fields: Fields,
+    de: TextAnalyzer,
+    en: TextAnalyzer,
+    plain: TextAnalyzer,
+}
+
+/// Terms of the query per analyzer, for highlighting.
+#[derive(Debug, Default, Clone)]
+pub struct HighlightTerms {
+    pub german: Vec<String>,
+    pub english: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Analyzer {
+    De,
+    En,
+    Plain,
+}
+
+impl QueryBuilder {
+    pub fn new(fields: Fields) -> Self {
+        Self {
+            fields,
+            de: analysis::german(),
+            en: analysis::english(),
+            plain: analysis::plain(),
+        }
+    }
+
+    fn text_fields(&self, target: Target) -> Vec<(Field, Analyzer, f32)> {
+        let f = &self.fields;
+        use Analyzer::*;
+        match target {
+            Target::All => vec![
+                (f.title_de, De, 3.0),
+                (f.title_en, En, 3.0),
+                (f.keywords_de, De, 2.5),
+                (f.keywords_en, En, 2.5),
+                (f.desc_de, De, 1.0),
+                (f.desc_en, En, 1.0),
+                (f.publisher_text, De, 1.5),
+                (f.source_text, De, 1.0),
+                (f.theme_text, De, 1.0),
+                (f.other_text, Plain, 0.5),
+            ],
+            Target::Title => vec![(f.title_de, De, 1.0), (f.title_en, En, 1.0)],
+            Target::Description => vec![(f.desc_de, De, 1.0), (f.desc_en, En, 1.0)],
+            Target::Keyword => vec![(f.keywords_de, De, 1.0), (f.keywords_en, En, 1.0)],
+            Target::Publisher => vec![(f.publisher_text, De, 1.0)],
+            Target::Source => vec![(f.source_text, De, 1.0)],
+            Target::Theme => vec![(f.theme_text, De, 1.0)],
+            Target::Facet(_) | Target::Id | Target::Iri => Vec::new(),
+        }
+    }
+
+    fn analyze(&mut self, a: Analyzer, text: &str) -> Vec<(usize, String)> {
+        let analyzer = match a {
+            Analyzer::De => &mut self.de,
+            Analyzer::En => &mut self.en,
+            Analyzer::Plain => &mut self.plain,
+        };
+        let mut out = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(t) = stream.next() {
+            out.push((t.position, t.text.clone()));
+        }
+        out
+    }
+
+    /// The query for one atom, or `None` when it has no searchable token
+    /// (only stop words). `fuzzy`: also match terms within an edit distance
+    /// (1 for 5–8 characters, 2 from 9) for words of at least 5 characters.
+    fn atom_query(
+        &mut self,
+        atom: &Atom,
+        fuzzy: bool,
+        hl: &mut HighlightTerms,
+    ) -> Option<Box<dyn Query>> {
+        let exact_field = match atom.target {
+            Target::Facet(i) => Some(self.fields.facets[i]),
+            Target::Id => Some(self.fields.rid),
+            Target::Iri => Some(self.fields.dataset),
+            _ => None,
+        };
+        if let Some(field) = exact_field {
+            let value = if atom.target == Target::Facet(3) {
+                atom.text.trim().to_uppercase()
+            } else {
+                atom.text.trim().to_owned()
+            };
+            return Some(Box::new(TermQuery::new(
+                Term::from_field_text(field, &value),
+                IndexRecordOption::Basic,
+            )));
+        }
+        let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+        for (field, analyzer, boost) in self.text_fields(atom.target) {
+            let tokens = self.analyze(analyzer, &atom.text);
+            if tokens.is_empty() {
+                continue;
+            }
+            match analyzer {
+                Analyzer::De => hl.german.extend(tokens.iter().map(|(_, t)| t.clone())),
+                Analyzer::En => hl.english.extend(tokens.iter().map(|(_, t)| t.clone())),
+                Analyzer::Plain => {}
+            }
+            let q: Box<dyn Query> = if tokens.len() == 1 {
+                let term = Term::from_field_text(field, &tokens[0].1);
+                let exact: Box<dyn Query> =
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
+                let chars = tokens[0].1.chars().count();
+                if fuzzy && !atom.phrase && chars >= 5 {
+                    let distance = if chars >= 9 { 2 } else { 1 };
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, Box::new(BoostQuery::new(exact, 2.0))),
+                        (
+                            Occur::Should,
+                            Box::new(FuzzyTermQuery::new(term, distance, true)),
+                        ),
+                    ]))
+                } else {
+                    exact
+                }
+            } else {
+                let first = tokens[0].0;
+                let terms: Vec<(usize, Term)> = tokens
+                    .iter()
+                    .map(|(p, t)| (p - first, Term::from_field_text(field, t)))
+                    .collect();
+                Box::new(PhraseQuery::new_with_offset(terms))
+            };
+            disjuncts.push(if (boost - 1.0).abs() > f32::EPSILON {
+                Box::new(BoostQuery::new(q, boost))
+            } else {
+                q
+            });
+        }
+        match disjuncts.len() {
+            0 => None,
+            1 => disjuncts.pop(),
+            _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                disjuncts, 0.2,
+            ))),
+        }
+    }
+
+    /// The text part of a search: `None` means "match everything".
+    pub fn build(
+        &mut self,
+        parsed: &Parsed,
+        fuzzy: bool,
+    ) -> (Option<Box<dyn Query>>, HighlightTerms) {
+        let mut hl = HighlightTerms::default();
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut positives = 0;
+        for clause in &parsed.clauses {
+            let mut alts: Vec<Box<dyn Query>> = Vec::new();
+            for a in &clause.alternatives {
+                let mut scratch = HighlightTerms::default();
+                let sink = if clause.negated {
+                    &mut scratch
+                } else {
+                    &mut hl
+                };
+                if let Some(q) = self.atom_query(a, fuzzy && !clause.negated, sink) {
+                    alts.push(q);
+                }
+            }
+            let q: Box<dyn Query> = match alts.len() {
+                0 => continue,
+                1 => alts.remove(0),
+                _ => Box::new(BooleanQuery::new(
+                    alts.into_iter().map(|q| (Occur::Should, q)).collect(),
+                )),
+            };
+            if clause.negated {
+                musts.push((Occur::MustNot, q));
+            } else {
+                positives += 1;
+                musts.push((Occur::Must, q));
+            }
+        }
+        if musts.is_empty() {
+            return (None, hl);
+        }
+        if positives == 0 {
+            musts.push((Occur::Must, Box::new(AllQuery)));
+        }
+        (Some(Box::new(BooleanQuery::new(musts))), hl)
+    }
+
+    /// Whether fuzzy matching could change anything (a positive word of at
+    /// least 5 characters).
+    pub fn fuzzy_applies(parsed: &Parsed) -> bool {
+        parsed.clauses.iter().any(|c| {
+            !c.negated
+                && c.alternatives.iter().any(|a| {
+                    !a.phrase
+                        && !matches!(a.target, Target::Facet(_) | Target::Id | Target::Iri)
+                        && a.text.chars().count() >= 5
+                })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(p: &Parsed) -> Vec<Vec<String>> {
+        p.clauses
+            .iter()
+            .map(|c| {
+                c.alternatives
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{}{:?}:{}{}",
+                            if c.negated { "-" } else { "" },
+                            a.target,
+                            a.text,
+                            if a.phrase { "\"" } else { "" }
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn grammar() {
+        let p = parse(
+            r#"Bäume "in Kiel" -Wald Parkplatz OR Parkhaus publisher:Stadt title:"Open Data""#,
+        );
+        assert!(!p.fallback);
+        assert_eq!(
+            words(&p),
+            vec![
+                vec!["All:Bäume".to_owned()],
+                vec!["All:in Kiel\"".to_owned()],
+                vec!["-All:Wald".to_owned()],
+                vec!["All:Parkplatz".to_owned(), "All:Parkhaus".to_owned()],
+                vec!["Publisher:Stadt".to_owned()],
+                vec!["Title:Open Data\"".to_owned()],
+            ]
+        );
+        // Unknown prefixes are words.
+        assert_eq!(
+            words(&parse("http://x")),
+            vec![vec!["All:http://x".to_owned()]]
+        );
+    }
+
+    #[test]
+    fn broken_queries_fall_back_to_words() {
+        for q in [
+            r#""unclosed quote"#,
+            "OR Bäume",
+            "Bäume OR",
+            "a - b",
+            "x OR OR y",
+        ] {
+            let p = parse(q);
+            assert!(p.fallback, "{q}");
+            assert!(!p.clauses.is_empty(), "{q}");
+            assert!(p.clauses.iter().all(|c| !c.negated));
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The index on small hand-made records: queries, facets (disjunctive
+//! counts), filters, sorting, replacement and removal, damage detection.
+
+use catalog_search::extract::{extract, RecordInfo};
+use catalog_search::{DatasetDoc, SearchIndex, SearchRequest, Sort, WriterOptions};
+use oxrdf::{BlankNode, Literal, NamedNode, Triple};
+
+fn n(s: &str) -> NamedNode {
+    NamedNode::new_unchecked(s)
+}
+
+struct Rec {
+    id: &'static str,
+    title: &'static str,
+    lang: &'static str,
+    keywords: &'static [&'static str],
+    theme: &'static str,
+    format: &'static str,
+    modified: &'static str,
+    wkt: Option<&'static str>,
+}
+
+fn doc(r: &Rec, source: &str) -> DatasetDoc {
+    let d = n(&format!("http://portal.test/{}", r.id));
+    let dct = |l: &str| n(&format!("http://purl.org/dc/terms/{l}"));
+    let dcat = |l: &str| n(&format!("http://www.w3.org/ns/dcat#{l}"));
+    let mut t = vec![
+        Triple::new(
+            d.clone(),
+            dct("title"),
+            if r.lang.is_empty() {
+                Literal::new_simple_literal(r.title)
+            } else {
+                Literal::new_language_tagged_literal_unchecked(r.title, r.lang)
+            },
+        ),
+        Triple::new(
+            d.clone(),
+            dct("description"),
+            Literal::new_simple_literal(format!("<p>Beschreibung: <i>{}</i></p>", r.title)),
+        ),
+        Triple::new(
+            d.clone(),
+            dcat("theme"),
+            n(&format!(
+                "http://publications.europa.eu/resource/authority/data-theme/{}",
+                r.theme
+            )),
+        ),
+        Triple::new(
+            d.clone(),
+            dct("modified"),
+            Literal::new_typed_literal(r.modified, n("http://www.w3.org/2001/XMLSchema#date")),
+        ),
+    ];
+    for k in r.keywords {
+        t.push(Triple::new(
+            d.clone(),
+            dcat("keyword"),
+            Literal::new_simple_literal(*k),
+        ));
+    }
+    let dist = BlankNode::new_unchecked(format!("d{}", r.id));
+    t.push(Triple::new(d.clone(), dcat("distribution"), dist.clone()));
+    t.push(Triple::new(
+        dist,
+        dct("format"),
+        Literal::new_simple_literal(r.format),
+    ));
+    if let Some(w) = r.wkt {
+        let s = BlankNode::new_unchecked(format!("s{}", r.id));
+        t.push(Triple::new(d.clone(), dct("spatial"), s.clone()));
+        t.push(Triple::new(s, dcat("bbox"), Literal::new_simple_literal(w)));
+    }
+    extract(
+        &RecordInfo {
+            rid: r.id,
+            hash: &format!("h-{}", r.title),
+            dataset: d.as_str(),
+            source,
+            source_title: "Stadt",
+        },
+        &t,
+    )
+}
+
+const RECS: &[Rec] = &[
+    Rec {
+        id: "a",
+        title: "Straßenbäume Kiel",
+        lang: "de",
+        keywords: &["Baum", "Umwelt"],
+        theme: "ENVI",
+        format: "csv",
+        modified: "2024-01-10",
+        wkt: Some("POLYGON((10.0 54.2, 10.3 54.2, 10.3 54.4, 10.0 54.4, 10.0 54.2))"),
+    },
+    Rec {
+        id: "b",
+        title: "Haltestellen des Nahverkehrs",
+        lang: "",
+        keywords: &["Bus", "Verkehr"],
+        theme: "TRAN",
+        format: "CSV",
+        modified: "2023-05-01",
+        wkt: Some("POLYGON((9.0 53.5, 9.5 53.5, 9.5 53.8, 9.0 53.8, 9.0 53.5))"),
+    },
+    Rec {
+        id: "c",
+        title: "Tree register",
+        lang: "en",
+        keywords: &["trees"],
+        theme: "ENVI",
+        format: "JSON",
+        modified: "2022-02-02",
+        wkt: None,
+    },
+    Rec {
+        id: "d",
+        title: "Parkplätze Innenstadt",
+        lang: "de",
+        keywords: &["Verkehr", "Parken"],
+        theme: "TRAN",
+        format: "json",
+        modified: "2021-12-24",
+        wkt: None,
+    },
+];
+
+fn open(name: &str) -> (SearchIndex, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("search-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (index, why) = SearchIndex::open(&dir, WriterOptions::default()).expect("open");
+    assert!(why.is_some(), "a new index says why it must be filled");
+    let docs: Vec<DatasetDoc> = RECS.iter().map(|r| doc(r, "kiel")).collect();
+    index.apply(&docs, &[]).expect("apply");
+    (index, dir)
+}
+
+fn ids(index: &SearchIndex, req: &SearchRequest) -> Vec<String> {
+    index
+        .search(req)
+        .expect("search")
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn q(text: &str) -> SearchRequest {
+    SearchRequest {
+        q: text.to_owned(),
+        ..SearchRequest::default()
+    }
+}
+
+#[test]
+fn queries_facets_filters_updates() {
+    let (index, dir) = open("main");
+    assert_eq!(ids(&index, &q("strassenbaeume")), vec!["a"]);
+    assert_eq!(ids(&index, &q("Straßenbaum")), vec!["a"]);
+    assert_eq!(ids(&index, &q("trees")), vec!["c"]);
+    assert_eq!(ids(&index, &q("Verkehr -Bus")), vec!["d"]);
+    assert_eq!(ids(&index, &q("Bus OR Parken")).len(), 2);
+    assert_eq!(ids(&index, &q("\"Straßenbäume Kiel\"")), vec!["a"]);
+    assert!(ids(&index, &q("\"Kiel Straßenbäume\"")).is_empty());
+    assert_eq!(ids(&index, &q("format:csv")).len(), 2);
+    assert_eq!(
+        ids(&index, &q("Verkehr")).len(),
+        2,
+        "keyword and theme label"
+    );
+    // Typos: fuzzy only when exact finds too little.
+    let r = index.search(&q("Haltestelen")).expect("search");
+    assert!(r.fuzzy);
+    assert_eq!(r.hits[0].id, "b");
+    // Snippets highlight the match.
+    let r = index.search(&q("Straßenbaum Kiel")).expect("search");
+    assert!(
+        r.hits[0].snippet.contains("<mark>"),
+        "{}",
+        r.hits[0].snippet
+    );
+    // Facets: disjunctive counts.
+    let mut req = q("");
+    req.filters[0] =
+        vec!["http://publications.europa.eu/resource/authority/data-theme/ENVI".into()];
+    let r = index.search(&req).expect("search");
+    assert_eq!(r.total, 2);
+    let theme = &r.facets[0].1;
+    assert_eq!(
+        theme.len(),
+        2,
+        "the theme facet still shows TRAN: {theme:?}"
+    );
+    let format = &r.facets[3].1;
+    assert_eq!(
+        format
+            .iter()
+            .map(|f| (f.value.as_str(), f.count))
+            .collect::<Vec<_>>(),
+        vec![("CSV", 1), ("JSON", 1)]
+    );
+    req.filters[3] = vec!["JSON".into()];
+    let r = index.search(&req).expect("search");
+    assert_eq!(
+        r.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        vec!["c"]
+    );
+    // Bbox and dates.
+    let mut req = q("");
+    req.bbox = Some(catalog_search::BBox {
+        min_lon: 10.2,
+        min_lat: 54.3,
+        max_lon: 11.0,
+        max_lat: 55.0,
+    });
+    assert_eq!(ids(&index, &req), vec!["a"]);
+    let mut req = q("");
+    req.modified_since = catalog_search::extract::parse_date("2023-01-01");
+    req.sort = Sort::Modified;
+    assert_eq!(ids(&index, &req), vec!["a", "b"]);
+    let mut req = q("");
+    req.sort = Sort::Title;
+    assert_eq!(ids(&index, &req), vec!["b", "d", "a", "c"]);
+    // Paging.
+    req.offset = 1;
+    req.size = 2;
+    assert_eq!(ids(&index, &req), vec!["d", "a"]);
+    // Replace and remove.
+    let mut changed = doc(&RECS[0], "kiel");
+    changed.titles[0].value = "Stadtbäume Kiel".into();
+    changed.hash = "h2".into();
+    changed.descriptions.clear();
+    index.apply(&[changed], &["b".to_owned()]).expect("apply");
+    assert!(ids(&index, &q("Straßenbäume")).is_empty());
+    assert_eq!(ids(&index, &q("Stadtbäume")), vec!["a"]);
+    assert!(ids(&index, &q("Haltestellen")).is_empty());
+    let held = index.indexed().expect("indexed");
+    assert_eq!(held.len(), 3);
+    assert_eq!(held.get("a").map(String::as_str), Some("h2"));
+    drop(index);
+    // Reopened: kept.
+    let (index, why) = SearchIndex::open(&dir, WriterOptions::default()).expect("reopen");
+    assert_eq!(why, None);
+    assert_eq!(index.num_docs(), 3);
+    drop(index);
+    // An old schema version is rebuilt (empty: the caller refills it).
+    std::fs::write(dir.join("schema-version"), "0").expect("write");
+    let (index, why) = SearchIndex::open(&dir, WriterOptions::default()).expect("reopen");
+    assert!(why.is_some_and(|w| w.contains("version 0")));
+    assert_eq!(index.num_docs(), 0);
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn damaged_segments_are_detected() {
+    let (index, dir) = open("damage");
+    drop(index);
+    let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x != "json" && x != "lock")
+        })
+        .map(|e| (e.metadata().map(|m| m.len()).unwrap_or(0), e.path()))
+        .collect();
+    files.sort();
+    let (len, victim) = files.pop().expect("segment file");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&victim)
+        .expect("open");
+    f.set_len(len / 2).expect("truncate");
+    drop(f);
+    let (index, why) = SearchIndex::open(&dir, WriterOptions::default()).expect("reopen");
+    assert!(why.is_some_and(|w| w.contains("damaged")), "{victim:?}");
+    assert_eq!(index.num_docs(), 0);
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
