@@ -1,7 +1,8 @@
 //! The citizen query language and its translation to Tantivy queries.
 //!
 //! - words: all must match (in title, keywords, description, publisher,
-//!   source, theme labels; each field analyzed with its own analyzer);
+//!   source, theme labels: one combined field per analyzer, see
+//!   [`crate::schema::Fields::text_de`]);
 //! - `"a phrase"`: the words in this order;
 //! - `-word`, `-"a phrase"`: must not match;
 //! - `a OR b`: either (binds tighter than the implicit AND);
@@ -272,17 +273,12 @@ impl QueryBuilder {
         let f = &self.fields;
         use Analyzer::*;
         match target {
+            // One combined field per analyzer (titles and keywords repeated
+            // for their boost): one posting list per language to score.
             Target::All => vec![
-                (f.title_de, De, 3.0),
-                (f.title_en, En, 3.0),
-                (f.keywords_de, De, 2.5),
-                (f.keywords_en, En, 2.5),
-                (f.desc_de, De, 1.0),
-                (f.desc_en, En, 1.0),
-                (f.publisher_text, De, 1.5),
-                (f.source_text, De, 1.0),
-                (f.theme_text, De, 1.0),
-                (f.other_text, Plain, 0.5),
+                (f.text_de, De, 1.0),
+                (f.text_en, En, 1.0),
+                (f.text_plain, Plain, 0.5),
             ],
             Target::Title => vec![(f.title_de, De, 1.0), (f.title_en, En, 1.0)],
             Target::Description => vec![(f.desc_de, De, 1.0), (f.desc_en, En, 1.0)],
