@@ -19,11 +19,9 @@ use tantivy::{
 };
 
 const VERSION_FILE: &str = "schema-version";
-/// How often a title is added to its language's combined text field: the
-/// title boost, expressed as term frequency (one scorer per language instead
-/// of one per field).
-const TITLE_REPEAT: usize = 3;
-/// How often a keyword is added to the combined text field.
+/// How often a keyword is added to its language's combined text field: the
+/// keyword boost, expressed as term frequency (titles are boosted by their
+/// own field instead, see `query::QueryBuilder`).
 const KEYWORD_REPEAT: usize = 2;
 /// Fewer exact hits than this try fuzzy matching.
 pub const FUZZY_BELOW: u64 = 3;
@@ -470,9 +468,7 @@ impl SearchIndex {
             if let Some(field) = lang_field(t.lang(), f.title_de, f.title_en) {
                 doc.add_text(field, &t.value);
             }
-            for _ in 0..TITLE_REPEAT {
-                doc.add_text(combined(t.lang()), &t.value);
-            }
+            doc.add_text(combined(t.lang()), &t.value);
         }
         for t in &d.keywords {
             if let Some(field) = lang_field(t.lang(), f.keywords_de, f.keywords_en) {

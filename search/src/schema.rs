@@ -42,10 +42,11 @@ pub struct Fields {
     pub publisher_text: Field,
     pub source_text: Field,
     pub theme_text: Field,
-    /// Combined German-analyzed text (titles ×3, keywords ×2, descriptions,
-    /// publisher, source, theme labels): what unprefixed words search.
+    /// Combined German-analyzed text (titles, keywords ×2, descriptions,
+    /// publisher, source, theme labels): what unprefixed words search
+    /// (with `title_de`/`title_en`, boosted).
     pub text_de: Field,
-    /// Combined English-analyzed text (English titles ×3, keywords ×2, descriptions).
+    /// Combined English-analyzed text (English titles, keywords ×2, descriptions).
     pub text_en: Field,
     /// Combined text in other languages (plain analyzer).
     pub text_plain: Field,
