@@ -502,10 +502,12 @@ fn main() -> anyhow::Result<()> {
     rt.spawn(async move {
         let _ = axum::serve(listener, router(state)).await;
     });
-    // First without the browse cache (every request computed), then with it.
-    for (capacity, label) in [
-        (0, "without the browse cache"),
-        (BROWSE_CACHE_DEFAULT, "with the browse cache"),
+    // First without the browse cache (every request computed), then with it,
+    // then one connection without it (service time without queueing).
+    for (capacity, conns, label) in [
+        (0, connections, "without the browse cache"),
+        (BROWSE_CACHE_DEFAULT, connections, "with the browse cache"),
+        (0, 1, "one connection, without the browse cache"),
     ] {
         search.set_browse_cache(capacity);
         common::reset_peak_rss();
@@ -515,7 +517,7 @@ fn main() -> anyhow::Result<()> {
                 "client",
                 &format!("http://{addr}"),
                 &seconds.to_string(),
-                &connections.to_string(),
+                &conns.to_string(),
             ])
             .output()?;
         anyhow::ensure!(

@@ -971,7 +971,7 @@ mod tests {
             &syntax,
             "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<urn:s> a sh:NodeShape ; sh:name \"unterminated .",
         );
-        let e = profile_from_files(&[syntax.clone()], &[])
+        let e = profile_from_files(std::slice::from_ref(&syntax), &[])
             .map(|_| ())
             .unwrap_err()
             .to_string();
