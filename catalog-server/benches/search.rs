@@ -17,7 +17,7 @@
 
 mod common;
 
-use catalog_search::{extract, RecordInfo, SearchIndex, WriterOptions};
+use catalog_search::{extract, RecordInfo, SearchIndex, WriterOptions, BROWSE_CACHE_DEFAULT};
 use catalog_server::config::Config;
 use catalog_server::pipeline::Harvesting;
 use catalog_server::server::{router, AppState};
@@ -486,11 +486,12 @@ fn main() -> anyhow::Result<()> {
     // 2. Load test over HTTP from a second process.
     let store = Arc::new(CatalogStore::open(&config.data_dir)?);
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
+    let search = Arc::new(index);
     let state = Arc::new(AppState {
         config: config.clone(),
         store,
         harvesting,
-        search: Arc::new(index),
+        search: search.clone(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -501,26 +502,36 @@ fn main() -> anyhow::Result<()> {
     rt.spawn(async move {
         let _ = axum::serve(listener, router(state)).await;
     });
-    common::reset_peak_rss();
-    let exe = std::env::current_exe()?;
-    let out = std::process::Command::new(exe)
-        .args([
-            "client",
-            &format!("http://{addr}"),
-            &seconds.to_string(),
-            &connections.to_string(),
-        ])
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "load client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    print!("{}", String::from_utf8_lossy(&out.stdout));
-    println!(
-        "| server peak RSS during the load test | {:.0} MiB |",
-        common::peak_rss_mib()
-    );
+    // First without the browse cache (every request computed), then with it,
+    // then one connection without it (service time without queueing).
+    for (capacity, conns, label) in [
+        (0, connections, "without the browse cache"),
+        (BROWSE_CACHE_DEFAULT, connections, "with the browse cache"),
+        (0, 1, "one connection, without the browse cache"),
+    ] {
+        search.set_browse_cache(capacity);
+        common::reset_peak_rss();
+        let exe = std::env::current_exe()?;
+        let out = std::process::Command::new(exe)
+            .args([
+                "client",
+                &format!("http://{addr}"),
+                &seconds.to_string(),
+                &conns.to_string(),
+            ])
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "load client failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("| **{label}** | |");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+        println!(
+            "| server peak RSS during the load test | {:.0} MiB |",
+            common::peak_rss_mib()
+        );
+    }
     drop(rt);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -537,7 +548,7 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let (lat, errors, hits, elapsed) = rt.block_on(async move {
+    let (lat, by_kind, errors, hits, elapsed) = rt.block_on(async move {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(connections)
             .build()?;
@@ -557,12 +568,13 @@ fn client(args: &[String]) -> anyhow::Result<()> {
             tasks.push(tokio::spawn(async move {
                 let mut rng = Rng(0x1234_5678 + c as u64 * 7919);
                 let mut lat: Vec<u32> = Vec::new();
+                let mut kinds: Vec<(usize, u32)> = Vec::new();
                 let (mut errors, mut hits) = (0u64, 0u64);
                 while Instant::now() < deadline {
                     let mut r = (rng.next() % u64::from(total_weight)) as u32;
-                    let q = mix
+                    let kind = mix
                         .iter()
-                        .find(|(w, _)| {
+                        .position(|(w, _)| {
                             if r < *w {
                                 true
                             } else {
@@ -570,32 +582,36 @@ fn client(args: &[String]) -> anyhow::Result<()> {
                                 false
                             }
                         })
-                        .map(|(_, q)| q.as_str())
-                        .unwrap_or("q=");
+                        .unwrap_or(0);
+                    let q = mix[kind].1.as_str();
                     let t0 = Instant::now();
                     let ok = match client.get(format!("{base}/api/search?{q}")).send().await {
                         Ok(resp) if resp.status().is_success() => resp.bytes().await.is_ok(),
                         _ => false,
                     };
-                    lat.push(t0.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                    let micros = t0.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+                    lat.push(micros);
+                    kinds.push((kind, micros));
                     if ok {
                         hits += 1;
                     } else {
                         errors += 1;
                     }
                 }
-                (lat, errors, hits)
+                (lat, kinds, errors, hits)
             }));
         }
         let mut all = Vec::new();
+        let mut by_kind: Vec<(usize, u32)> = Vec::new();
         let (mut errors, mut hits) = (0, 0);
         for t in tasks {
-            let (l, e, h) = t.await?;
+            let (l, k, e, h) = t.await?;
             all.extend(l);
+            by_kind.extend(k);
             errors += e;
             hits += h;
         }
-        anyhow::Ok((all, errors, hits, started.elapsed().as_secs_f64()))
+        anyhow::Ok((all, by_kind, errors, hits, started.elapsed().as_secs_f64()))
     })?;
     let mut lat = lat;
     lat.sort_unstable();
@@ -622,5 +638,25 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         pct(0.99),
         lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(0.0)
     );
+    // The slowest query kinds by mean latency (where p99 comes from).
+    let mix = query_mix();
+    let mut sums = vec![(0u64, 0u64); mix.len()];
+    for (k, micros) in by_kind {
+        sums[k].0 += u64::from(micros);
+        sums[k].1 += 1;
+    }
+    let mut means: Vec<(f64, usize)> = sums
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, n))| *n > 0)
+        .map(|(k, (sum, n))| (*sum as f64 / *n as f64 / 1000.0, k))
+        .collect();
+    means.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = means
+        .iter()
+        .take(4)
+        .map(|(ms, k)| format!("`{}` {ms:.1} ms", mix[*k].1))
+        .collect();
+    println!("| slowest kinds (mean) | {} |", slowest.join(", "));
     Ok(())
 }

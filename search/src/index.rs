@@ -19,6 +19,10 @@ use tantivy::{
 };
 
 const VERSION_FILE: &str = "schema-version";
+/// How often a keyword is added to its language's combined text field: the
+/// keyword boost, expressed as term frequency (titles are boosted by their
+/// own field instead, see `query::QueryBuilder`).
+const KEYWORD_REPEAT: usize = 2;
 /// Fewer exact hits than this try fuzzy matching.
 pub const FUZZY_BELOW: u64 = 3;
 
@@ -130,6 +134,74 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// Dense facet ordinals per live segment (see [`SegmentFacets`]).
     facets: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
+    /// Results of browse requests (no words), see [`SearchIndex::set_browse_cache`].
+    browse: Mutex<BrowseCache>,
+}
+
+/// Default number of browse results kept (see [`SearchIndex::set_browse_cache`]).
+pub const BROWSE_CACHE_DEFAULT: usize = 256;
+
+/// An LRU cache of complete results of browse requests (no words, only
+/// filters), keyed by the normalized request and valid for one searcher
+/// generation: the first lookup after a commit or merge (a new generation)
+/// empties it, so a cached answer is always the exact answer of the current
+/// index. Requests with words are never cached.
+struct BrowseCache {
+    generation: u64,
+    entries: Option<lru::LruCache<String, SearchResult>>,
+}
+
+impl BrowseCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            generation: u64::MAX,
+            entries: std::num::NonZeroUsize::new(capacity).map(lru::LruCache::new),
+        }
+    }
+
+    /// The cache of `generation` (emptied when the generation changed).
+    fn at(&mut self, generation: u64) -> Option<&mut lru::LruCache<String, SearchResult>> {
+        let entries = self.entries.as_mut()?;
+        if self.generation != generation {
+            entries.clear();
+            self.generation = generation;
+        }
+        Some(entries)
+    }
+}
+
+/// The cache key of a browse request: every parameter that changes the
+/// answer, with each facet's filter values sorted and deduplicated.
+fn browse_key(req: &SearchRequest) -> String {
+    use std::fmt::Write;
+    let mut key = String::new();
+    for (name, values) in FACETS.iter().zip(&req.filters) {
+        let mut v: Vec<&str> = values.iter().map(String::as_str).collect();
+        v.sort_unstable();
+        v.dedup();
+        if !v.is_empty() {
+            let _ = write!(key, "{name}={v:?};");
+        }
+    }
+    if let Some(b) = req.bbox {
+        let _ = write!(
+            key,
+            "bbox={},{},{},{};",
+            b.min_lon, b.min_lat, b.max_lon, b.max_lat
+        );
+    }
+    let _ = write!(
+        key,
+        "m={:?};tf={:?};tt={:?};s={:?};o={};n={};fs={}",
+        req.modified_since,
+        req.temporal_from,
+        req.temporal_to,
+        req.sort,
+        req.offset,
+        req.size,
+        req.facet_size
+    );
+    key
 }
 
 impl SearchIndex {
@@ -226,6 +298,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             facets: Mutex::new(HashMap::new()),
+            browse: Mutex::new(BrowseCache::new(BROWSE_CACHE_DEFAULT)),
         })
     }
 
@@ -379,29 +452,51 @@ impl SearchIndex {
             doc.add_text(f.description, &description);
         }
         doc.add_text(f.source_title, &d.source_title);
+        // Per-field text (for `title:` etc. prefixes) in German or English.
         let lang_field = |lang: Lang, de, en| match lang {
-            Lang::German => de,
-            Lang::English => en,
-            Lang::Other => f.other_text,
+            Lang::German => Some(de),
+            Lang::English => Some(en),
+            Lang::Other => None,
+        };
+        // The combined field of a language: what unprefixed words search.
+        let combined = |lang: Lang| match lang {
+            Lang::German => f.text_de,
+            Lang::English => f.text_en,
+            Lang::Other => f.text_plain,
         };
         for t in &d.titles {
-            doc.add_text(lang_field(t.lang(), f.title_de, f.title_en), &t.value);
-        }
-        for t in &d.descriptions {
-            doc.add_text(lang_field(t.lang(), f.desc_de, f.desc_en), &t.value);
+            if let Some(field) = lang_field(t.lang(), f.title_de, f.title_en) {
+                doc.add_text(field, &t.value);
+            }
+            doc.add_text(combined(t.lang()), &t.value);
         }
         for t in &d.keywords {
-            doc.add_text(lang_field(t.lang(), f.keywords_de, f.keywords_en), &t.value);
+            if let Some(field) = lang_field(t.lang(), f.keywords_de, f.keywords_en) {
+                doc.add_text(field, &t.value);
+            }
+            for _ in 0..KEYWORD_REPEAT {
+                doc.add_text(combined(t.lang()), &t.value);
+            }
+        }
+        for t in &d.descriptions {
+            if let Some(field) = lang_field(t.lang(), f.desc_de, f.desc_en) {
+                doc.add_text(field, &t.value);
+            }
+            doc.add_text(combined(t.lang()), &t.value);
         }
         if let Some(p) = &d.publisher {
             doc.add_text(f.publisher_text, p);
+            doc.add_text(f.text_de, p);
         }
-        doc.add_text(f.source_text, &d.source);
-        doc.add_text(f.source_text, &d.source_title);
+        for s in [&d.source, &d.source_title] {
+            doc.add_text(f.source_text, s);
+            doc.add_text(f.text_de, s);
+        }
         for t in &d.themes {
             let labels = theme_labels(t);
             if !labels.is_empty() {
                 doc.add_text(f.theme_text, labels);
+                doc.add_text(f.text_de, labels);
             }
         }
         let facet_values: [Vec<String>; 7] = [
@@ -470,11 +565,61 @@ impl SearchIndex {
         self.dense_facets(&self.reader.searcher()).map(|_| ())
     }
 
-    /// Runs a search.
+    /// Sets the number of browse results kept (0 disables the cache; the
+    /// default is [`BROWSE_CACHE_DEFAULT`]). Drops what is cached.
+    pub fn set_browse_cache(&self, capacity: usize) {
+        if let Ok(mut c) = self.browse.lock() {
+            *c = BrowseCache::new(capacity);
+        }
+    }
+
+    /// Runs a search. Browse requests (no words) are answered from the
+    /// browse cache when the same request was answered by the current
+    /// searcher generation.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
         let searcher = self.reader.searcher();
-        let dense = self.dense_facets(&searcher)?;
         let parsed = parse(&req.q);
+        if !parsed.clauses.is_empty() {
+            return self.search_with(&searcher, parsed, req);
+        }
+        let generation = searcher.generation().generation_id();
+        let key = browse_key(req);
+        let enabled = {
+            let mut cache = self
+                .browse
+                .lock()
+                .map_err(|_| SearchError::Corrupt("browse cache lock poisoned".into()))?;
+            match cache.at(generation) {
+                Some(entries) => {
+                    if let Some(hit) = entries.get(&key) {
+                        return Ok(hit.clone());
+                    }
+                    true
+                }
+                None => false,
+            }
+        };
+        if !enabled {
+            return self.search_with(&searcher, parsed, req);
+        }
+        let result = self.search_with(&searcher, parsed, req)?;
+        let mut cache = self
+            .browse
+            .lock()
+            .map_err(|_| SearchError::Corrupt("browse cache lock poisoned".into()))?;
+        if let Some(entries) = cache.at(generation) {
+            entries.put(key, result.clone());
+        }
+        Ok(result)
+    }
+
+    fn search_with(
+        &self,
+        searcher: &Searcher,
+        parsed: crate::query::Parsed,
+        req: &SearchRequest,
+    ) -> Result<SearchResult, SearchError> {
+        let dense = self.dense_facets(searcher)?;
         let mut builder = QueryBuilder::new(self.fields.clone());
         let (text, hl) = builder.build(&parsed, false);
         let filters = self.filter_queries(req);
@@ -502,7 +647,7 @@ impl SearchIndex {
                 fuzzy = true;
             }
         }
-        let hits = self.hits(&searcher, &fruit.top, req, &hl)?;
+        let hits = self.hits(searcher, &fruit.top, req, &hl)?;
         Ok(SearchResult {
             total: fruit.total,
             hits,

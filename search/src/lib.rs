@@ -6,7 +6,8 @@
 //!   publisher, themes, formats, licences, geocoding, dates, bbox, temporal range);
 //! - [`query`]: the citizen query language → Tantivy queries (with a fuzzy variant);
 //! - [`collect`]: one pass for hit count, top hits and disjunctive facet counts;
-//! - [`index`]: the on-disk index: open/check/rebuild, upsert/remove, search.
+//! - [`index`]: the on-disk index: open/check/rebuild, upsert/remove, search
+//!   (with an LRU cache of browse results, valid for one searcher generation).
 
 pub mod analysis;
 pub mod collect;
@@ -16,7 +17,10 @@ pub mod query;
 pub mod schema;
 
 pub use extract::{extract, BBox, DatasetDoc, RecordInfo};
-pub use index::{FacetValue, Hit, SearchIndex, SearchRequest, SearchResult, Sort, WriterOptions};
+pub use index::{
+    FacetValue, Hit, SearchIndex, SearchRequest, SearchResult, Sort, WriterOptions,
+    BROWSE_CACHE_DEFAULT,
+};
 pub use schema::{FACETS, SCHEMA_VERSION};
 
 use std::path::Path;

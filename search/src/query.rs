@@ -1,7 +1,8 @@
 //! The citizen query language and its translation to Tantivy queries.
 //!
 //! - words: all must match (in title, keywords, description, publisher,
-//!   source, theme labels; each field analyzed with its own analyzer);
+//!   source, theme labels: one combined field per analyzer, see
+//!   [`crate::schema::Fields::text_de`], and the boosted title field);
 //! - `"a phrase"`: the words in this order;
 //! - `-word`, `-"a phrase"`: must not match;
 //! - `a OR b`: either (binds tighter than the implicit AND);
@@ -272,17 +273,16 @@ impl QueryBuilder {
         let f = &self.fields;
         use Analyzer::*;
         match target {
+            // One combined field per analyzer (keywords repeated for their
+            // boost) plus the short title field (boosted: a short title
+            // that is the query ranks first): at most two posting lists per
+            // language to score instead of ten fields.
             Target::All => vec![
-                (f.title_de, De, 3.0),
-                (f.title_en, En, 3.0),
-                (f.keywords_de, De, 2.5),
-                (f.keywords_en, En, 2.5),
-                (f.desc_de, De, 1.0),
-                (f.desc_en, En, 1.0),
-                (f.publisher_text, De, 1.5),
-                (f.source_text, De, 1.0),
-                (f.theme_text, De, 1.0),
-                (f.other_text, Plain, 0.5),
+                (f.title_de, De, 2.0),
+                (f.title_en, En, 2.0),
+                (f.text_de, De, 1.0),
+                (f.text_en, En, 1.0),
+                (f.text_plain, Plain, 0.5),
             ],
             Target::Title => vec![(f.title_de, De, 1.0), (f.title_en, En, 1.0)],
             Target::Description => vec![(f.desc_de, De, 1.0), (f.desc_en, En, 1.0)],
@@ -379,6 +379,11 @@ impl QueryBuilder {
         match disjuncts.len() {
             0 => None,
             1 => disjuncts.pop(),
+            // Unprefixed words: title and combined text add up (the title
+            // field is a boost on top of the text, not an alternative).
+            _ if atom.target == Target::All => Some(Box::new(BooleanQuery::new(
+                disjuncts.into_iter().map(|q| (Occur::Should, q)).collect(),
+            ))),
             _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
                 disjuncts, 0.2,
             ))),

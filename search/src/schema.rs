@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The facets, in the order of the API: (API name, field name).
 pub const FACETS: [&str; 7] = [
@@ -42,7 +42,14 @@ pub struct Fields {
     pub publisher_text: Field,
     pub source_text: Field,
     pub theme_text: Field,
-    pub other_text: Field,
+    /// Combined German-analyzed text (titles, keywords ×2, descriptions,
+    /// publisher, source, theme labels): what unprefixed words search
+    /// (with `title_de`/`title_en`, boosted).
+    pub text_de: Field,
+    /// Combined English-analyzed text (English titles, keywords ×2, descriptions).
+    pub text_en: Field,
+    /// Combined text in other languages (plain analyzer).
+    pub text_plain: Field,
     /// The facet fields, in the order of [`FACETS`].
     pub facets: [Field; 7],
     pub modified: Field,
@@ -83,7 +90,9 @@ impl Fields {
         let publisher_text = b.add_text_field("publisher_text", text(analysis::GERMAN));
         let source_text = b.add_text_field("source_text", text(analysis::GERMAN));
         let theme_text = b.add_text_field("theme_text", text(analysis::GERMAN));
-        let other_text = b.add_text_field("other_text", text(analysis::PLAIN));
+        let text_de = b.add_text_field("text_de", text(analysis::GERMAN));
+        let text_en = b.add_text_field("text_en", text(analysis::ENGLISH));
+        let text_plain = b.add_text_field("text_plain", text(analysis::PLAIN));
         let facets = FACETS.map(|name| b.add_text_field(name, raw_fast.clone()));
         let num = || NumericOptions::default().set_fast().set_indexed();
         let modified = b.add_i64_field("modified", num().set_stored());
@@ -112,7 +121,9 @@ impl Fields {
             publisher_text,
             source_text,
             theme_text,
-            other_text,
+            text_de,
+            text_en,
+            text_plain,
             facets,
             modified,
             issued,

@@ -255,6 +255,38 @@ fn queries_facets_filters_updates() {
 }
 
 #[test]
+fn browse_cache_is_exact_and_follows_commits() {
+    let (index, dir) = open("browse-cache");
+    let mut req = q("");
+    req.filters[3] = vec!["JSON".into(), "CSV".into()];
+    let summary = |r: &catalog_search::SearchResult| {
+        (
+            r.total,
+            r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>(),
+            r.facets.clone(),
+        )
+    };
+    index.set_browse_cache(0);
+    let uncached = summary(&index.search(&req).expect("search"));
+    assert_eq!(uncached.0, 4);
+    index.set_browse_cache(8);
+    let first = summary(&index.search(&req).expect("search"));
+    assert_eq!(first, uncached);
+    // The same request with the values in another order: the cached answer.
+    req.filters[3] = vec!["CSV".into(), "JSON".into(), "CSV".into()];
+    assert_eq!(summary(&index.search(&req).expect("search")), uncached);
+    // A commit (new searcher generation) invalidates it.
+    index.apply(&[], &["b".to_owned()]).expect("apply");
+    let after = summary(&index.search(&req).expect("search"));
+    assert_eq!(after.0, 3, "{after:?}");
+    assert!(!after.1.contains(&"b".to_owned()));
+    index.set_browse_cache(0);
+    assert_eq!(summary(&index.search(&req).expect("search")), after);
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn damaged_segments_are_detected() {
     let (index, dir) = open("damage");
     drop(index);
