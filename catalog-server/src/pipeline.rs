@@ -149,6 +149,18 @@ impl SourceReport {
         self.added + self.updated + self.unchanged
     }
 
+    /// The run ends before any page was read: one error naming the source.
+    fn fail_before_harvest(&mut self, url: &str, reason: String, started: Instant) {
+        self.errors.push(ItemError {
+            url: url.to_owned(),
+            record: None,
+            reason: reason.clone(),
+            snippet: String::new(),
+        });
+        self.end_reason = Some(reason);
+        self.seconds = started.elapsed().as_secs_f64();
+    }
+
     /// The counts stored in the run record, by name.
     pub fn counts(&self) -> Vec<(&'static str, u64)> {
         vec![
@@ -297,14 +309,7 @@ impl Harvesting {
         let mut state = match self.begin_run(source, &report, &now).await {
             Ok(state) => state,
             Err(reason) => {
-                report.errors.push(ItemError {
-                    url: source.url.clone(),
-                    record: None,
-                    reason: reason.clone(),
-                    snippet: String::new(),
-                });
-                report.end_reason = Some(reason);
-                report.seconds = started.elapsed().as_secs_f64();
+                report.fail_before_harvest(&source.url, reason, started);
                 return report;
             }
         };
@@ -313,14 +318,7 @@ impl Harvesting {
         let profile = match self.profile_of(source).await {
             Ok(p) => p,
             Err(reason) => {
-                report.errors.push(ItemError {
-                    url: source.url.clone(),
-                    record: None,
-                    reason: reason.clone(),
-                    snippet: String::new(),
-                });
-                report.end_reason = Some(reason);
-                report.seconds = started.elapsed().as_secs_f64();
+                report.fail_before_harvest(&source.url, reason, started);
                 self.finish_run(source, &catalog_iri, &now, state, &mut report)
                     .await;
                 return report;
@@ -334,14 +332,7 @@ impl Harvesting {
         let producer = match self.spawn_harvester(source, tx, state.since.clone()) {
             Ok(handle) => handle,
             Err(reason) => {
-                report.errors.push(ItemError {
-                    url: source.url.clone(),
-                    record: None,
-                    reason: reason.clone(),
-                    snippet: String::new(),
-                });
-                report.end_reason = Some(reason);
-                report.seconds = started.elapsed().as_secs_f64();
+                report.fail_before_harvest(&source.url, reason, started);
                 self.finish_run(source, &catalog_iri, &now, state, &mut report)
                     .await;
                 return report;

@@ -440,9 +440,19 @@ impl CatalogStore {
         graph: &NamedNode,
         meta: &NamedNode,
     ) -> Result<Option<String>, StoreError> {
+        self.meta_literal(graph, meta, cat::VALIDATED_WITH)
+    }
+
+    /// The first literal value of `predicate` on a record in its meta graph.
+    fn meta_literal(
+        &self,
+        graph: &NamedNode,
+        meta: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+    ) -> Result<Option<String>, StoreError> {
         for q in self.store.quads_for_pattern(
             Some(graph.as_ref().into()),
-            Some(cat::VALIDATED_WITH),
+            Some(predicate),
             None,
             Some(GraphNameRef::NamedNode(meta.as_ref())),
         ) {
@@ -458,17 +468,7 @@ impl CatalogStore {
         graph: &NamedNode,
         meta: &NamedNode,
     ) -> Result<Option<String>, StoreError> {
-        for q in self.store.quads_for_pattern(
-            Some(graph.as_ref().into()),
-            Some(cat::CONTENT_HASH),
-            None,
-            Some(GraphNameRef::NamedNode(meta.as_ref())),
-        ) {
-            if let Term::Literal(l) = q?.object {
-                return Ok(Some(l.value().to_owned()));
-            }
-        }
-        Ok(None)
+        self.meta_literal(graph, meta, cat::CONTENT_HASH)
     }
 
     /// Replaces the description of a source's catalog (keeping its dataset links).

@@ -800,6 +800,14 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// A profile that must load (tests only).
+    fn loaded(config: &ValidationConfig, name: &str) -> Arc<LoadedProfile> {
+        Profiles::new(config)
+            .get(name)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("{name} validates nothing"))
+    }
+
     #[test]
     fn every_shipped_profile_compiles_without_notes() {
         let profiles = Profiles::new(&ValidationConfig::default());
@@ -847,11 +855,7 @@ mod tests {
 
     #[test]
     fn vocabulary_checks_use_the_shared_graph_and_german_messages_come_first() {
-        let profiles = Profiles::new(&ValidationConfig::default());
-        let p = profiles
-            .get("dcat-ap-de-3")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("profile"));
+        let p = loaded(&ValidationConfig::default(), "dcat-ap-de-3");
         let record = triples(RECORD);
         let checked = p.check(&record).unwrap_or_else(|e| panic!("{e}"));
         let themes: Vec<&shacl::ValidationResult> = checked
@@ -890,11 +894,7 @@ mod tests {
 
     #[test]
     fn report_blank_nodes_are_stable_and_record_nodes_kept() {
-        let profiles = Profiles::new(&ValidationConfig::default());
-        let p = profiles
-            .get("dcat-ap-3")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("profile"));
+        let p = loaded(&ValidationConfig::default(), "dcat-ap-3");
         let record = triples(RECORD);
         let checked = p.check(&record).unwrap_or_else(|e| panic!("{e}"));
         let a = checked.report_triples("abc", &record);
@@ -936,11 +936,7 @@ mod tests {
                 replace_vocabularies: true,
             },
         );
-        let profiles = Profiles::new(&config);
-        let p = profiles
-            .get("no-themes")
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|| panic!("profile"));
+        let p = loaded(&config, "no-themes");
         assert!(
             p.notes.iter().any(|n| n.contains("data-theme-not-here")),
             "{:?}",
