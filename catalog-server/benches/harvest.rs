@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench -p catalog-server --bench harvest -- [DATASETS] [PER_PAGE]`
 
+mod common;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -115,37 +117,6 @@ fn page(number: usize, per_page: usize, total: usize, base: &str) -> String {
     s
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
-/// CPU time (user + system) of this process so far, in seconds: unlike wall
-/// time, it hardly changes when other programs share the machine.
-fn cpu_seconds() -> f64 {
-    let ticks_per_second = 100.0; // USER_HZ on Linux
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the parenthesized command name; utime and stime
-            // are fields 14 and 15 of the whole line.
-            let rest = s.rsplit_once(')')?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: f64 = fields.get(11)?.parse().ok()?;
-            let stime: f64 = fields.get(12)?.parse().ok()?;
-            Some((utime + stime) / ticks_per_second)
-        })
-        .unwrap_or(0.0)
-}
-
 /// Bytes this process caused to be written to storage (`write_bytes` of
 /// /proc/self/io; includes RocksDB compactions and the redb archive).
 fn disk_write_bytes() -> u64 {
@@ -241,10 +212,10 @@ fn main() -> anyhow::Result<()> {
 
         let written_before = disk_write_bytes();
         let started = Instant::now();
-        let cpu_before = cpu_seconds();
+        let cpu_before = common::cpu_seconds();
         let first = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
         let first_secs = started.elapsed().as_secs_f64();
-        let first_cpu = cpu_seconds() - cpu_before;
+        let first_cpu = common::cpu_seconds() - cpu_before;
         store.flush()?;
         let size_after_first = dir_size(&config.data_dir);
         // Let RocksDB's background flushes and compactions of the first
@@ -259,10 +230,10 @@ fn main() -> anyhow::Result<()> {
         }
         let written_first = settled - written_before;
         let started = Instant::now();
-        let cpu_before = cpu_seconds();
+        let cpu_before = common::cpu_seconds();
         let second = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
         let second_secs = started.elapsed().as_secs_f64();
-        let second_cpu = cpu_seconds() - cpu_before;
+        let second_cpu = common::cpu_seconds() - cpu_before;
         store.flush()?;
         let size_after_second = dir_size(&config.data_dir);
         let written_second = disk_write_bytes() - written_before - written_first;
@@ -329,7 +300,7 @@ fn main() -> anyhow::Result<()> {
             "| unchanged re-harvest status | {:?}, withdrawn {}, run record {} |",
             second.status, second.withdrawn, second.run_id
         );
-        println!("| peak RSS (whole process, incl. generated pages) | {:.0} MiB |", peak_rss_mib());
+        println!("| peak RSS (whole process, incl. generated pages) | {:.0} MiB |", common::peak_rss_mib());
         let _ = std::fs::remove_dir_all(&dir);
         anyhow::Ok(())
     })

@@ -408,8 +408,15 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(1_000_000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
-    let dir = std::env::temp_dir().join(format!("catalog-bench-search-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // SEARCH_BENCH_DIR keeps the index (and reuses one of the same size),
+    // so query-side changes can be measured without indexing again.
+    let keep = std::env::var_os("SEARCH_BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("catalog-bench-search-{}", std::process::id()))
+    });
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir)?;
     std::fs::write(
         dir.join("catalog.toml"),
@@ -423,7 +430,18 @@ fn main() -> anyhow::Result<()> {
         threads: 2,
         memory: 256 * 1024 * 1024,
     };
-    let index = SearchIndex::create(&config.data_dir.join("search"), options)?;
+    let index_dir = config.data_dir.join("search");
+    if keep.is_some() {
+        let (index, rebuilt) = SearchIndex::open(&index_dir, options)?;
+        if rebuilt.is_none() && index.num_docs() == docs as u64 {
+            println!(
+                "## Search benchmark ({docs} synthetic datasets, index reused from {})\n",
+                dir.display()
+            );
+            return load_test(&config, index, seconds, connections, &dir, false);
+        }
+    }
+    let index = SearchIndex::create(&index_dir, options)?;
     let started = Instant::now();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let batch = 10_000;
@@ -483,7 +501,18 @@ fn main() -> anyhow::Result<()> {
         if rss_reset { "" } else { " (process peak)" }
     );
 
-    // 2. Load test over HTTP from a second process.
+    load_test(&config, index, seconds, connections, &dir, keep.is_none())
+}
+
+/// 2. Load test over HTTP from a second process.
+fn load_test(
+    config: &Arc<Config>,
+    index: SearchIndex,
+    seconds: u64,
+    connections: usize,
+    dir: &std::path::Path,
+    remove: bool,
+) -> anyhow::Result<()> {
     let store = Arc::new(CatalogStore::open(&config.data_dir)?);
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
     let search = Arc::new(index);
@@ -504,14 +533,23 @@ fn main() -> anyhow::Result<()> {
     });
     // First without the browse cache (every request computed), then with it,
     // then one connection without it (service time without queueing).
-    for (capacity, conns, label) in [
+    // SEARCH_BENCH_ONLY=N: only the N-th of these runs (1-based).
+    let only: Option<usize> = std::env::var("SEARCH_BENCH_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let runs = [
         (0, connections, "without the browse cache"),
         (BROWSE_CACHE_DEFAULT, connections, "with the browse cache"),
         (0, 1, "one connection, without the browse cache"),
-    ] {
+    ];
+    for (n, (capacity, conns, label)) in runs.into_iter().enumerate() {
+        if only.is_some_and(|o| o != n + 1) {
+            continue;
+        }
         search.set_browse_cache(capacity);
         common::reset_peak_rss();
         let exe = std::env::current_exe()?;
+        let cpu_before = common::cpu_seconds();
         let out = std::process::Command::new(exe)
             .args([
                 "client",
@@ -526,14 +564,36 @@ fn main() -> anyhow::Result<()> {
             String::from_utf8_lossy(&out.stderr)
         );
         println!("| **{label}** | |");
-        print!("{}", String::from_utf8_lossy(&out.stdout));
+        let cpu = common::cpu_seconds() - cpu_before;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        print!("{stdout}");
+        eprint!("{}", String::from_utf8_lossy(&out.stderr));
+        // The server's CPU time per request (this process serves; the
+        // client is another process): unlike latency, it hardly depends
+        // on what else runs on the machine.
+        let requests: f64 = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("| load: "))
+            .and_then(|l| l.split(" | ").nth(1))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0);
+        if requests > 0.0 {
+            println!(
+                "| server CPU time per request | {:.2} ms (so at most {:.0} requests/s per core) |",
+                cpu * 1000.0 / requests,
+                requests / cpu.max(1e-9)
+            );
+        }
         println!(
             "| server peak RSS during the load test | {:.0} MiB |",
             common::peak_rss_mib()
         );
     }
     drop(rt);
-    let _ = std::fs::remove_dir_all(&dir);
+    if remove {
+        let _ = std::fs::remove_dir_all(dir);
+    }
     Ok(())
 }
 
@@ -658,5 +718,11 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         .map(|(ms, k)| format!("`{}` {ms:.1} ms", mix[*k].1))
         .collect();
     println!("| slowest kinds (mean) | {} |", slowest.join(", "));
+    // SEARCH_BENCH_KINDS=1: every kind's mean latency and count, on stderr.
+    if std::env::var_os("SEARCH_BENCH_KINDS").is_some() {
+        for (ms, k) in &means {
+            eprintln!("{ms:8.2} ms  x{:<5} {}", sums[*k].1, mix[*k].1);
+        }
+    }
     Ok(())
 }

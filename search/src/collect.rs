@@ -19,50 +19,163 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 /// Per facet, (value, count), most frequent first.
 pub type FacetCounts = Vec<Vec<(String, u64)>>;
 
-/// The facet ordinals of one segment as flat arrays (CSR: `offsets[doc]..
-/// offsets[doc + 1]` index `values`): reading them costs a few nanoseconds
-/// per document instead of the columnar codec's dynamic dispatch. Built once
-/// per segment (segments are immutable) and kept while the segment lives.
+/// The facet values of one segment, document-major: the values of document
+/// `d` are `values[starts[d]..starts[d + 1]]`, as *global* ordinals (facet
+/// `i`'s ordinal `o` is `bases[i] + o`), ascending, so facet by facet. A
+/// search touches one short, contiguous run per matching document (one or
+/// two cache lines, in document order) instead of one run per facet, and
+/// counts every facet with one flat counter array. Built once per segment
+/// (segments are immutable) and kept while the segment lives.
 pub struct SegmentFacets {
-    offsets: Vec<Vec<u32>>,
-    values: Vec<Vec<u32>>,
+    starts: Vec<u32>,
+    values: Ords,
+    /// `bases[i]..bases[i + 1]`: facet `i`'s global ordinals (8 entries).
+    bases: Vec<u32>,
+    /// The facet of each global ordinal.
+    facet_of: Vec<u8>,
 }
 
 impl SegmentFacets {
     pub fn build(segment: &SegmentReader, fields: &[String; 7]) -> tantivy::Result<Self> {
         let max_doc = segment.max_doc() as usize;
         let ff = segment.fast_fields();
-        let mut offsets = Vec::with_capacity(7);
-        let mut values = Vec::with_capacity(7);
+        let mut columns = Vec::with_capacity(7);
+        let mut bases = Vec::with_capacity(8);
+        let mut next = 0u64;
         for name in fields {
-            let mut off = Vec::with_capacity(max_doc + 1);
-            let mut vals: Vec<u32> = Vec::with_capacity(max_doc);
-            off.push(0u32);
             let col = ff.str(name)?;
-            for doc in 0..max_doc as DocId {
-                if let Some(c) = &col {
-                    vals.extend(c.term_ords(doc).map(|o| o as u32));
-                }
-                off.push(vals.len() as u32);
-            }
-            offsets.push(off);
-            values.push(vals);
+            bases.push(next as u32);
+            next += col.as_ref().map(|c| c.num_terms() as u64).unwrap_or(0);
+            columns.push(col);
         }
-        Ok(Self { offsets, values })
+        if next > u64::from(u32::MAX) {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "{next} distinct facet values in one segment"
+            )));
+        }
+        bases.push(next as u32);
+        let mut facet_of = vec![0u8; next as usize];
+        for i in 0..7 {
+            facet_of[bases[i] as usize..bases[i + 1] as usize].fill(i as u8);
+        }
+        let mut starts = Vec::with_capacity(max_doc + 1);
+        let mut values: Vec<u32> = Vec::with_capacity(max_doc * 8);
+        starts.push(0u32);
+        for doc in 0..max_doc as DocId {
+            for (col, base) in columns.iter().zip(&bases) {
+                if let Some(c) = col {
+                    values.extend(c.term_ords(doc).map(|o| base + o as u32));
+                }
+            }
+            let end = u32::try_from(values.len()).map_err(|_| {
+                tantivy::TantivyError::InvalidArgument(
+                    "too many facet values in one segment".into(),
+                )
+            })?;
+            starts.push(end);
+        }
+        let values = if next <= u64::from(u16::MAX) + 1 {
+            Ords::Narrow(values.into_iter().map(|v| v as u16).collect())
+        } else {
+            Ords::Wide(values)
+        };
+        Ok(Self {
+            starts,
+            values,
+            bases,
+            facet_of,
+        })
+    }
+
+    /// The facet counts over the segment's live documents (what a facet that
+    /// nothing else narrows shows). Reads the values in document order.
+    pub fn totals(&self, segment: &SegmentReader) -> Vec<u32> {
+        match &self.values {
+            Ords::Narrow(v) => self.totals_in(segment, v),
+            Ords::Wide(v) => self.totals_in(segment, v),
+        }
+    }
+
+    fn totals_in<T: Ord32>(&self, segment: &SegmentReader, values: &[T]) -> Vec<u32> {
+        let mut counts = vec![0u32; self.ordinals()];
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_some_and(|a| a.is_deleted(doc)) {
+                continue;
+            }
+            for v in self.of(values, doc) {
+                if let Some(c) = counts.get_mut(v.get() as usize) {
+                    *c = c.wrapping_add(1);
+                }
+            }
+        }
+        counts
     }
 
     /// Bytes held.
     pub fn heap_size(&self) -> usize {
-        self.offsets.iter().map(|v| v.len() * 4).sum::<usize>()
-            + self.values.iter().map(|v| v.len() * 4).sum::<usize>()
+        let values = match &self.values {
+            Ords::Narrow(v) => v.len() * 2,
+            Ords::Wide(v) => v.len() * 4,
+        };
+        (self.starts.len() + self.bases.len()) * 4 + values + self.facet_of.len()
     }
 
-    #[inline]
-    fn of(&self, facet: usize, doc: DocId) -> &[u32] {
-        let off = &self.offsets[facet];
-        let (s, e) = (off[doc as usize] as usize, off[doc as usize + 1] as usize);
-        &self.values[facet][s..e]
+    /// The number of global ordinals.
+    fn ordinals(&self) -> usize {
+        self.facet_of.len()
     }
+
+    /// The values of `doc` in `values` (this segment's ordinal array).
+    #[inline(always)]
+    fn of<'a, T>(&self, values: &'a [T], doc: DocId) -> &'a [T] {
+        let d = doc as usize;
+        match (self.starts.get(d), self.starts.get(d + 1)) {
+            (Some(&s), Some(&e)) => values.get(s as usize..e as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// Global ordinals, 16 bits wide when the segment has at most 65,536
+/// distinct facet values (half the memory to read per document).
+enum Ords {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+/// An ordinal array element.
+trait Ord32: Copy {
+    fn get(self) -> u32;
+}
+
+impl Ord32 for u16 {
+    #[inline(always)]
+    fn get(self) -> u32 {
+        u32::from(self)
+    }
+}
+
+impl Ord32 for u32 {
+    #[inline(always)]
+    fn get(self) -> u32 {
+        self
+    }
+}
+
+/// Asks the processor to load the cache line holding `value` (no effect on
+/// other architectures).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults and reads nothing the
+    // program sees. The pointer comes from a live reference.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// A sort key comparable across segments: greater is better.
@@ -97,6 +210,14 @@ pub struct SearchCollector {
     pub single_segment: bool,
     /// The dense facet ordinals of each segment, by segment ordinal.
     pub dense: Vec<std::sync::Arc<SegmentFacets>>,
+    /// Per segment, the counts over all live documents
+    /// ([`SegmentFacets::totals`]); needed by `totals_for` and
+    /// [`SearchCollector::browse_all`], else empty.
+    pub totals: Vec<std::sync::Arc<Vec<u32>>>,
+    /// This facet's counts are the segment totals: the caller has made the
+    /// query match only documents passing this facet's filter, and nothing
+    /// but that filter narrows the documents.
+    pub totals_for: Option<usize>,
 }
 
 pub struct SearchFruit {
@@ -123,15 +244,29 @@ pub struct SegmentSearch {
     segment: SegmentOrdinal,
     columns: Vec<Option<StrColumn>>,
     dense: std::sync::Arc<SegmentFacets>,
-    /// Per facet: `None` = no filter; `Some(sorted ords)` = allowed values in this segment.
-    filters: Vec<Option<Vec<u32>>>,
-    counts: Vec<Vec<u32>>,
+    /// Bit per global ordinal: an allowed value of a filtered facet.
+    allowed: Vec<u64>,
+    /// Bit per facet that has a filter.
+    required: u8,
+    /// Counts per global ordinal.
+    counts: Vec<u32>,
     key: KeySource,
     heap: BinaryHeap<Reverse<(u64, Reverse<DocId>, u32)>>,
     limit: usize,
     total: u64,
     prune: Option<usize>,
+    /// Matches not processed yet (see [`SegmentSearch::flush`]).
+    pending: Vec<(DocId, Score)>,
+    /// `SearchCollector::totals_for` with this segment's totals.
+    totals_for: Option<(usize, std::sync::Arc<Vec<u32>>)>,
 }
+
+/// Matches are processed in batches of this many.
+const BATCH: usize = 256;
+/// While processing a match, the facet values of the match this many places
+/// further are requested from memory (enough to hide the latency, few enough
+/// for the processor's outstanding-miss buffers).
+const AHEAD: usize = 12;
 
 impl Collector for SearchCollector {
     type Fruit = SearchFruit;
@@ -143,27 +278,28 @@ impl Collector for SearchCollector {
         segment: &SegmentReader,
     ) -> tantivy::Result<SegmentSearch> {
         let ff = segment.fast_fields();
+        let dense = match self.dense.get(segment_local_id as usize) {
+            Some(d) => d.clone(),
+            None => std::sync::Arc::new(SegmentFacets::build(segment, &self.facet_fields)?),
+        };
         let mut columns = Vec::with_capacity(7);
-        let mut filters = Vec::with_capacity(7);
-        let mut counts = Vec::with_capacity(7);
-        for (name, wanted) in self.facet_fields.iter().zip(&self.filters) {
+        let mut allowed = vec![0u64; dense.ordinals().div_ceil(64)];
+        let mut required = 0u8;
+        for (i, (name, wanted)) in self.facet_fields.iter().zip(&self.filters).enumerate() {
             let col = ff.str(name)?;
-            let n = col.as_ref().map(|c| c.num_terms()).unwrap_or(0);
-            if wanted.is_empty() {
-                filters.push(None);
-            } else {
-                let mut allowed = Vec::new();
+            if !wanted.is_empty() {
+                required |= 1 << i;
                 if let Some(c) = &col {
                     for v in wanted {
                         if let Some(o) = c.dictionary().term_ord(v.as_bytes())? {
-                            allowed.push(o as u32);
+                            let g = dense.bases[i] as usize + o as usize;
+                            if let Some(word) = allowed.get_mut(g / 64) {
+                                *word |= 1 << (g % 64);
+                            }
                         }
                     }
                 }
-                allowed.sort_unstable();
-                filters.push(Some(allowed));
             }
-            counts.push(vec![0u32; n]);
             columns.push(col);
         }
         let key = match self.sort {
@@ -171,21 +307,28 @@ impl Collector for SearchCollector {
             Sort::Modified => KeySource::Modified(ff.i64("modified")?),
             Sort::Title => KeySource::Title(ff.str("title_sort")?),
         };
-        let dense = match self.dense.get(segment_local_id as usize) {
-            Some(d) => d.clone(),
-            None => std::sync::Arc::new(SegmentFacets::build(segment, &self.facet_fields)?),
-        };
         Ok(SegmentSearch {
             segment: segment_local_id,
             columns,
+            counts: vec![0u32; dense.ordinals()],
             dense,
-            filters,
-            counts,
+            allowed,
+            required,
             key,
             heap: BinaryHeap::with_capacity(self.limit + 1),
             limit: self.limit,
             total: 0,
             prune: self.single_segment.then_some(self.facet_size),
+            pending: Vec::with_capacity(BATCH),
+            totals_for: match (self.totals_for, self.totals.get(segment_local_id as usize)) {
+                (Some(i), Some(t)) => Some((i, t.clone())),
+                (Some(_), None) => {
+                    return Err(tantivy::TantivyError::InternalError(
+                        "facet totals missing for a segment".into(),
+                    ))
+                }
+                _ => None,
+            },
         })
     }
 
@@ -222,6 +365,102 @@ impl Collector for SearchCollector {
 }
 
 impl SegmentSearch {
+    /// Processes the pending matches. The facet values of matching documents
+    /// are spread over a large array (tens of MB at a million documents), so
+    /// each document costs a cache miss; knowing the next matches, the loop
+    /// asks for their values [`AHEAD`] documents early, so the processor
+    /// loads several at once instead of waiting for each in turn.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let dense = self.dense.clone();
+        match &dense.values {
+            Ords::Narrow(v) => self.flush_in(&dense, v, &pending),
+            Ords::Wide(v) => self.flush_in(&dense, v, &pending),
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
+    fn flush_in<T: Ord32>(
+        &mut self,
+        dense: &SegmentFacets,
+        values: &[T],
+        pending: &[(DocId, Score)],
+    ) {
+        let ask = |doc: DocId| {
+            if let Some(v) = dense
+                .starts
+                .get(doc as usize)
+                .and_then(|s| values.get(*s as usize))
+            {
+                prefetch(v);
+            }
+        };
+        for &(doc, _) in pending.iter().take(AHEAD) {
+            ask(doc);
+        }
+        for (k, &(doc, score)) in pending.iter().enumerate() {
+            if let Some(&(next, _)) = pending.get(k + AHEAD) {
+                ask(next);
+            }
+            self.process(dense, dense.of(values, doc), doc, score);
+        }
+    }
+
+    #[inline(always)]
+    fn process<T: Ord32>(&mut self, dense: &SegmentFacets, values: &[T], doc: DocId, score: Score) {
+        if self.required != 0 {
+            // Which filtered facets does the document satisfy?
+            let mut satisfied = 0u8;
+            for v in values {
+                let v = v.get() as usize;
+                if self
+                    .allowed
+                    .get(v / 64)
+                    .is_some_and(|w| w & (1 << (v % 64)) != 0)
+                {
+                    satisfied |= 1 << dense.facet_of.get(v).copied().unwrap_or(0);
+                }
+            }
+            let missing = self.required & !satisfied;
+            if missing != 0 {
+                if missing.count_ones() == 1 {
+                    // Fails exactly one facet: counts for that facet only.
+                    let i = missing.trailing_zeros() as usize;
+                    let (lo, hi) = (dense.bases[i], dense.bases[i + 1]);
+                    for v in values {
+                        let v = v.get();
+                        if (lo..hi).contains(&v) {
+                            if let Some(c) = self.counts.get_mut(v as usize) {
+                                *c = c.wrapping_add(1);
+                            }
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        for v in values {
+            if let Some(c) = self.counts.get_mut(v.get() as usize) {
+                *c = c.wrapping_add(1);
+            }
+        }
+        self.total += 1;
+        if self.limit == 0 {
+            return;
+        }
+        let key = self.key(doc, score);
+        let entry = Reverse((key, Reverse(doc), score.to_bits()));
+        if self.heap.len() < self.limit {
+            self.heap.push(entry);
+        } else if let Some(min) = self.heap.peek() {
+            if entry < *min {
+                self.heap.pop();
+                self.heap.push(entry);
+            }
+        }
+    }
+
     fn key(&self, doc: DocId, score: Score) -> u64 {
         match &self.key {
             KeySource::Score => u64::from(score.max(0.0).to_bits()),
@@ -242,83 +481,28 @@ impl SegmentCollector for SegmentSearch {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let dense = &*self.dense;
-        let mut failed: Option<usize> = None;
-        for (i, filter) in self.filters.iter().enumerate() {
-            if let Some(allowed) = filter {
-                let pass = dense
-                    .of(i, doc)
-                    .iter()
-                    .any(|o| allowed.binary_search(o).is_ok());
-                if !pass {
-                    if failed.is_some() {
-                        return;
-                    }
-                    failed = Some(i);
-                }
-            }
-        }
-        if let Some(i) = failed {
-            for o in dense.of(i, doc) {
-                self.counts[i][*o as usize] += 1;
-            }
-            return;
-        }
-        for (i, counts) in self.counts.iter_mut().enumerate() {
-            for o in dense.of(i, doc) {
-                counts[*o as usize] += 1;
-            }
-        }
-        self.total += 1;
-        if self.limit == 0 {
-            return;
-        }
-        let key = self.key(doc, score);
-        let entry = Reverse((key, Reverse(doc), score.to_bits()));
-        if self.heap.len() < self.limit {
-            self.heap.push(entry);
-        } else if let Some(min) = self.heap.peek() {
-            if entry < *min {
-                self.heap.pop();
-                self.heap.push(entry);
-            }
+        self.pending.push((doc, score));
+        if self.pending.len() == BATCH {
+            self.flush();
         }
     }
 
-    fn harvest(self) -> SegmentFruit {
-        let mut facets = Vec::with_capacity(7);
-        for (col, counts) in self.columns.iter().zip(&self.counts) {
-            let mut map = HashMap::new();
-            if let Some(c) = col {
-                let mut ords: Vec<u64> = counts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| **n > 0)
-                    .map(|(o, _)| o as u64)
-                    .collect();
-                if let Some(k) = self.prune {
-                    if ords.len() > k {
-                        // Ordinals follow the values' order: ties keep the smaller value.
-                        ords.sort_by(|a, b| {
-                            counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
-                        });
-                        ords.truncate(k);
-                        ords.sort_unstable();
-                    }
+    fn harvest(mut self) -> SegmentFruit {
+        self.flush();
+        let facets = facet_maps(
+            &self.columns,
+            |i| {
+                let (lo, hi) = (
+                    self.dense.bases[i] as usize,
+                    self.dense.bases[i + 1] as usize,
+                );
+                match &self.totals_for {
+                    Some((f, totals)) if *f == i => totals.get(lo..hi).unwrap_or(&[]),
+                    _ => self.counts.get(lo..hi).unwrap_or(&[]),
                 }
-                let mut i = 0;
-                let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-                    if let Some(o) = ords.get(i) {
-                        map.insert(
-                            String::from_utf8_lossy(bytes).into_owned(),
-                            u64::from(counts[*o as usize]),
-                        );
-                    }
-                    i += 1;
-                });
-            }
-            facets.push(map);
-        }
+            },
+            self.prune,
+        );
         let mut top = Vec::with_capacity(self.heap.len());
         let title_col = match &self.key {
             KeySource::Title(c) => c.as_ref(),
@@ -347,5 +531,107 @@ impl SegmentCollector for SegmentSearch {
             top,
             facets,
         }
+    }
+}
+
+/// Turns per-ordinal counts into (value → count) maps, one per facet; with
+/// `prune`, only each facet's `prune` most frequent values (exact when the
+/// searcher has one segment).
+fn facet_maps<'a>(
+    columns: &[Option<StrColumn>],
+    counts_of: impl Fn(usize) -> &'a [u32],
+    prune: Option<usize>,
+) -> Vec<HashMap<String, u64>> {
+    let mut facets = Vec::with_capacity(7);
+    for (i, col) in columns.iter().enumerate() {
+        let counts = counts_of(i);
+        let mut map = HashMap::new();
+        if let Some(c) = col {
+            let mut ords: Vec<u64> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(o, _)| o as u64)
+                .collect();
+            if let Some(k) = prune {
+                if ords.len() > k {
+                    // Ordinals follow the values' order: ties keep the smaller value.
+                    ords.sort_by(|a, b| {
+                        counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b))
+                    });
+                    ords.truncate(k);
+                    ords.sort_unstable();
+                }
+            }
+            let mut n = 0;
+            let _ = c.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+                if let Some(o) = ords.get(n) {
+                    map.insert(
+                        String::from_utf8_lossy(bytes).into_owned(),
+                        u64::from(counts[*o as usize]),
+                    );
+                }
+                n += 1;
+            });
+        }
+        facets.push(map);
+    }
+    facets
+}
+
+impl SearchCollector {
+    /// The answer to "everything" (no words, no range filters, no facet
+    /// filter that excludes a document) without visiting every document:
+    /// the hit count is the number of live documents, the facet counts are
+    /// the segment totals, and the top hits are the first live documents
+    /// (every document scores the same, ties go by address), as a scan with
+    /// [`tantivy::query::AllQuery`] and relevance order would give.
+    pub fn browse_all(&self, searcher: &tantivy::Searcher) -> tantivy::Result<SearchFruit> {
+        let readers = searcher.segment_readers();
+        let mut fruits = Vec::with_capacity(readers.len());
+        let mut wanted = self.limit;
+        let one = u64::from(1.0f32.to_bits());
+        for (ord, segment) in readers.iter().enumerate() {
+            let (Some(dense), Some(totals)) = (self.dense.get(ord), self.totals.get(ord)) else {
+                return Err(tantivy::TantivyError::InternalError(
+                    "facet arrays missing for a segment".into(),
+                ));
+            };
+            let ff = segment.fast_fields();
+            let columns = self
+                .facet_fields
+                .iter()
+                .map(|name| ff.str(name))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            let facets = facet_maps(
+                &columns,
+                |i| {
+                    totals
+                        .get(dense.bases[i] as usize..dense.bases[i + 1] as usize)
+                        .unwrap_or(&[])
+                },
+                self.single_segment.then_some(self.facet_size),
+            );
+            let mut top = Vec::new();
+            let alive = segment.alive_bitset();
+            let mut doc = 0;
+            while wanted > 0 && doc < segment.max_doc() {
+                if !alive.is_some_and(|a| a.is_deleted(doc)) {
+                    top.push((
+                        SortKey::Num(one),
+                        1.0,
+                        DocAddress::new(ord as SegmentOrdinal, doc),
+                    ));
+                    wanted -= 1;
+                }
+                doc += 1;
+            }
+            fruits.push(SegmentFruit {
+                total: u64::from(segment.num_docs()),
+                top,
+                facets,
+            });
+        }
+        self.merge_fruits(fruits)
     }
 }

@@ -11,7 +11,9 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermSetQuery,
+};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
@@ -134,9 +136,14 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     /// Dense facet ordinals per live segment (see [`SegmentFacets`]).
     facets: Mutex<HashMap<tantivy::index::SegmentId, Arc<SegmentFacets>>>,
+    /// Per live segment: its number of deleted documents and its facet
+    /// counts over the live ones (see [`SegmentFacets::totals`]).
+    totals: Mutex<HashMap<tantivy::index::SegmentId, SegmentTotals>>,
     /// Results of browse requests (no words), see [`SearchIndex::set_browse_cache`].
     browse: Mutex<BrowseCache>,
 }
+
+type SegmentTotals = (u32, Arc<Vec<u32>>);
 
 /// Default number of browse results kept (see [`SearchIndex::set_browse_cache`]).
 pub const BROWSE_CACHE_DEFAULT: usize = 256;
@@ -298,6 +305,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             facets: Mutex::new(HashMap::new()),
+            totals: Mutex::new(HashMap::new()),
             browse: Mutex::new(BrowseCache::new(BROWSE_CACHE_DEFAULT)),
         })
     }
@@ -559,6 +567,55 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// The facet counts over each segment's live documents, by segment
+    /// ordinal (computed again when a segment's deletions change).
+    fn segment_totals(
+        &self,
+        searcher: &Searcher,
+        dense: &[Arc<SegmentFacets>],
+    ) -> Result<Vec<Arc<Vec<u32>>>, SearchError> {
+        let mut cache = self
+            .totals
+            .lock()
+            .map_err(|_| SearchError::Corrupt("facet totals lock poisoned".into()))?;
+        let mut out = Vec::new();
+        let mut live = std::collections::HashSet::new();
+        for (segment, facets) in searcher.segment_readers().iter().zip(dense) {
+            let id = segment.segment_id();
+            live.insert(id);
+            let deleted = segment.num_deleted_docs();
+            let totals = match cache.get(&id) {
+                Some((d, t)) if *d == deleted => t.clone(),
+                _ => {
+                    let t = Arc::new(facets.totals(segment));
+                    cache.insert(id, (deleted, t.clone()));
+                    t
+                }
+            };
+            out.push(totals);
+        }
+        cache.retain(|id, _| live.contains(id));
+        Ok(out)
+    }
+
+    /// Whether facet `i`'s filter lets every document through: one of its
+    /// values is in every document of every segment (deleted ones included,
+    /// so the answer is exact for the live ones). Such a filter narrows
+    /// nothing, e.g. `source=` the only source.
+    fn filter_is_universal(&self, searcher: &Searcher, i: usize, values: &[String]) -> bool {
+        let field = self.fields.facets[i];
+        values.iter().any(|v| {
+            let term = Term::from_field_text(field, v);
+            searcher.segment_readers().iter().all(|segment| {
+                segment
+                    .inverted_index(field)
+                    .ok()
+                    .and_then(|inv| inv.get_term_info(&term).ok().flatten())
+                    .is_some_and(|info| info.doc_freq == segment.max_doc())
+            })
+        })
+    }
+
     /// Prepares the facet arrays of new segments (after a commit or merge),
     /// so that the first search after it does not pay for them.
     pub fn warm(&self) -> Result<(), SearchError> {
@@ -622,10 +679,43 @@ impl SearchIndex {
         let dense = self.dense_facets(searcher)?;
         let mut builder = QueryBuilder::new(self.fields.clone());
         let (text, hl) = builder.build(&parsed, false);
-        let filters = self.filter_queries(req);
+        let mut filters = self.filter_queries(req);
+        // Facet filters are checked by the collector (see `collect`), which
+        // must see every document that fails at most one of them. Narrow the
+        // documents it is given to those, and answer what needs no visit
+        // from the per-segment totals.
+        let browse = text.is_none() && filters.is_empty();
+        let narrowing: Vec<usize> = (0..FACETS.len())
+            .filter(|&i| {
+                !req.filters[i].is_empty()
+                    && !self.filter_is_universal(searcher, i, &req.filters[i])
+            })
+            .collect();
+        let mut totals_for = None;
+        let mut all = false;
+        match narrowing.as_slice() {
+            [] => all = browse && req.sort == Sort::Relevance,
+            [i] if browse => {
+                filters.push(Box::new(ConstScoreQuery::new(self.facet_set(*i, req), 1.0)));
+                totals_for = Some(*i);
+            }
+            [_] => {}
+            several => {
+                let any_but_one: Vec<(Occur, Box<dyn Query>)> = several
+                    .iter()
+                    .map(|&i| (Occur::Should, self.facet_set(i, req)))
+                    .collect();
+                let q = BooleanQuery::with_minimum_required_clauses(any_but_one, several.len() - 1);
+                filters.push(Box::new(ConstScoreQuery::new(Box::new(q), 0.0)));
+            }
+        }
+        let totals = if all || totals_for.is_some() {
+            self.segment_totals(searcher, &dense)?
+        } else {
+            Vec::new()
+        };
         let mut fuzzy = false;
         let run = |text: Option<Box<dyn Query>>| -> Result<_, SearchError> {
-            let query = combine(text, filters.iter().map(|q| q.box_clone()).collect());
             let collector = SearchCollector {
                 facet_fields: FACETS.map(|s| s.to_owned()),
                 filters: req.filters.clone(),
@@ -635,7 +725,13 @@ impl SearchIndex {
                 scoring: req.sort == Sort::Relevance,
                 single_segment: searcher.segment_readers().len() == 1,
                 dense: dense.clone(),
+                totals: totals.clone(),
+                totals_for,
             };
+            if all {
+                return Ok(collector.browse_all(searcher)?);
+            }
+            let query = combine(text, filters.iter().map(|q| q.box_clone()).collect());
             Ok(searcher.search(query.as_ref(), &collector)?)
         };
         let mut fruit = run(text)?;
@@ -655,6 +751,16 @@ impl SearchIndex {
             fuzzy,
             fallback: parsed.fallback,
         })
+    }
+
+    /// The documents with one of facet `i`'s filter values.
+    fn facet_set(&self, i: usize, req: &SearchRequest) -> Box<dyn Query> {
+        let field = self.fields.facets[i];
+        Box::new(TermSetQuery::new(
+            req.filters[i]
+                .iter()
+                .map(|v| Term::from_field_text(field, v)),
+        ))
     }
 
     fn filter_queries(&self, req: &SearchRequest) -> Vec<Box<dyn Query>> {

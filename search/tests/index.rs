@@ -314,3 +314,169 @@ fn damaged_segments_are_detected() {
     drop(index);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A generated record for the facet-count cross-check.
+struct Gen {
+    id: String,
+    alpha: bool,
+    theme: String,
+    format: &'static str,
+    keywords: Vec<String>,
+    source: &'static str,
+}
+
+fn gen(i: usize) -> Gen {
+    Gen {
+        id: format!("g{i}"),
+        alpha: i.is_multiple_of(3),
+        theme: format!(
+            "http://publications.europa.eu/resource/authority/data-theme/{}",
+            ["ENVI", "TRAN", "ECON", "HEAL"][i % 4]
+        ),
+        format: ["CSV", "JSON", "XML"][(i * 7) % 3],
+        keywords: vec!["alle".to_owned(), format!("k{}", i % 5)],
+        source: if i.is_multiple_of(7) { "kreis" } else { "stadt" },
+    }
+}
+
+fn gen_doc(g: &Gen) -> DatasetDoc {
+    let d = n(&format!("http://portal.test/{}", g.id));
+    let dct = |l: &str| n(&format!("http://purl.org/dc/terms/{l}"));
+    let dcat = |l: &str| n(&format!("http://www.w3.org/ns/dcat#{l}"));
+    let title = format!("Datensatz {}{}", g.id, if g.alpha { " Alpha" } else { "" });
+    let mut t = vec![
+        Triple::new(
+            d.clone(),
+            dct("title"),
+            Literal::new_language_tagged_literal_unchecked(title, "de"),
+        ),
+        Triple::new(d.clone(), dcat("theme"), n(&g.theme)),
+    ];
+    for k in &g.keywords {
+        t.push(Triple::new(
+            d.clone(),
+            dcat("keyword"),
+            Literal::new_simple_literal(k),
+        ));
+    }
+    let dist = BlankNode::new_unchecked(format!("d{}", g.id));
+    t.push(Triple::new(d.clone(), dcat("distribution"), dist.clone()));
+    t.push(Triple::new(
+        dist,
+        dct("format"),
+        Literal::new_simple_literal(g.format),
+    ));
+    extract(
+        &RecordInfo {
+            rid: &g.id,
+            hash: &g.id,
+            dataset: d.as_str(),
+            source: g.source,
+            source_title: g.source,
+        },
+        &t,
+    )
+}
+
+/// The facet values of a generated record, by facet index.
+fn gen_values(g: &Gen, facet: usize) -> Vec<String> {
+    match facet {
+        0 => vec![g.theme.clone()],
+        2 => vec![g.source.to_owned()],
+        3 => vec![g.format.to_owned()],
+        5 => g.keywords.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every way of answering a request (a full visit, the per-segment totals
+/// for browsing, narrowing to documents failing at most one filter, filters
+/// that every document passes) gives the counts a brute-force evaluation
+/// gives, over several segments with deleted documents.
+#[test]
+fn facet_counts_match_brute_force() {
+    let dir = std::env::temp_dir().join(format!("search-test-brute-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (index, _) = SearchIndex::open(&dir, WriterOptions::default()).expect("open");
+    let all: Vec<Gen> = (0..240).map(gen).collect();
+    // Three commits: three segments.
+    for chunk in all.chunks(80) {
+        let docs: Vec<DatasetDoc> = chunk.iter().map(gen_doc).collect();
+        index.apply(&docs, &[]).expect("apply");
+    }
+    // Deletions in two segments.
+    let removed: Vec<String> = (0..240)
+        .filter(|i| i.is_multiple_of(11))
+        .map(|i| format!("g{i}"))
+        .collect();
+    index.apply(&[], &removed).expect("remove");
+    let live: Vec<&Gen> = all.iter().filter(|g| !removed.contains(&g.id)).collect();
+    let theme =
+        |t: &str| format!("http://publications.europa.eu/resource/authority/data-theme/{t}");
+    let filter_sets: Vec<Vec<(usize, Vec<String>)>> = vec![
+        vec![],
+        vec![(0, vec![theme("ENVI")])],
+        vec![(0, vec![theme("ENVI"), theme("HEAL")])],
+        vec![(2, vec!["kreis".into()])],
+        vec![(5, vec!["alle".into()])],
+        vec![(5, vec!["alle".into()]), (3, vec!["CSV".into()])],
+        vec![(0, vec![theme("TRAN")]), (3, vec!["JSON".into()])],
+        vec![
+            (0, vec![theme("TRAN"), theme("ECON")]),
+            (3, vec!["JSON".into(), "XML".into()]),
+            (5, vec!["k1".into(), "k2".into()]),
+        ],
+        vec![
+            (2, vec!["stadt".into()]),
+            (5, vec!["k3".into()]),
+            (5, vec![]),
+        ],
+        vec![(3, vec!["PDF".into()])],
+    ];
+    for words in ["", "Alpha"] {
+        for set in &filter_sets {
+            let mut req = q(words);
+            req.size = 5;
+            req.facet_size = 100;
+            for (i, v) in set {
+                req.filters[*i] = v.clone();
+            }
+            let passes = |g: &Gen, except: Option<usize>| {
+                (words.is_empty() || g.alpha)
+                    && (0..7).all(|i| {
+                        Some(i) == except
+                            || req.filters[i].is_empty()
+                            || gen_values(g, i).iter().any(|v| req.filters[i].contains(v))
+                    })
+            };
+            let r = index.search(&req).expect("search");
+            let hits: Vec<&&Gen> = live.iter().filter(|g| passes(g, None)).collect();
+            let what = format!("q={words:?} filters={set:?}");
+            assert_eq!(r.total, hits.len() as u64, "{what}");
+            assert_eq!(r.hits.len(), hits.len().min(5), "{what}");
+            for h in &r.hits {
+                assert!(
+                    hits.iter().any(|g| g.id == h.id),
+                    "{what}: {} is no hit",
+                    h.id
+                );
+            }
+            for facet in [0, 2, 3, 5] {
+                let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
+                for g in live.iter().filter(|g| passes(g, Some(facet))) {
+                    for v in gen_values(g, facet) {
+                        *expected.entry(v).or_default() += 1;
+                    }
+                }
+                let got: std::collections::BTreeMap<String, u64> = r.facets[facet]
+                    .1
+                    .iter()
+                    .map(|f| (f.value.clone(), f.count))
+                    .collect();
+                assert_eq!(got, expected, "{what}: facet {facet}");
+            }
+        }
+    }
+    drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
