@@ -335,7 +335,11 @@ fn gen(i: usize) -> Gen {
         ),
         format: ["CSV", "JSON", "XML"][(i * 7) % 3],
         keywords: vec!["alle".to_owned(), format!("k{}", i % 5)],
-        source: if i.is_multiple_of(7) { "kreis" } else { "stadt" },
+        source: if i.is_multiple_of(7) {
+            "kreis"
+        } else {
+            "stadt"
+        },
     }
 }
 
@@ -406,7 +410,7 @@ fn facet_counts_match_brute_force() {
     }
     // Deletions in two segments.
     let removed: Vec<String> = (0..240)
-        .filter(|i| i.is_multiple_of(11))
+        .filter(|i: &usize| i.is_multiple_of(11))
         .map(|i| format!("g{i}"))
         .collect();
     index.apply(&[], &removed).expect("remove");
