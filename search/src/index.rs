@@ -536,6 +536,9 @@ impl SearchIndex {
             doc.add_f64(f.min_lat, b.min_lat);
             doc.add_f64(f.max_lon, b.max_lon);
             doc.add_f64(f.max_lat, b.max_lat);
+            for cell in crate::geo::doc_cells(&b) {
+                doc.add_text(f.geo_cell, cell);
+            }
         }
         doc
     }
@@ -700,6 +703,10 @@ impl SearchIndex {
                 totals_for = Some(*i);
             }
             [_] => {}
+            // With words, the words' matches lead and the collector checks
+            // the filters cheaply; seeking the union of the filter sets for
+            // each match costs more than it saves (measured).
+            _ if text.is_some() => {}
             several => {
                 let any_but_one: Vec<(Occur, Box<dyn Query>)> = several
                     .iter()
@@ -783,6 +790,15 @@ impl SearchIndex {
             Box::new(RangeQuery::new(t(lo), t(hi)))
         };
         if let Some(b) = req.bbox {
+            // The grid narrows to boxes near the query box first (see
+            // `geo`); the ranges below are the exact test.
+            if let Some(cells) = crate::geo::query_cells(&b) {
+                let terms = cells.iter().map(|c| Term::from_field_text(f.geo_cell, c));
+                out.push(Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(terms)),
+                    0.0,
+                )));
+            }
             out.push(f64_range(
                 f.min_lon,
                 Bound::Unbounded,

@@ -4,6 +4,7 @@
 //! - [`schema`]: the Tantivy schema and its version;
 //! - [`extract`]: a record's triples → [`extract::DatasetDoc`] (titles by language,
 //!   publisher, themes, formats, licences, geocoding, dates, bbox, temporal range);
+//! - [`geo`]: grid cells that narrow bounding-box searches;
 //! - [`query`]: the citizen query language → Tantivy queries (with a fuzzy variant);
 //! - [`collect`]: one pass for hit count, top hits and disjunctive facet counts;
 //! - [`index`]: the on-disk index: open/check/rebuild, upsert/remove, search
@@ -12,6 +13,7 @@
 pub mod analysis;
 pub mod collect;
 pub mod extract;
+pub mod geo;
 pub mod index;
 pub mod query;
 pub mod schema;

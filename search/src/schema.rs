@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The facets, in the order of the API: (API name, field name).
 pub const FACETS: [&str; 7] = [
@@ -60,6 +60,8 @@ pub struct Fields {
     pub min_lat: Field,
     pub max_lon: Field,
     pub max_lat: Field,
+    /// Grid cells of the bounding box (see [`crate::geo`]).
+    pub geo_cell: Field,
 }
 
 fn text(analyzer: &str) -> TextOptions {
@@ -103,6 +105,7 @@ impl Fields {
         let min_lat = b.add_f64_field("min_lat", num());
         let max_lon = b.add_f64_field("max_lon", num());
         let max_lat = b.add_f64_field("max_lat", num());
+        let geo_cell = b.add_text_field("geo_cell", STRING);
         Self {
             schema: b.build(),
             rid,
@@ -133,6 +136,7 @@ impl Fields {
             min_lat,
             max_lon,
             max_lat,
+            geo_cell,
         }
     }
 
