@@ -446,15 +446,16 @@ async fn harvest_once(
 fn print_summary(reports: &[SourceReport]) {
     println!();
     println!(
-        "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9}",
-        "source", "status", "pages", "added", "updated", "unchanged", "failed", "seconds"
+        "{:<24} {:<8} {:>6} {:>5} {:>8} {:>8} {:>10} {:>7} {:>9}",
+        "source", "status", "pages", "304", "added", "updated", "unchanged", "failed", "seconds"
     );
     for r in reports {
         println!(
-            "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9.1}",
+            "{:<24} {:<8} {:>6} {:>5} {:>8} {:>8} {:>10} {:>7} {:>9.1}",
             r.source,
             format!("{:?}", r.status).to_lowercase(),
             r.pages,
+            r.pages_not_modified,
             r.added,
             r.updated,
             r.unchanged,
