@@ -280,18 +280,19 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
+    let metrics = Arc::new(catalog_server::metrics::Metrics::new());
+    let scheduler = Scheduler::new(harvesting.clone(), metrics);
+    // Handlers read the config through the scheduler's handle, so a reload
+    // reaches every one of them.
     let state = Arc::new(AppState {
-        config: config.clone(),
         store: store.clone(),
-        harvesting: harvesting.clone(),
+        current: scheduler.current(),
         search,
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
         listener.local_addr()?
     );
-    let metrics = Arc::new(catalog_server::metrics::Metrics::new());
-    let scheduler = Scheduler::new(harvesting.clone(), metrics);
     scheduler.start();
     if harvest {
         for s in config.sources.iter().filter(|s| s.enabled) {

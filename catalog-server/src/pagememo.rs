@@ -297,8 +297,14 @@ mod tests {
         write(&record(2, "B"), "2026-01-01T00:00:00Z");
 
         // A page naming a record that is not stored is not memoized.
-        assert_eq!(remember(&store, "stadt", "f1", &[candidate(&[1, 3])]).unwrap(), 0);
-        assert_eq!(remember(&store, "stadt", "f1", &[candidate(&[1, 2])]).unwrap(), 1);
+        assert_eq!(
+            remember(&store, "stadt", "f1", &[candidate(&[1, 3])]).unwrap(),
+            0
+        );
+        assert_eq!(
+            remember(&store, "stadt", "f1", &[candidate(&[1, 2])]).unwrap(),
+            1
+        );
         let (memos, dropped) = trusted(&store, "stadt", "f1").unwrap();
         assert_eq!(dropped, 0);
         let memo = &memos["https://stadt.example/catalog?page=1"];
@@ -313,10 +319,18 @@ mod tests {
         assert_eq!(trusted(&store, "stadt", "f1").unwrap(), (HashMap::new(), 1));
 
         // A withdrawn record voids it too.
-        assert_eq!(remember(&store, "stadt", "f1", &[candidate(&[1, 2])]).unwrap(), 1);
+        assert_eq!(
+            remember(&store, "stadt", "f1", &[candidate(&[1, 2])]).unwrap(),
+            1
+        );
         assert_eq!(trusted(&store, "stadt", "f1").unwrap().0.len(), 1);
         store
-            .withdraw("stadt", cat, &[record_id("stadt", "https://stadt.example/ds/1")], "2026-01-03T00:00:00Z")
+            .withdraw(
+                "stadt",
+                cat,
+                &[record_id("stadt", "https://stadt.example/ds/1")],
+                "2026-01-03T00:00:00Z",
+            )
             .unwrap();
         assert_eq!(trusted(&store, "stadt", "f1").unwrap(), (HashMap::new(), 1));
 

@@ -14,8 +14,8 @@ use crate::validation::LoadedProfile;
 use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
 use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
 use indicatif::ProgressBar;
-use std::collections::HashMap;
 use oxigraph::model::{Literal, NamedNode, Triple};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -230,6 +230,32 @@ fn prepare_and_validate(
     Ok((p, first))
 }
 
+/// The harvesting in force: swapped by a config reload
+/// ([`crate::scheduler::Scheduler::reload`]), read by every request handler
+/// and by the scheduler for new runs; runs in progress keep the one they
+/// started with.
+pub struct Current(std::sync::RwLock<Arc<Harvesting>>);
+
+impl Current {
+    pub fn new(harvesting: Arc<Harvesting>) -> Arc<Self> {
+        Arc::new(Self(std::sync::RwLock::new(harvesting)))
+    }
+
+    /// The harvesting in force now.
+    pub fn get(&self) -> Arc<Harvesting> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The config in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.get().config.clone()
+    }
+
+    pub(crate) fn set(&self, harvesting: Arc<Harvesting>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = harvesting;
+    }
+}
+
 /// Shared pieces for running harvests.
 pub struct Harvesting {
     pub config: Arc<Config>,
@@ -277,11 +303,15 @@ impl Harvesting {
     }
 
     /// The same harvesting with a new config (a reload): followers and clock
-    /// carry over; runs in progress keep the old one.
+    /// carry over, and the followers are told of the new config; runs in
+    /// progress keep the old harvesting.
     pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Self> {
         let mut next = Self::new(config, self.store.clone())?;
         next.followers = self.followers.clone();
         next.clock = self.clock.clone();
+        for f in &next.followers {
+            f.reconfigured(&next.config);
+        }
         Ok(next)
     }
 
@@ -344,8 +374,7 @@ impl Harvesting {
         };
         let mut candidates: Vec<crate::pagememo::Candidate> = Vec::new();
         let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
-        let producer = match self.spawn_harvester(source, tx, state.since.clone(), memos.clone())
-        {
+        let producer = match self.spawn_harvester(source, tx, state.since.clone(), memos.clone()) {
             Ok(handle) => handle,
             Err(reason) => {
                 report.fail_before_harvest(&source.url, reason, started);

@@ -120,7 +120,14 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
             (Ok(Conditional::NotModified), None) => {
                 // Not reachable: without a memo the request is unconditional.
                 let reason = "HTTP status 304 to an unconditional request".to_owned();
-                fail(&tx, &url, number, reason.clone(), format!("page {number} failed: {reason}")).await;
+                fail(
+                    &tx,
+                    &url,
+                    number,
+                    reason.clone(),
+                    format!("page {number} failed: {reason}"),
+                )
+                .await;
                 return;
             }
             (Err(e), _) => {

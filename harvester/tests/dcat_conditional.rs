@@ -193,8 +193,20 @@ fn iris(ids: &[usize]) -> Vec<String> {
 fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
     let stub = StubServer::start();
     let (p1, p2) = (stub.url("/c?page=1"), stub.url("/c?page=2"));
-    cached(&stub, "/c?page=1", page(&[1, 2], Some(&p2)), Some("\"a\""), None);
-    cached(&stub, "/c?page=2", page(&[3], None), None, Some(LAST_MODIFIED));
+    cached(
+        &stub,
+        "/c?page=1",
+        page(&[1, 2], Some(&p2)),
+        Some("\"a\""),
+        None,
+    );
+    cached(
+        &stub,
+        "/c?page=2",
+        page(&[3], None),
+        None,
+        Some(LAST_MODIFIED),
+    );
 
     // Without memos: two pages read, each with its validators and next link.
     let first = harvest(&stub, HashMap::new());
@@ -211,7 +223,10 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
     assert_eq!(pages[0].validators, etag("\"a\""));
     assert_eq!(pages[0].next.as_deref(), Some(p2.as_str()));
     assert_eq!(pages[1].next, None);
-    assert_eq!(pages[1].validators.last_modified.as_deref(), Some(LAST_MODIFIED));
+    assert_eq!(
+        pages[1].validators.last_modified.as_deref(),
+        Some(LAST_MODIFIED)
+    );
     assert!(stub.conditions().iter().all(|c| c.if_none_match.is_none()));
 
     // Page 1 memoized: 304, its datasets are announced unchanged, page 2 is read.
@@ -238,7 +253,9 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
         }
         other => panic!("expected PageUnchanged, got {other:?}"),
     }
-    assert!(matches!(&run.events[1], HarvestEvent::Page(p) if p.number == 2 && p.records.len() == 1));
+    assert!(
+        matches!(&run.events[1], HarvestEvent::Page(p) if p.number == 2 && p.records.len() == 1)
+    );
     let seen = stub.conditions();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].if_none_match.as_deref(), Some("\"a\""));
@@ -268,7 +285,13 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
     );
 
     // The page changed (new ETag): it is read again, the memo is not used.
-    cached(&stub, "/c?page=1", page(&[1, 2, 4], Some(&p2)), Some("\"b\""), None);
+    cached(
+        &stub,
+        "/c?page=1",
+        page(&[1, 2, 4], Some(&p2)),
+        Some("\"b\""),
+        None,
+    );
     let run = harvest(&stub, HashMap::from([(p1.clone(), memo.clone())]));
     assert!(run.complete());
     match &run.events[0] {
@@ -284,7 +307,13 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
 fn memo_links_obey_the_visited_set_and_duplicates_are_left_out() {
     let stub = StubServer::start();
     let (p1, p2) = (stub.url("/c?page=1"), stub.url("/c?page=2"));
-    cached(&stub, "/c?page=1", page(&[1, 2], Some(&p2)), Some("\"a\""), None);
+    cached(
+        &stub,
+        "/c?page=1",
+        page(&[1, 2], Some(&p2)),
+        Some("\"a\""),
+        None,
+    );
     cached(&stub, "/c?page=2", page(&[2, 3], None), Some("\"b\""), None);
 
     // Page 2 (304) repeats dataset 2 of page 1: it is not announced twice.
@@ -318,7 +347,10 @@ fn memo_links_obey_the_visited_set_and_duplicates_are_left_out() {
     assert!(!run.complete());
     match run.events.last() {
         Some(HarvestEvent::Finished { reason, .. }) => {
-            assert!(reason.as_deref().unwrap_or("").contains("paging loop"), "{reason:?}")
+            assert!(
+                reason.as_deref().unwrap_or("").contains("paging loop"),
+                "{reason:?}"
+            )
         }
         other => panic!("{other:?}"),
     }

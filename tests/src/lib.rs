@@ -272,16 +272,20 @@ async fn answer(behaviour: Option<Behaviour>, key: &str, seen: &Conditions) -> R
         }) => {
             // If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
             let fresh = match (&seen.if_none_match, &seen.if_modified_since) {
-                (Some(tags), _) => etag.as_ref().is_some_and(|e| {
-                    tags.split(',').any(|t| t.trim() == e || t.trim() == "*")
-                }),
+                (Some(tags), _) => etag
+                    .as_ref()
+                    .is_some_and(|e| tags.split(',').any(|t| t.trim() == e || t.trim() == "*")),
                 (None, Some(since)) => last_modified.as_ref() == Some(since),
                 (None, None) => false,
             };
             let mut response = if fresh {
                 StatusCode::NOT_MODIFIED.into_response()
             } else {
-                ([(header::CONTENT_TYPE, content_type)], body.as_ref().clone()).into_response()
+                (
+                    [(header::CONTENT_TYPE, content_type)],
+                    body.as_ref().clone(),
+                )
+                    .into_response()
             };
             for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)] {
                 if let Some(v) = value.and_then(|v| v.parse().ok()) {

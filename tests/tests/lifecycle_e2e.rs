@@ -661,11 +661,27 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
         conditional_requests(&stub),
         [(1, true, 304), (2, true, 304), (3, true, 304)]
     );
-    assert_eq!(stub.conditions()[0].if_none_match.as_deref().map(|t| t.starts_with('"')), Some(true));
-    assert_eq!(modified(&config), before, "a record of a 304 page was rewritten");
+    assert_eq!(
+        stub.conditions()[0]
+            .if_none_match
+            .as_deref()
+            .map(|t| t.starts_with('"')),
+        Some(true)
+    );
+    assert_eq!(
+        modified(&config),
+        before,
+        "a record of a 304 page was rewritten"
+    );
 
     // Dataset 12 changes: page 2 gets a new ETag and is read again.
-    serve_pages(&stub, &all, 10, &|i| if i == 12 { 2 } else { 1 }, Some(Validator::ETag));
+    serve_pages(
+        &stub,
+        &all,
+        10,
+        &|i| if i == 12 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
     stub.clear_log();
     let r = harvest_ok(&config, &[]);
     assert_eq!(counts(&r), [0, 1, 29, 0, 0], "{r}");
@@ -675,8 +691,14 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
         [(1, true, 304), (2, true, 200), (3, true, 304)]
     );
     let after = modified(&config);
-    assert_ne!(after["https://stadt.example/ds/12"], before["https://stadt.example/ds/12"]);
-    assert_eq!(after["https://stadt.example/ds/13"], before["https://stadt.example/ds/13"]);
+    assert_ne!(
+        after["https://stadt.example/ds/12"],
+        before["https://stadt.example/ds/12"]
+    );
+    assert_eq!(
+        after["https://stadt.example/ds/13"],
+        before["https://stadt.example/ds/13"]
+    );
 
     // The memo of page 2 was refreshed: all pages are 304 again.
     stub.clear_log();
@@ -686,7 +708,13 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
 
     // A dataset deleted at the source: page 3 changes, 30 is withdrawn.
     let fewer: Vec<usize> = (1..=29).collect();
-    serve_pages(&stub, &fewer, 10, &|i| if i == 12 { 2 } else { 1 }, Some(Validator::ETag));
+    serve_pages(
+        &stub,
+        &fewer,
+        10,
+        &|i| if i == 12 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
     let r = harvest_ok(&config, &[]);
     assert_eq!(counts(&r), [0, 0, 29, 1, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 2);
@@ -696,7 +724,9 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
     let r = harvest_ok(&config, &["--full"]);
     assert_eq!(counts(&r), [0, 0, 29, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 0);
-    assert!(conditional_requests(&stub).iter().all(|(_, sent, status)| !sent && *status == 200));
+    assert!(conditional_requests(&stub)
+        .iter()
+        .all(|(_, sent, status)| !sent && *status == 200));
     stub.clear_log();
     let r = harvest_ok(&config, &[]);
     assert_eq!(r["pages_not_modified"], 3, "{r}");
@@ -713,7 +743,8 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
     let out = run_catalog(&config, &["harvest"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.lines().any(|l| l.starts_with("stadt") && l.split_whitespace().nth(3) == Some("3")),
+        text.lines()
+            .any(|l| l.starts_with("stadt") && l.split_whitespace().nth(3) == Some("3")),
         "{text}"
     );
 }
@@ -730,9 +761,14 @@ fn last_modified_is_sent_as_if_modified_since() {
     assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 3);
     let seen = stub.conditions();
-    assert!(seen.iter().all(|c| c.if_none_match.is_none()
-        && c.if_modified_since.as_deref().is_some_and(|d| d.ends_with(" GMT"))
-        && c.status == 304), "{seen:?}");
+    assert!(
+        seen.iter().all(|c| c.if_none_match.is_none()
+            && c.if_modified_since
+                .as_deref()
+                .is_some_and(|d| d.ends_with(" GMT"))
+            && c.status == 304),
+        "{seen:?}"
+    );
     assert_eq!(modified(&config), before);
 }
 
@@ -770,10 +806,17 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
         let rid = catalog_server::store::record_id("stadt", "https://stadt.example/ds/4");
         let catalog = cfg.source_catalog_iri(&cfg.sources[0].id);
         store
-            .withdraw("stadt", &catalog, &[rid.clone()], "2026-01-01T00:00:00Z")
+            .withdraw(
+                "stadt",
+                &catalog,
+                std::slice::from_ref(&rid),
+                "2026-01-01T00:00:00Z",
+            )
             .expect("withdraw");
         assert_eq!(
-            store.purge_withdrawn("stadt", "2026-01-02T00:00:00Z").expect("purge"),
+            store
+                .purge_withdrawn("stadt", "2026-01-02T00:00:00Z")
+                .expect("purge"),
             [rid]
         );
     }
@@ -794,10 +837,7 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
 
 #[test]
 fn failed_records_and_incomplete_runs_leave_no_memo_behind() {
-    let (_dir, stub, config) = setup(
-        "lc-memo-fail",
-        "[harvest]\nmax_record_triples = 12\n",
-    );
+    let (_dir, stub, config) = setup("lc-memo-fail", "[harvest]\nmax_record_triples = 12\n");
     // Dataset 3 is too large (a record error): its page is not memoized,
     // the other pages are.
     let all: Vec<usize> = (1..=15).collect();
@@ -833,13 +873,25 @@ fn failed_records_and_incomplete_runs_leave_no_memo_behind() {
 
     // An incomplete run (page 3 fails) writes no memo, and a record it
     // changed voids the older memo of its page: page 2 is asked for plainly.
-    serve_pages(&stub, &all, 5, &|i| if i == 7 { 2 } else { 1 }, Some(Validator::ETag));
+    serve_pages(
+        &stub,
+        &all,
+        5,
+        &|i| if i == 7 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
     stub.set("/catalog?page=3", Behaviour::Status(500));
     let (_, reports) = harvest(&config, &[]);
     let r = report_of(&reports, "stadt");
     assert_eq!(counts(r), [1, 1, 8, 0, 0], "{r}");
     assert_eq!(r["complete"], false);
-    serve_pages(&stub, &all, 5, &|i| if i == 7 { 2 } else { 1 }, Some(Validator::ETag));
+    serve_pages(
+        &stub,
+        &all,
+        5,
+        &|i| if i == 7 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
     stub.clear_log();
     let r = harvest_ok(&config, &[]);
     assert_eq!(counts(&r), [0, 0, 15, 0, 0], "{r}");
