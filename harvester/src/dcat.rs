@@ -117,21 +117,13 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                     None => return,
                 }
             }
-            (Ok(Conditional::NotModified), None) => {
-                // Not reachable: without a memo the request is unconditional.
-                let reason = "HTTP status 304 to an unconditional request".to_owned();
-                fail(
-                    &tx,
-                    &url,
-                    number,
-                    reason.clone(),
-                    format!("page {number} failed: {reason}"),
-                )
-                .await;
-                return;
-            }
-            (Err(e), _) => {
-                let reason = e.to_string();
+            (failed, _) => {
+                let reason = match failed {
+                    Err(e) => e.to_string(),
+                    // Without a memo the request is unconditional: a 304
+                    // cannot be an answer to it.
+                    Ok(_) => "HTTP status 304 to an unconditional request".to_owned(),
+                };
                 fail(
                     &tx,
                     &url,

@@ -189,8 +189,13 @@ fn iris(ids: &[usize]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
+/// A stub serving page 1 (datasets 1 and 2, ETag "a", next: page 2) and
+/// page 2 (datasets `second`, with the given validators); the page URLs.
+fn two_pages(
+    second: &[usize],
+    etag2: Option<&str>,
+    last_modified2: Option<&str>,
+) -> (StubServer, String, String) {
     let stub = StubServer::start();
     let (p1, p2) = (stub.url("/c?page=1"), stub.url("/c?page=2"));
     cached(
@@ -203,10 +208,16 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
     cached(
         &stub,
         "/c?page=2",
-        page(&[3], None),
-        None,
-        Some(LAST_MODIFIED),
+        page(second, None),
+        etag2,
+        last_modified2,
     );
+    (stub, p1, p2)
+}
+
+#[test]
+fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
+    let (stub, p1, p2) = two_pages(&[3], None, Some(LAST_MODIFIED));
 
     // Without memos: two pages read, each with its validators and next link.
     let first = harvest(&stub, HashMap::new());
@@ -305,16 +316,7 @@ fn a_memoized_page_answering_304_is_unchanged_and_the_listing_goes_on() {
 
 #[test]
 fn memo_links_obey_the_visited_set_and_duplicates_are_left_out() {
-    let stub = StubServer::start();
-    let (p1, p2) = (stub.url("/c?page=1"), stub.url("/c?page=2"));
-    cached(
-        &stub,
-        "/c?page=1",
-        page(&[1, 2], Some(&p2)),
-        Some("\"a\""),
-        None,
-    );
-    cached(&stub, "/c?page=2", page(&[2, 3], None), Some("\"b\""), None);
+    let (stub, p1, p2) = two_pages(&[2, 3], Some("\"b\""), None);
 
     // Page 2 (304) repeats dataset 2 of page 1: it is not announced twice.
     let memo2 = PageMemo {

@@ -626,6 +626,18 @@ fn conditional_requests(stub: &StubServer) -> Vec<(usize, bool, u16)> {
     out
 }
 
+/// Harvests again after clearing the stub's logs: the report and the page
+/// requests as [`conditional_requests`] gives them.
+fn rerun(
+    stub: &StubServer,
+    config: &Path,
+    args: &[&str],
+) -> (serde_json::Value, Vec<(usize, bool, u16)>) {
+    stub.clear_log();
+    let r = harvest_ok(config, args);
+    (r, conditional_requests(stub))
+}
+
 fn harvest_ok(config: &Path, args: &[&str]) -> serde_json::Value {
     let (out, reports) = harvest(config, args);
     assert!(
@@ -641,26 +653,22 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
     let (_dir, stub, config) = setup("lc-etag", "");
     let all: Vec<usize> = (1..=30).collect();
     serve_pages(&stub, &all, 10, &|_| 1, Some(Validator::ETag));
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [30, 0, 0, 0, 0]);
     assert_eq!(r["pages_not_modified"], 0);
-    assert!(conditional_requests(&stub).iter().all(|(_, sent, _)| !sent));
+    assert!(requests.iter().all(|(_, sent, _)| !sent));
     let before = modified(&config);
 
     // Nothing changed: every page is asked for with its ETag and answers 304;
     // all records count as unchanged and none is rewritten.
     std::thread::sleep(Duration::from_millis(1100)); // a later harvest time
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
     assert_eq!(r["status"], "success");
     assert_eq!(r["pages"], 3);
     assert_eq!(r["pages_not_modified"], 3);
     assert_eq!(r["bytes"], 0);
-    assert_eq!(
-        conditional_requests(&stub),
-        [(1, true, 304), (2, true, 304), (3, true, 304)]
-    );
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
     assert_eq!(
         stub.conditions()[0]
             .if_none_match
@@ -682,14 +690,10 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
         &|i| if i == 12 { 2 } else { 1 },
         Some(Validator::ETag),
     );
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [0, 1, 29, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 2);
-    assert_eq!(
-        conditional_requests(&stub),
-        [(1, true, 304), (2, true, 200), (3, true, 304)]
-    );
+    assert_eq!(requests, [(1, true, 304), (2, true, 200), (3, true, 304)]);
     let after = modified(&config);
     assert_ne!(
         after["https://stadt.example/ds/12"],
@@ -701,10 +705,10 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
     );
 
     // The memo of page 2 was refreshed: all pages are 304 again.
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 3);
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
 
     // A dataset deleted at the source: page 3 changes, 30 is withdrawn.
     let fewer: Vec<usize> = (1..=29).collect();
@@ -720,16 +724,15 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
     assert_eq!(r["pages_not_modified"], 2);
 
     // --full ignores the memos (plain requests) but refreshes them.
-    stub.clear_log();
-    let r = harvest_ok(&config, &["--full"]);
+    let (r, requests) = rerun(&stub, &config, &["--full"]);
     assert_eq!(counts(&r), [0, 0, 29, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 0);
-    assert!(conditional_requests(&stub)
+    assert!(requests
         .iter()
         .all(|(_, sent, status)| !sent && *status == 200));
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(r["pages_not_modified"], 3, "{r}");
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
 
     // The run record counts the 304 pages; the summary shows them.
     let served = Served::start(&config);
@@ -756,10 +759,10 @@ fn last_modified_is_sent_as_if_modified_since() {
     serve_pages(&stub, &all, 5, &|_| 1, Some(Validator::LastModified));
     assert_eq!(counts(&harvest_ok(&config, &[])), [12, 0, 0, 0, 0]);
     let before = modified(&config);
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 3);
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
     let seen = stub.conditions();
     assert!(
         seen.iter().all(|c| c.if_none_match.is_none()
@@ -789,12 +792,10 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
         }],
         "",
     );
-    stub.clear_log();
-    let r = harvest_ok(&changed, &[]);
+    let (r, requests) = rerun(&stub, &changed, &[]);
     assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 0);
-    assert!(conditional_requests(&stub).iter().all(|(_, sent, _)| !sent));
-    stub.clear_log();
+    assert!(requests.iter().all(|(_, sent, _)| !sent));
     assert_eq!(harvest_ok(&changed, &[])["pages_not_modified"], 3);
 
     // A record of page 1 is no longer in the store (withdrawn and purged
@@ -820,14 +821,10 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
             [rid]
         );
     }
-    stub.clear_log();
-    let r = harvest_ok(&changed, &[]);
+    let (r, requests) = rerun(&stub, &changed, &[]);
     assert_eq!(counts(&r), [1, 0, 29, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 2);
-    assert_eq!(
-        conditional_requests(&stub),
-        [(1, false, 200), (2, true, 304), (3, true, 304)]
-    );
+    assert_eq!(requests, [(1, false, 200), (2, true, 304), (3, true, 304)]);
     let served = Served::start(&changed);
     assert_eq!(
         served.count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:dcat-catalog:catalog:stadt> { ?c <http://www.w3.org/ns/dcat#dataset> ?d } }"),
@@ -892,11 +889,7 @@ fn failed_records_and_incomplete_runs_leave_no_memo_behind() {
         &|i| if i == 7 { 2 } else { 1 },
         Some(Validator::ETag),
     );
-    stub.clear_log();
-    let r = harvest_ok(&config, &[]);
+    let (r, requests) = rerun(&stub, &config, &[]);
     assert_eq!(counts(&r), [0, 0, 15, 0, 0], "{r}");
-    assert_eq!(
-        conditional_requests(&stub),
-        [(1, false, 200), (2, false, 200), (3, true, 304)]
-    );
+    assert_eq!(requests, [(1, false, 200), (2, false, 200), (3, true, 304)]);
 }
