@@ -3,7 +3,7 @@
 //! page with a memo that answers 304 becomes `PageUnchanged` and the listing
 //! goes on with the memo's next page.
 
-use catalog_tests::{Behaviour, StubServer};
+use catalog_tests::{runtime, Behaviour, StubServer};
 use harvester::dcat::{DcatSource, PageMemo};
 use harvester::{
     Conditional, FetchLimits, Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions,
@@ -12,14 +12,6 @@ use harvester::{
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 fn fetcher() -> Fetcher {
     Fetcher::new(FetchLimits::default(), None).expect("fetcher")

@@ -364,6 +364,15 @@ async fn answer(behaviour: Option<Behaviour>, key: &str, seen: &Conditions) -> R
     }
 }
 
+/// A two-thread runtime for tests that drive async code.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// The `catalog-server` binary built for this test run.
 pub fn catalog_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
