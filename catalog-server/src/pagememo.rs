@@ -115,6 +115,9 @@ impl CatalogStore {
         source: &str,
         memos: &[(String, StoredMemo)],
     ) -> Result<(), StoreError> {
+        if memos.is_empty() && self.page_memos(source)?.is_empty() {
+            return Ok(());
+        }
         let prefix = key(source, "");
         let txn = self.archive.begin_write()?;
         {
@@ -223,7 +226,11 @@ pub fn remember(
     fingerprint: &str,
     candidates: &[Candidate],
 ) -> Result<usize, StoreError> {
-    let published = store.published_rids(source)?;
+    let published = if candidates.iter().any(|c| !c.validators.is_empty()) {
+        store.published_rids(source)?
+    } else {
+        Default::default()
+    };
     let mut memos = Vec::new();
     for c in candidates {
         if c.validators.is_empty() {

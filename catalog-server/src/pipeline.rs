@@ -549,11 +549,9 @@ impl Harvesting {
             report.complete = false;
             report.end_reason = Some(format!("harvester task failed: {e}"));
         }
-        if let Some(fingerprint) = &memo_fingerprint {
-            if report.complete && report.pages_failed == 0 && !state.store_failed {
-                self.remember_memos(source, fingerprint, candidates).await;
-            }
-        }
+        // Memos only after a complete listing whose pages were all stored;
+        // written after the run's end so republished records count.
+        let memoize = report.complete && report.pages_failed == 0 && !state.store_failed;
         if report.pages > 0 {
             if let Err(e) = self.write_catalog(source, &catalog_iri) {
                 report.errors.push(ItemError {
@@ -576,6 +574,9 @@ impl Harvesting {
         }
         self.finish_run(source, &catalog_iri, &now, state, &mut report)
             .await;
+        if let (Some(fingerprint), true) = (&memo_fingerprint, memoize) {
+            self.remember_memos(source, fingerprint, candidates).await;
+        }
         report.seconds = started.elapsed().as_secs_f64();
         report
     }

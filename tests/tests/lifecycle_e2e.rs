@@ -754,7 +754,7 @@ fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
 
 #[test]
 fn last_modified_is_sent_as_if_modified_since() {
-    let (_dir, stub, config) = setup("lc-lastmod", "");
+    let (dir, stub, config) = setup("lc-lastmod", "");
     let all: Vec<usize> = (1..=12).collect();
     serve_pages(&stub, &all, 5, &|_| 1, Some(Validator::LastModified));
     assert_eq!(counts(&harvest_ok(&config, &[])), [12, 0, 0, 0, 0]);
@@ -773,6 +773,31 @@ fn last_modified_is_sent_as_if_modified_since() {
         "{seen:?}"
     );
     assert_eq!(modified(&config), before);
+
+    // incremental = false: plain requests (the memos are refreshed, so the
+    // next run with the default asks conditionally again).
+    let plain = write_config(
+        dir.path(),
+        &[SourceSpec {
+            extra: "incremental = false".into(),
+            ..SourceSpec::new("stadt", &stub.url("/catalog?page=1"))
+        }],
+        "",
+    );
+    let (r, requests) = rerun(&stub, &plain, &[]);
+    assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
+    assert_eq!(
+        requests,
+        [(1, false, 200), (2, false, 200), (3, false, 200)]
+    );
+    let normal = write_config(
+        dir.path(),
+        &[SourceSpec::new("stadt", &stub.url("/catalog?page=1"))],
+        "",
+    );
+    let (r, requests) = rerun(&stub, &normal, &[]);
+    assert_eq!(r["pages_not_modified"], 3, "{r}");
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
 }
 
 #[test]
