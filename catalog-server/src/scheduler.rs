@@ -290,6 +290,7 @@ fn log_report(r: &SourceReport) {
         unchanged = r.unchanged,
         withdrawn = r.withdrawn,
         failed = r.failed + r.pages_failed,
+        pages_not_modified = r.pages_not_modified,
         seconds = r.seconds,
         "harvest finished"
     );
