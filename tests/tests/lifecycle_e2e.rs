@@ -638,6 +638,18 @@ fn rerun(
     (r, conditional_requests(stub))
 }
 
+/// Rewrites the config of [`setup`] with `extra` lines for its source.
+fn rewrite_source(dir: &TempDir, stub: &StubServer, extra: &str) -> std::path::PathBuf {
+    write_config(
+        dir.path(),
+        &[SourceSpec {
+            extra: extra.to_owned(),
+            ..SourceSpec::new("stadt", &stub.url("/catalog?page=1"))
+        }],
+        "",
+    )
+}
+
 fn harvest_ok(config: &Path, args: &[&str]) -> serde_json::Value {
     let (out, reports) = harvest(config, args);
     assert!(
@@ -776,25 +788,14 @@ fn last_modified_is_sent_as_if_modified_since() {
 
     // incremental = false: plain requests (the memos are refreshed, so the
     // next run with the default asks conditionally again).
-    let plain = write_config(
-        dir.path(),
-        &[SourceSpec {
-            extra: "incremental = false".into(),
-            ..SourceSpec::new("stadt", &stub.url("/catalog?page=1"))
-        }],
-        "",
-    );
+    let plain = rewrite_source(&dir, &stub, "incremental = false");
     let (r, requests) = rerun(&stub, &plain, &[]);
     assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
     assert_eq!(
         requests,
         [(1, false, 200), (2, false, 200), (3, false, 200)]
     );
-    let normal = write_config(
-        dir.path(),
-        &[SourceSpec::new("stadt", &stub.url("/catalog?page=1"))],
-        "",
-    );
+    let normal = rewrite_source(&dir, &stub, "");
     let (r, requests) = rerun(&stub, &normal, &[]);
     assert_eq!(r["pages_not_modified"], 3, "{r}");
     assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
@@ -809,14 +810,7 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
 
     // A changed source config (a header, which may change what the server
     // sends) voids every memo: plain requests, then memos again.
-    let changed = write_config(
-        dir.path(),
-        &[SourceSpec {
-            extra: "headers = { \"X-Api-Key\" = \"k2\" }".into(),
-            ..SourceSpec::new("stadt", &stub.url("/catalog?page=1"))
-        }],
-        "",
-    );
+    let changed = rewrite_source(&dir, &stub, "headers = { \"X-Api-Key\" = \"k2\" }");
     let (r, requests) = rerun(&stub, &changed, &[]);
     assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
     assert_eq!(r["pages_not_modified"], 0);
