@@ -517,9 +517,8 @@ fn load_test(
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
     let search = Arc::new(index);
     let state = Arc::new(AppState {
-        config: config.clone(),
         store,
-        harvesting,
+        current: catalog_server::pipeline::Current::new(harvesting),
         search: search.clone(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -394,7 +394,7 @@ async fn preview(
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<HarvestEvent>(2);
     // A full listing (no incremental query); nothing touches the store.
-    let producer = match harvesting.spawn_harvester(&source, tx, None) {
+    let producer = match harvesting.spawn_harvester(&source, tx, None, Default::default()) {
         Ok(p) => p,
         Err(reason) => {
             return error(
@@ -435,6 +435,8 @@ async fn preview(
                         break;
                     }
                 }
+                // Unreachable here: a preview asks without page memos.
+                HarvestEvent::PageUnchanged { .. } => pages += 1,
                 HarvestEvent::PageFailed(e) => errors.push(json!({
                     "url": e.url, "record": null,
                     "reason": format!("page {}: {}", e.number, e.reason), "snippet": "",

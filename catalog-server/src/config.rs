@@ -397,6 +397,8 @@ pub struct SourceConfig {
     pub rows: Option<usize>,
     /// CKAN: after a successful run, ask only for packages modified since
     /// (default true; false for portals whose `metadata_modified` is unreliable).
+    /// DCAT: ask for memoized pages conditionally (ETag / Last-Modified;
+    /// default true; false for servers whose validators cannot be trusted).
     #[serde(default = "default_true")]
     pub incremental: bool,
     /// CSW: records per GetRecords page.
@@ -657,7 +659,12 @@ impl Config {
             };
             only("fq", source.fq.is_some(), SourceKind::Ckan)?;
             only("rows", source.rows.is_some(), SourceKind::Ckan)?;
-            only("incremental", !source.incremental, SourceKind::Ckan)?;
+            if !source.incremental && source.kind == SourceKind::Csw {
+                return Err(invalid(format!(
+                    "sources.incremental of source {:?} (line {line}) applies only to kind = \"ckan\" or \"dcat\"",
+                    source.id.0
+                )));
+            }
             only("page_size", source.page_size.is_some(), SourceKind::Csw)?;
             only("constraint", source.constraint.is_some(), SourceKind::Csw)?;
             only(
@@ -1093,6 +1100,18 @@ headers = { "X-Api-Key" = "secret" }
         );
         let e = error_of(&GOOD.replace("kind = \"dcat\"", "kind = \"csw\""));
         assert!(e.contains("needs an http(s) URL"), "{e}");
+        // incremental: CKAN (modified since) and DCAT (conditional requests).
+        let c = parse(&GOOD.replace("kind = \"dcat\"", "kind = \"dcat\"\nincremental = false"))
+            .unwrap();
+        assert!(!c.sources[0].incremental);
+        let csw = GOOD
+            .replace("kind = \"dcat\"", "kind = \"csw\"\nincremental = false")
+            .replace("samples/kiel.ttl", "https://csw.kiel.example/");
+        let e = error_of(&csw);
+        assert!(
+            e.contains("sources.incremental") && e.contains("\"dcat\""),
+            "{e}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! repaired by comparing it with the store (`catalog-server reindex`, and at
 //! start-up).
 
+use crate::config::Config;
 use crate::store::PreparedRecord;
 
 /// A derived view of published records.
@@ -19,4 +20,7 @@ pub trait RecordFollower: Send + Sync {
 
     /// Records (by record id) that are no longer published: withdrawn or purged.
     fn withdrawn(&self, rids: &[String]) -> Result<(), String>;
+
+    /// The config was reloaded: later calls describe records under `config`.
+    fn reconfigured(&self, _config: &Config) {}
 }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod follow;
 pub mod lifecycle;
 pub mod metrics;
+pub mod pagememo;
 pub mod pipeline;
 pub mod quickhash;
 pub mod scheduler;

@@ -280,18 +280,19 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
+    let metrics = Arc::new(catalog_server::metrics::Metrics::new());
+    let scheduler = Scheduler::new(harvesting.clone(), metrics);
+    // Handlers read the config through the scheduler's handle, so a reload
+    // reaches every one of them.
     let state = Arc::new(AppState {
-        config: config.clone(),
         store: store.clone(),
-        harvesting: harvesting.clone(),
+        current: scheduler.current(),
         search,
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
         listener.local_addr()?
     );
-    let metrics = Arc::new(catalog_server::metrics::Metrics::new());
-    let scheduler = Scheduler::new(harvesting.clone(), metrics);
     scheduler.start();
     if harvest {
         for s in config.sources.iter().filter(|s| s.enabled) {
@@ -446,15 +447,16 @@ async fn harvest_once(
 fn print_summary(reports: &[SourceReport]) {
     println!();
     println!(
-        "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9}",
-        "source", "status", "pages", "added", "updated", "unchanged", "failed", "seconds"
+        "{:<24} {:<8} {:>6} {:>5} {:>8} {:>8} {:>10} {:>7} {:>9}",
+        "source", "status", "pages", "304", "added", "updated", "unchanged", "failed", "seconds"
     );
     for r in reports {
         println!(
-            "{:<24} {:<8} {:>6} {:>8} {:>8} {:>10} {:>7} {:>9.1}",
+            "{:<24} {:<8} {:>6} {:>5} {:>8} {:>8} {:>10} {:>7} {:>9.1}",
             r.source,
             format!("{:?}", r.status).to_lowercase(),
             r.pages,
+            r.pages_not_modified,
             r.added,
             r.updated,
             r.unchanged,

@@ -8,6 +8,7 @@
 //! | `catalog_records_total` | counter | `source`, `outcome` (added, updated, unchanged, failed, withdrawn, purged) |
 //! | `catalog_run_duration_seconds` | histogram | `source` |
 //! | `catalog_fetch_errors_total` | counter | `source` (pages that could not be fetched or read) |
+//! | `catalog_pages_not_modified_total` | counter | `source` (pages answered `304 Not Modified`) |
 //! | `catalog_runs_refused_total` | counter | `source`, `trigger` (a run of the source was already queued or running) |
 //! | `catalog_runs_active` | gauge | `state` (queued, running) |
 //! | `catalog_http_request_duration_seconds` | histogram | `route`, `method`, `status` |
@@ -89,6 +90,11 @@ const FAMILIES: &[Family] = &[
         help: "Pages of a source that could not be fetched or read.",
     },
     Family {
+        name: "catalog_pages_not_modified_total",
+        kind: "counter",
+        help: "Pages of a source answered 304 Not Modified to a conditional request.",
+    },
+    Family {
         name: "catalog_runs_refused_total",
         kind: "counter",
         help: "Run requests refused because a run of the source was queued or running.",
@@ -145,6 +151,11 @@ impl Metrics {
             "catalog_fetch_errors_total",
             vec![source()],
             report.pages_failed as u64,
+        );
+        self.add(
+            "catalog_pages_not_modified_total",
+            vec![source()],
+            report.pages_not_modified as u64,
         );
         self.with(|m| {
             m.histograms

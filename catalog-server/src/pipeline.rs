@@ -15,6 +15,7 @@ use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
 use harvester::{Fetcher, HarvestEvent, Location, ParseOptions, SplitOptions};
 use indicatif::ProgressBar;
 use oxigraph::model::{Literal, NamedNode, Triple};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -70,6 +71,9 @@ pub struct SourceReport {
     pub end_reason: Option<String>,
     pub pages: usize,
     pub pages_failed: usize,
+    /// Pages answered `304 Not Modified` to a conditional request (also in
+    /// `pages`); their datasets count as unchanged.
+    pub pages_not_modified: usize,
     pub added: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -129,6 +133,7 @@ impl SourceReport {
             end_reason: None,
             pages: 0,
             pages_failed: 0,
+            pages_not_modified: 0,
             added: 0,
             updated: 0,
             unchanged: 0,
@@ -173,6 +178,7 @@ impl SourceReport {
             ("failed", self.failed as u64),
             ("pages", self.pages as u64),
             ("pagesFailed", self.pages_failed as u64),
+            ("pagesNotModified", self.pages_not_modified as u64),
             ("bytes", self.bytes),
             ("validated", self.validation.validated as u64),
             ("withViolations", self.validation.with_violations as u64),
@@ -224,6 +230,32 @@ fn prepare_and_validate(
     Ok((p, first))
 }
 
+/// The harvesting in force: swapped by a config reload
+/// ([`crate::scheduler::Scheduler::reload`]), read by every request handler
+/// and by the scheduler for new runs; runs in progress keep the one they
+/// started with.
+pub struct Current(std::sync::RwLock<Arc<Harvesting>>);
+
+impl Current {
+    pub fn new(harvesting: Arc<Harvesting>) -> Arc<Self> {
+        Arc::new(Self(std::sync::RwLock::new(harvesting)))
+    }
+
+    /// The harvesting in force now.
+    pub fn get(&self) -> Arc<Harvesting> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The config in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.get().config.clone()
+    }
+
+    pub(crate) fn set(&self, harvesting: Arc<Harvesting>) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = harvesting;
+    }
+}
+
 /// Shared pieces for running harvests.
 pub struct Harvesting {
     pub config: Arc<Config>,
@@ -271,11 +303,15 @@ impl Harvesting {
     }
 
     /// The same harvesting with a new config (a reload): followers and clock
-    /// carry over; runs in progress keep the old one.
+    /// carry over, and the followers are told of the new config; runs in
+    /// progress keep the old harvesting.
     pub fn reconfigured(&self, config: Arc<Config>) -> anyhow::Result<Self> {
         let mut next = Self::new(config, self.store.clone())?;
         next.followers = self.followers.clone();
         next.clock = self.clock.clone();
+        for f in &next.followers {
+            f.reconfigured(&next.config);
+        }
         Ok(next)
     }
 
@@ -328,8 +364,17 @@ impl Harvesting {
             report.validation.profile = Some(p.name.clone());
             report.validation.notes = p.notes.clone();
         }
+        // DCAT: pages memoized by earlier complete runs are asked for
+        // conditionally (not on full runs, which refresh the memos only).
+        let memo_fingerprint = (source.kind == SourceKind::Dcat)
+            .then(|| crate::pagememo::fingerprint(&self.config, source, profile.as_deref()));
+        let memos = match &memo_fingerprint {
+            Some(f) if source.incremental => self.trusted_memos(source, f).await,
+            _ => HashMap::new(),
+        };
+        let mut candidates: Vec<crate::pagememo::Candidate> = Vec::new();
         let (tx, mut rx) = mpsc::channel::<HarvestEvent>(4);
-        let producer = match self.spawn_harvester(source, tx, state.since.clone()) {
+        let producer = match self.spawn_harvester(source, tx, state.since.clone(), memos.clone()) {
             Ok(handle) => handle,
             Err(reason) => {
                 report.fail_before_harvest(&source.url, reason, started);
@@ -366,6 +411,23 @@ impl Harvesting {
                     report.bytes += page.bytes;
                     report.timings.fetch += page.fetch_time.as_secs_f64();
                     report.timings.parse_split += page.parse_time.as_secs_f64();
+                    // A page may become a memo only if all its records are
+                    // stored by this run (checked again at the end).
+                    let failed_before = report.failed + report.validation.rejected;
+                    let candidate = (memo_fingerprint.is_some()
+                        && !page.validators.is_empty()
+                        && page.record_errors.is_empty()
+                        && page.duplicates == 0)
+                        .then(|| crate::pagememo::Candidate {
+                            url: page.url.clone(),
+                            validators: page.validators.clone(),
+                            next: page.next.clone(),
+                            datasets: page
+                                .records
+                                .iter()
+                                .map(|r| r.dataset.as_str().to_owned())
+                                .collect(),
+                        });
                     for e in &page.record_errors {
                         state.failed_record(&source.id.0, &e.record);
                         report.failed += 1;
@@ -380,6 +442,9 @@ impl Harvesting {
                     let (records, quick) = self
                         .prepare_page(source, profile.clone(), page, &mut report, &mut state)
                         .await;
+                    if report.failed + report.validation.rejected == failed_before {
+                        candidates.extend(candidate);
+                    }
                     batch.records.extend(records);
                     batch.quick.extend(quick);
                     batch.pages.push((page_number, page_url));
@@ -404,6 +469,34 @@ impl Harvesting {
                             report.failed + report.pages_failed
                         ));
                         pb.tick();
+                    }
+                }
+                HarvestEvent::PageUnchanged {
+                    url,
+                    number: _,
+                    datasets,
+                    duplicates,
+                    fetch_time,
+                } => {
+                    report.pages += 1;
+                    report.pages_not_modified += 1;
+                    report.timings.fetch += fetch_time.as_secs_f64();
+                    for d in &datasets {
+                        let rid = crate::store::record_id(&source.id.0, d);
+                        if state.withdrawn_before.contains(&rid) {
+                            report.added += 1;
+                        } else {
+                            report.unchanged += 1;
+                        }
+                        state.seen.insert(rid);
+                    }
+                    if let (Some(memo), 0) = (memos.get(&url), duplicates) {
+                        candidates.push(crate::pagememo::Candidate {
+                            url,
+                            validators: memo.validators.clone(),
+                            next: memo.next.clone(),
+                            datasets,
+                        });
                     }
                 }
                 HarvestEvent::PageFailed(e) => {
@@ -456,6 +549,9 @@ impl Harvesting {
             report.complete = false;
             report.end_reason = Some(format!("harvester task failed: {e}"));
         }
+        // Memos only after a complete listing whose pages were all stored;
+        // written after the run's end so republished records count.
+        let memoize = report.complete && report.pages_failed == 0 && !state.store_failed;
         if report.pages > 0 {
             if let Err(e) = self.write_catalog(source, &catalog_iri) {
                 report.errors.push(ItemError {
@@ -478,6 +574,9 @@ impl Harvesting {
         }
         self.finish_run(source, &catalog_iri, &now, state, &mut report)
             .await;
+        if let (Some(fingerprint), true) = (&memo_fingerprint, memoize) {
+            self.remember_memos(source, fingerprint, candidates).await;
+        }
         report.seconds = started.elapsed().as_secs_f64();
         report
     }
@@ -488,6 +587,7 @@ impl Harvesting {
         source: &SourceConfig,
         tx: mpsc::Sender<HarvestEvent>,
         since: Option<String>,
+        memos: HashMap<String, harvester::dcat::PageMemo>,
     ) -> Result<tokio::task::JoinHandle<()>, String> {
         let location = Location::parse(&source.url, &self.config.base_dir())?;
         let headers: Vec<(String, String)> = source
@@ -561,12 +661,64 @@ impl Harvesting {
                         max_record_triples: self.config.harvest.max_record_triples,
                     },
                     parse: self.parse.clone(),
+                    memos,
                 };
                 let fetcher = self.fetcher.clone();
                 Ok(tokio::spawn(async move {
                     harvester::dcat::harvest(&spec, &fetcher, tx).await;
                 }))
             }
+        }
+    }
+
+    /// The page memos of a DCAT source that can be trusted now (see
+    /// [`crate::pagememo`]); none when they cannot be read.
+    async fn trusted_memos(
+        &self,
+        source: &SourceConfig,
+        fingerprint: &str,
+    ) -> HashMap<String, harvester::dcat::PageMemo> {
+        let store = self.store.clone();
+        let (sid, f) = (source.id.0.clone(), fingerprint.to_owned());
+        let loaded =
+            tokio::task::spawn_blocking(move || crate::pagememo::trusted(&store, &sid, &f)).await;
+        match loaded {
+            Ok(Ok((memos, dropped))) => {
+                if dropped > 0 {
+                    tracing::info!(source = %source.id.0, dropped, kept = memos.len(), "page memos dropped (config, profile or records changed)");
+                }
+                memos
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(source = %source.id.0, "page memos unreadable, fetching every page: {e}");
+                HashMap::new()
+            }
+            Err(e) => {
+                tracing::warn!(source = %source.id.0, "loading page memos failed, fetching every page: {e}");
+                HashMap::new()
+            }
+        }
+    }
+
+    /// After a run that read the complete listing: replaces the source's page
+    /// memos by those of this run's pages. A failure only costs the next run
+    /// its conditional requests.
+    async fn remember_memos(
+        &self,
+        source: &SourceConfig,
+        fingerprint: &str,
+        candidates: Vec<crate::pagememo::Candidate>,
+    ) {
+        let store = self.store.clone();
+        let (sid, f) = (source.id.0.clone(), fingerprint.to_owned());
+        let written = tokio::task::spawn_blocking(move || {
+            crate::pagememo::remember(&store, &sid, &f, &candidates)
+        })
+        .await;
+        match written {
+            Ok(Ok(n)) => tracing::debug!(source = %source.id.0, memos = n, "page memos written"),
+            Ok(Err(e)) => tracing::warn!(source = %source.id.0, "writing page memos failed: {e}"),
+            Err(e) => tracing::warn!(source = %source.id.0, "writing page memos failed: {e}"),
         }
     }
 

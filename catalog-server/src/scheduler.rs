@@ -12,7 +12,8 @@
 //! - **A global limit.** At most `harvest.max_concurrent_runs` jobs run at
 //!   once; the others wait (state `queued`) for a slot, in request order.
 //! - **Reloads never lose jobs.** A reload builds a new [`Harvesting`] from the
-//!   re-read config and swaps it in; queued and running jobs keep the one they
+//!   re-read config and swaps it into the shared [`Current`] handle (which
+//!   the HTTP handlers read too); queued and running jobs keep the one they
 //!   started with (a queued job reads its source's config when it starts, and
 //!   is dropped if the source is gone). Timers are rebuilt from the new
 //!   config; the slot count follows `max_concurrent_runs` (a lower limit takes
@@ -22,10 +23,10 @@
 use crate::config::{Config, SourceConfig};
 use crate::lifecycle::{new_run_id, xsd_time, Trigger};
 use crate::metrics::Metrics;
-use crate::pipeline::{Harvesting, SourceReport};
+use crate::pipeline::{Current, Harvesting, SourceReport};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -92,7 +93,7 @@ pub struct ReloadSummary {
 
 /// The scheduler.
 pub struct Scheduler {
-    harvesting: RwLock<Arc<Harvesting>>,
+    harvesting: Arc<Current>,
     jobs: Mutex<HashMap<String, Job>>,
     slots: Arc<Semaphore>,
     slot_count: Mutex<usize>,
@@ -111,7 +112,7 @@ impl Scheduler {
     pub fn new(harvesting: Arc<Harvesting>, metrics: Arc<Metrics>) -> Arc<Self> {
         let n = harvesting.config.harvest.max_concurrent_runs.max(1);
         Arc::new(Self {
-            harvesting: RwLock::new(harvesting),
+            harvesting: Current::new(harvesting),
             jobs: Mutex::new(HashMap::new()),
             slots: Arc::new(Semaphore::new(n)),
             slot_count: Mutex::new(n),
@@ -123,10 +124,13 @@ impl Scheduler {
 
     /// The current harvesting (config, store, fetcher).
     pub fn harvesting(&self) -> Arc<Harvesting> {
-        self.harvesting
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.harvesting.get()
+    }
+
+    /// The handle the HTTP handlers read the current harvesting from; a
+    /// reload swaps what it holds.
+    pub fn current(&self) -> Arc<Current> {
+        self.harvesting.clone()
     }
 
     /// The current config.
@@ -286,6 +290,7 @@ fn log_report(r: &SourceReport) {
         unchanged = r.unchanged,
         withdrawn = r.withdrawn,
         failed = r.failed + r.pages_failed,
+        pages_not_modified = r.pages_not_modified,
         seconds = r.seconds,
         "harvest finished"
     );
@@ -376,7 +381,7 @@ impl Scheduler {
         let next = old.reconfigured(Arc::new(config)).map_err(|e| {
             format!("applying the new config failed: {e}; the previous config stays in force")
         })?;
-        *self.harvesting.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
+        self.harvesting.set(Arc::new(next));
         self.resize(limit);
         self.start();
         summary.jobs_in_progress = lock(&self.jobs).len();

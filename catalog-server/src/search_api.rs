@@ -214,6 +214,9 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         Ok(Err(e)) => return ApiError::internal(format!("search failed: {e}")).into_response(),
         Err(e) => return ApiError::internal(format!("search failed: {e}")).into_response(),
     };
+    // Source titles of the config in force (a reload may have changed one
+    // since the record was indexed).
+    let titles = crate::search_index::SourceTitles::from_config(&state.config());
     let hits: Vec<Value> = result
         .hits
         .iter()
@@ -224,7 +227,7 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
                 "snippet": h.snippet,
                 "publisher": h.publisher,
                 "source": h.source,
-                "source_title": h.source_title,
+                "source_title": titles.configured(&h.source).unwrap_or(&h.source_title),
                 "modified": h.modified,
                 "formats": h.formats,
                 "licenses": h.licenses,
@@ -353,7 +356,7 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             .store
             .exact_graph(&f.record)
             .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
-        let titles = crate::search_index::SourceTitles::from_config(&st.config);
+        let titles = crate::search_index::SourceTitles::from_config(&st.config());
         let d = catalog_search::extract(
             &catalog_search::RecordInfo {
                 rid: &id,

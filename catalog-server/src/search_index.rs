@@ -49,6 +49,11 @@ impl SourceTitles {
     pub fn get<'a>(&'a self, source: &'a str) -> &'a str {
         self.0.get(source).map(String::as_str).unwrap_or(source)
     }
+
+    /// The configured title of a source, if the config has the source.
+    pub fn configured(&self, source: &str) -> Option<&str> {
+        self.0.get(source).map(String::as_str)
+    }
 }
 
 /// The searchable description of a prepared record.
@@ -68,15 +73,23 @@ pub fn document(titles: &SourceTitles, source: &str, r: &PreparedRecord) -> Data
 /// Keeps the search index in step with the store.
 pub struct SearchFollower {
     pub index: Arc<SearchIndex>,
-    titles: SourceTitles,
+    /// Source titles of the config in force (replaced on reload).
+    titles: std::sync::RwLock<Arc<SourceTitles>>,
 }
 
 impl SearchFollower {
     pub fn new(index: Arc<SearchIndex>, config: &Config) -> Self {
         Self {
             index,
-            titles: SourceTitles::from_config(config),
+            titles: std::sync::RwLock::new(Arc::new(SourceTitles::from_config(config))),
         }
+    }
+
+    fn titles(&self) -> Arc<SourceTitles> {
+        self.titles
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -86,15 +99,21 @@ impl RecordFollower for SearchFollower {
     }
 
     fn published(&self, source: &str, records: &[&PreparedRecord]) -> Result<(), String> {
+        let titles = self.titles();
         let docs: Vec<DatasetDoc> = records
             .iter()
-            .map(|r| document(&self.titles, source, r))
+            .map(|r| document(&titles, source, r))
             .collect();
         self.index.apply(&docs, &[]).map_err(|e| e.to_string())
     }
 
     fn withdrawn(&self, rids: &[String]) -> Result<(), String> {
         self.index.apply(&[], rids).map_err(|e| e.to_string())
+    }
+
+    fn reconfigured(&self, config: &Config) {
+        *self.titles.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(SourceTitles::from_config(config));
     }
 }
 

@@ -1,7 +1,7 @@
 //! HTTP: the SPARQL 1.1 Protocol endpoint (read-only), health and index pages.
 
 use crate::config::Config;
-use crate::pipeline::Harvesting;
+use crate::pipeline::{Current, Harvesting};
 use crate::store::CatalogStore;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -18,11 +18,25 @@ use tower_http::cors::{Any, CorsLayer};
 
 /// What request handlers share.
 pub struct AppState {
-    pub config: Arc<Config>,
     pub store: Arc<CatalogStore>,
-    pub harvesting: Arc<Harvesting>,
+    /// The harvesting in force (config, validation profiles): a reload swaps
+    /// it, so handlers read it per request through [`AppState::config`] and
+    /// [`AppState::harvesting`], never keep it.
+    pub current: Arc<Current>,
     /// The search index (a follower of the store).
     pub search: Arc<catalog_search::SearchIndex>,
+}
+
+impl AppState {
+    /// The config in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.current.config()
+    }
+
+    /// The harvesting in force now.
+    pub fn harvesting(&self) -> Arc<Harvesting> {
+        self.current.get()
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -83,7 +97,7 @@ impl IntoResponse for ApiError {
 }
 
 async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
-    let c = &state.config;
+    let c = state.config();
     let mut sources = String::new();
     for s in &c.sources {
         sources.push_str(&format!(
@@ -126,7 +140,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
         Ok(Ok(sources)) => axum::Json(serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
-            "sources_configured": state.config.sources.len(),
+            "sources_configured": state.config().sources.len(),
             "sources_stored": sources.len(),
         }))
         .into_response(),
@@ -299,8 +313,8 @@ async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMa
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let timeout = state.config.sparql.timeout;
-    let cap = state.config.sparql.max_results;
+    let config = state.config();
+    let (timeout, cap) = (config.sparql.timeout, config.sparql.max_results);
     let token = CancellationToken::new();
     let canceller = token.clone();
     let timer = tokio::spawn(async move {

@@ -724,6 +724,7 @@ pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Ve
                 .trim()
                 .to_ascii_lowercase()
         }),
+        validators: Default::default(),
         body: bytes::Bytes::copy_from_slice(body),
     };
     let options = harvester::ParseOptions {

@@ -98,7 +98,7 @@ pub async fn validate_upload(
                 && !m.starts_with("application/octet-stream")
                 && !m.starts_with("text/plain")
         });
-    let profiles = state.harvesting.profiles.clone();
+    let profiles = state.harvesting().profiles.clone();
     let result = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
         let profile = match profiles.get(&profile_name) {
             Ok(Some(p)) => p,

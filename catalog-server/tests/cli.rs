@@ -67,8 +67,9 @@ fn harvest_counts(cfg: &Path, source: &str) -> (Vec<String>, String) {
         .find(|l| l.starts_with(source))
         .unwrap_or_else(|| panic!("no summary line for {source}: {stdout}"))
         .to_owned();
+    // source, status, pages, 304, then added, updated, unchanged, failed.
     let cols: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-    (cols[3..7].to_vec(), line)
+    (cols[4..8].to_vec(), line)
 }
 
 #[test]

@@ -2,12 +2,19 @@
 //! follow Hydra paging (`hydra:next` on a `PartialCollectionView` and the older
 //! `hydra:nextPage` on a `PagedCollection`) with a visited-page set and a page
 //! bound, so a server whose paging loops cannot trap the harvester.
+//!
+//! Conditional requests: for a page with a [`PageMemo`] (what an earlier
+//! complete run read from it), the request carries the memo's validators
+//! (`If-None-Match`, `If-Modified-Since`); a `304 Not Modified` becomes
+//! [`HarvestEvent::PageUnchanged`] with the memo's datasets, and the listing
+//! continues with the memo's next page (visited set and page bound still
+//! apply). Any other answer is read as usual.
 
-use crate::fetch::{Fetcher, Location, RDF_ACCEPT};
+use crate::fetch::{Conditional, Fetcher, Location, Validators, RDF_ACCEPT};
 use crate::rdf::{parse_document, ParseOptions};
 use crate::record::{HarvestEvent, Page, PageError, Record};
 use crate::split::{split_page, SplitOptions};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -21,6 +28,20 @@ pub struct DcatSource {
     pub max_pages: usize,
     pub split: SplitOptions,
     pub parse: ParseOptions,
+    /// What earlier runs read from pages, by page URL ([`Location::as_url`]):
+    /// these pages are requested conditionally.
+    pub memos: HashMap<String, PageMemo>,
+}
+
+/// What a page held when it was last read, for a conditional request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageMemo {
+    /// The validators the page was served with.
+    pub validators: Validators,
+    /// The next page's URL, as resolved from the page (`None`: last page).
+    pub next: Option<String>,
+    /// The IRIs of the datasets the page held.
+    pub datasets: Vec<String>,
 }
 
 /// Normalizes a page URL for the visited set (fragment dropped).
@@ -58,10 +79,51 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
         visited.insert(visit_key(&location));
         let url = location.as_url();
         let started = Instant::now();
-        let doc = match fetcher.fetch(&location, RDF_ACCEPT, &source.headers).await {
-            Ok(doc) => doc,
-            Err(e) => {
-                let reason = e.to_string();
+        let memo = source.memos.get(&url);
+        let answer = fetcher
+            .fetch_if_modified(
+                &location,
+                RDF_ACCEPT,
+                &source.headers,
+                memo.map(|m| &m.validators),
+            )
+            .await;
+        let doc = match (answer, memo) {
+            (Ok(Conditional::Modified(doc)), _) => doc,
+            (Ok(Conditional::NotModified), Some(memo)) => {
+                let before = memo.datasets.len();
+                let datasets: Vec<String> = memo
+                    .datasets
+                    .iter()
+                    .filter(|d| seen_datasets.insert((*d).clone()))
+                    .cloned()
+                    .collect();
+                let event = HarvestEvent::PageUnchanged {
+                    url: url.clone(),
+                    number,
+                    duplicates: before - datasets.len(),
+                    datasets,
+                    fetch_time: started.elapsed(),
+                };
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+                let next = memo.next.as_deref().map(|n| location.join(n));
+                match step(&tx, next, &visited, number, &url).await {
+                    Some(next) => {
+                        location = next;
+                        continue;
+                    }
+                    None => return,
+                }
+            }
+            (failed, _) => {
+                let reason = match failed {
+                    Err(e) => e.to_string(),
+                    // Without a memo the request is unconditional: a 304
+                    // cannot be an answer to it.
+                    Ok(_) => "HTTP status 304 to an unconditional request".to_owned(),
+                };
                 fail(
                     &tx,
                     &url,
@@ -75,6 +137,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
         };
         let fetch_time = started.elapsed();
         let bytes = doc.body.len() as u64;
+        let validators = doc.validators.clone();
         let parse = source.parse.clone();
         let split = source.split.clone();
         let parse_started = Instant::now();
@@ -121,6 +184,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
         if let Some(note) = note {
             tracing::warn!(source = %source.id, %url, "{note}");
         }
+        let found = split.records.len();
         let records: Vec<Record> = split
             .records
             .into_iter()
@@ -130,40 +194,60 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
         let page = Page {
             url: url.clone(),
             number,
+            duplicates: found - records.len(),
             records,
             record_errors: split.errors,
             bytes,
             fetch_time,
             parse_time: parse_started.elapsed(),
+            validators,
+            next: match &next {
+                Some(Ok(l)) => Some(l.as_url()),
+                _ => None,
+            },
         };
         if tx.send(HarvestEvent::Page(page)).await.is_err() {
             return;
         }
-        match next {
-            None => {
-                let _ = tx.send(finish(true, None)).await;
-                return;
-            }
-            Some(Err(reason)) => {
-                let _ = tx.send(finish(false, Some(reason))).await;
-                return;
-            }
-            Some(Ok(next)) => {
-                if visited.contains(&visit_key(&next)) {
-                    let _ = tx
-                        .send(finish(
-                            false,
-                            Some(format!(
-                                "paging loop: page {number} ({url}) links to the already visited page {}",
-                                next.as_url()
-                            )),
-                        ))
-                        .await;
-                    return;
-                }
-                location = next;
-            }
+        match step(&tx, next, &visited, number, &url).await {
+            Some(next) => location = next,
+            None => return,
         }
+    }
+}
+
+/// Goes on to the next page, or ends the listing (`None`): complete on the
+/// last page, incomplete on a bad link or a paging loop.
+async fn step(
+    tx: &mpsc::Sender<HarvestEvent>,
+    next: Option<Result<Location, String>>,
+    visited: &HashSet<String>,
+    number: usize,
+    url: &str,
+) -> Option<Location> {
+    let end = |complete: bool, reason: Option<String>| HarvestEvent::Finished {
+        complete,
+        reason,
+        listing: None,
+    };
+    match next {
+        None => {
+            let _ = tx.send(end(true, None)).await;
+            None
+        }
+        Some(Err(reason)) => {
+            let _ = tx.send(end(false, Some(reason))).await;
+            None
+        }
+        Some(Ok(next)) if visited.contains(&visit_key(&next)) => {
+            let reason = format!(
+                "paging loop: page {number} ({url}) links to the already visited page {}",
+                next.as_url()
+            );
+            let _ = tx.send(end(false, Some(reason))).await;
+            None
+        }
+        Some(Ok(next)) => Some(next),
     }
 }
 

@@ -233,7 +233,50 @@ pub struct Document {
     pub final_url: String,
     /// The media type of the `Content-Type` header, lower-cased, without parameters.
     pub media_type: Option<String>,
+    /// The response's `ETag` and `Last-Modified` (none for local files).
+    pub validators: Validators,
     pub body: Bytes,
+}
+
+/// The cache validators of an HTTP response, sent back in a conditional
+/// request (`If-None-Match`, `If-Modified-Since`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// The `ETag` header, exactly as sent (weak tags keep their `W/`).
+    pub etag: Option<String>,
+    /// The `Last-Modified` header, exactly as sent.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// No validator: a conditional request is impossible.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn of(headers: &reqwest::header::HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            etag: text(reqwest::header::ETAG),
+            last_modified: text(reqwest::header::LAST_MODIFIED),
+        }
+    }
+}
+
+/// The answer to a conditional request.
+#[derive(Debug, Clone)]
+pub enum Conditional {
+    /// The document (it changed, or the server ignored the condition).
+    Modified(Document),
+    /// `304 Not Modified`: the copy described by the validators sent is current.
+    NotModified,
 }
 
 /// Why a fetch failed. Every variant names the URL.
@@ -314,6 +357,50 @@ impl Fetcher {
         }
     }
 
+    /// Fetches a location, conditionally when `known` holds validators of an
+    /// earlier answer: `If-None-Match` (ETag) and/or `If-Modified-Since`
+    /// (Last-Modified) are sent and a `304 Not Modified` is
+    /// [`Conditional::NotModified`]. Local files are always read.
+    pub async fn fetch_if_modified(
+        &self,
+        location: &Location,
+        accept: &str,
+        headers: &[(String, String)],
+        known: Option<&Validators>,
+    ) -> Result<Conditional, FetchError> {
+        let url = match location {
+            Location::Http(url) => url.as_str(),
+            Location::File(path) => return self.read_file(path).await.map(Conditional::Modified),
+        };
+        let known = known.filter(|v| !v.is_empty());
+        let build = || {
+            let mut request = self.get_request(url, accept, headers);
+            if let Some(v) = known {
+                if let Some(etag) = &v.etag {
+                    request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
+                }
+                if let Some(date) = &v.last_modified {
+                    request = request.header(reqwest::header::IF_MODIFIED_SINCE, date.as_str());
+                }
+            }
+            request
+        };
+        self.send(url, build, known.is_some()).await
+    }
+
+    fn get_request(
+        &self,
+        url: &str,
+        accept: &str,
+        headers: &[(String, String)],
+    ) -> reqwest::RequestBuilder {
+        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        request
+    }
+
     /// HTTP GET with the harvesting limits.
     pub async fn get(
         &self,
@@ -321,14 +408,23 @@ impl Fetcher {
         accept: &str,
         headers: &[(String, String)],
     ) -> Result<Document, FetchError> {
-        let build = || {
-            let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
-            for (name, value) in headers {
-                request = request.header(name.as_str(), value.as_str());
-            }
-            request
-        };
-        self.send(url, build).await
+        let build = || self.get_request(url, accept, headers);
+        Self::document(url, self.send(url, build, false).await)
+    }
+
+    /// The document of an unconditional request (a 304 there is an error).
+    fn document(
+        url: &str,
+        answer: Result<Conditional, FetchError>,
+    ) -> Result<Document, FetchError> {
+        match answer? {
+            Conditional::Modified(doc) => Ok(doc),
+            Conditional::NotModified => Err(FetchError::Status {
+                url: url.to_owned(),
+                status: 304,
+                retry_after: None,
+            }),
+        }
     }
 
     /// HTTP POST of a body with the harvesting limits.
@@ -353,22 +449,24 @@ impl Fetcher {
             }
             request
         };
-        self.send(url, build).await
+        Self::document(url, self.send(url, build, false).await)
     }
 
     /// Sends a request built by `build` through the host gate, retrying
-    /// transient failures.
+    /// transient failures. `conditional`: the request carries validators, so
+    /// a 304 is an answer, not an error.
     async fn send(
         &self,
         url: &str,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Document, FetchError> {
+        conditional: bool,
+    ) -> Result<Conditional, FetchError> {
         let host = host_key(url);
         let mut attempt = 0u32;
         loop {
             let result = {
                 let _slot = self.hosts.enter(&host, &self.limits).await;
-                self.send_once(url, build()).await
+                self.send_once(url, build(), conditional).await
             };
             match result {
                 Err(e) if e.is_transient() && attempt < self.limits.retries => {
@@ -401,9 +499,13 @@ impl Fetcher {
         &self,
         url: &str,
         request: reqwest::RequestBuilder,
-    ) -> Result<Document, FetchError> {
+        conditional: bool,
+    ) -> Result<Conditional, FetchError> {
         let response = request.send().await.map_err(|e| classify(url, e))?;
         let status = response.status();
+        if conditional && status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Conditional::NotModified);
+        }
         if !status.is_success() {
             let retry_after = response
                 .headers()
@@ -422,6 +524,7 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(media_type_of);
+        let validators = Validators::of(response.headers());
         let limit = self.limits.max_bytes;
         // Content-Length is of the encoded body; a compressed body may still
         // grow past the limit, which the loop below catches.
@@ -445,12 +548,13 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Document {
+        Ok(Conditional::Modified(Document {
             url: url.to_owned(),
             final_url,
             media_type,
+            validators,
             body: body.freeze(),
-        })
+        }))
     }
 
     async fn read_file(&self, path: &Path) -> Result<Document, FetchError> {
@@ -479,6 +583,7 @@ impl Fetcher {
             url: url.clone(),
             final_url: url,
             media_type: media_type_for_extension(path).map(str::to_owned),
+            validators: Validators::default(),
             body: Bytes::from(body),
         })
     }

@@ -407,6 +407,7 @@ mod tests {
             url: "http://example.org/catalog".into(),
             final_url: "http://example.org/catalog".into(),
             media_type: media.map(str::to_owned),
+            validators: Default::default(),
             body: Bytes::from(body.to_owned()),
         }
     }

@@ -50,6 +50,14 @@ pub struct Page {
     pub fetch_time: std::time::Duration,
     /// Time spent parsing and splitting the page.
     pub parse_time: std::time::Duration,
+    /// DCAT over HTTP: the page's `ETag`/`Last-Modified` (empty otherwise).
+    pub validators: crate::fetch::Validators,
+    /// DCAT: the next page the listing continues with (`None`: last page, or
+    /// no usable link).
+    pub next: Option<String>,
+    /// Datasets of the page left out because an earlier page of the run
+    /// already had them.
+    pub duplicates: usize,
 }
 
 /// A page that could not be fetched or parsed. Nothing of it is used.
@@ -65,6 +73,19 @@ pub struct PageError {
 pub enum HarvestEvent {
     Page(Page),
     PageFailed(PageError),
+    /// A page answered `304 Not Modified` to a conditional request made with
+    /// the validators of a [`crate::dcat::PageMemo`]: it still holds the
+    /// memo's datasets, which are not fetched, parsed or sent again.
+    PageUnchanged {
+        url: String,
+        number: usize,
+        /// The memo's datasets not already seen earlier in the run.
+        datasets: Vec<String>,
+        /// The memo's datasets left out because an earlier page had them.
+        duplicates: usize,
+        /// Time spent on the conditional request.
+        fetch_time: std::time::Duration,
+    },
     /// The listing ended. `complete` is true only when every page of the
     /// listing was fetched and parsed and no bound cut it short: only then may
     /// a consumer conclude that a record missing from the listing is gone.

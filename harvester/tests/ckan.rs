@@ -59,6 +59,9 @@ async fn run(source: &CkanSource) -> Run {
         match ev {
             HarvestEvent::Page(p) => out.pages.push(p),
             HarvestEvent::PageFailed(e) => out.failed.push(e),
+            HarvestEvent::PageUnchanged { url, .. } => {
+                panic!("CKAN pages are never conditional: {url}")
+            }
             HarvestEvent::Finished {
                 complete,
                 reason,

@@ -105,6 +105,9 @@ async fn run(fx: &Path, mode: Mode, page_size: usize) -> (Outcome, Vec<(String, 
                 }
             }
             HarvestEvent::PageFailed(_) => out.failed += 1,
+            HarvestEvent::PageUnchanged { url, .. } => {
+                panic!("CSW pages are never conditional: {url}")
+            }
             HarvestEvent::Finished {
                 complete,
                 reason,

@@ -3,7 +3,7 @@
 //! `Retry-After`, no retries of permanent failures.
 
 use catalog_tests::portals::CkanPortal;
-use catalog_tests::{Behaviour, StubServer};
+use catalog_tests::{runtime, Behaviour, StubServer};
 use harvester::{FetchError, FetchLimits, Fetcher};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
@@ -13,14 +13,6 @@ fn fetcher(f: impl FnOnce(&mut FetchLimits)) -> Fetcher {
     let mut limits = FetchLimits::default();
     f(&mut limits);
     Fetcher::new(limits, None).expect("fetcher")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 #[test]

@@ -77,6 +77,15 @@ pub enum Behaviour {
     Endless,
     /// Announces a multi-GB body in Content-Length, then streams.
     HugeDeclared,
+    /// A response with validators (`ETag` and/or `Last-Modified`): a request
+    /// whose `If-None-Match` names the ETag, or whose `If-Modified-Since` is
+    /// the `Last-Modified` value, gets `304 Not Modified` without a body.
+    Cached {
+        body: Arc<Vec<u8>>,
+        content_type: String,
+        etag: Option<String>,
+        last_modified: Option<String>,
+    },
     /// A normal response, sent after a pause (a slow portal).
     Slow {
         delay: Duration,
@@ -96,7 +105,18 @@ pub struct StubServer {
     pub log: Arc<Mutex<Vec<String>>>,
     /// Requests being answered now, and the most at once so far.
     pub in_flight: Arc<InFlight>,
+    /// Every request with its conditional headers and the status answered.
+    pub conditions: Arc<Mutex<Vec<Conditions>>>,
     _runtime: tokio::runtime::Runtime,
+}
+
+/// The conditional headers of one request to a [`StubServer`], and its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conditions {
+    pub path: String,
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+    pub status: u16,
 }
 
 /// Concurrency seen by a [`StubServer`].
@@ -133,7 +153,13 @@ impl StubServer {
         let routes: Routes = Arc::new(Mutex::new(HashMap::new()));
         let log = Arc::new(Mutex::new(Vec::new()));
         let in_flight = Arc::new(InFlight::default());
-        let state = (routes.clone(), log.clone(), in_flight.clone());
+        let conditions = Arc::new(Mutex::new(Vec::new()));
+        let state = (
+            routes.clone(),
+            log.clone(),
+            in_flight.clone(),
+            conditions.clone(),
+        );
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind loopback");
@@ -147,6 +173,7 @@ impl StubServer {
             routes,
             log,
             in_flight,
+            conditions,
             _runtime: runtime,
         }
     }
@@ -175,11 +202,30 @@ impl StubServer {
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().expect("log").clone()
     }
+
+    /// The requests received so far, with their conditional headers.
+    pub fn conditions(&self) -> Vec<Conditions> {
+        self.conditions.lock().expect("conditions").clone()
+    }
+
+    /// Forgets the requests received so far (both logs).
+    pub fn clear_log(&self) {
+        self.log.lock().expect("log").clear();
+        self.conditions.lock().expect("conditions").clear();
+    }
 }
 
-type StubState = (Routes, Arc<Mutex<Vec<String>>>, Arc<InFlight>);
+type StubState = (
+    Routes,
+    Arc<Mutex<Vec<String>>>,
+    Arc<InFlight>,
+    Arc<Mutex<Vec<Conditions>>>,
+);
 
-async fn handle(State((routes, log, in_flight)): State<StubState>, req: Request) -> Response {
+async fn handle(
+    State((routes, log, in_flight, conditions)): State<StubState>,
+    req: Request,
+) -> Response {
     let _in_flight = InFlightGuard::enter(&in_flight);
     let key = req
         .uri()
@@ -189,8 +235,65 @@ async fn handle(State((routes, log, in_flight)): State<StubState>, req: Request)
     if let Ok(mut l) = log.lock() {
         l.push(key.clone());
     }
+    // Read before the answer's await: the request is not `Sync`.
+    let seen = {
+        let header_text = |name: header::HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Conditions {
+            path: key.clone(),
+            if_none_match: header_text(header::IF_NONE_MATCH),
+            if_modified_since: header_text(header::IF_MODIFIED_SINCE),
+            status: 0,
+        }
+    };
+    drop(req);
     let behaviour = routes.lock().ok().and_then(|r| r.get(&key).cloned());
+    let response = answer(behaviour, &key, &seen).await;
+    if let Ok(mut c) = conditions.lock() {
+        c.push(Conditions {
+            status: response.status().as_u16(),
+            ..seen
+        });
+    }
+    response
+}
+
+async fn answer(behaviour: Option<Behaviour>, key: &str, seen: &Conditions) -> Response {
     match behaviour {
+        Some(Behaviour::Cached {
+            body,
+            content_type,
+            etag,
+            last_modified,
+        }) => {
+            // If-None-Match wins over If-Modified-Since (RFC 9110, 13.2.2).
+            let fresh = match (&seen.if_none_match, &seen.if_modified_since) {
+                (Some(tags), _) => etag
+                    .as_ref()
+                    .is_some_and(|e| tags.split(',').any(|t| t.trim() == e || t.trim() == "*")),
+                (None, Some(since)) => last_modified.as_ref() == Some(since),
+                (None, None) => false,
+            };
+            let mut response = if fresh {
+                StatusCode::NOT_MODIFIED.into_response()
+            } else {
+                (
+                    [(header::CONTENT_TYPE, content_type)],
+                    body.as_ref().clone(),
+                )
+                    .into_response()
+            };
+            for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)] {
+                if let Some(v) = value.and_then(|v| v.parse().ok()) {
+                    response.headers_mut().insert(name, v);
+                }
+            }
+            response
+        }
         None => (StatusCode::NOT_FOUND, format!("no route {key}")).into_response(),
         Some(Behaviour::Serve { body, content_type }) => (
             [(header::CONTENT_TYPE, content_type)],
@@ -259,6 +362,15 @@ async fn handle(State((routes, log, in_flight)): State<StubState>, req: Request)
             response
         }
     }
+}
+
+/// A two-thread runtime for tests that drive async code.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// The `catalog-server` binary built for this test run.

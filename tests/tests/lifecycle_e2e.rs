@@ -57,6 +57,25 @@ fn serve_catalog(
     per_page: usize,
     version: &dyn Fn(usize) -> usize,
 ) -> usize {
+    serve_pages(stub, ids, per_page, version, None)
+}
+
+/// Which validator a page is served with (both derived from its content).
+#[derive(Clone, Copy)]
+enum Validator {
+    ETag,
+    LastModified,
+}
+
+/// [`serve_catalog`], with validators when `validator` is set: a page
+/// answers `304 Not Modified` to a request naming its current validator.
+fn serve_pages(
+    stub: &StubServer,
+    ids: &[usize],
+    per_page: usize,
+    version: &dyn Fn(usize) -> usize,
+    validator: Option<Validator>,
+) -> usize {
     let base = format!("http://{}", stub.addr);
     let chunks: Vec<&[usize]> = if ids.is_empty() {
         vec![&[][..]]
@@ -65,10 +84,38 @@ fn serve_catalog(
     };
     let n = chunks.len();
     for (k, chunk) in chunks.iter().enumerate() {
-        stub.serve_bytes(
-            &format!("/catalog?page={}", k + 1),
-            page(&base, k + 1, k + 1 == n, chunk, version),
-            "text/turtle",
+        let path = format!("/catalog?page={}", k + 1);
+        let body = page(&base, k + 1, k + 1 == n, chunk, version);
+        let Some(validator) = validator else {
+            stub.serve_bytes(&path, body, "text/turtle");
+            continue;
+        };
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            body.hash(&mut h);
+            h.finish()
+        };
+        let (etag, last_modified) = match validator {
+            Validator::ETag => (Some(format!("\"{digest:016x}\"")), None),
+            Validator::LastModified => (
+                None,
+                Some(format!(
+                    "Tue, 03 Nov 2026 {:02}:{:02}:{:02} GMT",
+                    digest % 24,
+                    (digest >> 8) % 60,
+                    (digest >> 16) % 60
+                )),
+            ),
+        };
+        stub.set(
+            &path,
+            Behaviour::Cached {
+                body: std::sync::Arc::new(body),
+                content_type: "text/turtle".into(),
+                etag,
+                last_modified,
+            },
         );
     }
     // Pages beyond the listing from an earlier, longer version are gone.
@@ -561,4 +608,307 @@ fn ckan_runs_incrementally_after_a_success_and_the_listing_drives_withdrawals() 
     assert!(String::from_utf8_lossy(&export.stderr).contains("exported 4 records"));
     assert!(!text.contains("/dataset/paket-5>"));
     assert!(text.contains("Paket 2 neu"));
+}
+
+/// The conditional headers of the last harvest's page requests, by page
+/// number: (If-None-Match or If-Modified-Since sent, status answered).
+fn conditional_requests(stub: &StubServer) -> Vec<(usize, bool, u16)> {
+    let mut out: Vec<(usize, bool, u16)> = stub
+        .conditions()
+        .into_iter()
+        .filter_map(|c| {
+            let n = c.path.strip_prefix("/catalog?page=")?.parse().ok()?;
+            let sent = c.if_none_match.is_some() || c.if_modified_since.is_some();
+            Some((n, sent, c.status))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Harvests again after clearing the stub's logs: the report and the page
+/// requests as [`conditional_requests`] gives them.
+fn rerun(
+    stub: &StubServer,
+    config: &Path,
+    args: &[&str],
+) -> (serde_json::Value, Vec<(usize, bool, u16)>) {
+    stub.clear_log();
+    let r = harvest_ok(config, args);
+    (r, conditional_requests(stub))
+}
+
+/// Rewrites the config of [`setup`] with `extra` lines for its source.
+fn rewrite_source(dir: &TempDir, stub: &StubServer, extra: &str) -> std::path::PathBuf {
+    write_config(
+        dir.path(),
+        &[SourceSpec {
+            extra: extra.to_owned(),
+            ..SourceSpec::new("stadt", &stub.url("/catalog?page=1"))
+        }],
+        "",
+    )
+}
+
+fn harvest_ok(config: &Path, args: &[&str]) -> serde_json::Value {
+    let (out, reports) = harvest(config, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    report_of(&reports, "stadt").clone()
+}
+
+#[test]
+fn conditional_requests_skip_unchanged_pages_and_reread_changed_ones() {
+    let (_dir, stub, config) = setup("lc-etag", "");
+    let all: Vec<usize> = (1..=30).collect();
+    serve_pages(&stub, &all, 10, &|_| 1, Some(Validator::ETag));
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [30, 0, 0, 0, 0]);
+    assert_eq!(r["pages_not_modified"], 0);
+    assert!(requests.iter().all(|(_, sent, _)| !sent));
+    let before = modified(&config);
+
+    // Nothing changed: every page is asked for with its ETag and answers 304;
+    // all records count as unchanged and none is rewritten.
+    std::thread::sleep(Duration::from_millis(1100)); // a later harvest time
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
+    assert_eq!(r["status"], "success");
+    assert_eq!(r["pages"], 3);
+    assert_eq!(r["pages_not_modified"], 3);
+    assert_eq!(r["bytes"], 0);
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
+    assert_eq!(
+        stub.conditions()[0]
+            .if_none_match
+            .as_deref()
+            .map(|t| t.starts_with('"')),
+        Some(true)
+    );
+    assert_eq!(
+        modified(&config),
+        before,
+        "a record of a 304 page was rewritten"
+    );
+
+    // Dataset 12 changes: page 2 gets a new ETag and is read again.
+    serve_pages(
+        &stub,
+        &all,
+        10,
+        &|i| if i == 12 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [0, 1, 29, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 2);
+    assert_eq!(requests, [(1, true, 304), (2, true, 200), (3, true, 304)]);
+    let after = modified(&config);
+    assert_ne!(
+        after["https://stadt.example/ds/12"],
+        before["https://stadt.example/ds/12"]
+    );
+    assert_eq!(
+        after["https://stadt.example/ds/13"],
+        before["https://stadt.example/ds/13"]
+    );
+
+    // The memo of page 2 was refreshed: all pages are 304 again.
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 3);
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
+
+    // A dataset deleted at the source: page 3 changes, 30 is withdrawn.
+    let fewer: Vec<usize> = (1..=29).collect();
+    serve_pages(
+        &stub,
+        &fewer,
+        10,
+        &|i| if i == 12 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
+    let r = harvest_ok(&config, &[]);
+    assert_eq!(counts(&r), [0, 0, 29, 1, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 2);
+
+    // --full ignores the memos (plain requests) but refreshes them.
+    let (r, requests) = rerun(&stub, &config, &["--full"]);
+    assert_eq!(counts(&r), [0, 0, 29, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 0);
+    assert!(requests
+        .iter()
+        .all(|(_, sent, status)| !sent && *status == 200));
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(r["pages_not_modified"], 3, "{r}");
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
+
+    // The run record counts the 304 pages; the summary shows them.
+    let served = Served::start(&config);
+    assert_eq!(
+        served.count(
+            "SELECT (MAX(?m) AS ?n) WHERE { GRAPH ?g { ?run <urn:dcat-catalog:vocab#pagesNotModified> ?m } }"
+        ),
+        3
+    );
+    drop(served);
+    let out = run_catalog(&config, &["harvest"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("stadt") && l.split_whitespace().nth(3) == Some("3")),
+        "{text}"
+    );
+}
+
+#[test]
+fn last_modified_is_sent_as_if_modified_since() {
+    let (dir, stub, config) = setup("lc-lastmod", "");
+    let all: Vec<usize> = (1..=12).collect();
+    serve_pages(&stub, &all, 5, &|_| 1, Some(Validator::LastModified));
+    assert_eq!(counts(&harvest_ok(&config, &[])), [12, 0, 0, 0, 0]);
+    let before = modified(&config);
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 3);
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
+    let seen = stub.conditions();
+    assert!(
+        seen.iter().all(|c| c.if_none_match.is_none()
+            && c.if_modified_since
+                .as_deref()
+                .is_some_and(|d| d.ends_with(" GMT"))
+            && c.status == 304),
+        "{seen:?}"
+    );
+    assert_eq!(modified(&config), before);
+
+    // incremental = false: plain requests (the memos are refreshed, so the
+    // next run with the default asks conditionally again).
+    let plain = rewrite_source(&dir, &stub, "incremental = false");
+    let (r, requests) = rerun(&stub, &plain, &[]);
+    assert_eq!(counts(&r), [0, 0, 12, 0, 0], "{r}");
+    assert_eq!(
+        requests,
+        [(1, false, 200), (2, false, 200), (3, false, 200)]
+    );
+    let normal = rewrite_source(&dir, &stub, "");
+    let (r, requests) = rerun(&stub, &normal, &[]);
+    assert_eq!(r["pages_not_modified"], 3, "{r}");
+    assert_eq!(requests, [(1, true, 304), (2, true, 304), (3, true, 304)]);
+}
+
+#[test]
+fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
+    let (dir, stub, config) = setup("lc-memo-drop", "");
+    let all: Vec<usize> = (1..=30).collect();
+    serve_pages(&stub, &all, 10, &|_| 1, Some(Validator::ETag));
+    assert_eq!(counts(&harvest_ok(&config, &[])), [30, 0, 0, 0, 0]);
+
+    // A changed source config (a header, which may change what the server
+    // sends) voids every memo: plain requests, then memos again.
+    let changed = rewrite_source(&dir, &stub, "headers = { \"X-Api-Key\" = \"k2\" }");
+    let (r, requests) = rerun(&stub, &changed, &[]);
+    assert_eq!(counts(&r), [0, 0, 30, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 0);
+    assert!(requests.iter().all(|(_, sent, _)| !sent));
+    assert_eq!(harvest_ok(&changed, &[])["pages_not_modified"], 3);
+
+    // A record of page 1 is no longer in the store (withdrawn and purged
+    // behind the harvester's back): page 1's memo is not trusted, the page
+    // is read again and the record comes back; pages 2 and 3 stay 304.
+    {
+        let cfg = Config::load(&changed).expect("config");
+        let store = CatalogStore::open(&cfg.data_dir).expect("store");
+        let rid = catalog_server::store::record_id("stadt", "https://stadt.example/ds/4");
+        let catalog = cfg.source_catalog_iri(&cfg.sources[0].id);
+        store
+            .withdraw(
+                "stadt",
+                &catalog,
+                std::slice::from_ref(&rid),
+                "2026-01-01T00:00:00Z",
+            )
+            .expect("withdraw");
+        assert_eq!(
+            store
+                .purge_withdrawn("stadt", "2026-01-02T00:00:00Z")
+                .expect("purge"),
+            [rid]
+        );
+    }
+    let (r, requests) = rerun(&stub, &changed, &[]);
+    assert_eq!(counts(&r), [1, 0, 29, 0, 0], "{r}");
+    assert_eq!(r["pages_not_modified"], 2);
+    assert_eq!(requests, [(1, false, 200), (2, true, 304), (3, true, 304)]);
+    let served = Served::start(&changed);
+    assert_eq!(
+        served.count("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:dcat-catalog:catalog:stadt> { ?c <http://www.w3.org/ns/dcat#dataset> ?d } }"),
+        30
+    );
+}
+
+#[test]
+fn failed_records_and_incomplete_runs_leave_no_memo_behind() {
+    let (_dir, stub, config) = setup("lc-memo-fail", "[harvest]\nmax_record_triples = 12\n");
+    // Dataset 3 is too large (a record error): its page is not memoized,
+    // the other pages are.
+    let all: Vec<usize> = (1..=15).collect();
+    serve_pages(&stub, &all, 5, &|_| 1, Some(Validator::ETag));
+    let big = format!("http://{}", stub.addr);
+    let mut body = String::from_utf8(page(&big, 1, false, &[1, 2, 3, 4, 5], &|_| 1)).expect("utf8");
+    for k in 0..20 {
+        body.push_str(&format!(
+            "<https://stadt.example/ds/3> <http://www.w3.org/ns/dcat#keyword> \"extra {k}\"@de .\n"
+        ));
+    }
+    stub.set(
+        "/catalog?page=1",
+        Behaviour::Cached {
+            body: std::sync::Arc::new(body.into_bytes()),
+            content_type: "text/turtle".into(),
+            etag: Some("\"p1\"".into()),
+            last_modified: None,
+        },
+    );
+    let (_, reports) = harvest(&config, &[]);
+    let r = report_of(&reports, "stadt");
+    assert_eq!(r["failed"], 1, "{r}");
+    stub.clear_log();
+    let (_, reports) = harvest(&config, &[]);
+    let r = report_of(&reports, "stadt");
+    assert_eq!(counts(r), [0, 0, 14, 0, 0], "{r}");
+    assert_eq!(r["failed"], 1, "the failed record is tried again: {r}");
+    assert_eq!(
+        conditional_requests(&stub),
+        [(1, false, 200), (2, true, 304), (3, true, 304)]
+    );
+
+    // An incomplete run (page 3 fails) writes no memo, and a record it
+    // changed voids the older memo of its page: page 2 is asked for plainly.
+    serve_pages(
+        &stub,
+        &all,
+        5,
+        &|i| if i == 7 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
+    stub.set("/catalog?page=3", Behaviour::Status(500));
+    let (_, reports) = harvest(&config, &[]);
+    let r = report_of(&reports, "stadt");
+    assert_eq!(counts(r), [1, 1, 8, 0, 0], "{r}");
+    assert_eq!(r["complete"], false);
+    serve_pages(
+        &stub,
+        &all,
+        5,
+        &|i| if i == 7 { 2 } else { 1 },
+        Some(Validator::ETag),
+    );
+    let (r, requests) = rerun(&stub, &config, &[]);
+    assert_eq!(counts(&r), [0, 0, 15, 0, 0], "{r}");
+    assert_eq!(requests, [(1, false, 200), (2, false, 200), (3, true, 304)]);
 }

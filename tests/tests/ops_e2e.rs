@@ -545,3 +545,125 @@ fn run_timeout_stops_a_run_as_partial_without_withdrawals() {
         "{r}"
     );
 }
+
+#[test]
+fn reload_reaches_every_request_handler() {
+    let dir = TempDir::new("ops-reload-handlers");
+    let stub = StubServer::start();
+    stub.serve_bytes("/a.ttl", catalog("a.example", 1..=2), "text/turtle");
+    stub.serve_bytes("/n.ttl", catalog("n.example", 1..=3), "text/turtle");
+    let config: PathBuf = dir.path().join("catalog.toml");
+    let text = |sources: &[(&str, &str, &str)], top: &str| {
+        let mut t = format!(
+            "data_dir = \"data\"\nbase_iri = \"http://catalog.test/\"\nadmin_token_env = \"OPS_TEST_TOKEN\"\n{top}\n"
+        );
+        for (id, title, path) in sources {
+            let _ = write!(
+                t,
+                "\n[[sources]]\nid = \"{id}\"\ntitle = \"{title}\"\nkind = \"dcat\"\nurl = \"{}\"\n",
+                stub.url(path)
+            );
+        }
+        t
+    };
+    write(&config, &text(&[("a", "Quelle Alpha", "/a.ttl")], ""));
+    let served = serve(&config);
+    let r = post(&served, "/api/sources/a/harvest", Some(TOKEN));
+    assert_eq!(r.status, 202, "{}", r.text());
+    let run = run_done(&served, r.json()["run_id"].as_str().unwrap());
+    assert_eq!(run["status"], "success", "{run}");
+    let source_titles = |q: &str| -> Vec<String> {
+        let a = get(&served, &format!("/api/search?{q}"));
+        assert_eq!(a.status, 200, "{}", a.text());
+        a.json()["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["source_title"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(source_titles("source=a"), ["Quelle Alpha"; 2]);
+    assert!(get(&served, "/").text().contains("Quelle Alpha"));
+    let upload = |profile: &str| {
+        request(
+            Method::POST,
+            &format!("{}/api/validate?profile={profile}", served.base),
+            "application/json",
+            Some(("text/turtle", catalog("x.example", 1..=1))),
+        )
+        .expect("validate")
+        .0
+    };
+    assert_eq!(upload("zusatz"), 400, "the profile is not configured yet");
+    let two_rows = format!(
+        "{}/sparql?query={}",
+        served.base,
+        url_encode("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }")
+    );
+    assert_eq!(
+        blocking_get(&two_rows, "application/sparql-results+json")
+            .unwrap()
+            .0,
+        200
+    );
+
+    // Reload: a's title changes, a new source n, a new validation profile,
+    // a smaller SPARQL result cap.
+    write(
+        &config,
+        &text(
+            &[
+                ("a", "Altstadt Portal", "/a.ttl"),
+                ("n", "Neustadt Portal", "/n.ttl"),
+            ],
+            "[sparql]\nmax_results = 1\n[validation.profiles.zusatz]\nbase = \"dcat-ap-3\"\n",
+        ),
+    );
+    let r = post(&served, "/api/admin/reload", Some(TOKEN));
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The admin API, the index page, /health, search hits, the dataset view,
+    // the validation API and SPARQL all answer under the new config.
+    let list = get(&served, "/api/sources").json();
+    let titles: Vec<&str> = list["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Altstadt Portal", "Neustadt Portal"]);
+    let page = get(&served, "/").text();
+    assert!(
+        page.contains("Altstadt Portal") && page.contains("Neustadt Portal"),
+        "{page}"
+    );
+    assert!(!page.contains("Quelle Alpha"), "{page}");
+    assert_eq!(get(&served, "/health").json()["sources_configured"], 2);
+    assert_eq!(source_titles("source=a"), ["Altstadt Portal"; 2]);
+    let hit = get(&served, "/api/search?source=a").json()["hits"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let view = get(&served, &format!("/api/datasets/{hit}"));
+    assert_eq!(
+        view.json()["source_title"],
+        "Altstadt Portal",
+        "{}",
+        view.text()
+    );
+    assert_eq!(upload("zusatz"), 200);
+    assert_eq!(
+        blocking_get(&two_rows, "application/sparql-results+json")
+            .unwrap()
+            .0,
+        413
+    );
+
+    // The new source's records are indexed under its title: its words find them.
+    let r = post(&served, "/api/sources/n/harvest", Some(TOKEN));
+    assert_eq!(r.status, 202, "{}", r.text());
+    let run = run_done(&served, r.json()["run_id"].as_str().unwrap());
+    assert_eq!(run["status"], "success", "{run}");
+    assert_eq!(source_titles("q=Neustadt"), ["Neustadt Portal"; 3]);
+    assert_eq!(source_titles("source=n"), ["Neustadt Portal"; 3]);
+}

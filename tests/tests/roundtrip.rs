@@ -44,6 +44,7 @@ fn exported_record_graphs_equal_harvested_records() {
             url: url.clone(),
             final_url: url.clone(),
             media_type: Some(media_type_for(&file).to_owned()),
+            validators: Default::default(),
             body: body.into(),
         };
         let parsed = parse_document(&doc, &ParseOptions::default()).expect("parse fixture");
