@@ -396,10 +396,23 @@ impl SegmentSearch {
                 prefetch(v);
             }
         };
+        // Two steps: the document's start offset (itself a miss in a large
+        // array) is asked for twice as early as the values it points to.
+        let ask_start = |doc: DocId| {
+            if let Some(s) = dense.starts.get(doc as usize) {
+                prefetch(s);
+            }
+        };
+        for &(doc, _) in pending.iter().take(2 * AHEAD) {
+            ask_start(doc);
+        }
         for &(doc, _) in pending.iter().take(AHEAD) {
             ask(doc);
         }
         for (k, &(doc, score)) in pending.iter().enumerate() {
+            if let Some(&(next, _)) = pending.get(k + 2 * AHEAD) {
+                ask_start(next);
+            }
             if let Some(&(next, _)) = pending.get(k + AHEAD) {
                 ask(next);
             }
