@@ -19,20 +19,199 @@ use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 /// Per facet, (value, count), most frequent first.
 pub type FacetCounts = Vec<Vec<(String, u64)>>;
 
-/// The facet values of one segment, document-major: the values of document
-/// `d` are `values[starts[d]..starts[d + 1]]`, as *global* ordinals (facet
-/// `i`'s ordinal `o` is `bases[i] + o`), ascending, so facet by facet. A
-/// search touches one short, contiguous run per matching document (one or
-/// two cache lines, in document order) instead of one run per facet, and
-/// counts every facet with one flat counter array. Built once per segment
-/// (segments are immutable) and kept while the segment lives.
+/// The facet values of one segment, document-major, as *global* ordinals
+/// (facet `i`'s ordinal `o` is `bases[i] + o`), ascending, so facet by
+/// facet. Each document has a 32-byte slot (never straddling a cache line)
+/// holding its values inline, or, when they do not fit, where they are in an
+/// overflow array: a search touches one cache line per matching document
+/// (rarely two), in document order, and counts every facet with one flat
+/// counter array. Built once per segment (segments are immutable) and kept
+/// while the segment lives.
 pub struct SegmentFacets {
-    starts: Vec<u32>,
     values: Ords,
     /// `bases[i]..bases[i + 1]`: facet `i`'s global ordinals (8 entries).
     bases: Vec<u32>,
     /// The facet of each global ordinal.
     facet_of: Vec<u8>,
+}
+
+/// 16-bit ordinals when the segment has at most 65,536 distinct facet
+/// values (15 fit in a slot), else 32-bit (7 fit).
+enum Ords {
+    Narrow(Table<u16>),
+    Wide(Table<u32>),
+}
+
+/// One slot per document plus the values of documents with too many.
+struct Table<T: Ord32> {
+    slots: Vec<T::Slot>,
+    overflow: Vec<T>,
+}
+
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Slot16([u16; 16]);
+
+#[derive(Clone, Copy)]
+#[repr(C, align(32))]
+struct Slot32([u32; 8]);
+
+/// An ordinal type and its slot. Slot layout: `[n, v1 … vn]` when `n`
+/// values fit; else `[ESCAPE, start, len]` into the overflow array (each a
+/// `u32`, split in two halves for 16-bit slots).
+trait Ord32: Copy + Default {
+    type Slot: Copy;
+    const ESCAPE: Self;
+    fn get(self) -> u32;
+    fn narrow(v: u32) -> Self;
+    fn blank() -> Self::Slot;
+    fn cells(slot: &Self::Slot) -> &[Self];
+    fn cells_mut(slot: &mut Self::Slot) -> &mut [Self];
+    /// Writes `(start, len)` after the escape.
+    fn put_range(cells: &mut [Self], start: u32, len: u32);
+    fn range(cells: &[Self]) -> (u32, u32);
+}
+
+impl Ord32 for u16 {
+    type Slot = Slot16;
+    const ESCAPE: u16 = u16::MAX;
+    #[inline(always)]
+    fn get(self) -> u32 {
+        u32::from(self)
+    }
+    fn narrow(v: u32) -> u16 {
+        v as u16
+    }
+    fn blank() -> Slot16 {
+        Slot16([0; 16])
+    }
+    #[inline(always)]
+    fn cells(slot: &Slot16) -> &[u16] {
+        &slot.0
+    }
+    fn cells_mut(slot: &mut Slot16) -> &mut [u16] {
+        &mut slot.0
+    }
+    fn put_range(cells: &mut [u16], start: u32, len: u32) {
+        for (i, v) in [
+            start as u16,
+            (start >> 16) as u16,
+            len as u16,
+            (len >> 16) as u16,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if let Some(c) = cells.get_mut(1 + i) {
+                *c = v;
+            }
+        }
+    }
+    #[inline(always)]
+    fn range(cells: &[u16]) -> (u32, u32) {
+        let at = |i: usize| cells.get(i).map_or(0, |v| u32::from(*v));
+        (at(1) | at(2) << 16, at(3) | at(4) << 16)
+    }
+}
+
+impl Ord32 for u32 {
+    type Slot = Slot32;
+    const ESCAPE: u32 = u32::MAX;
+    #[inline(always)]
+    fn get(self) -> u32 {
+        self
+    }
+    fn narrow(v: u32) -> u32 {
+        v
+    }
+    fn blank() -> Slot32 {
+        Slot32([0; 8])
+    }
+    #[inline(always)]
+    fn cells(slot: &Slot32) -> &[u32] {
+        &slot.0
+    }
+    fn cells_mut(slot: &mut Slot32) -> &mut [u32] {
+        &mut slot.0
+    }
+    fn put_range(cells: &mut [u32], start: u32, len: u32) {
+        if let Some(c) = cells.get_mut(1..3) {
+            c.copy_from_slice(&[start, len]);
+        }
+    }
+    #[inline(always)]
+    fn range(cells: &[u32]) -> (u32, u32) {
+        (
+            cells.get(1).copied().unwrap_or(0),
+            cells.get(2).copied().unwrap_or(0),
+        )
+    }
+}
+
+impl<T: Ord32> Table<T> {
+    fn with_capacity(docs: usize) -> Self {
+        Self {
+            slots: Vec::with_capacity(docs),
+            overflow: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, values: &[u32]) -> tantivy::Result<()> {
+        let mut slot = T::blank();
+        let cells = T::cells_mut(&mut slot);
+        if values.len() < cells.len() {
+            cells[0] = T::narrow(values.len() as u32);
+            for (c, v) in cells[1..].iter_mut().zip(values) {
+                *c = T::narrow(*v);
+            }
+        } else {
+            let too_many = || {
+                tantivy::TantivyError::InvalidArgument(
+                    "too many facet values in one segment".into(),
+                )
+            };
+            let start = u32::try_from(self.overflow.len()).map_err(|_| too_many())?;
+            let len = u32::try_from(values.len()).map_err(|_| too_many())?;
+            cells[0] = T::ESCAPE;
+            T::put_range(cells, start, len);
+            self.overflow.extend(values.iter().map(|v| T::narrow(*v)));
+        }
+        self.slots.push(slot);
+        Ok(())
+    }
+
+    /// The values of `doc`.
+    #[inline(always)]
+    fn of(&self, doc: DocId) -> &[T] {
+        let Some(slot) = self.slots.get(doc as usize) else {
+            return &[];
+        };
+        let cells = T::cells(slot);
+        match cells.first() {
+            Some(n) if n.get() != T::ESCAPE.get() => {
+                cells.get(1..1 + n.get() as usize).unwrap_or(&[])
+            }
+            Some(_) => {
+                let (start, len) = T::range(cells);
+                self.overflow
+                    .get(start as usize..start as usize + len as usize)
+                    .unwrap_or(&[])
+            }
+            None => &[],
+        }
+    }
+
+    /// Asks for `doc`'s slot to be loaded.
+    #[inline(always)]
+    fn prefetch(&self, doc: DocId) {
+        if let Some(slot) = self.slots.get(doc as usize) {
+            prefetch(slot);
+        }
+    }
+
+    fn heap_size(&self) -> usize {
+        self.slots.len() * 32 + self.overflow.len() * std::mem::size_of::<T>()
+    }
 }
 
 impl SegmentFacets {
@@ -58,29 +237,26 @@ impl SegmentFacets {
         for i in 0..7 {
             facet_of[bases[i] as usize..bases[i + 1] as usize].fill(i as u8);
         }
-        let mut starts = Vec::with_capacity(max_doc + 1);
-        let mut values: Vec<u32> = Vec::with_capacity(max_doc * 8);
-        starts.push(0u32);
+        let narrow = next <= u64::from(u16::MAX) + 1;
+        let mut values = if narrow {
+            Ords::Narrow(Table::with_capacity(max_doc))
+        } else {
+            Ords::Wide(Table::with_capacity(max_doc))
+        };
+        let mut doc_values: Vec<u32> = Vec::new();
         for doc in 0..max_doc as DocId {
+            doc_values.clear();
             for (col, base) in columns.iter().zip(&bases) {
                 if let Some(c) = col {
-                    values.extend(c.term_ords(doc).map(|o| base + o as u32));
+                    doc_values.extend(c.term_ords(doc).map(|o| base + o as u32));
                 }
             }
-            let end = u32::try_from(values.len()).map_err(|_| {
-                tantivy::TantivyError::InvalidArgument(
-                    "too many facet values in one segment".into(),
-                )
-            })?;
-            starts.push(end);
+            match &mut values {
+                Ords::Narrow(t) => t.push(&doc_values)?,
+                Ords::Wide(t) => t.push(&doc_values)?,
+            }
         }
-        let values = if next <= u64::from(u16::MAX) + 1 {
-            Ords::Narrow(values.into_iter().map(|v| v as u16).collect())
-        } else {
-            Ords::Wide(values)
-        };
         Ok(Self {
-            starts,
             values,
             bases,
             facet_of,
@@ -91,19 +267,19 @@ impl SegmentFacets {
     /// nothing else narrows shows). Reads the values in document order.
     pub fn totals(&self, segment: &SegmentReader) -> Vec<u32> {
         match &self.values {
-            Ords::Narrow(v) => self.totals_in(segment, v),
-            Ords::Wide(v) => self.totals_in(segment, v),
+            Ords::Narrow(t) => self.totals_in(segment, t),
+            Ords::Wide(t) => self.totals_in(segment, t),
         }
     }
 
-    fn totals_in<T: Ord32>(&self, segment: &SegmentReader, values: &[T]) -> Vec<u32> {
+    fn totals_in<T: Ord32>(&self, segment: &SegmentReader, table: &Table<T>) -> Vec<u32> {
         let mut counts = vec![0u32; self.ordinals()];
         let alive = segment.alive_bitset();
         for doc in 0..segment.max_doc() {
             if alive.is_some_and(|a| a.is_deleted(doc)) {
                 continue;
             }
-            for v in self.of(values, doc) {
+            for v in table.of(doc) {
                 if let Some(c) = counts.get_mut(v.get() as usize) {
                     *c = c.wrapping_add(1);
                 }
@@ -115,51 +291,15 @@ impl SegmentFacets {
     /// Bytes held.
     pub fn heap_size(&self) -> usize {
         let values = match &self.values {
-            Ords::Narrow(v) => v.len() * 2,
-            Ords::Wide(v) => v.len() * 4,
+            Ords::Narrow(t) => t.heap_size(),
+            Ords::Wide(t) => t.heap_size(),
         };
-        (self.starts.len() + self.bases.len()) * 4 + values + self.facet_of.len()
+        self.bases.len() * 4 + values + self.facet_of.len()
     }
 
     /// The number of global ordinals.
     fn ordinals(&self) -> usize {
         self.facet_of.len()
-    }
-
-    /// The values of `doc` in `values` (this segment's ordinal array).
-    #[inline(always)]
-    fn of<'a, T>(&self, values: &'a [T], doc: DocId) -> &'a [T] {
-        let d = doc as usize;
-        match (self.starts.get(d), self.starts.get(d + 1)) {
-            (Some(&s), Some(&e)) => values.get(s as usize..e as usize).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-}
-
-/// Global ordinals, 16 bits wide when the segment has at most 65,536
-/// distinct facet values (half the memory to read per document).
-enum Ords {
-    Narrow(Vec<u16>),
-    Wide(Vec<u32>),
-}
-
-/// An ordinal array element.
-trait Ord32: Copy {
-    fn get(self) -> u32;
-}
-
-impl Ord32 for u16 {
-    #[inline(always)]
-    fn get(self) -> u32 {
-        u32::from(self)
-    }
-}
-
-impl Ord32 for u32 {
-    #[inline(always)]
-    fn get(self) -> u32 {
-        self
     }
 }
 
@@ -374,8 +514,8 @@ impl SegmentSearch {
         let pending = std::mem::take(&mut self.pending);
         let dense = self.dense.clone();
         match &dense.values {
-            Ords::Narrow(v) => self.flush_in(&dense, v, &pending),
-            Ords::Wide(v) => self.flush_in(&dense, v, &pending),
+            Ords::Narrow(t) => self.flush_in(&dense, t, &pending),
+            Ords::Wide(t) => self.flush_in(&dense, t, &pending),
         }
         self.pending = pending;
         self.pending.clear();
@@ -384,39 +524,17 @@ impl SegmentSearch {
     fn flush_in<T: Ord32>(
         &mut self,
         dense: &SegmentFacets,
-        values: &[T],
+        table: &Table<T>,
         pending: &[(DocId, Score)],
     ) {
-        let ask = |doc: DocId| {
-            if let Some(v) = dense
-                .starts
-                .get(doc as usize)
-                .and_then(|s| values.get(*s as usize))
-            {
-                prefetch(v);
-            }
-        };
-        // Two steps: the document's start offset (itself a miss in a large
-        // array) is asked for twice as early as the values it points to.
-        let ask_start = |doc: DocId| {
-            if let Some(s) = dense.starts.get(doc as usize) {
-                prefetch(s);
-            }
-        };
-        for &(doc, _) in pending.iter().take(2 * AHEAD) {
-            ask_start(doc);
-        }
         for &(doc, _) in pending.iter().take(AHEAD) {
-            ask(doc);
+            table.prefetch(doc);
         }
         for (k, &(doc, score)) in pending.iter().enumerate() {
-            if let Some(&(next, _)) = pending.get(k + 2 * AHEAD) {
-                ask_start(next);
-            }
             if let Some(&(next, _)) = pending.get(k + AHEAD) {
-                ask(next);
+                table.prefetch(next);
             }
-            self.process(dense, dense.of(values, doc), doc, score);
+            self.process(dense, table.of(doc), doc, score);
         }
     }
 
@@ -646,5 +764,37 @@ impl SearchCollector {
             });
         }
         self.merge_fruits(fruits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip<T: Ord32>(inline: usize) {
+        let lists: Vec<Vec<u32>> = [0, 1, 3, inline, inline + 1, 40]
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (0..*n as u32).map(|v| v * 3 + k as u32).collect())
+            .collect();
+        let mut table: Table<T> = Table::with_capacity(lists.len());
+        for l in &lists {
+            table.push(l).expect("push");
+        }
+        for (doc, l) in lists.iter().enumerate() {
+            let got: Vec<u32> = table.of(doc as DocId).iter().map(|v| v.get()).collect();
+            assert_eq!(&got, l, "document {doc}");
+        }
+        assert!(table.of(lists.len() as DocId).is_empty());
+    }
+
+    #[test]
+    fn slots_hold_values_inline_or_in_overflow() {
+        assert_eq!(std::mem::size_of::<Slot16>(), 32);
+        assert_eq!(std::mem::align_of::<Slot16>(), 32);
+        assert_eq!(std::mem::size_of::<Slot32>(), 32);
+        assert_eq!(std::mem::align_of::<Slot32>(), 32);
+        roundtrip::<u16>(15);
+        roundtrip::<u32>(7);
     }
 }

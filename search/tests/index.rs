@@ -334,7 +334,15 @@ fn gen(i: usize) -> Gen {
             ["ENVI", "TRAN", "ECON", "HEAL"][i % 4]
         ),
         format: ["CSV", "JSON", "XML"][(i * 7) % 3],
-        keywords: vec!["alle".to_owned(), format!("k{}", i % 5)],
+        // Every 13th has many keywords (more than fit in a facet slot).
+        keywords: if i.is_multiple_of(13) {
+            (0..20)
+                .map(|j| format!("x{j}"))
+                .chain(["alle".to_owned()])
+                .collect()
+        } else {
+            vec!["alle".to_owned(), format!("k{}", i % 5)]
+        },
         source: if i.is_multiple_of(7) {
             "kreis"
         } else {
