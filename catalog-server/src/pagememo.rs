@@ -109,6 +109,43 @@ impl CatalogStore {
         Ok(out)
     }
 
+    /// Removes the memos of every source not in `keep`; returns how many.
+    pub fn retain_page_memos(
+        &self,
+        keep: &std::collections::HashSet<&str>,
+    ) -> Result<usize, StoreError> {
+        let stale: Vec<String> = {
+            let txn = self.archive.begin_read()?;
+            let table = match txn.open_table(PAGE_MEMOS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
+                Err(e) => return Err(e.into()),
+            };
+            let mut stale = Vec::new();
+            for entry in table.iter()? {
+                let (k, _) = entry?;
+                let k = k.value();
+                let source = k.split_once('\n').map_or(k, |(s, _)| s);
+                if !keep.contains(source) {
+                    stale.push(k.to_owned());
+                }
+            }
+            stale
+        };
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let txn = self.archive.begin_write()?;
+        {
+            let mut table = txn.open_table(PAGE_MEMOS)?;
+            for k in &stale {
+                table.remove(k.as_str())?;
+            }
+        }
+        txn.commit()?;
+        Ok(stale.len())
+    }
+
     /// Replaces all memos of a source (an empty list removes them).
     pub fn replace_page_memos(
         &self,
@@ -343,6 +380,20 @@ mod tests {
 
         // Replacing with nothing removes the source's memos.
         store.replace_page_memos("stadt", &[]).unwrap();
+        assert!(store.page_memos("stadt").unwrap().is_empty());
+
+        // Memos of a source no longer configured are dropped; others stay.
+        write(&record(2, "B"), "2026-01-04T00:00:00Z");
+        assert_eq!(
+            remember(&store, "stadt", "f1", &[candidate(&[2])]).unwrap(),
+            1
+        );
+        assert_eq!(store.page_memos("stadt").unwrap().len(), 1);
+        let keep: std::collections::HashSet<&str> = ["stadt"].into_iter().collect();
+        assert_eq!(store.retain_page_memos(&keep).unwrap(), 0);
+        assert_eq!(store.page_memos("stadt").unwrap().len(), 1);
+        let keep: std::collections::HashSet<&str> = ["stadt2"].into_iter().collect();
+        assert_eq!(store.retain_page_memos(&keep).unwrap(), 1);
         assert!(store.page_memos("stadt").unwrap().is_empty());
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);

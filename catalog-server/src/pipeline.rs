@@ -291,6 +291,15 @@ impl Harvesting {
             contexts: json_ld,
             max_entity_expansion: config.harvest.max_page_bytes.min(16 * 1024 * 1024),
         };
+        // Page memos of sources no longer configured are of no use (a source
+        // added again starts with plain requests).
+        let configured: std::collections::HashSet<&str> =
+            config.sources.iter().map(|s| s.id.0.as_str()).collect();
+        match store.retain_page_memos(&configured) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("dropped {n} page memos of sources no longer configured"),
+            Err(e) => tracing::warn!("could not drop the page memos of removed sources: {e}"),
+        }
         Ok(Self {
             store,
             fetcher,
