@@ -687,10 +687,14 @@ impl SearchIndex {
         // must see every document that fails at most one of them. Narrow the
         // documents it is given to those, and answer what needs no visit
         // from the per-segment totals.
+        // With words, the words' matches lead and the collector checks the
+        // filters cheaply; seeking the union of the filter sets for each
+        // match costs more than it saves (measured): nothing to narrow.
         let browse = text.is_none() && filters.is_empty();
         let narrowing: Vec<usize> = (0..FACETS.len())
             .filter(|&i| {
-                !req.filters[i].is_empty()
+                text.is_none()
+                    && !req.filters[i].is_empty()
                     && !self.filter_is_universal(searcher, i, &req.filters[i])
             })
             .collect();
@@ -703,10 +707,6 @@ impl SearchIndex {
                 totals_for = Some(*i);
             }
             [_] => {}
-            // With words, the words' matches lead and the collector checks
-            // the filters cheaply; seeking the union of the filter sets for
-            // each match costs more than it saves (measured).
-            _ if text.is_some() => {}
             several => {
                 let any_but_one: Vec<(Occur, Box<dyn Query>)> = several
                     .iter()
