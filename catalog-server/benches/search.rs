@@ -549,6 +549,7 @@ fn load_test(
         common::reset_peak_rss();
         let exe = std::env::current_exe()?;
         let cpu_before = common::cpu_seconds();
+        let client_cpu_before = common::children_cpu_seconds();
         let out = std::process::Command::new(exe)
             .args([
                 "client",
@@ -582,6 +583,11 @@ fn load_test(
                 "| server CPU time per request | {:.2} ms (so at most {:.0} requests/s per core) |",
                 cpu * 1000.0 / requests,
                 requests / cpu.max(1e-9)
+            );
+            let client_cpu = common::children_cpu_seconds() - client_cpu_before;
+            println!(
+                "| load client CPU time per request | {:.2} ms |",
+                client_cpu * 1000.0 / requests
             );
         }
         println!(

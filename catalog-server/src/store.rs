@@ -274,7 +274,16 @@ impl CatalogStore {
                 continue;
             }
             let graph = graphs::record(&r.rid);
-            let old = self.hash_of(&graph, &meta)?;
+            // A record's graph name exists exactly as long as its meta does
+            // (both are written together; only a purge removes them, in one
+            // transaction). Asking for the name is a point read with a
+            // Bloom filter, much cheaper than the meta pattern scan, and on
+            // a first harvest it is all that is needed.
+            let old = if self.store.contains_named_graph(graph.as_ref())? {
+                self.hash_of(&graph, &meta)?
+            } else {
+                None
+            };
             outcomes.push(match &old {
                 None => Outcome::Added,
                 Some(h) if *h == r.hash => match &r.validation {
@@ -733,6 +742,62 @@ mod tests {
             .unwrap();
         assert_eq!(titles.len(), 1, "{titles:?}");
         assert_eq!(store.exact_graph(&stored[0]).unwrap(), b.triples);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The graph-name check that spares a first harvest its meta reads must
+    /// still see every stored record: unchanged, changed, and purged then
+    /// harvested again.
+    #[test]
+    fn outcomes_follow_the_stored_state_through_update_and_purge() {
+        let dir = std::env::temp_dir().join(format!("store-life-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = CatalogStore::open(&dir).unwrap();
+        let catalog = "http://land.example/catalogs/s";
+        let write = |r: &PreparedRecord, at: &str| {
+            store
+                .write_records("s", catalog, std::slice::from_ref(r), at)
+                .unwrap()
+        };
+        let v1 = prepare("s", &record("http://portal.example/d/1", "alt")).unwrap();
+        let v2 = prepare("s", &record("http://portal.example/d/1", "neu")).unwrap();
+        assert_eq!(write(&v1, "2026-01-01T00:00:00Z"), vec![Outcome::Added]);
+        assert_eq!(write(&v1, "2026-01-02T00:00:00Z"), vec![Outcome::Unchanged]);
+        assert_eq!(write(&v2, "2026-01-03T00:00:00Z"), vec![Outcome::Updated]);
+        let graph = graphs::record(&v2.rid);
+        let meta = graphs::meta("s");
+        assert_eq!(store.hash_of(&graph, &meta).unwrap(), Some(v2.hash.clone()));
+        let titles = |store: &CatalogStore| -> usize {
+            store
+                .oxigraph()
+                .quads_for_pattern(None, Some(dct::TITLE), None, Some(graph.as_ref().into()))
+                .count()
+        };
+        assert_eq!(titles(&store), 1);
+        store
+            .withdraw("s", catalog, std::slice::from_ref(&v2.rid), "2026-01-04T00:00:00Z")
+            .unwrap();
+        assert_eq!(
+            store.purge_withdrawn("s", "2026-01-05T00:00:00Z").unwrap(),
+            vec![v2.rid.clone()]
+        );
+        assert!(!store.oxigraph().contains_named_graph(graph.as_ref()).unwrap());
+        assert_eq!(store.hash_of(&graph, &meta).unwrap(), None);
+        assert_eq!(write(&v1, "2026-01-06T00:00:00Z"), vec![Outcome::Added]);
+        assert_eq!(store.hash_of(&graph, &meta).unwrap(), Some(v1.hash.clone()));
+        assert_eq!(titles(&store), 1);
+        // One content hash in the meta graph, not one per write.
+        let hashes = store
+            .oxigraph()
+            .quads_for_pattern(
+                Some(graph.as_ref().into()),
+                Some(cat::CONTENT_HASH),
+                None,
+                Some(meta.as_ref().into()),
+            )
+            .count();
+        assert_eq!(hashes, 1);
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -57,6 +57,8 @@ pub struct PipelineRun {
     pub data_bytes: u64,
     pub peak_rss_mib: f64,
     pub rss_reset: bool,
+    pub census: Vec<(String, u64)>,
+    pub floor: Option<StoreFloor>,
 }
 
 /// Harvests the one source of `source_toml` (a `[[sources]]` table) into an
@@ -93,6 +95,12 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     store.flush()?;
     let peak = peak_rss_mib();
     let data_bytes = dir_size(&config.data_dir);
+    let census = quad_census(&store)?;
+    let floor = if std::env::var_os("BENCH_NO_FLOOR").is_none() {
+        Some(store_floor(&store, report.added, 5000)?)
+    } else {
+        None
+    };
     drop(harvesting);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
@@ -102,6 +110,8 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
         data_bytes,
         peak_rss_mib: peak,
         rss_reset,
+        census,
+        floor,
     })
 }
 
@@ -124,6 +134,10 @@ pub fn print_pipeline(total: usize, unit: &str, run: &PipelineRun) {
         "| data dir after the harvest | {:.1} MB |",
         run.data_bytes as f64 / 1e6
     );
+    print_census(&run.census, r.added);
+    if let Some(floor) = &run.floor {
+        print_floor(floor, r.added, unit);
+    }
     println!(
         "| peak RSS during the harvest{} | {:.0} MiB |",
         if run.rss_reset {
@@ -132,6 +146,93 @@ pub fn print_pipeline(total: usize, unit: &str, run: &PipelineRun) {
             " (whole process)"
         },
         run.peak_rss_mib
+    );
+}
+
+/// Quads in the store by graph kind (the part of the graph name after
+/// `urn:dcat-catalog:` up to the next `:`), largest first.
+pub fn quad_census(store: &CatalogStore) -> anyhow::Result<Vec<(String, u64)>> {
+    let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+    for quad in store.oxigraph().iter() {
+        let quad = quad?;
+        let kind = match &quad.graph_name {
+            oxigraph::model::GraphName::NamedNode(n) => n
+                .as_str()
+                .strip_prefix("urn:dcat-catalog:")
+                .and_then(|rest| rest.split(':').next())
+                .unwrap_or("other")
+                .to_owned(),
+            _ => "default".to_owned(),
+        };
+        *counts.entry(kind).or_default() += 1;
+    }
+    let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    Ok(counts)
+}
+
+/// The store floor: the quads a harvest stored, bulk-loaded again into an
+/// empty Oxigraph store in chunks of `per_write` records' worth (the
+/// pipeline's write batch), with the pipeline's bulk-loader settings and
+/// nothing else running. No harvest into Oxigraph can be faster than this.
+pub struct StoreFloor {
+    pub seconds: f64,
+    pub cpu_seconds: f64,
+    pub quads: usize,
+}
+
+pub fn store_floor(
+    store: &CatalogStore,
+    records: usize,
+    per_write: usize,
+) -> anyhow::Result<StoreFloor> {
+    let quads: Vec<oxigraph::model::Quad> = store.oxigraph().iter().collect::<Result<_, _>>()?;
+    let chunk = (quads.len() * per_write / records.max(1)).max(1);
+    let dir = std::env::temp_dir().join(format!("catalog-bench-floor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let floor = oxigraph::store::Store::open(&dir)?;
+    let started = Instant::now();
+    let cpu = cpu_seconds();
+    for part in quads.chunks(chunk) {
+        let mut loader = floor
+            .bulk_loader()
+            .with_num_threads(2)
+            .with_max_memory_size_in_megabytes(256);
+        loader.load_quads(part.iter().cloned())?;
+        loader.commit()?;
+    }
+    let result = StoreFloor {
+        seconds: started.elapsed().as_secs_f64(),
+        cpu_seconds: cpu_seconds() - cpu,
+        quads: quads.len(),
+    };
+    drop(floor);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(result)
+}
+
+pub fn print_floor(floor: &StoreFloor, records: usize, unit: &str) {
+    println!(
+        "| store floor (the same {} quads bulk-loaded alone into an empty Oxigraph, 5,000 records per commit) | {:.2} s, **{:.0} {unit}/s**, {:.0} µs CPU per record, {:.2} µs CPU per quad |",
+        floor.quads,
+        floor.seconds,
+        records as f64 / floor.seconds,
+        floor.cpu_seconds * 1e6 / records.max(1) as f64,
+        floor.cpu_seconds * 1e6 / floor.quads.max(1) as f64
+    );
+}
+
+/// The census as one table row, per record.
+pub fn print_census(census: &[(String, u64)], records: usize) {
+    let total: u64 = census.iter().map(|c| c.1).sum();
+    let parts: Vec<String> = census
+        .iter()
+        .map(|(kind, n)| format!("{kind} {:.1}", *n as f64 / records.max(1) as f64))
+        .collect();
+    println!(
+        "| quads stored per record, by graph kind | {:.1} in all: {} |",
+        total as f64 / records.max(1) as f64,
+        parts.join(", ")
     );
 }
 
@@ -204,17 +305,27 @@ impl Alone {
 /// CPU time (user + system) of this process so far, in seconds: unlike wall
 /// time, it hardly changes when other programs share the machine.
 pub fn cpu_seconds() -> f64 {
+    stat_cpu_seconds(11)
+}
+
+/// CPU time (user + system) of this process's children that have ended and
+/// been waited for, in seconds.
+pub fn children_cpu_seconds() -> f64 {
+    stat_cpu_seconds(13)
+}
+
+/// Two consecutive clock-tick fields of `/proc/self/stat`, counted after the
+/// parenthesized command name (11: utime/stime, 13: cutime/cstime), summed.
+fn stat_cpu_seconds(first: usize) -> f64 {
     let ticks_per_second = 100.0; // USER_HZ on Linux
     std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| {
-            // Fields after the parenthesized command name; utime and stime
-            // are fields 14 and 15 of the whole line.
             let rest = s.rsplit_once(')')?.1;
             let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: f64 = fields.get(11)?.parse().ok()?;
-            let stime: f64 = fields.get(12)?.parse().ok()?;
-            Some((utime + stime) / ticks_per_second)
+            let user: f64 = fields.get(first)?.parse().ok()?;
+            let system: f64 = fields.get(first + 1)?.parse().ok()?;
+            Some((user + system) / ticks_per_second)
         })
         .unwrap_or(0.0)
 }
