@@ -377,11 +377,7 @@ impl CatalogStore {
             }
             // The bulk loader writes sorted SST files and ingests them in one
             // atomic step at `commit`: far cheaper than per-quad writes.
-            let mut loader = self
-                .store
-                .bulk_loader()
-                .with_num_threads(2)
-                .with_max_memory_size_in_megabytes(256);
+            let mut loader = bulk_loader(&self.store);
             loader.load_quads(quads)?;
             loader.commit()?;
             return Ok(outcomes);
@@ -647,6 +643,21 @@ impl CatalogStore {
 }
 
 /// The provenance facts of a record (all but `dct:issued`, which is set once).
+/// Oxigraph's bulk loader as the pipeline (and the benchmarks' store floor)
+/// uses it: two threads, each building the SST files of at most
+/// `BULK_LOAD_MEMORY_MB * 1000 / 2` quads. A write batch of 5,000 records
+/// thus becomes two to five sets of SST files, ingested together at
+/// `commit`. 1,200 MB (one set per batch) measured no faster (BENCHMARKS.md).
+pub fn bulk_loader(store: &Store) -> oxigraph::store::BulkLoader<'_> {
+    store
+        .bulk_loader()
+        .with_num_threads(2)
+        .with_max_memory_size_in_megabytes(BULK_LOAD_MEMORY_MB)
+}
+
+/// See [`bulk_loader`].
+pub const BULK_LOAD_MEMORY_MB: usize = 256;
+
 fn provenance(
     source: &str,
     r: &PreparedRecord,
@@ -776,13 +787,21 @@ mod tests {
         };
         assert_eq!(titles(&store), 1);
         store
-            .withdraw("s", catalog, std::slice::from_ref(&v2.rid), "2026-01-04T00:00:00Z")
+            .withdraw(
+                "s",
+                catalog,
+                std::slice::from_ref(&v2.rid),
+                "2026-01-04T00:00:00Z",
+            )
             .unwrap();
         assert_eq!(
             store.purge_withdrawn("s", "2026-01-05T00:00:00Z").unwrap(),
             vec![v2.rid.clone()]
         );
-        assert!(!store.oxigraph().contains_named_graph(graph.as_ref()).unwrap());
+        assert!(!store
+            .oxigraph()
+            .contains_named_graph(graph.as_ref())
+            .unwrap());
         assert_eq!(store.hash_of(&graph, &meta).unwrap(), None);
         assert_eq!(write(&v1, "2026-01-06T00:00:00Z"), vec![Outcome::Added]);
         assert_eq!(store.hash_of(&graph, &meta).unwrap(), Some(v1.hash.clone()));

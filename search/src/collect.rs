@@ -406,7 +406,7 @@ const BATCH: usize = 256;
 /// While processing a match, the facet values of the match this many places
 /// further are requested from memory (enough to hide the latency, few enough
 /// for the processor's outstanding-miss buffers).
-const AHEAD: usize = 16;
+const AHEAD: usize = 32;
 
 impl Collector for SearchCollector {
     type Fruit = SearchFruit;

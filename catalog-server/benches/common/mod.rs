@@ -194,10 +194,7 @@ pub fn store_floor(
     let started = Instant::now();
     let cpu = cpu_seconds();
     for part in quads.chunks(chunk) {
-        let mut loader = floor
-            .bulk_loader()
-            .with_num_threads(2)
-            .with_max_memory_size_in_megabytes(256);
+        let mut loader = catalog_server::store::bulk_loader(&floor);
         loader.load_quads(part.iter().cloned())?;
         loader.commit()?;
     }
