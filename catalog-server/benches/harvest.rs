@@ -316,9 +316,10 @@ fn main() -> anyhow::Result<()> {
             second.status, second.withdrawn, second.run_id
         );
         println!("| peak RSS (whole process, incl. generated pages) | {:.0} MiB |", common::peak_rss_mib());
-        common::print_census(&common::quad_census(&store)?, total);
-        if std::env::var_os("BENCH_NO_FLOOR").is_none() {
-            common::print_floor(&common::store_floor(&store, total, 5000)?, total, "datasets");
+        let (census, floor) = common::census_and_floor(&store, total)?;
+        common::print_census(&census, total);
+        if let Some(floor) = &floor {
+            common::print_floor(floor, total, "datasets");
         }
         let _ = std::fs::remove_dir_all(&dir);
         anyhow::Ok(())

@@ -18,6 +18,7 @@ pub mod server;
 pub mod store;
 pub mod validation;
 pub mod validation_api;
+pub mod vocab;
 
 /// The allocator of every program built on this crate (the binary, its
 /// benchmarks and tests): mimalloc. A harvest allocates and frees millions
@@ -25,4 +26,3 @@ pub mod validation_api;
 /// allocator that took ~10 % of a harvest's CPU time (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-pub mod vocab;

@@ -989,7 +989,7 @@ type WriteResult = (
 
 /// Records of consecutive pages written together: one atomic store write per
 /// batch keeps the number of RocksDB files (and compaction work) low.
-const WRITE_BATCH: usize = 5000;
+pub const WRITE_BATCH: usize = 5000;
 
 #[derive(Default)]
 struct WriteBatch {

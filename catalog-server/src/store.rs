@@ -642,7 +642,6 @@ impl CatalogStore {
     }
 }
 
-/// The provenance facts of a record (all but `dct:issued`, which is set once).
 /// Oxigraph's bulk loader as the pipeline (and the benchmarks' store floor)
 /// uses it: two threads, each building the SST files of at most
 /// `BULK_LOAD_MEMORY_MB * 1000 / 2` quads. A write batch of 5,000 records
@@ -658,6 +657,7 @@ pub fn bulk_loader(store: &Store) -> oxigraph::store::BulkLoader<'_> {
 /// See [`bulk_loader`].
 pub const BULK_LOAD_MEMORY_MB: usize = 256;
 
+/// The provenance facts of a record (all but `dct:issued`, which is set once).
 fn provenance(
     source: &str,
     r: &PreparedRecord,

@@ -57,7 +57,7 @@ pub struct PipelineRun {
     pub data_bytes: u64,
     pub peak_rss_mib: f64,
     pub rss_reset: bool,
-    pub census: Vec<(String, u64)>,
+    pub census: Census,
     pub floor: Option<StoreFloor>,
 }
 
@@ -95,12 +95,7 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     store.flush()?;
     let peak = peak_rss_mib();
     let data_bytes = dir_size(&config.data_dir);
-    let census = quad_census(&store)?;
-    let floor = if std::env::var_os("BENCH_NO_FLOOR").is_none() {
-        Some(store_floor(&store, report.added, 5000)?)
-    } else {
-        None
-    };
+    let (census, floor) = census_and_floor(&store, report.added)?;
     drop(harvesting);
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
@@ -151,10 +146,9 @@ pub fn print_pipeline(total: usize, unit: &str, run: &PipelineRun) {
 
 /// Quads in the store by graph kind (the part of the graph name after
 /// `urn:dcat-catalog:` up to the next `:`), largest first.
-pub fn quad_census(store: &CatalogStore) -> anyhow::Result<Vec<(String, u64)>> {
+pub fn quad_census(quads: &[oxigraph::model::Quad]) -> Census {
     let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
-    for quad in store.oxigraph().iter() {
-        let quad = quad?;
+    for quad in quads {
         let kind = match &quad.graph_name {
             oxigraph::model::GraphName::NamedNode(n) => n
                 .as_str()
@@ -168,12 +162,30 @@ pub fn quad_census(store: &CatalogStore) -> anyhow::Result<Vec<(String, u64)>> {
     }
     let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
     counts.sort_by_key(|c| std::cmp::Reverse(c.1));
-    Ok(counts)
+    counts
+}
+
+/// Quads per graph kind, as counted by [`quad_census`].
+pub type Census = Vec<(String, u64)>;
+
+/// One read of everything the harvest stored: its census, and its store
+/// floor unless `BENCH_NO_FLOOR` is set.
+pub fn census_and_floor(
+    store: &CatalogStore,
+    records: usize,
+) -> anyhow::Result<(Census, Option<StoreFloor>)> {
+    let quads: Vec<oxigraph::model::Quad> = store.oxigraph().iter().collect::<Result<_, _>>()?;
+    let census = quad_census(&quads);
+    let floor = if std::env::var_os("BENCH_NO_FLOOR").is_none() {
+        Some(store_floor(&quads, records)?)
+    } else {
+        None
+    };
+    Ok((census, floor))
 }
 
 /// The store floor: the quads a harvest stored, bulk-loaded again into an
-/// empty Oxigraph store in chunks of `per_write` records' worth (the
-/// pipeline's write batch), with the pipeline's bulk-loader settings and
+/// empty Oxigraph store in chunks of `pipeline::WRITE_BATCH` records' worth, with the pipeline's bulk-loader settings and
 /// nothing else running. No harvest into Oxigraph can be faster than this.
 pub struct StoreFloor {
     pub seconds: f64,
@@ -181,12 +193,8 @@ pub struct StoreFloor {
     pub quads: usize,
 }
 
-pub fn store_floor(
-    store: &CatalogStore,
-    records: usize,
-    per_write: usize,
-) -> anyhow::Result<StoreFloor> {
-    let quads: Vec<oxigraph::model::Quad> = store.oxigraph().iter().collect::<Result<_, _>>()?;
+pub fn store_floor(quads: &[oxigraph::model::Quad], records: usize) -> anyhow::Result<StoreFloor> {
+    let per_write = catalog_server::pipeline::WRITE_BATCH;
     let chunk = (quads.len() * per_write / records.max(1)).max(1);
     let dir = std::env::temp_dir().join(format!("catalog-bench-floor-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -210,8 +218,9 @@ pub fn store_floor(
 
 pub fn print_floor(floor: &StoreFloor, records: usize, unit: &str) {
     println!(
-        "| store floor (the same {} quads bulk-loaded alone into an empty Oxigraph, 5,000 records per commit) | {:.2} s, **{:.0} {unit}/s**, {:.0} µs CPU per record, {:.2} µs CPU per quad |",
+        "| store floor (the same {} quads bulk-loaded alone into an empty Oxigraph, {} records per commit) | {:.2} s, **{:.0} {unit}/s**, {:.0} µs CPU per record, {:.2} µs CPU per quad |",
         floor.quads,
+        catalog_server::pipeline::WRITE_BATCH,
         floor.seconds,
         records as f64 / floor.seconds,
         floor.cpu_seconds * 1e6 / records.max(1) as f64,
