@@ -14,6 +14,7 @@ use harvester::{FetchLimits, Fetcher};
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
+    catalog_server::tune_allocator();
     let args = common::args();
     let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let rows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);

@@ -16,6 +16,7 @@ use harvester::{FetchLimits, Fetcher, SourceDefaults};
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
+    catalog_server::tune_allocator();
     let args = common::args();
     let total: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let page_size: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);

@@ -146,6 +146,7 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 fn main() -> anyhow::Result<()> {
+    catalog_server::tune_allocator();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))

@@ -398,6 +398,7 @@ fn query_mix() -> Vec<(u32, String)> {
 }
 
 fn main() -> anyhow::Result<()> {
+    catalog_server::tune_allocator();
     let args = common::args();
     if args.first().map(String::as_str) == Some("client") {
         return client(&args[1..]);

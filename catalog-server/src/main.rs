@@ -95,6 +95,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    catalog_server::tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -2,8 +2,8 @@
 //! re-harvest skips canonicalization (RDFC-1.0), the most expensive stage.
 //!
 //! The *source hash* of a record is SHA-256 over its triples in the order the
-//! harvester produced them, as N-Triples, with blank nodes relabelled by first
-//! appearance. Equal source hashes mean the two triple sequences are equal up
+//! harvester produced them (each term length-prefixed, see [`source_hash`]),
+//! with blank nodes relabelled by first appearance. Equal source hashes mean the two triple sequences are equal up
 //! to blank-node renaming, so the graphs are isomorphic and have the same
 //! canonical hash. Different source hashes mean nothing (the order may have
 //! changed): the record then takes the normal path.
@@ -18,46 +18,70 @@ use crate::lifecycle::RunState;
 use crate::pipeline::SourceReport;
 use crate::store::{record_id, CatalogStore, Outcome, PreparedRecord, StoreError};
 use crate::vocab::graphs;
-use oxigraph::model::{Term, Triple};
+use oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use redb::{ReadableDatabase, TableDefinition};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 const SOURCE_HASHES: TableDefinition<&str, &[u8]> = TableDefinition::new("source_hashes");
 
 /// The source hash of a record (see the module docs).
+///
+/// Each term is hashed as a kind byte and length-prefixed parts (no text
+/// formatting or escaping: an injective encoding is all a hash needs).
 pub fn source_hash(triples: &[Triple], salt: &str) -> [u8; 32] {
-    let mut labels: HashMap<String, usize> = HashMap::new();
-    let mut label = |id: &str, line: &mut String| {
-        let next = labels.len();
-        let n = *labels.entry(id.to_owned()).or_insert(next);
-        let _ = write!(line, "_:q{n}");
-    };
+    let mut labels: HashMap<&str, u64> = HashMap::new();
     let mut hasher = Sha256::new();
     // What else decides the stored result (the validation profile version).
-    hasher.update(salt.as_bytes());
-    hasher.update(b"\n");
-    let mut line = String::with_capacity(256);
+    part(
+        &mut hasher,
+        b'v',
+        &[ENCODING_VERSION.as_bytes(), salt.as_bytes()],
+    );
     for t in triples {
-        line.clear();
         match &t.subject {
-            oxigraph::model::NamedOrBlankNode::BlankNode(b) => label(b.as_str(), &mut line),
-            s => {
-                let _ = write!(line, "{s}");
-            }
+            NamedOrBlankNode::NamedNode(n) => part(&mut hasher, b'I', &[n.as_str().as_bytes()]),
+            NamedOrBlankNode::BlankNode(b) => blank(&mut hasher, &mut labels, b.as_str()),
         }
-        let _ = write!(line, " {} ", t.predicate);
+        part(&mut hasher, b'I', &[t.predicate.as_str().as_bytes()]);
         match &t.object {
-            Term::BlankNode(b) => label(b.as_str(), &mut line),
-            o => {
-                let _ = write!(line, "{o}");
-            }
+            Term::NamedNode(n) => part(&mut hasher, b'I', &[n.as_str().as_bytes()]),
+            Term::BlankNode(b) => blank(&mut hasher, &mut labels, b.as_str()),
+            Term::Literal(l) => match l.language() {
+                Some(lang) => part(&mut hasher, b'L', &[l.value().as_bytes(), lang.as_bytes()]),
+                None => part(
+                    &mut hasher,
+                    b'T',
+                    &[l.value().as_bytes(), l.datatype().as_str().as_bytes()],
+                ),
+            },
+            #[allow(unreachable_patterns)]
+            other => part(&mut hasher, b'?', &[other.to_string().as_bytes()]),
         }
-        line.push_str(" .\n");
-        hasher.update(line.as_bytes());
+        hasher.update(b".");
     }
     hasher.finalize().into()
+}
+
+/// Changes whenever the encoding below changes: older stored source hashes
+/// then simply never match (one full pass, never a wrong skip).
+const ENCODING_VERSION: &str = "source-hash-2";
+
+/// A kind byte, then each part as its length (8 bytes) and bytes.
+fn part(hasher: &mut Sha256, kind: u8, parts: &[&[u8]]) {
+    hasher.update([kind]);
+    for p in parts {
+        hasher.update((p.len() as u64).to_le_bytes());
+        hasher.update(p);
+    }
+}
+
+/// A blank node as the order of its first appearance.
+fn blank<'a>(hasher: &mut Sha256, labels: &mut HashMap<&'a str, u64>, id: &'a str) {
+    let next = labels.len() as u64;
+    let n = *labels.entry(id).or_insert(next);
+    hasher.update([b'B']);
+    hasher.update(n.to_le_bytes());
 }
 
 impl CatalogStore {

@@ -16,7 +16,7 @@
 //! the store is in the archive, whatever moment a crash hits.
 
 use crate::vocab::{cat, graphs};
-use harvester::vocab::{dcat, dct, foaf, prov, rdf, xsd};
+use harvester::vocab::{dcat, dcatde, dct, foaf, prov, rdf, xsd};
 use oxigraph::model::{
     BlankNode, GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
     QuadRef, Term, Triple,
@@ -29,6 +29,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 const BLOBS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("record_graphs");
+
+/// The predicates a source's catalog description may use (the pipeline
+/// writes it from the source's config). A catalog graph holds the
+/// description and two links per record (`dcat:dataset`, `dcat:record`),
+/// nothing else, so the old description is found by these predicates alone.
+pub const CATALOG_DESCRIPTION_PREDICATES: [NamedNodeRef<'static>; 7] = [
+    rdf::TYPE,
+    dct::TITLE,
+    dct::SOURCE,
+    dct::PUBLISHER,
+    foaf::NAME,
+    dcatde::CONTRIBUTOR_ID,
+    dct::SPATIAL,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -482,6 +496,15 @@ impl CatalogStore {
         source: &str,
         description: &[Triple],
     ) -> Result<(), StoreError> {
+        if let Some(t) = description
+            .iter()
+            .find(|t| !CATALOG_DESCRIPTION_PREDICATES.contains(&t.predicate.as_ref()))
+        {
+            return Err(StoreError::Other(format!(
+                "catalog description of source {source}: predicate {} is not one of CATALOG_DESCRIPTION_PREDICATES",
+                t.predicate
+            )));
+        }
         let _guard = self
             .write_lock
             .lock()
@@ -489,14 +512,17 @@ impl CatalogStore {
         let graph = graphs::catalog(source);
         let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
         let mut txn = self.store.start_transaction()?;
-        let old: Vec<Quad> = txn
-            .quads_for_pattern(None, None, None, Some(graph_ref))
-            .collect::<Result<_, _>>()?;
-        for q in &old {
-            let p = q.predicate.as_ref();
-            if p != dcat::DATASET_LINK && p != dcat::RECORD {
-                txn.remove(q);
+        // The old description, found by predicate (the graph-predicate index):
+        // the catalog graph also holds two links per record, which a scan of
+        // the whole graph would read and decode.
+        let mut old: Vec<Quad> = Vec::new();
+        for p in CATALOG_DESCRIPTION_PREDICATES {
+            for q in txn.quads_for_pattern(None, Some(p), None, Some(graph_ref)) {
+                old.push(q?);
             }
+        }
+        for q in &old {
+            txn.remove(q);
         }
         for t in description {
             txn.insert(QuadRef::new(&t.subject, &t.predicate, &t.object, graph_ref));
@@ -817,6 +843,78 @@ mod tests {
             )
             .count();
         assert_eq!(hashes, 1);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A new description replaces the old one entirely (a publisher or
+    /// geocoding dropped from the config disappears) and keeps the record
+    /// links; a predicate outside the closed list is refused.
+    #[test]
+    fn a_new_catalog_description_replaces_the_old_and_keeps_the_links() {
+        let dir = std::env::temp_dir().join(format!("store-catdesc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = CatalogStore::open(&dir).unwrap();
+        let catalog = NamedNode::new_unchecked("http://land.example/catalogs/s");
+        let old_agent = NamedNode::new_unchecked("http://land.example/agents/alt");
+        let new_agent = NamedNode::new_unchecked("http://land.example/agents/neu");
+        let described = |agent: &NamedNode, title: &str, geocoding: bool| {
+            let mut t = vec![
+                Triple::new(catalog.clone(), rdf::TYPE, dcat::CATALOG.into_owned()),
+                Triple::new(
+                    catalog.clone(),
+                    dct::TITLE,
+                    Literal::new_simple_literal(title),
+                ),
+                Triple::new(catalog.clone(), dct::PUBLISHER, agent.clone()),
+                Triple::new(agent.clone(), rdf::TYPE, foaf::AGENT.into_owned()),
+                Triple::new(
+                    agent.clone(),
+                    foaf::NAME,
+                    Literal::new_simple_literal(agent.as_str()),
+                ),
+            ];
+            if geocoding {
+                t.push(Triple::new(
+                    catalog.clone(),
+                    dct::SPATIAL,
+                    NamedNode::new_unchecked(
+                        "http://dcat-ap.de/def/politicalGeocoding/districtKey/01001",
+                    ),
+                ));
+            }
+            t
+        };
+        let first = described(&old_agent, "Alt", true);
+        store.write_catalog_description("s", &first).unwrap();
+        let r = prepare("s", &record("http://portal.example/d/1", "x")).unwrap();
+        store
+            .write_records("s", catalog.as_str(), &[r], "2026-01-01T00:00:00Z")
+            .unwrap();
+        let links: Vec<Triple> = store
+            .catalog_triples("s")
+            .unwrap()
+            .into_iter()
+            .filter(|t| !first.contains(t))
+            .collect();
+        assert_eq!(links.len(), 2, "{links:?}");
+        let second = described(&new_agent, "Neu", false);
+        store.write_catalog_description("s", &second).unwrap();
+        let mut stored = store.catalog_triples("s").unwrap();
+        let mut expected = [second.clone(), links].concat();
+        stored.sort_by_key(|t| t.to_string());
+        expected.sort_by_key(|t| t.to_string());
+        assert_eq!(stored, expected);
+        let foreign = [Triple::new(
+            catalog.clone(),
+            dcat::DATASET_LINK,
+            NamedNode::new_unchecked("http://portal.example/d/2"),
+        )];
+        let err = store.write_catalog_description("s", &foreign).unwrap_err();
+        assert!(err.to_string().contains("dcat#dataset"), "{err}");
+        let mut after = store.catalog_triples("s").unwrap();
+        after.sort_by_key(|t| t.to_string());
+        assert_eq!(after, expected, "a refused description changes nothing");
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }
