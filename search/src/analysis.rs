@@ -24,6 +24,13 @@ pub const PLAIN: &str = "plain";
 
 /// The German analyzer.
 pub fn german() -> TextAnalyzer {
+    // Built once (the stop-word set is the costly part), cloned per use:
+    // every search builds its query and snippet analyzers.
+    static PROTOTYPE: std::sync::OnceLock<TextAnalyzer> = std::sync::OnceLock::new();
+    PROTOTYPE.get_or_init(build_german).clone()
+}
+
+fn build_german() -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
@@ -44,6 +51,11 @@ pub fn german() -> TextAnalyzer {
 
 /// The English analyzer.
 pub fn english() -> TextAnalyzer {
+    static PROTOTYPE: std::sync::OnceLock<TextAnalyzer> = std::sync::OnceLock::new();
+    PROTOTYPE.get_or_init(build_english).clone()
+}
+
+fn build_english() -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser);
