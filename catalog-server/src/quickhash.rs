@@ -3,9 +3,9 @@
 //!
 //! The *source hash* of a record is SHA-256 over its triples in the order the
 //! harvester produced them (each term length-prefixed, see [`source_hash`]),
-//! with blank nodes relabelled by first appearance. Equal source hashes mean the two triple sequences are equal up
-//! to blank-node renaming, so the graphs are isomorphic and have the same
-//! canonical hash. Different source hashes mean nothing (the order may have
+//! with blank nodes relabelled by first appearance. Equal source hashes mean
+//! the two triple sequences are equal up to blank-node renaming, so the
+//! graphs are isomorphic and have the same canonical hash. Different source hashes mean nothing (the order may have
 //! changed): the record then takes the normal path.
 //!
 //! The archive keeps, per record id, the source hash together with the

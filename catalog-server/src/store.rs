@@ -736,6 +736,33 @@ fn named(iri: &str) -> Result<NamedNode, StoreError> {
 mod tests {
     use super::*;
 
+    /// A store in an empty temporary folder; the store is closed and the
+    /// folder removed when dropped.
+    struct FreshStore {
+        store: Option<CatalogStore>,
+        dir: PathBuf,
+    }
+
+    impl FreshStore {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!("store-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let store = Some(CatalogStore::open(&dir).unwrap());
+            Self { store, dir }
+        }
+
+        fn store(&self) -> &CatalogStore {
+            self.store.as_ref().unwrap()
+        }
+    }
+
+    impl Drop for FreshStore {
+        fn drop(&mut self) {
+            drop(self.store.take());
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
     fn record(dataset: &str, title: &str) -> harvester::Record {
         let d = NamedNode::new_unchecked(dataset);
         let contact = BlankNode::default();
@@ -754,9 +781,8 @@ mod tests {
 
     #[test]
     fn a_dataset_twice_in_one_write_is_stored_once_from_its_last_occurrence() {
-        let dir = std::env::temp_dir().join(format!("store-dup-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = CatalogStore::open(&dir).unwrap();
+        let fresh = FreshStore::new("dup");
+        let store = fresh.store();
         let a = prepare("s", &record("http://portal.example/d/1", "alt")).unwrap();
         let b = prepare("s", &record("http://portal.example/d/1", "neu")).unwrap();
         let outcomes = store
@@ -779,8 +805,6 @@ mod tests {
             .unwrap();
         assert_eq!(titles.len(), 1, "{titles:?}");
         assert_eq!(store.exact_graph(&stored[0]).unwrap(), b.triples);
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// The graph-name check that spares a first harvest its meta reads must
@@ -788,9 +812,8 @@ mod tests {
     /// harvested again.
     #[test]
     fn outcomes_follow_the_stored_state_through_update_and_purge() {
-        let dir = std::env::temp_dir().join(format!("store-life-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = CatalogStore::open(&dir).unwrap();
+        let fresh = FreshStore::new("life");
+        let store = fresh.store();
         let catalog = "http://land.example/catalogs/s";
         let write = |r: &PreparedRecord, at: &str| {
             store
@@ -811,7 +834,7 @@ mod tests {
                 .quads_for_pattern(None, Some(dct::TITLE), None, Some(graph.as_ref().into()))
                 .count()
         };
-        assert_eq!(titles(&store), 1);
+        assert_eq!(titles(store), 1);
         store
             .withdraw(
                 "s",
@@ -831,7 +854,7 @@ mod tests {
         assert_eq!(store.hash_of(&graph, &meta).unwrap(), None);
         assert_eq!(write(&v1, "2026-01-06T00:00:00Z"), vec![Outcome::Added]);
         assert_eq!(store.hash_of(&graph, &meta).unwrap(), Some(v1.hash.clone()));
-        assert_eq!(titles(&store), 1);
+        assert_eq!(titles(store), 1);
         // One content hash in the meta graph, not one per write.
         let hashes = store
             .oxigraph()
@@ -843,8 +866,6 @@ mod tests {
             )
             .count();
         assert_eq!(hashes, 1);
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// A new description replaces the old one entirely (a publisher or
@@ -852,9 +873,8 @@ mod tests {
     /// links; a predicate outside the closed list is refused.
     #[test]
     fn a_new_catalog_description_replaces_the_old_and_keeps_the_links() {
-        let dir = std::env::temp_dir().join(format!("store-catdesc-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = CatalogStore::open(&dir).unwrap();
+        let fresh = FreshStore::new("catdesc");
+        let store = fresh.store();
         let catalog = NamedNode::new_unchecked("http://land.example/catalogs/s");
         let old_agent = NamedNode::new_unchecked("http://land.example/agents/alt");
         let new_agent = NamedNode::new_unchecked("http://land.example/agents/neu");
@@ -915,7 +935,5 @@ mod tests {
         let mut after = store.catalog_triples("s").unwrap();
         after.sort_by_key(|t| t.to_string());
         assert_eq!(after, expected, "a refused description changes nothing");
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
