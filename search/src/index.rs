@@ -11,6 +11,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermSetQuery,
 };
@@ -141,6 +142,8 @@ pub struct SearchIndex {
     totals: Mutex<HashMap<tantivy::index::SegmentId, SegmentTotals>>,
     /// Results of browse requests (no words), see [`SearchIndex::set_browse_cache`].
     browse: Mutex<BrowseCache>,
+    /// Two passes for flat word queries, see [`SearchIndex::set_two_pass`].
+    two_pass: std::sync::atomic::AtomicBool,
 }
 
 type SegmentTotals = (u32, Arc<Vec<u32>>);
@@ -307,6 +310,7 @@ impl SearchIndex {
             facets: Mutex::new(HashMap::new()),
             totals: Mutex::new(HashMap::new()),
             browse: Mutex::new(BrowseCache::new(BROWSE_CACHE_DEFAULT)),
+            two_pass: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -633,6 +637,16 @@ impl SearchIndex {
         }
     }
 
+    /// Whether relevance-sorted searches for words without filters run in
+    /// two passes (the default): counting matches and facets without
+    /// scores, then the best hits with block-max WAND (see
+    /// [`QueryBuilder::build_flat`]). Off, every search scores every match
+    /// in one pass; the answers are the same (tests compare them).
+    pub fn set_two_pass(&self, on: bool) {
+        self.two_pass
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Runs a search. Browse requests (no words) are answered from the
     /// browse cache when the same request was answered by the current
     /// searcher generation.
@@ -721,15 +735,33 @@ impl SearchIndex {
         } else {
             Vec::new()
         };
+        // Words alone, best first: scoring every match is most of the work
+        // when a word matches many documents. Count matches and facets
+        // without scores, then find the best hits with block-max WAND,
+        // which skips documents that cannot reach them.
+        let flat = if req.sort == Sort::Relevance
+            && filters.is_empty()
+            && req.filters.iter().all(Vec::is_empty)
+            && req.offset + req.size > 0
+            && self.two_pass.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            builder.build_flat(&parsed)
+        } else {
+            None
+        };
         let mut fuzzy = false;
-        let run = |text: Option<Box<dyn Query>>| -> Result<_, SearchError> {
+        let run = |text: Option<Box<dyn Query>>, counting_only: bool| -> Result<_, SearchError> {
             let collector = SearchCollector {
                 facet_fields: FACETS.map(|s| s.to_owned()),
                 filters: req.filters.clone(),
                 sort: req.sort,
-                limit: req.offset + req.size,
+                limit: if counting_only {
+                    0
+                } else {
+                    req.offset + req.size
+                },
                 facet_size: req.facet_size,
-                scoring: req.sort == Sort::Relevance,
+                scoring: req.sort == Sort::Relevance && !counting_only,
                 single_segment: searcher.segment_readers().len() == 1,
                 dense: dense.clone(),
                 totals: totals.clone(),
@@ -741,14 +773,33 @@ impl SearchIndex {
             let query = combine(text, filters.iter().map(|q| q.box_clone()).collect());
             Ok(searcher.search(query.as_ref(), &collector)?)
         };
-        let mut fruit = run(text)?;
+        let mut fruit = match &flat {
+            Some(f) => run(Some(f.matching.box_clone()), true)?,
+            None => run(text, false)?,
+        };
         if fruit.total < FUZZY_BELOW && QueryBuilder::fuzzy_applies(&parsed) {
             let (fuzzy_text, _) = builder.build(&parsed, true);
-            let f2 = run(fuzzy_text)?;
+            let f2 = run(fuzzy_text, false)?;
             if f2.total > fruit.total {
                 fruit = f2;
                 fuzzy = true;
             }
+        }
+        if let (Some(flat), false) = (&flat, fuzzy) {
+            let best = searcher.search(
+                flat.scoring.as_ref(),
+                &TopDocs::with_limit(req.offset + req.size).order_by_score(),
+            )?;
+            fruit.top = best
+                .into_iter()
+                .map(|(score, address)| {
+                    (
+                        SortKey::Num(u64::from(score.max(0.0).to_bits())),
+                        score,
+                        address,
+                    )
+                })
+                .collect();
         }
         let hits = self.hits(searcher, &fruit.top, req, &hl)?;
         Ok(SearchResult {

@@ -237,6 +237,16 @@ fn parse_strict(q: &str) -> Result<Vec<Clause>, ()> {
     Ok(clauses)
 }
 
+/// A flat word query (see [`QueryBuilder::build_flat`]).
+pub struct FlatQuery {
+    /// All terms, boosted as in [`QueryBuilder::build`]: for the best hits.
+    pub scoring: Box<dyn Query>,
+    /// The terms of the combined text fields only: the same documents
+    /// (every title is also indexed in its language's combined field, see
+    /// `SearchIndex::document`), fewer posting lists to read; for counting.
+    pub matching: Box<dyn Query>,
+}
+
 /// Builds Tantivy queries for parsed citizen queries.
 pub struct QueryBuilder {
     fields: Fields,
@@ -433,6 +443,64 @@ impl QueryBuilder {
             musts.push((Occur::Must, Box::new(AllQuery)));
         }
         (Some(Box::new(BooleanQuery::new(musts))), hl)
+    }
+
+    /// The same query as [`QueryBuilder::build`] (without fuzzy matching)
+    /// as one flat disjunction of single-term queries, when the parsed query
+    /// has that shape: one positive clause (no exclusions) of unprefixed
+    /// words or `OR` alternatives, each analysed to one token per field.
+    /// `build` nests the same terms in summing disjunctions (one per word,
+    /// one for the alternatives, under a single required clause), so both
+    /// match the same documents with the same scores; the flat form lets
+    /// Tantivy find the best hits with block-max WAND, skipping documents
+    /// that cannot reach them. `None` for any other shape.
+    pub fn build_flat(&mut self, parsed: &Parsed) -> Option<FlatQuery> {
+        let [clause] = parsed.clauses.as_slice() else {
+            return None;
+        };
+        if clause.negated {
+            return None;
+        }
+        let titles = [self.fields.title_de, self.fields.title_en];
+        let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for a in &clause.alternatives {
+            if a.target != Target::All {
+                return None;
+            }
+            for (field, analyzer, boost) in self.text_fields(Target::All) {
+                let tokens = self.analyze(analyzer, &a.text);
+                let token = match tokens.as_slice() {
+                    [] => continue,
+                    [(_, t)] => t,
+                    _ => return None,
+                };
+                let term = Term::from_field_text(field, token);
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
+                scoring.push((
+                    Occur::Should,
+                    if (boost - 1.0).abs() > f32::EPSILON {
+                        Box::new(BoostQuery::new(q, boost))
+                    } else {
+                        q
+                    },
+                ));
+                if !titles.contains(&field) {
+                    matching.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    ));
+                }
+            }
+        }
+        if scoring.is_empty() || matching.is_empty() {
+            return None;
+        }
+        Some(FlatQuery {
+            scoring: Box::new(BooleanQuery::new(scoring)),
+            matching: Box::new(BooleanQuery::new(matching)),
+        })
     }
 
     /// Whether fuzzy matching could change anything (a positive word of at
