@@ -10,8 +10,10 @@
 //! 2. Load: the real HTTP router serves the index on loopback; a second
 //!    process (this binary, re-executed as `client`) sends a fixed mix of
 //!    citizen queries (words, phrases, typos, facet filters, bbox, dates,
-//!    sorting, paging) from C connections for D seconds and reports
-//!    throughput and p50/p90/p99 latency.
+//!    sorting, paging) from C connections (default 6: enough to keep both
+//!    cores busy, so throughput is the server's capacity, while requests
+//!    queue little) for D seconds and reports throughput and p50/p90/p99
+//!    latency.
 //!
 //! Run: `cargo bench -p catalog-server --bench search -- [DOCS] [SECONDS] [CONNECTIONS]`
 
@@ -408,7 +410,7 @@ fn main() -> anyhow::Result<()> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
-    let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
+    let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(6);
     // SEARCH_BENCH_DIR keeps the index (and reuses one of the same size),
     // so query-side changes can be measured without indexing again.
     let keep = std::env::var_os("SEARCH_BENCH_DIR").map(std::path::PathBuf::from);
@@ -607,7 +609,7 @@ fn load_test(
 fn client(args: &[String]) -> anyhow::Result<()> {
     let base = args.first().cloned().unwrap_or_default();
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
-    let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(16);
+    let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(6);
     let mix = query_mix();
     let total_weight: u32 = mix.iter().map(|(w, _)| w).sum();
     let rt = tokio::runtime::Builder::new_multi_thread()
