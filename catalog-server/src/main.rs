@@ -243,6 +243,7 @@ async fn open_search(
         .followers
         .push(Arc::new(search_index::SearchFollower::new(
             index.clone(),
+            store.clone(),
             config,
         )));
     Ok(index)

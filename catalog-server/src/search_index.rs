@@ -6,8 +6,10 @@
 //! ids); each call is one index commit. At start-up ([`open`]) and with
 //! `catalog-server reindex`, the index is compared with the store: a missing,
 //! damaged or old-schema index is rebuilt, and otherwise every published
-//! record whose id or content hash the index lacks is (re)indexed and every
-//! indexed id the store does not publish is removed.
+//! record whose id or version (content hash and source title, see
+//! [`document_version`]) the index lacks is (re)indexed and every indexed id
+//! the store does not publish is removed. A reload that renames a source
+//! indexes that source's documents again in the background.
 
 use crate::config::Config;
 use crate::follow::RecordFollower;
@@ -56,15 +58,27 @@ impl SourceTitles {
     }
 }
 
+/// The version of a record's document that the index holds (its `hash`
+/// field): the record's content hash and a fingerprint of the source title
+/// it was indexed with. A document whose source was renamed is out of date
+/// like one whose record changed, and the repair at start-up (`sync`)
+/// indexes it again.
+pub fn document_version(content_hash: &str, source_title: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let title = Sha256::digest(source_title.as_bytes());
+    format!("{content_hash}.{}", hex::encode(&title[..6]))
+}
+
 /// The searchable description of a prepared record.
 pub fn document(titles: &SourceTitles, source: &str, r: &PreparedRecord) -> DatasetDoc {
+    let title = titles.get(source);
     extract(
         &RecordInfo {
             rid: &r.rid,
-            hash: &r.hash,
+            hash: &document_version(&r.hash, title),
             dataset: r.dataset.as_str(),
             source,
-            source_title: titles.get(source),
+            source_title: title,
         },
         &r.triples,
     )
@@ -73,24 +87,65 @@ pub fn document(titles: &SourceTitles, source: &str, r: &PreparedRecord) -> Data
 /// Keeps the search index in step with the store.
 pub struct SearchFollower {
     pub index: Arc<SearchIndex>,
+    store: Arc<CatalogStore>,
     /// Source titles of the config in force (replaced on reload).
-    titles: std::sync::RwLock<Arc<SourceTitles>>,
+    titles: Arc<std::sync::RwLock<Arc<SourceTitles>>>,
+    /// Held by every change of the index through this follower, and by a
+    /// renamed source's refresh for its whole length (see
+    /// [`SearchFollower::reconfigured`]).
+    applying: Arc<std::sync::Mutex<()>>,
 }
 
 impl SearchFollower {
-    pub fn new(index: Arc<SearchIndex>, config: &Config) -> Self {
+    pub fn new(index: Arc<SearchIndex>, store: Arc<CatalogStore>, config: &Config) -> Self {
         Self {
             index,
-            titles: std::sync::RwLock::new(Arc::new(SourceTitles::from_config(config))),
+            store,
+            titles: Arc::new(std::sync::RwLock::new(Arc::new(SourceTitles::from_config(
+                config,
+            )))),
+            applying: Arc::new(std::sync::Mutex::new(())),
         }
     }
 
     fn titles(&self) -> Arc<SourceTitles> {
-        self.titles
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        current(&self.titles)
     }
+}
+
+fn current(titles: &std::sync::RwLock<Arc<SourceTitles>>) -> Arc<SourceTitles> {
+    titles.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Indexes the published records of renamed sources again, with the titles
+/// in force when it runs. It holds `applying` throughout, so no harvest's
+/// index change interleaves: a record a harvest stores meanwhile is
+/// indexed by that harvest afterwards (with the new title), which overrides
+/// whatever this refresh wrote for it.
+fn refresh_sources(
+    index: &SearchIndex,
+    store: &CatalogStore,
+    titles: &std::sync::RwLock<Arc<SourceTitles>>,
+    applying: &std::sync::Mutex<()>,
+    sources: &[String],
+) -> Result<usize, SearchSyncError> {
+    let _one = applying.lock().unwrap_or_else(|e| e.into_inner());
+    let titles = current(titles);
+    let mut indexed = 0;
+    for source in sources {
+        let records = store.records(Some(source))?;
+        let refs: Vec<&StoredRecord> = records.iter().collect();
+        for chunk in refs.chunks(SYNC_CHUNK) {
+            let mut failed = Vec::new();
+            let docs = read_documents(store, &titles, chunk, &mut failed);
+            for e in failed {
+                tracing::error!("search index: {e}");
+            }
+            indexed += docs.len();
+            index.apply(&docs, &[])?;
+        }
+    }
+    Ok(indexed)
 }
 
 impl RecordFollower for SearchFollower {
@@ -99,6 +154,7 @@ impl RecordFollower for SearchFollower {
     }
 
     fn published(&self, source: &str, records: &[&PreparedRecord]) -> Result<(), String> {
+        let _one = self.applying.lock().unwrap_or_else(|e| e.into_inner());
         let titles = self.titles();
         let docs: Vec<DatasetDoc> = records
             .iter()
@@ -108,12 +164,55 @@ impl RecordFollower for SearchFollower {
     }
 
     fn withdrawn(&self, rids: &[String]) -> Result<(), String> {
+        let _one = self.applying.lock().unwrap_or_else(|e| e.into_inner());
         self.index.apply(&[], rids).map_err(|e| e.to_string())
     }
 
+    /// New titles apply to every later change at once; the documents of
+    /// sources whose title changed are indexed again in the background.
     fn reconfigured(&self, config: &Config) {
-        *self.titles.write().unwrap_or_else(|e| e.into_inner()) =
-            Arc::new(SourceTitles::from_config(config));
+        let new = SourceTitles::from_config(config);
+        let renamed: Vec<String> = {
+            let mut guard = self.titles.write().unwrap_or_else(|e| e.into_inner());
+            let old = guard.clone();
+            let ids: std::collections::BTreeSet<&String> =
+                old.0.keys().chain(new.0.keys()).collect();
+            let renamed = ids
+                .into_iter()
+                .filter(|id| old.get(id) != new.get(id))
+                .cloned()
+                .collect();
+            *guard = Arc::new(new);
+            renamed
+        };
+        if renamed.is_empty() {
+            return;
+        }
+        let (index, store, titles, applying) = (
+            self.index.clone(),
+            self.store.clone(),
+            self.titles.clone(),
+            self.applying.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("search-titles".into())
+            .spawn(move || {
+                let started = Instant::now();
+                match refresh_sources(&index, &store, &titles, &applying, &renamed) {
+                    Ok(n) => tracing::info!(
+                        sources = ?renamed,
+                        "search index: {n} documents of renamed sources indexed again in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    ),
+                    Err(e) => tracing::error!(
+                        sources = ?renamed,
+                        "search index: indexing renamed sources again failed ({e}); the next start repairs it"
+                    ),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("search index: cannot start the refresh of renamed sources ({e}); the next start repairs it");
+        }
     }
 }
 
@@ -181,7 +280,7 @@ pub fn sync(
     removals.sort();
     let stale: Vec<&StoredRecord> = published
         .iter()
-        .filter(|r| indexed.get(&r.rid) != Some(&r.hash))
+        .filter(|r| indexed.get(&r.rid) != Some(&document_version(&r.hash, titles.get(&r.source))))
         .collect();
     let mut report = SyncReport {
         removed: removals.len(),
@@ -219,13 +318,14 @@ fn read_documents(
                             let triples = store
                                 .exact_graph(r)
                                 .map_err(|e| format!("record {} of {}: {e}", r.rid, r.source))?;
+                            let title = titles.get(&r.source);
                             Ok(extract(
                                 &RecordInfo {
                                     rid: &r.rid,
-                                    hash: &r.hash,
+                                    hash: &document_version(&r.hash, title),
                                     dataset: &r.dataset,
                                     source: &r.source,
-                                    source_title: titles.get(&r.source),
+                                    source_title: title,
                                 },
                                 &triples,
                             ))

@@ -805,3 +805,98 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
     );
     let _ = DCAT;
 }
+
+/// The source titles of the hits and the hit count of a query.
+fn source_titles(served: &Served, params: &str) -> (u64, BTreeSet<String>) {
+    let v = search(served, params);
+    let titles = v["hits"]
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .filter_map(|h| h["source_title"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    (v["total"].as_u64().unwrap_or(0), titles)
+}
+
+fn rename_source(config: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(config).expect("read config");
+    let from = format!("title = \"{from}\"");
+    assert!(text.contains(&from), "{from} not in the config");
+    std::fs::write(config, text.replace(&from, &format!("title = \"{to}\""))).expect("write");
+}
+
+/// A source's title is part of its datasets' documents (searchable; hits
+/// show the title of the config in force). Renaming the source and
+/// reloading the config indexes its documents again in the background;
+/// renaming it while the server is down is repaired at the next start.
+#[test]
+fn renamed_source_is_indexed_again_on_reload_and_at_start() {
+    const TOKEN: &str = "rename-admin-token";
+    let stub = StubServer::start();
+    let dir = TempDir::new("search-rename");
+    let config = write_config(
+        dir.path(),
+        &[SourceSpec::new("stadt", &stub.url("/catalog.ttl"))],
+        "",
+    );
+    stub.serve_bytes(
+        "/catalog.ttl",
+        small_catalog(&[
+            ("a", "Straßenbäume"),
+            ("bb", "Spielplätze"),
+            ("ccc", "Haltestellen"),
+        ])
+        .into_bytes(),
+        "text/turtle",
+    );
+    let (out, _) = harvest(&config, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let served = Served::start_with(&config, &[], &[("CATALOG_ADMIN_TOKEN", TOKEN)]);
+    let old = BTreeSet::from(["Source stadt".to_owned()]);
+    assert_eq!(source_titles(&served, "q="), (3, old));
+
+    // Renamed, then the config reloaded.
+    rename_source(&config, "Source stadt", "Hansestadt Nordhafen");
+    let r = call(
+        reqwest::Method::POST,
+        &format!("{}/api/admin/reload", served.base),
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["changed"], serde_json::json!(["stadt"]));
+    // Hits show the title of the config in force at once; its words are
+    // searchable once the documents are indexed again.
+    let renamed = BTreeSet::from(["Hansestadt Nordhafen".to_owned()]);
+    assert_eq!(source_titles(&served, "q="), (3, renamed.clone()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while source_titles(&served, "q=Nordhafen").0 != 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "30 s after the reload the new title is not searchable: {:?}",
+            source_titles(&served, "q=Nordhafen")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(source_titles(&served, "q=Hansestadt"), (3, renamed));
+    assert_eq!(
+        source_titles(&served, &format!("q={}", url_encode("\"Source stadt\""))).0,
+        0,
+        "the old title is gone"
+    );
+    drop(served);
+
+    // Renamed while the server is down: repaired at start.
+    rename_source(&config, "Hansestadt Nordhafen", "Landeshauptstadt Kiel");
+    let served = Served::start(&config);
+    let kiel = BTreeSet::from(["Landeshauptstadt Kiel".to_owned()]);
+    assert_eq!(source_titles(&served, "q="), (3, kiel.clone()));
+    assert_eq!(source_titles(&served, "q=Landeshauptstadt"), (3, kiel));
+    assert_eq!(source_titles(&served, "q=Nordhafen").0, 0);
+}
