@@ -761,7 +761,8 @@ impl SearchIndex {
                     req.offset + req.size
                 },
                 facet_size: req.facet_size,
-                scoring: req.sort == Sort::Relevance && !counting_only,
+                // No hits asked for (`size=0`): nothing to rank.
+                scoring: req.sort == Sort::Relevance && !counting_only && req.offset + req.size > 0,
                 single_segment: searcher.segment_readers().len() == 1,
                 dense: dense.clone(),
                 totals: totals.clone(),

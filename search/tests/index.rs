@@ -592,7 +592,7 @@ fn two_pass_searches_equal_the_single_pass() {
     ];
     let mut compared = 0;
     for text in queries {
-        for (offset, size) in [(0, 10), (0, 1), (10, 10), (0, 100)] {
+        for (offset, size) in [(0, 10), (0, 1), (10, 10), (0, 100), (0, 0)] {
             let mut req = q(text);
             req.offset = offset;
             req.size = size;
@@ -650,7 +650,7 @@ fn two_pass_searches_equal_the_single_pass() {
             compared += 1;
         }
     }
-    assert_eq!(compared, queries.len() * 4);
+    assert_eq!(compared, queries.len() * 5);
     drop(index);
     let _ = std::fs::remove_dir_all(&dir);
 }
