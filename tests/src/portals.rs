@@ -163,6 +163,12 @@ pub struct CkanState {
     /// order, `metadata_modified` 2024-01-01) after `packages`; for
     /// benchmarks. `fq` is not applied to them.
     pub generated: usize,
+    /// Keep each `package_search` answer by its parameters and serve it
+    /// again as is (for benchmarks: a real portal's work of making its pages
+    /// is not the harvester's cost). Content changes are not seen while on.
+    pub cache_pages: bool,
+    /// The kept answers (see `cache_pages`).
+    page_cache: HashMap<String, axum::body::Bytes>,
 }
 
 impl CkanState {
@@ -308,6 +314,14 @@ async fn ckan_search(
     if let Some(answer) = s.page_faults.get(&page_number) {
         return answer.respond();
     }
+    let key = s.cache_pages.then(|| {
+        let mut params: Vec<(&String, &String)> = q.iter().collect();
+        params.sort();
+        format!("{params:?}")
+    });
+    if let Some(body) = key.as_ref().and_then(|k| s.page_cache.get(k)) {
+        return ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
+    }
     let fq = q.get("fq").cloned().unwrap_or_default();
     let mut matching: Vec<&Value> = s.packages.iter().filter(|p| fq_matches(&fq, p)).collect();
     let sort = q.get("sort").map(String::as_str).unwrap_or("score desc");
@@ -346,9 +360,16 @@ async fn ckan_search(
             }
         })
         .collect();
-    axum::Json(json!({"help": "portal", "success": true,
-        "result": {"count": count, "sort": sort, "results": page}}))
-    .into_response()
+    let answer = json!({"help": "portal", "success": true,
+        "result": {"count": count, "sort": sort, "results": page}});
+    let body = match serde_json::to_vec(&answer) {
+        Ok(b) => axum::body::Bytes::from(b),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    if let Some(k) = key {
+        s.page_cache.insert(k, body.clone());
+    }
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn ckan_list(
