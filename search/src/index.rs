@@ -3,7 +3,7 @@
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
-use crate::query::{parse, QueryBuilder};
+use crate::query::{parse, FlatQuery, QueryBuilder};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
@@ -13,13 +13,16 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, RangeQuery, Scorer,
+    TermQuery, TermSetQuery, Weight,
 };
+use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
+use tantivy::{DocId, DocSet};
 
 const VERSION_FILE: &str = "schema-version";
 /// How often a keyword is added to its language's combined text field: the
@@ -776,7 +779,7 @@ impl SearchIndex {
         };
         let mut fruit = match &flat {
             Some(f) => run(Some(f.matching.box_clone()), true)?,
-            None => run(text, false)?,
+            None => run(text.as_ref().map(|q| q.box_clone()), false)?,
         };
         if fruit.total < FUZZY_BELOW && QueryBuilder::fuzzy_applies(&parsed) {
             let (fuzzy_text, _) = builder.build(&parsed, true);
@@ -787,20 +790,45 @@ impl SearchIndex {
             }
         }
         if let (Some(flat), false) = (&flat, fuzzy) {
-            let best = searcher.search(
+            let shown = req.offset + req.size;
+            // More than shown: does the page end inside a tie, and where
+            // does the tie end?
+            let asked = shown + TIE_ROOM;
+            let mut best = searcher.search(
                 flat.scoring.as_ref(),
-                &TopDocs::with_limit(req.offset + req.size).order_by_score(),
+                &TopDocs::with_limit(asked).order_by_score(),
             )?;
-            fruit.top = best
-                .into_iter()
-                .map(|(score, address)| {
-                    (
-                        SortKey::Num(u64::from(score.max(0.0).to_bits())),
-                        score,
-                        address,
-                    )
-                })
-                .collect();
+            if ties_at_page_edges(&best, req.offset, shown) {
+                // Block-max WAND adds a document's term scores in an order
+                // that depends on what it skipped, so scores equal up to
+                // rounding may come out in either order, and from one page
+                // to the next a tied document could be shown twice or not at
+                // all. Rank the documents near the edges by scores added in
+                // the single pass's fixed order instead: those found, when
+                // the last of them is clearly below the page's last place
+                // (or all matches were found), else all above a floor.
+                let edge = best.get(shown - 1).map_or(0.0, |(s, _)| *s);
+                let last = best.last().map_or(0.0, |(s, _)| *s);
+                let margin = edge.abs().max(last.abs()) * 1e-4 + f32::MIN_POSITIVE;
+                let candidates = if best.len() < asked || edge - last > margin {
+                    Candidates::Found(best.iter().map(|(_, a)| *a).collect())
+                } else {
+                    Candidates::Above(last - margin)
+                };
+                fruit.top = exact_top(searcher, flat, candidates, shown)?;
+            } else {
+                best.truncate(shown);
+                fruit.top = best
+                    .into_iter()
+                    .map(|(score, address)| {
+                        (
+                            SortKey::Num(u64::from(score.max(0.0).to_bits())),
+                            score,
+                            address,
+                        )
+                    })
+                    .collect();
+            }
         }
         let hits = self.hits(searcher, &fruit.top, req, &hl)?;
         Ok(SearchResult {
@@ -966,6 +994,116 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// The best `shown` hits of a flat word query among `candidates`, ranked
+/// by their scores added in the order of [`FlatQuery::groups`] (the single
+/// pass's order, so the same bits whatever WAND skipped), then by address.
+/// Hits asked of block-max WAND beyond the page, to see a tie at the
+/// page's last place end.
+const TIE_ROOM: usize = 16;
+
+/// The documents [`exact_top`] ranks.
+enum Candidates {
+    /// These documents.
+    Found(Vec<DocAddress>),
+    /// Every document whose block-max WAND score is above this.
+    Above(f32),
+}
+
+fn exact_top(
+    searcher: &Searcher,
+    flat: &FlatQuery,
+    candidates: Candidates,
+    shown: usize,
+) -> Result<Vec<(SortKey, f32, DocAddress)>, SearchError> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let weight = match candidates {
+        Candidates::Above(_) => Some(flat.scoring.weight(scoring)?),
+        Candidates::Found(_) => None,
+    };
+    let mut term_weights: Vec<Vec<(Box<dyn Weight>, f32)>> = Vec::new();
+    for group in &flat.groups {
+        let mut ws = Vec::new();
+        for (term, boost) in group {
+            let w = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs).weight(scoring)?;
+            ws.push((w, *boost));
+        }
+        term_weights.push(ws);
+    }
+    let mut ranked: Vec<(f32, DocAddress)> = Vec::new();
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        let mut docs: Vec<DocId> = Vec::new();
+        match &candidates {
+            Candidates::Found(found) => docs.extend(
+                found
+                    .iter()
+                    .filter(|a| a.segment_ord as usize == ord)
+                    .map(|a| a.doc_id),
+            ),
+            Candidates::Above(floor) => {
+                let alive = reader.alive_bitset();
+                if let Some(weight) = &weight {
+                    weight.for_each_pruning(*floor, reader, &mut |doc, _| {
+                        if alive.is_none_or(|a| a.is_alive(doc)) {
+                            docs.push(doc);
+                        }
+                        *floor
+                    })?;
+                }
+            }
+        }
+        if docs.is_empty() {
+            continue;
+        }
+        docs.sort_unstable();
+        let mut scorers: Vec<Vec<Box<dyn Scorer>>> = Vec::new();
+        for ws in &term_weights {
+            let mut g = Vec::new();
+            for (w, boost) in ws {
+                g.push(w.scorer(reader, *boost)?);
+            }
+            scorers.push(g);
+        }
+        for doc in docs {
+            let mut total = 0.0f32;
+            for group in scorers.iter_mut() {
+                let mut sum = 0.0f32;
+                for s in group.iter_mut() {
+                    if s.doc() < doc {
+                        s.seek(doc);
+                    }
+                    if s.doc() == doc {
+                        sum += s.score();
+                    }
+                }
+                total += sum;
+            }
+            ranked.push((total, DocAddress::new(ord as u32, doc)));
+        }
+    }
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.truncate(shown);
+    Ok(ranked
+        .into_iter()
+        .map(|(score, address)| {
+            (
+                SortKey::Num(u64::from(score.max(0.0).to_bits())),
+                score,
+                address,
+            )
+        })
+        .collect())
+}
+
+/// Whether the best hits (best first, `shown + 1` asked for) have scores
+/// equal up to rounding on both sides of the page's first or last place.
+fn ties_at_page_edges(best: &[(f32, DocAddress)], offset: usize, shown: usize) -> bool {
+    let close = |i: usize| match (best.get(i.wrapping_sub(1)), best.get(i)) {
+        (Some((a, _)), Some((b, _))) => (a - b).abs() <= a.abs().max(b.abs()) * 1e-5,
+        _ => false,
+    };
+    (offset > 0 && close(offset)) || close(shown)
 }
 
 fn combine(text: Option<Box<dyn Query>>, filters: Vec<Box<dyn Query>>) -> Box<dyn Query> {

@@ -245,6 +245,11 @@ pub struct FlatQuery {
     /// (every title is also indexed in its language's combined field, see
     /// `SearchIndex::document`), fewer posting lists to read; for counting.
     pub matching: Box<dyn Query>,
+    /// The terms and boosts per word (`OR` alternative), in the order
+    /// [`QueryBuilder::build`] nests them: adding the term scores of each
+    /// word, then the words, in this order gives the single pass's score
+    /// exactly.
+    pub groups: Vec<Vec<(Term, f32)>>,
 }
 
 /// Builds Tantivy queries for parsed citizen queries.
@@ -464,10 +469,12 @@ impl QueryBuilder {
         let titles = [self.fields.title_de, self.fields.title_en];
         let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut groups: Vec<Vec<(Term, f32)>> = Vec::new();
         for a in &clause.alternatives {
             if a.target != Target::All {
                 return None;
             }
+            let mut group = Vec::new();
             for (field, analyzer, boost) in self.text_fields(Target::All) {
                 let tokens = self.analyze(analyzer, &a.text);
                 let token = match tokens.as_slice() {
@@ -476,6 +483,7 @@ impl QueryBuilder {
                     _ => return None,
                 };
                 let term = Term::from_field_text(field, token);
+                group.push((term.clone(), boost));
                 let q: Box<dyn Query> =
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
                 scoring.push((
@@ -493,6 +501,9 @@ impl QueryBuilder {
                     ));
                 }
             }
+            if !group.is_empty() {
+                groups.push(group);
+            }
         }
         if scoring.is_empty() || matching.is_empty() {
             return None;
@@ -500,6 +511,7 @@ impl QueryBuilder {
         Some(FlatQuery {
             scoring: Box::new(BooleanQuery::new(scoring)),
             matching: Box::new(BooleanQuery::new(matching)),
+            groups,
         })
     }
 
