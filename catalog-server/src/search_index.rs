@@ -136,11 +136,8 @@ fn refresh_sources(
         let records = store.records(Some(source))?;
         let refs: Vec<&StoredRecord> = records.iter().collect();
         for chunk in refs.chunks(SYNC_CHUNK) {
-            let mut failed = Vec::new();
-            let docs = read_documents(store, &titles, chunk, &mut failed);
-            for e in failed {
-                tracing::error!("search index: {e}");
-            }
+            // Records that cannot be read are logged by `read_documents`.
+            let docs = read_documents(store, &titles, chunk, &mut Vec::new());
             indexed += docs.len();
             index.apply(&docs, &[])?;
         }
