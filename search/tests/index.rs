@@ -550,6 +550,14 @@ fn two_pass_searches_equal_the_single_pass() {
                 Literal::new_language_tagged_literal_unchecked(format!("Trees and {w}"), "en"),
             ));
         }
+        if i % 10 == 3 {
+            // Another language: the plain analyzer's field (boost 0.5).
+            t.push(Triple::new(
+                d.clone(),
+                dct("title"),
+                Literal::new_language_tagged_literal_unchecked(format!("Arbres et {w}"), "fr"),
+            ));
+        }
         for k in 0..(i % 3) {
             t.push(Triple::new(
                 d.clone(),
@@ -591,6 +599,10 @@ fn two_pass_searches_equal_the_single_pass() {
         "Gemeinde",
         "Haltestellen OR Haltestelle OR Bäume",
         "\"Schulen\"",
+        "arbres",
+        "der OR Radwege",
+        // A typo: fuzzy matching (the flat query is not used then).
+        "Parkplaz",
     ];
     let mut compared = 0;
     for text in queries {
