@@ -818,16 +818,7 @@ impl SearchIndex {
                 fruit.top = exact_top(searcher, flat, candidates, shown)?;
             } else {
                 best.truncate(shown);
-                fruit.top = best
-                    .into_iter()
-                    .map(|(score, address)| {
-                        (
-                            SortKey::Num(u64::from(score.max(0.0).to_bits())),
-                            score,
-                            address,
-                        )
-                    })
-                    .collect();
+                fruit.top = best.into_iter().map(scored_hit).collect();
             }
         }
         let hits = self.hits(searcher, &fruit.top, req, &hl)?;
@@ -996,9 +987,6 @@ impl SearchIndex {
     }
 }
 
-/// The best `shown` hits of a flat word query among `candidates`, ranked
-/// by their scores added in the order of [`FlatQuery::groups`] (the single
-/// pass's order, so the same bits whatever WAND skipped), then by address.
 /// Hits asked of block-max WAND beyond the page, to see a tie at the
 /// page's last place end.
 const TIE_ROOM: usize = 16;
@@ -1011,6 +999,9 @@ enum Candidates {
     Above(f32),
 }
 
+/// The best `shown` hits of a flat word query among `candidates`, ranked
+/// by their scores added in the order of [`FlatQuery::groups`] (the single
+/// pass's order, so the same bits whatever WAND skipped), then by address.
 fn exact_top(
     searcher: &Searcher,
     flat: &FlatQuery,
@@ -1084,19 +1075,19 @@ fn exact_top(
     }
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     ranked.truncate(shown);
-    Ok(ranked
-        .into_iter()
-        .map(|(score, address)| {
-            (
-                SortKey::Num(u64::from(score.max(0.0).to_bits())),
-                score,
-                address,
-            )
-        })
-        .collect())
+    Ok(ranked.into_iter().map(scored_hit).collect())
 }
 
-/// Whether the best hits (best first, `shown + 1` asked for) have scores
+/// A hit ranked by score, as the collector keys it.
+fn scored_hit((score, address): (f32, DocAddress)) -> (SortKey, f32, DocAddress) {
+    (
+        SortKey::Num(u64::from(score.max(0.0).to_bits())),
+        score,
+        address,
+    )
+}
+
+/// Whether the best hits (best first, more than `shown` asked for) have scores
 /// equal up to rounding on both sides of the page's first or last place.
 fn ties_at_page_edges(best: &[(f32, DocAddress)], offset: usize, shown: usize) -> bool {
     let close = |i: usize| match (best.get(i.wrapping_sub(1)), best.get(i)) {

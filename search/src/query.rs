@@ -252,6 +252,15 @@ pub struct FlatQuery {
     pub groups: Vec<Vec<(Term, f32)>>,
 }
 
+/// `q` with `boost` (left alone when the boost is 1).
+fn boosted(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if (boost - 1.0).abs() > f32::EPSILON {
+        Box::new(BoostQuery::new(q, boost))
+    } else {
+        q
+    }
+}
+
 /// Builds Tantivy queries for parsed citizen queries.
 pub struct QueryBuilder {
     fields: Fields,
@@ -385,11 +394,7 @@ impl QueryBuilder {
                     .collect();
                 Box::new(PhraseQuery::new_with_offset(terms))
             };
-            disjuncts.push(if (boost - 1.0).abs() > f32::EPSILON {
-                Box::new(BoostQuery::new(q, boost))
-            } else {
-                q
-            });
+            disjuncts.push(boosted(q, boost));
         }
         match disjuncts.len() {
             0 => None,
@@ -486,14 +491,7 @@ impl QueryBuilder {
                 group.push((term.clone(), boost));
                 let q: Box<dyn Query> =
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                scoring.push((
-                    Occur::Should,
-                    if (boost - 1.0).abs() > f32::EPSILON {
-                        Box::new(BoostQuery::new(q, boost))
-                    } else {
-                        q
-                    },
-                ));
+                scoring.push((Occur::Should, boosted(q, boost)));
                 if !titles.contains(&field) {
                     matching.push((
                         Occur::Should,

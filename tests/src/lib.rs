@@ -491,6 +491,19 @@ pub fn harvest(config: &Path, args: &[&str]) -> (Output, serde_json::Value) {
     (out, json)
 }
 
+/// Runs `harvest`, asserts that it exits with 0 (printing its output
+/// otherwise) and returns the reports as JSON.
+pub fn harvest_ok(config: &Path, args: &[&str]) -> serde_json::Value {
+    let (out, reports) = harvest(config, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    reports
+}
+
 /// The report of one source in a harvest's JSON reports.
 pub fn report_of<'a>(reports: &'a serde_json::Value, source: &str) -> &'a serde_json::Value {
     reports

@@ -692,13 +692,7 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
         ("bb", "Spielplätze"),
         ("ccc", "Haltestellen Bus"),
     ]);
-    let (out, _) = harvest(&config, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    harvest_ok(&config, &[]);
     assert_consistent(
         &config,
         &["Straßenbäume Kiel", "Spielplätze"],
@@ -714,13 +708,7 @@ fn index_follows_reharvests_and_is_repaired_at_start() {
         ("ccc", "Haltestellen Bus"),
         ("dddd", "Radwege"),
     ]);
-    let (out, reports) = harvest(&config, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let reports = harvest_ok(&config, &[]);
     let r = report_of(&reports, "stadt");
     assert_eq!(
         (
@@ -851,13 +839,7 @@ fn renamed_source_is_indexed_again_on_reload_and_at_start() {
         .into_bytes(),
         "text/turtle",
     );
-    let (out, _) = harvest(&config, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    harvest_ok(&config, &[]);
     let served = Served::start_with(&config, &[], &[("CATALOG_ADMIN_TOKEN", TOKEN)]);
     let old = BTreeSet::from(["Source stadt".to_owned()]);
     assert_eq!(source_titles(&served, "q="), (3, old));
