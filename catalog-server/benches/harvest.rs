@@ -11,139 +11,10 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use catalog_server::config::Config;
-use catalog_server::pipeline::Harvesting;
+use catalog_server::harvest::Harvesting;
 use catalog_server::store::CatalogStore;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
-
-const THEMES: &[&str] = &[
-    "TRAN", "ENVI", "GOVE", "EDUC", "HEAL", "ECON", "SOCI", "REGI", "AGRI", "ENER",
-];
-const FORMATS: &[(&str, &str)] = &[
-    ("CSV", "text/csv"),
-    ("JSON", "application/json"),
-    ("GEOJSON", "application/geo+json"),
-    ("PDF", "application/pdf"),
-    (
-        "XLSX",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-];
-const TOWNS: &[&str] = &[
-    "Kiel",
-    "Lübeck",
-    "Flensburg",
-    "Neumünster",
-    "Norderstedt",
-    "Elmshorn",
-    "Pinneberg",
-    "Wedel",
-];
-const TOPICS: &[&str] = &[
-    "Straßenbäume",
-    "Haushaltsplan",
-    "Radverkehrszählung",
-    "Bebauungspläne",
-    "Wahlergebnisse",
-    "Kindertagesstätten",
-    "Luftqualität",
-    "Parkplätze",
-    "Bevölkerungsstatistik",
-    "Badegewässer",
-];
-
-fn page(number: usize, per_page: usize, total: usize, base: &str) -> String {
-    let mut s = String::with_capacity(per_page * 2600);
-    s.push_str(
-        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
-         @prefix dcatde: <http://dcat-ap.de/def/dcatde/> .\n@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n\
-         @prefix vcard: <http://www.w3.org/2006/vcard/ns#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
-         @prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n\n",
-    );
-    let first = (number - 1) * per_page;
-    let last = (first + per_page).min(total);
-    let _ = writeln!(
-        s,
-        "<{base}/catalog> a dcat:Catalog ; dct:title \"Synthetischer Katalog\"@de ."
-    );
-    for i in first..last {
-        let town = TOWNS[i % TOWNS.len()];
-        let topic = TOPICS[i % TOPICS.len()];
-        let theme = THEMES[i % THEMES.len()];
-        let ds = format!("https://opendata.example/dataset/{i}");
-        let _ = write!(
-            s,
-            "<{base}/catalog> dcat:dataset <{ds}> .\n\
-             <{ds}> a dcat:Dataset ;\n  dct:identifier \"ds-{i}\" ;\n  dct:title \"{topic} {town} {i}\"@de ;\n\
-               dct:description \"Der Datensatz {topic} der Stadt {town} enthält tagesaktuelle Angaben, \
-             erhoben vom Fachbereich und veröffentlicht im Open-Data-Portal. Nummer {i}.\"@de ;\n\
-               dcat:keyword \"{topic}\"@de, \"{town}\"@de, \"offene Daten\"@de ;\n\
-               dcat:theme <http://publications.europa.eu/resource/authority/data-theme/{theme}> ;\n\
-               dct:publisher <https://opendata.example/org/{town_l}> ;\n\
-               dcat:contactPoint [ a vcard:Organization ; vcard:fn \"Open-Data-Team {town}\" ; vcard:hasEmail <mailto:opendata@{town_l}.example> ] ;\n\
-               dct:issued \"2023-0{m}-1{d}\"^^xsd:date ;\n  dct:modified \"2024-0{m}-2{d}T08:15:00\"^^xsd:dateTime ;\n\
-               dcatde:politicalGeocodingURI <http://dcat-ap.de/def/politicalGeocoding/municipalityKey/0100200{k}> ;\n\
-               dcat:landingPage <https://opendata.example/dataset/{i}/info> ;\n\
-               dcat:distribution <{ds}/csv>, <{ds}/json> .\n",
-            town_l = town.to_lowercase(),
-            m = 1 + i % 9,
-            d = i % 10,
-            k = i % 10,
-        );
-        for (j, suffix) in ["csv", "json"].iter().enumerate() {
-            let (fmt, media) = FORMATS[(i + j) % FORMATS.len()];
-            let _ = write!(
-                s,
-                "<{ds}/{suffix}> a dcat:Distribution ;\n  dct:title \"{topic} ({fmt})\"@de ;\n\
-                   dcat:accessURL <https://opendata.example/files/{i}.{suffix}> ;\n\
-                   dcat:downloadURL <https://opendata.example/files/{i}.{suffix}> ;\n\
-                   dct:format <http://publications.europa.eu/resource/authority/file-type/{fmt}> ;\n\
-                   dcat:mediaType <https://www.iana.org/assignments/media-types/{media}> ;\n\
-                   dcat:byteSize \"{size}\"^^xsd:nonNegativeInteger ;\n\
-                   dct:license <http://dcat-ap.de/def/licenses/dl-by-de/2.0> .\n",
-                size = 1000 + i * 7 + j,
-            );
-        }
-    }
-    let pages = total.div_ceil(per_page);
-    if number < pages {
-        let _ = writeln!(
-            s,
-            "<{base}/catalog?page={number}> a hydra:PartialCollectionView ; hydra:next <{base}/catalog?page={}> .",
-            number + 1
-        );
-    }
-    s
-}
-
-/// Bytes this process caused to be written to storage (`write_bytes` of
-/// /proc/self/io; includes RocksDB compactions and the redb archive).
-fn disk_write_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("write_bytes:"))
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn dir_size(path: &std::path::Path) -> u64 {
-    let mut total = 0;
-    if let Ok(entries) = std::fs::read_dir(path) {
-        for e in entries.flatten() {
-            let p = e.path();
-            total += if p.is_dir() {
-                dir_size(&p)
-            } else {
-                e.metadata().map(|m| m.len()).unwrap_or(0)
-            };
-        }
-    }
-    total
-}
 
 fn main() -> anyhow::Result<()> {
     catalog_server::tune_allocator();
@@ -162,7 +33,7 @@ fn main() -> anyhow::Result<()> {
         let base = format!("http://{addr}");
         let pages_n = total.div_ceil(per_page);
         eprintln!("generating {total} datasets in {pages_n} pages of {per_page}…");
-        let pages: Arc<Vec<String>> = Arc::new((1..=pages_n).map(|n| page(n, per_page, total, &base)).collect());
+        let pages: Arc<Vec<String>> = Arc::new((1..=pages_n).map(|n| common::dcat::page(n, per_page, total, &base)).collect());
         let bytes: usize = pages.iter().map(String::len).sum();
 
         // The floor: parsing the same bytes.
@@ -225,41 +96,41 @@ fn main() -> anyhow::Result<()> {
         let harvesting = Harvesting::new(config.clone(), store.clone())?;
         let source = config.sources[0].clone();
 
-        let written_before = disk_write_bytes();
+        let written_before = common::disk_write_bytes();
         let started = Instant::now();
         let cpu_before = common::cpu_seconds();
-        let first = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
+        let first = harvesting.run_source(&source, catalog_server::store::Trigger::Cli, None).await;
         let first_secs = started.elapsed().as_secs_f64();
         let first_cpu = common::cpu_seconds() - cpu_before;
         store.flush()?;
-        let size_after_first = dir_size(&config.data_dir);
+        let size_after_first = common::dir_size(&config.data_dir);
         // Let RocksDB's background flushes and compactions of the first
         // harvest settle, so the re-harvest is measured alone.
-        let mut settled = disk_write_bytes();
+        let mut settled = common::disk_write_bytes();
         let mut quiet = 0;
         while quiet < 3 {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            let now = disk_write_bytes();
+            let now = common::disk_write_bytes();
             quiet = if now == settled { quiet + 1 } else { 0 };
             settled = now;
         }
         let written_first = settled - written_before;
         let started = Instant::now();
         let cpu_before = common::cpu_seconds();
-        let second = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
+        let second = harvesting.run_source(&source, catalog_server::store::Trigger::Cli, None).await;
         let second_secs = started.elapsed().as_secs_f64();
         let second_cpu = common::cpu_seconds() - cpu_before;
         store.flush()?;
-        let size_after_second = dir_size(&config.data_dir);
-        let written_second = disk_write_bytes() - written_before - written_first;
+        let size_after_second = common::dir_size(&config.data_dir);
+        let written_second = common::disk_write_bytes() - written_before - written_first;
         // Once more: by now the first harvest's compactions are long done, so
         // this shows what an unchanged run itself writes.
-        let before_third = disk_write_bytes();
+        let before_third = common::disk_write_bytes();
         let started = Instant::now();
-        let third = harvesting.run_source(&source, catalog_server::lifecycle::Trigger::Cli, None).await;
+        let third = harvesting.run_source(&source, catalog_server::store::Trigger::Cli, None).await;
         let third_secs = started.elapsed().as_secs_f64();
         store.flush()?;
-        let written_third = disk_write_bytes() - before_third;
+        let written_third = common::disk_write_bytes() - before_third;
 
         println!("## Harvest benchmark ({total} datasets, {pages_n} Turtle pages of {per_page}, {:.1} MB, {triples} triples)", bytes as f64 / 1e6);
         println!();

@@ -21,8 +21,8 @@ mod common;
 
 use catalog_search::{extract, RecordInfo, SearchIndex, WriterOptions, BROWSE_CACHE_DEFAULT};
 use catalog_server::config::Config;
-use catalog_server::pipeline::Harvesting;
-use catalog_server::server::{router, AppState};
+use catalog_server::harvest::Harvesting;
+use catalog_server::http::{router, AppState};
 use catalog_server::store::CatalogStore;
 use oxrdf::{BlankNode, Literal, NamedNode, Triple};
 use std::sync::Arc;
@@ -521,7 +521,7 @@ fn load_test(
     let search = Arc::new(index);
     let state = Arc::new(AppState {
         store,
-        current: catalog_server::pipeline::Current::new(harvesting),
+        current: catalog_server::harvest::Current::new(harvesting),
         search: search.clone(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -4,8 +4,8 @@
 //! named graph per record.
 
 use crate::config::Config;
+use crate::store::vocab::graphs;
 use crate::store::{CatalogStore, StoreError};
-use crate::vocab::graphs;
 use harvester::vocab::{dcat, dct, foaf, rdf};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, Literal, NamedNode, QuadRef, Triple};

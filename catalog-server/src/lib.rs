@@ -1,24 +1,26 @@
 //! The catalog server: configuration, the embedded store with its exact-graph
-//! archive, the harvest pipeline, HTTP (SPARQL) and export.
+//! archive, validation, the harvest pipeline, the search index as a follower
+//! of the store, export, and HTTP.
+//!
+//! The top-level modules form layers; a module uses only modules of lower
+//! layers (checked by `tests/layering.rs`, see ARCHITECTURE.md):
+//!
+//! | layer | modules |
+//! |---|---|
+//! | 3 | [`http`] |
+//! | 2 | [`harvest`], [`search_index`], [`export`] |
+//! | 1 | [`store`], [`validation`] |
+//! | 0 | [`config`], [`contexts`], [`metrics`] |
 
-pub mod admin;
 pub mod config;
 pub mod contexts;
 pub mod export;
-pub mod follow;
-pub mod lifecycle;
+pub mod harvest;
+pub mod http;
 pub mod metrics;
-pub mod pagememo;
-pub mod pipeline;
-pub mod quickhash;
-pub mod scheduler;
-pub mod search_api;
 pub mod search_index;
-pub mod server;
 pub mod store;
 pub mod validation;
-pub mod validation_api;
-pub mod vocab;
 
 /// The allocator of every program built on this crate (the binary, its
 /// benchmarks and tests): mimalloc. A harvest allocates and frees millions

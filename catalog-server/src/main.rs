@@ -2,14 +2,15 @@
 //! them over SPARQL, export them as DCAT-AP.
 
 use anyhow::{bail, Context};
-use catalog_server::admin::AdminState;
 use catalog_server::config::{Config, SourceConfig};
-use catalog_server::lifecycle::Trigger;
-use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
-use catalog_server::scheduler::Scheduler;
+use catalog_server::harvest::scheduler::Scheduler;
+use catalog_server::harvest::{Harvesting, SourceReport};
+use catalog_server::http::AdminState;
+use catalog_server::http::AppState;
 use catalog_server::search_index;
-use catalog_server::server::AppState;
 use catalog_server::store::CatalogStore;
+use catalog_server::store::RunStatus;
+use catalog_server::store::Trigger;
 use clap::{Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -307,7 +308,7 @@ async fn serve(
     let admin = Arc::new(AdminState {
         scheduler: scheduler.clone(),
     });
-    axum::serve(listener, catalog_server::admin::app(state, admin))
+    axum::serve(listener, catalog_server::http::app(state, admin))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");

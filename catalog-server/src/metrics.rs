@@ -13,7 +13,6 @@
 //! | `catalog_runs_active` | gauge | `state` (queued, running) |
 //! | `catalog_http_request_duration_seconds` | histogram | `route`, `method`, `status` |
 
-use crate::pipeline::SourceReport;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
@@ -54,6 +53,22 @@ struct Inner {
     counters: BTreeMap<(&'static str, Labels), u64>,
     gauges: BTreeMap<(&'static str, Labels), i64>,
     histograms: BTreeMap<(&'static str, Labels), Histogram>,
+}
+
+/// What the metrics count of a finished harvest run (the harvest's report
+/// gives it: `SourceReport::finished_run`).
+#[derive(Debug, Clone)]
+pub struct FinishedRun<'a> {
+    pub source: &'a str,
+    /// success, partial, failed …
+    pub status: &'a str,
+    /// Records by outcome: added, updated, unchanged, failed, withdrawn, purged.
+    pub outcomes: [(&'static str, usize); 6],
+    /// Pages that could not be fetched or read.
+    pub pages_failed: usize,
+    /// Pages answered `304 Not Modified`.
+    pub pages_not_modified: usize,
+    pub seconds: f64,
 }
 
 /// The process's metrics.
@@ -126,21 +141,14 @@ impl Metrics {
     }
 
     /// Accounts for a finished run.
-    pub fn run_finished(&self, report: &SourceReport) {
-        let source = || ("source", report.source.clone());
+    pub fn run_finished(&self, run: &FinishedRun<'_>) {
+        let source = || ("source", run.source.to_owned());
         self.add(
             "catalog_runs_total",
-            vec![source(), ("status", report.status.as_str().to_owned())],
+            vec![source(), ("status", run.status.to_owned())],
             1,
         );
-        for (outcome, n) in [
-            ("added", report.added),
-            ("updated", report.updated),
-            ("unchanged", report.unchanged),
-            ("failed", report.failed),
-            ("withdrawn", report.withdrawn),
-            ("purged", report.purged),
-        ] {
+        for (outcome, n) in run.outcomes {
             self.add(
                 "catalog_records_total",
                 vec![source(), ("outcome", outcome.to_owned())],
@@ -150,18 +158,18 @@ impl Metrics {
         self.add(
             "catalog_fetch_errors_total",
             vec![source()],
-            report.pages_failed as u64,
+            run.pages_failed as u64,
         );
         self.add(
             "catalog_pages_not_modified_total",
             vec![source()],
-            report.pages_not_modified as u64,
+            run.pages_not_modified as u64,
         );
         self.with(|m| {
             m.histograms
                 .entry(("catalog_run_duration_seconds", vec![source()]))
                 .or_default()
-                .observe(RUN_BUCKETS, report.seconds)
+                .observe(RUN_BUCKETS, run.seconds)
         });
     }
 

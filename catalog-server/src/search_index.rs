@@ -12,7 +12,7 @@
 //! indexes that source's documents again in the background.
 
 use crate::config::Config;
-use crate::follow::RecordFollower;
+use crate::store::RecordFollower;
 use crate::store::{CatalogStore, PreparedRecord, StoreError, StoredRecord};
 use catalog_search::{extract, DatasetDoc, RecordInfo, SearchError, SearchIndex, WriterOptions};
 use std::collections::{HashMap, HashSet};

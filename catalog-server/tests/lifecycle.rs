@@ -3,8 +3,10 @@
 //! purge after the grace period, reappearance, recovery of interrupted runs.
 
 use catalog_server::config::Config;
-use catalog_server::lifecycle::{ManualClock, Trigger};
-use catalog_server::pipeline::{Harvesting, RunStatus, SourceReport};
+use catalog_server::harvest::ManualClock;
+use catalog_server::harvest::{Harvesting, SourceReport};
+use catalog_server::store::RunStatus;
+use catalog_server::store::Trigger;
 use catalog_server::store::{record_id, CatalogStore};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -284,22 +286,22 @@ async fn ckan_incremental_start_is_last_success_minus_margin() {
     let store = e.store();
     let margin = Duration::from_secs(3600);
     assert_eq!(
-        catalog_server::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
+        catalog_server::harvest::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
         None
     );
     let r1 = e.run(&catalog(&[1, 2], |_| 1)).await;
     assert_eq!(r1.status, RunStatus::Success);
     let started = store.run(&r1.run_id).unwrap().unwrap().started;
-    let since = catalog_server::lifecycle::incremental_since(store, "stadt", margin)
+    let since = catalog_server::harvest::lifecycle::incremental_since(store, "stadt", margin)
         .unwrap()
         .unwrap();
-    let expected = catalog_server::lifecycle::parse_xsd_time(&started).unwrap() - margin;
-    assert_eq!(since, catalog_server::lifecycle::xsd_time(expected));
+    let expected = catalog_server::store::parse_xsd_time(&started).unwrap() - margin;
+    assert_eq!(since, catalog_server::store::xsd_time(expected));
     // A failed run does not move the start point.
     let r2 = e.run("not turtle at all <<<").await;
     assert_eq!(r2.status, RunStatus::Failed);
     assert_eq!(
-        catalog_server::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
+        catalog_server::harvest::lifecycle::incremental_since(store, "stadt", margin).unwrap(),
         Some(since)
     );
 }

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod dcat;
+
 use catalog_server::config::Config;
-use catalog_server::pipeline::{Harvesting, SourceReport};
+use catalog_server::harvest::{Harvesting, SourceReport};
 use catalog_server::store::CatalogStore;
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +28,19 @@ pub fn peak_rss_mib() -> f64 {
 /// Resets VmHWM to the current RSS (Linux `clear_refs` 5); false when not possible.
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Bytes this process caused to be written to storage (`write_bytes` of
+/// /proc/self/io; includes RocksDB compactions and the redb archive).
+pub fn disk_write_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("write_bytes:"))
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
 
 pub fn dir_size(path: &std::path::Path) -> u64 {
@@ -73,7 +88,14 @@ pub fn bench_profile() -> String {
     std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "dcat-ap-de-3".to_owned())
 }
 
-pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<PipelineRun> {
+/// A fresh folder `catalog-bench-{name}-{pid}` in the temporary directory
+/// with a config of one source (`source_toml`, a `[[sources]]` table and
+/// any sections before it) validated with [`bench_profile`]; returns the
+/// folder and the loaded config.
+pub fn bench_config(
+    name: &str,
+    source_toml: &str,
+) -> anyhow::Result<(std::path::PathBuf, Arc<Config>)> {
     let dir = std::env::temp_dir().join(format!("catalog-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
@@ -81,11 +103,17 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     std::fs::write(
         &config_path,
         format!(
-            "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n{source_toml}\nprofile = \"{}\"\n",
+            "data_dir = \"data\"\nbase_iri = \"http://bench.example/\"\n{}\nprofile = \"{}\"\n",
+            source_toml.trim_end(),
             bench_profile()
         ),
     )?;
     let config = Arc::new(Config::load(&config_path)?);
+    Ok((dir, config))
+}
+
+pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<PipelineRun> {
+    let (dir, config) = bench_config(name, source_toml)?;
     let store = Arc::new(CatalogStore::open(&config.data_dir)?);
     let harvesting = Harvesting::new(config.clone(), store.clone())?;
     let source = config.sources[0].clone();
@@ -93,7 +121,7 @@ pub async fn run_pipeline(name: &str, source_toml: &str) -> anyhow::Result<Pipel
     let started = Instant::now();
     let cpu_before = cpu_seconds();
     let report = harvesting
-        .run_source(&source, catalog_server::lifecycle::Trigger::Cli, None)
+        .run_source(&source, catalog_server::store::Trigger::Cli, None)
         .await;
     let seconds = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
@@ -212,7 +240,7 @@ pub struct StoreFloor {
 }
 
 pub fn store_floor(quads: &[oxigraph::model::Quad], records: usize) -> anyhow::Result<StoreFloor> {
-    let per_write = catalog_server::pipeline::WRITE_BATCH;
+    let per_write = catalog_server::harvest::WRITE_BATCH;
     let chunk = (quads.len() * per_write / records.max(1)).max(1);
     let dir = std::env::temp_dir().join(format!("catalog-bench-floor-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -238,7 +266,7 @@ pub fn print_floor(floor: &StoreFloor, records: usize, unit: &str) {
     println!(
         "| store floor (the same {} quads bulk-loaded alone into an empty Oxigraph, {} records per commit) | {:.2} s, **{:.0} {unit}/s**, {:.0} µs CPU per record, {:.2} µs CPU per quad |",
         floor.quads,
-        catalog_server::pipeline::WRITE_BATCH,
+        catalog_server::harvest::WRITE_BATCH,
         floor.seconds,
         records as f64 / floor.seconds,
         floor.cpu_seconds * 1e6 / records.max(1) as f64,

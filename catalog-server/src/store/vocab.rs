@@ -69,3 +69,12 @@ pub mod graphs {
         NamedNode::new_unchecked(format!("{META_PREFIX}{source}"))
     }
 }
+
+use oxigraph::model::LiteralRef;
+
+/// `cat:status` of a withdrawn record.
+pub const WITHDRAWN: LiteralRef<'static> = LiteralRef::new_simple_literal("withdrawn");
+/// `cat:status` of a published record.
+pub const PUBLISHED: LiteralRef<'static> = LiteralRef::new_simple_literal("published");
+/// `cat:status` of a run in progress.
+pub const RUNNING: LiteralRef<'static> = LiteralRef::new_simple_literal("running");

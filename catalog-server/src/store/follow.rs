@@ -7,8 +7,8 @@
 //! repaired by comparing it with the store (`catalog-server reindex`, and at
 //! start-up).
 
+use super::PreparedRecord;
 use crate::config::Config;
-use crate::store::PreparedRecord;
 
 /// A derived view of published records.
 pub trait RecordFollower: Send + Sync {

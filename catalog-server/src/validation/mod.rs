@@ -19,12 +19,20 @@ use include_dir::{include_dir, Dir};
 use oxrdf::vocab::rdf;
 use oxrdf::{BlankNode, Graph, NamedNodeRef, NamedOrBlankNode, Term, TermRef, Triple, TripleRef};
 use oxrdfio::{RdfFormat, RdfParser};
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use shacl::{Severity, Shapes, ValidationReport};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+mod document;
+mod report;
+
+pub use document::{media_type_for_path, parse_rdf};
+pub use report::{
+    preferred_message, preferred_message_of, report_turtle, MessageView, ReportFormat, ReportView,
+    ResultView,
+};
 
 static SHAPES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../shapes");
 static VOCABULARIES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../vocabularies");
@@ -490,258 +498,6 @@ impl Checked {
     }
 }
 
-/// One result, for JSON reports and the text view.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResultView {
-    pub focus_node: String,
-    pub path: Option<String>,
-    pub value: Option<String>,
-    pub severity: String,
-    pub source_shape: String,
-    pub constraint_component: String,
-    /// The message to show: German where the shapes have it, else English,
-    /// else any, else a generated English text.
-    pub message: String,
-    pub messages: Vec<MessageView>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct MessageView {
-    pub text: String,
-    pub language: Option<String>,
-}
-
-/// A report for people and programs.
-#[derive(Debug, Clone, Serialize)]
-pub struct ReportView {
-    pub profile: String,
-    pub conforms: bool,
-    pub violations: usize,
-    pub warnings: usize,
-    pub infos: usize,
-    pub notes: Vec<String>,
-    pub results: Vec<ResultView>,
-}
-
-fn severity_name(s: &Severity) -> String {
-    match s {
-        Severity::Violation => "Violation".into(),
-        Severity::Warning => "Warning".into(),
-        Severity::Info => "Info".into(),
-        Severity::Other(n) => n.as_str().to_owned(),
-    }
-}
-
-fn term_text(t: &Term) -> String {
-    match t {
-        Term::NamedNode(n) => n.as_str().to_owned(),
-        Term::BlankNode(b) => format!("_:{}", b.as_str()),
-        Term::Literal(l) => l.to_string(),
-    }
-}
-
-/// Picks the message in the preferred language (`de`, then `en`, then any).
-pub fn preferred_message_of(messages: &[oxrdf::Literal]) -> Option<String> {
-    for lang in ["de", "en"] {
-        if let Some(m) = messages.iter().find(|m| {
-            m.language()
-                .is_some_and(|l| l.eq_ignore_ascii_case(lang) || l.starts_with(&format!("{lang}-")))
-        }) {
-            return Some(m.value().to_owned());
-        }
-    }
-    messages.first().map(|m| m.value().to_owned())
-}
-
-/// The message to show for a result (a generated English text when the
-/// shapes have none).
-pub fn preferred_message(r: &shacl::ValidationResult) -> String {
-    preferred_message_of(&r.messages).unwrap_or_else(|| r.default_message())
-}
-
-impl ReportView {
-    pub fn new(profile: &str, notes: &[String], report: &ValidationReport) -> Self {
-        let results: Vec<ResultView> = report
-            .results
-            .iter()
-            .map(|r| ResultView {
-                focus_node: term_text(&r.focus_node),
-                path: r.result_path.as_ref().map(|p| p.to_string()),
-                value: r.value.as_ref().map(term_text),
-                severity: severity_name(&r.severity),
-                source_shape: r.source_shape.to_string(),
-                constraint_component: r.source_constraint_component.as_str().to_owned(),
-                message: preferred_message(r),
-                messages: r
-                    .messages
-                    .iter()
-                    .map(|m| MessageView {
-                        text: m.value().to_owned(),
-                        language: m.language().map(str::to_owned),
-                    })
-                    .collect(),
-            })
-            .collect();
-        let mut view = Self::from_results(profile, report.conforms, results);
-        view.notes = notes.to_vec();
-        view
-    }
-
-    /// A view of results (sorted by focus node, severity, path, shape).
-    pub fn from_results(profile: &str, conforms: bool, mut results: Vec<ResultView>) -> Self {
-        results.sort_by(|a, b| {
-            (
-                &a.focus_node,
-                severity_rank(&a.severity),
-                &a.path,
-                &a.source_shape,
-            )
-                .cmp(&(
-                    &b.focus_node,
-                    severity_rank(&b.severity),
-                    &b.path,
-                    &b.source_shape,
-                ))
-        });
-        let count = |s: &str| results.iter().filter(|r| r.severity == s).count();
-        let violations = count("Violation");
-        let warnings = count("Warning");
-        Self {
-            profile: profile.to_owned(),
-            conforms,
-            violations,
-            warnings,
-            infos: results.len() - violations - warnings,
-            notes: Vec::new(),
-            results,
-        }
-    }
-
-    /// A readable report grouped by focus node.
-    pub fn to_text(&self, title: &str) -> String {
-        let mut out = format!(
-            "{title}: {} against {} ({} violation(s), {} warning(s), {} info(s))\n",
-            if self.conforms {
-                "conforms"
-            } else {
-                "does not conform"
-            },
-            self.profile,
-            self.violations,
-            self.warnings,
-            self.infos
-        );
-        for n in &self.notes {
-            out.push_str(&format!("  note: {n}\n"));
-        }
-        let mut current: Option<&str> = None;
-        for r in &self.results {
-            if current != Some(r.focus_node.as_str()) {
-                out.push_str(&format!("\n  {}\n", r.focus_node));
-                current = Some(r.focus_node.as_str());
-            }
-            out.push_str(&format!(
-                "    {:<9} {}\n",
-                r.severity,
-                r.path.as_deref().unwrap_or("(node)")
-            ));
-            out.push_str(&format!("              {}\n", r.message));
-            if let Some(v) = &r.value {
-                out.push_str(&format!("              value: {v}\n"));
-            }
-            out.push_str(&format!("              shape: {}\n", r.source_shape));
-        }
-        out
-    }
-}
-
-fn severity_rank(s: &str) -> u8 {
-    match s {
-        "Violation" => 0,
-        "Warning" => 1,
-        "Info" => 2,
-        _ => 3,
-    }
-}
-
-/// Output of a validation report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    Text,
-    Turtle,
-    Json,
-}
-
-impl std::str::FromStr for ReportFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "text" | "txt" => Ok(Self::Text),
-            "turtle" | "ttl" => Ok(Self::Turtle),
-            "json" => Ok(Self::Json),
-            other => Err(format!(
-                "unknown report format {other:?} (text, turtle or json)"
-            )),
-        }
-    }
-}
-
-/// The media type an RDF file's extension stands for (`None`: sniff).
-pub fn media_type_for_path(path: &Path) -> Option<&'static str> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "ttl" => "text/turtle",
-        "rdf" | "owl" | "xml" => "application/rdf+xml",
-        "jsonld" | "json" => "application/ld+json",
-        "nt" => "application/n-triples",
-        "nq" => "application/n-quads",
-        "trig" => "application/trig",
-        _ => return None,
-    })
-}
-
-/// Parses an RDF document of any syntax (by media type, sniffed when the
-/// type is missing or wrong) with the catalog's parser: XML entity limits,
-/// offline JSON-LD contexts.
-pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Vec<Triple>, String> {
-    let base = if name.contains("://") {
-        name.to_owned()
-    } else {
-        format!(
-            "urn:dcat-catalog:upload:{}",
-            name.replace(|c: char| c.is_whitespace(), "_")
-        )
-    };
-    let doc = harvester::Document {
-        url: name.to_owned(),
-        final_url: url::Url::parse(&base)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| "urn:dcat-catalog:upload".to_owned()),
-        media_type: media_type.map(|m| {
-            m.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        }),
-        validators: Default::default(),
-        body: bytes::Bytes::copy_from_slice(body),
-    };
-    let options = harvester::ParseOptions {
-        contexts: crate::contexts::offline_contexts(),
-        ..harvester::ParseOptions::default()
-    };
-    harvester::rdf::parse_document(&doc, &options)
-        .map(|d| d.triples)
-        .map_err(|e| {
-            if e.snippet.is_empty() {
-                format!("{name}: {e}")
-            } else {
-                format!("{name}: {e} (near: {})", e.snippet)
-            }
-        })
-}
-
 impl LoadedProfile {
     /// Validates a whole document (every node in it can be a focus node).
     pub fn check_document(&self, triples: &[Triple]) -> Result<ValidationReport, String> {
@@ -768,29 +524,9 @@ impl LoadedProfile {
     }
 }
 
-/// A report graph as Turtle with the usual prefixes.
-pub fn report_turtle(graph: &Graph) -> Result<String, String> {
-    let mut serializer = oxrdfio::RdfSerializer::from_format(RdfFormat::Turtle);
-    for (prefix, iri) in [
-        ("sh", "http://www.w3.org/ns/shacl#"),
-        ("dcat", "http://www.w3.org/ns/dcat#"),
-        ("dct", "http://purl.org/dc/terms/"),
-        ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-    ] {
-        serializer = serializer
-            .with_prefix(prefix, iri)
-            .map_err(|e| e.to_string())?;
-    }
-    let mut w = serializer.for_writer(Vec::new());
-    for t in graph {
-        w.serialize_triple(t).map_err(|e| e.to_string())?;
-    }
-    let bytes = w.finish().map_err(|e| e.to_string())?;
-    String::from_utf8(bytes).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::report::term_text;
     use super::*;
 
     fn triples(ttl: &str) -> Vec<Triple> {

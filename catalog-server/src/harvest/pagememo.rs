@@ -21,31 +21,17 @@
 //!   later, incomplete run, or a crash) thus voids the memo: a memo never
 //!   claims a record the store does not hold as it was.
 
+use super::Harvesting;
 use crate::config::{Config, SourceConfig};
-use crate::store::{record_id, CatalogStore, StoreError};
+use crate::store::{CatalogStore, StoreError, StoredMemo};
 use crate::validation::LoadedProfile;
-use crate::vocab::graphs;
 use harvester::dcat::PageMemo;
 use harvester::{Location, Validators};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-const PAGE_MEMOS: TableDefinition<&str, &[u8]> = TableDefinition::new("page_memos");
-
 /// Changes whenever the memo format or the meaning of its contents changes.
 const FORMAT: &str = "page-memo-1";
-
-/// A page memo as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StoredMemo {
-    pub fingerprint: String,
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-    pub next: Option<String>,
-    /// (dataset IRI, content hash in the store when the memo was written).
-    pub datasets: Vec<(String, String)>,
-}
 
 /// What decides how a DCAT source's pages become stored records: the source
 /// config as the pipeline uses it (kind, resolved URL, headers, profile and
@@ -79,126 +65,6 @@ pub fn fingerprint(
         config.harvest.fetch_remote_contexts,
     );
     hex::encode(&Sha256::digest(text.as_bytes())[..16])
-}
-
-fn key(source: &str, url: &str) -> String {
-    format!("{source}\n{url}")
-}
-
-impl CatalogStore {
-    /// The stored memos of a source, by page URL. Unreadable entries are skipped.
-    pub fn page_memos(&self, source: &str) -> Result<Vec<(String, StoredMemo)>, StoreError> {
-        let txn = self.archive.begin_read()?;
-        let table = match txn.open_table(PAGE_MEMOS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let prefix = key(source, "");
-        let mut out = Vec::new();
-        for entry in table.range(prefix.as_str()..)? {
-            let (k, v) = entry?;
-            let Some(url) = k.value().strip_prefix(prefix.as_str()) else {
-                break;
-            };
-            match serde_json::from_slice::<StoredMemo>(v.value()) {
-                Ok(memo) => out.push((url.to_owned(), memo)),
-                Err(e) => tracing::warn!(%source, %url, "ignoring an unreadable page memo: {e}"),
-            }
-        }
-        Ok(out)
-    }
-
-    /// Removes the memos of every source not in `keep`; returns how many.
-    pub fn retain_page_memos(
-        &self,
-        keep: &std::collections::HashSet<&str>,
-    ) -> Result<usize, StoreError> {
-        let stale: Vec<String> = {
-            let txn = self.archive.begin_read()?;
-            let table = match txn.open_table(PAGE_MEMOS) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
-                Err(e) => return Err(e.into()),
-            };
-            let mut stale = Vec::new();
-            for entry in table.iter()? {
-                let (k, _) = entry?;
-                let k = k.value();
-                let source = k.split_once('\n').map_or(k, |(s, _)| s);
-                if !keep.contains(source) {
-                    stale.push(k.to_owned());
-                }
-            }
-            stale
-        };
-        if stale.is_empty() {
-            return Ok(0);
-        }
-        let txn = self.archive.begin_write()?;
-        {
-            let mut table = txn.open_table(PAGE_MEMOS)?;
-            for k in &stale {
-                table.remove(k.as_str())?;
-            }
-        }
-        txn.commit()?;
-        Ok(stale.len())
-    }
-
-    /// Replaces all memos of a source (an empty list removes them).
-    pub fn replace_page_memos(
-        &self,
-        source: &str,
-        memos: &[(String, StoredMemo)],
-    ) -> Result<(), StoreError> {
-        if memos.is_empty() && self.page_memos(source)?.is_empty() {
-            return Ok(());
-        }
-        let prefix = key(source, "");
-        let txn = self.archive.begin_write()?;
-        {
-            let mut table = txn.open_table(PAGE_MEMOS)?;
-            let old: Vec<String> = table
-                .range(prefix.as_str()..)?
-                .map(|e| e.map(|(k, _)| k.value().to_owned()))
-                .take_while(|k| k.as_ref().map_or(true, |k| k.starts_with(&prefix)))
-                .collect::<Result<_, _>>()?;
-            for k in &old {
-                table.remove(k.as_str())?;
-            }
-            for (url, memo) in memos {
-                let value =
-                    serde_json::to_vec(memo).map_err(|e| StoreError::Other(e.to_string()))?;
-                table.insert(key(source, url).as_str(), value.as_slice())?;
-            }
-        }
-        txn.commit()?;
-        Ok(())
-    }
-
-    /// The content hash of each record of `source` named by `datasets`, or
-    /// `None` when one of them is not published.
-    fn published_hashes(
-        &self,
-        source: &str,
-        published: &std::collections::HashSet<String>,
-        datasets: &[String],
-    ) -> Result<Option<Vec<String>>, StoreError> {
-        let meta = graphs::meta(source);
-        let mut out = Vec::with_capacity(datasets.len());
-        for d in datasets {
-            let rid = record_id(source, d);
-            if !published.contains(&rid) {
-                return Ok(None);
-            }
-            match self.hash_of(&graphs::record(&rid), &meta)? {
-                Some(h) => out.push(h),
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(out))
-    }
 }
 
 /// The memos of a source that may be trusted now (see the module docs), as
@@ -291,10 +157,61 @@ pub fn remember(
     Ok(memos.len())
 }
 
+impl Harvesting {
+    /// The page memos of a DCAT source that can be trusted now (see
+    /// [`super::pagememo`]); none when they cannot be read.
+    pub(super) async fn trusted_memos(
+        &self,
+        source: &SourceConfig,
+        fingerprint: &str,
+    ) -> HashMap<String, harvester::dcat::PageMemo> {
+        let store = self.store.clone();
+        let (sid, f) = (source.id.0.clone(), fingerprint.to_owned());
+        let loaded = tokio::task::spawn_blocking(move || trusted(&store, &sid, &f)).await;
+        match loaded {
+            Ok(Ok((memos, dropped))) => {
+                if dropped > 0 {
+                    tracing::info!(source = %source.id.0, dropped, kept = memos.len(), "page memos dropped (config, profile or records changed)");
+                }
+                memos
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(source = %source.id.0, "page memos unreadable, fetching every page: {e}");
+                HashMap::new()
+            }
+            Err(e) => {
+                tracing::warn!(source = %source.id.0, "loading page memos failed, fetching every page: {e}");
+                HashMap::new()
+            }
+        }
+    }
+
+    /// After a run that read the complete listing: replaces the source's page
+    /// memos by those of this run's pages. A failure only costs the next run
+    /// its conditional requests.
+    pub(super) async fn remember_memos(
+        &self,
+        source: &SourceConfig,
+        fingerprint: &str,
+        candidates: Vec<Candidate>,
+    ) {
+        let store = self.store.clone();
+        let (sid, f) = (source.id.0.clone(), fingerprint.to_owned());
+        let written =
+            tokio::task::spawn_blocking(move || remember(&store, &sid, &f, &candidates)).await;
+        match written {
+            Ok(Ok(n)) => tracing::debug!(source = %source.id.0, memos = n, "page memos written"),
+            Ok(Err(e)) => tracing::warn!(source = %source.id.0, "writing page memos failed: {e}"),
+            Err(e) => tracing::warn!(source = %source.id.0, "writing page memos failed: {e}"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::prepare;
+    use crate::store::record_id;
     use oxigraph::model::{Literal, NamedNode, Triple};
 
     fn record(n: usize, title: &str) -> harvester::Record {

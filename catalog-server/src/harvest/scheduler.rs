@@ -21,9 +21,9 @@
 //!   `data_dir`, is refused and the old config stays.
 
 use crate::config::{Config, SourceConfig};
-use crate::lifecycle::{new_run_id, xsd_time, Trigger};
+use crate::harvest::{Current, Harvesting, SourceReport};
 use crate::metrics::Metrics;
-use crate::pipeline::{Current, Harvesting, SourceReport};
+use crate::store::{new_run_id, xsd_time, Trigger};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -257,7 +257,7 @@ impl Scheduler {
         let report = harvesting
             .run_source_as(&source, job.trigger, None, Some(job.run_id.clone()))
             .await;
-        self.metrics.run_finished(&report);
+        self.metrics.run_finished(&report.finished_run());
         log_report(&report);
     }
 }

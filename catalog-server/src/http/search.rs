@@ -1,21 +1,15 @@
-//! HTTP for citizens: `GET /api/search`, the dataset views
-//! `GET /api/datasets/{id}` (JSON) and `GET /datasets/{id}` (RDF by content
-//! negotiation), and the OpenAPI document `GET /api/openapi.json`.
+//! Search for citizens: `GET /api/search` (parameters checked and named in
+//! errors, hits with links to the dataset views, facets), and the OpenAPI
+//! document `GET /api/openapi.json`.
 
-use crate::server::{negotiate, ApiError, AppState};
-use crate::store::StoredRecord;
-use crate::vocab::{cat, graphs};
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use super::{ApiError, AppState};
+use axum::extract::{RawQuery, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use catalog_search::extract::{format_time, parse_date};
+use catalog_search::extract::parse_date;
 use catalog_search::{BBox, SearchRequest, Sort, FACETS};
-use harvester::vocab::{dct, foaf};
-use oxigraph::io::RdfFormat;
-use oxigraph::model::{GraphName, Term};
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -32,8 +26,6 @@ pub const MAX_Q: usize = 1000;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/search", get(search))
-        .route("/api/datasets/{id}", get(dataset_json))
-        .route("/datasets/{id}", get(dataset_rdf))
         .route("/api/openapi.json", get(openapi))
 }
 
@@ -299,258 +291,11 @@ struct Links {
     rdf: String,
 }
 
-/// A record looked up by id, with its provenance.
-struct Found {
-    record: StoredRecord,
-    status: String,
-    first_harvest: Option<String>,
-    last_change: Option<String>,
-}
-
-fn check_id(id: &str) -> Result<(), ApiError> {
-    if id.len() == 20
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "dataset id {id:?}: expected the 20 lowercase hex digits of a record id (as in search hits)"
-        )))
-    }
-}
-
-fn lookup(state: &AppState, id: &str) -> Result<Found, ApiError> {
-    let store = state.store.oxigraph();
-    let node = graphs::record(id);
-    let mut found: Option<Found> = None;
-    let internal = |e: oxigraph::store::StorageError| ApiError::internal(format!("store: {e}"));
-    for q in store.quads_for_pattern(Some(node.as_ref().into()), None, None, None) {
-        let q = q.map_err(internal)?;
-        let GraphName::NamedNode(g) = &q.graph_name else {
-            continue;
-        };
-        let Some(source) = g.as_str().strip_prefix(graphs::META_PREFIX) else {
-            continue;
-        };
-        let f = found.get_or_insert_with(|| Found {
-            record: StoredRecord {
-                rid: id.to_owned(),
-                source: source.to_owned(),
-                dataset: String::new(),
-                hash: String::new(),
-                page_url: String::new(),
-                harvested: String::new(),
-            },
-            status: String::new(),
-            first_harvest: None,
-            last_change: None,
-        });
-        let value = match &q.object {
-            Term::NamedNode(n) => n.as_str().to_owned(),
-            Term::Literal(l) => l.value().to_owned(),
-            Term::BlankNode(b) => b.as_str().to_owned(),
-        };
-        let p = q.predicate.as_ref();
-        if p == cat::CONTENT_HASH {
-            f.record.hash = value;
-        } else if p == cat::STATUS {
-            f.status = value;
-        } else if p == foaf::PRIMARY_TOPIC {
-            f.record.dataset = value;
-        } else if p == dct::ISSUED {
-            f.first_harvest = Some(value);
-        } else if p == dct::MODIFIED {
-            f.last_change = Some(value);
-        } else if p == harvester::vocab::prov::WAS_DERIVED_FROM {
-            f.record.page_url = value;
-        }
-    }
-    let Some(f) = found else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no dataset with id {id}"),
-        ));
-    };
-    if f.status != "published" {
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            format!(
-                "dataset {id} ({}) was withdrawn from the catalog",
-                f.record.dataset
-            ),
-        ));
-    }
-    Ok(f)
-}
-
-async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    if let Err(e) = check_id(&id) {
-        return e.into_response();
-    }
-    let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let f = lookup(&st, &id)?;
-        let triples = st
-            .store
-            .exact_graph(&f.record)
-            .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
-        let titles = crate::search_index::SourceTitles::from_config(&st.config());
-        let d = catalog_search::extract(
-            &catalog_search::RecordInfo {
-                rid: &id,
-                hash: &f.record.hash,
-                dataset: &f.record.dataset,
-                source: &f.record.source,
-                source_title: titles.get(&f.record.source),
-            },
-            &triples,
-        );
-        Ok(json!({
-            "id": id,
-            "dataset": d.dataset,
-            "title": d.title(),
-            "description": d.description(),
-            "titles": d.titles,
-            "descriptions": d.descriptions,
-            "keywords": d.keyword_values(),
-            "publisher": d.publisher,
-            "themes": d.themes,
-            "formats": d.formats,
-            "licenses": d.licenses,
-            "geocoding": d.geocoding,
-            "issued": d.issued.map(format_time),
-            "modified": d.modified.map(format_time),
-            "temporal": if d.has_temporal {
-                json!({"start": d.temporal_start.map(format_time), "end": d.temporal_end.map(format_time)})
-            } else { Value::Null },
-            "bbox": d.bbox,
-            "distributions": d.distributions,
-            "source": d.source,
-            "source_title": d.source_title,
-            "catalog_record": {
-                "status": f.status,
-                "content_hash": f.record.hash,
-                "page": f.record.page_url,
-                "first_harvested": f.first_harvest,
-                "last_changed": f.last_change,
-            },
-            "links": {
-                "rdf": format!("/datasets/{id}"),
-                "turtle": format!("/datasets/{id}?format=ttl"),
-                "rdfxml": format!("/datasets/{id}?format=rdf"),
-                "jsonld": format!("/datasets/{id}?format=jsonld"),
-                "ntriples": format!("/datasets/{id}?format=nt"),
-            },
-        }))
-    })
-    .await;
-    match result {
-        Ok(Ok(v)) => axum::Json(v).into_response(),
-        Ok(Err(e)) => e.into_response(),
-        Err(e) => ApiError::internal(e.to_string()).into_response(),
-    }
-}
-
-const RDF_TYPES: &[(&str, &str)] = &[
-    ("text/turtle", "ttl"),
-    ("application/rdf+xml", "rdf"),
-    ("application/ld+json", "jsonld"),
-    ("application/n-triples", "nt"),
-    ("text/plain", "nt"),
-];
-
-async fn dataset_rdf(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(e) = check_id(&id) {
-        return e.into_response();
-    }
-    let mut format_name: Option<String> = None;
-    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "format" => format_name = Some(v.into_owned()),
-            other => {
-                return ApiError::bad_request(format!(
-                    "unknown parameter '{other}': only 'format' (ttl, rdf, jsonld, nt) is accepted"
-                ))
-                .into_response()
-            }
-        }
-    }
-    let short = match format_name {
-        Some(name) => match name.as_str() {
-            "ttl" | "turtle" => "ttl",
-            "rdf" | "xml" | "rdfxml" => "rdf",
-            "jsonld" | "json-ld" => "jsonld",
-            "nt" | "ntriples" => "nt",
-            other => {
-                return ApiError::bad_request(format!(
-                    "parameter 'format': {other:?} is not one of ttl, rdf, jsonld, nt"
-                ))
-                .into_response()
-            }
-        },
-        None => {
-            let offered: Vec<&str> = RDF_TYPES.iter().map(|(m, _)| *m).collect();
-            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-            match negotiate(accept, &offered) {
-                Some(m) => RDF_TYPES
-                    .iter()
-                    .find(|(t, _)| *t == m)
-                    .map(|(_, n)| *n)
-                    .unwrap_or("ttl"),
-                None => {
-                    return ApiError::new(
-                        StatusCode::NOT_ACCEPTABLE,
-                        format!(
-                            "none of the accepted media types can be produced; available: {}",
-                            offered.join(", ")
-                        ),
-                    )
-                    .into_response()
-                }
-            }
-        }
-    };
-    let format = crate::export::format_by_name(short).unwrap_or(RdfFormat::Turtle);
-    let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let f = lookup(&st, &id)?;
-        let triples = st
-            .store
-            .exact_graph(&f.record)
-            .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
-        let mut w = crate::export::serializer(format).for_writer(Vec::new());
-        for t in &triples {
-            w.serialize_triple(t)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-        }
-        w.finish().map_err(|e| ApiError::internal(e.to_string()))
-    })
-    .await;
-    match result {
-        Ok(Ok(body)) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, format.media_type()),
-                (header::VARY, "Accept"),
-            ],
-            body,
-        )
-            .into_response(),
-        Ok(Err(e)) => e.into_response(),
-        Err(e) => ApiError::internal(e.to_string()).into_response(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
+    use serde_json::Value;
 
     fn err(raw: &str) -> String {
         match parse_params(raw) {

@@ -14,16 +14,12 @@
 //! one the store holds now, so an entry left stale by a crash (store written,
 //! entry not yet) can never hide a change: it only costs the slow path.
 
-use crate::lifecycle::RunState;
-use crate::pipeline::SourceReport;
-use crate::store::{record_id, CatalogStore, Outcome, PreparedRecord, StoreError};
-use crate::vocab::graphs;
+use super::lifecycle::RunState;
+use super::report::SourceReport;
+use crate::store::{record_id, CatalogStore, Outcome, PreparedRecord};
 use oxigraph::model::{NamedOrBlankNode, Term, Triple};
-use redb::{ReadableDatabase, TableDefinition};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-
-const SOURCE_HASHES: TableDefinition<&str, &[u8]> = TableDefinition::new("source_hashes");
 
 /// The source hash of a record (see the module docs).
 ///
@@ -84,67 +80,12 @@ fn blank<'a>(hasher: &mut Sha256, labels: &mut HashMap<&'a str, u64>, id: &'a st
     hasher.update(n.to_le_bytes());
 }
 
-impl CatalogStore {
-    /// For each (rid, source hash): is the record stored with exactly this content?
-    fn unchanged_by_source_hash(
-        &self,
-        source: &str,
-        items: &[(String, [u8; 32])],
-    ) -> Result<Vec<bool>, StoreError> {
-        let txn = self.archive.begin_read()?;
-        let table = match txn.open_table(SOURCE_HASHES) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(vec![false; items.len()]),
-            Err(e) => return Err(e.into()),
-        };
-        let meta = graphs::meta(source);
-        let mut out = Vec::with_capacity(items.len());
-        for (rid, qh) in items {
-            let Some(entry) = table.get(rid.as_str())? else {
-                out.push(false);
-                continue;
-            };
-            let entry = entry.value();
-            if entry.len() != 64 || entry[..32] != qh[..] {
-                out.push(false);
-                continue;
-            }
-            let canonical = hex::encode(&entry[32..]);
-            let current = self.hash_of(&graphs::record(rid), &meta)?;
-            out.push(current.as_deref() == Some(canonical.as_str()));
-        }
-        Ok(out)
-    }
-
-    /// Remembers source hashes of records just written (or found unchanged).
-    fn remember_source_hashes(&self, items: &[(&str, [u8; 32], &str)]) -> Result<(), StoreError> {
-        if items.is_empty() {
-            return Ok(());
-        }
-        let mut txn = self.archive.begin_write()?;
-        // A lost entry only costs the slow path next time.
-        txn.set_durability(redb::Durability::None)
-            .map_err(|e| StoreError::Archive(e.to_string()))?;
-        {
-            let mut table = txn.open_table(SOURCE_HASHES)?;
-            for (rid, qh, canonical) in items {
-                let mut value = Vec::with_capacity(64);
-                value.extend_from_slice(qh);
-                value.extend(hex::decode(canonical).map_err(|e| StoreError::Other(e.to_string()))?);
-                table.insert(*rid, value.as_slice())?;
-            }
-        }
-        txn.commit()?;
-        Ok(())
-    }
-}
-
 /// Source hashes of the records that take the normal path, by record id.
 pub type Pending = HashMap<String, [u8; 32]>;
 
 /// Splits off the records of a page that are certainly unchanged: they are
 /// counted (as unchanged, or as added when withdrawn before, see
-/// [`crate::lifecycle`]) and noted as seen; the others are returned with their
+/// [`super::lifecycle`]) and noted as seen; the others are returned with their
 /// source hashes.
 pub async fn skip_unchanged(
     store: &std::sync::Arc<CatalogStore>,

@@ -17,13 +17,11 @@
 //! token configured → 403 saying how to configure one.
 
 use crate::config::Config;
-use crate::lifecycle::Trigger;
+use crate::harvest::scheduler::{JobState, Scheduler, TriggerError};
 use crate::metrics::Metrics;
-use crate::scheduler::{JobState, Scheduler, TriggerError};
-use crate::server::AppState;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
+use crate::store::Trigger;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -40,7 +38,7 @@ pub struct AdminState {
 }
 
 impl AdminState {
-    fn metrics(&self) -> &Arc<Metrics> {
+    pub(super) fn metrics(&self) -> &Arc<Metrics> {
         self.scheduler.metrics()
     }
 }
@@ -56,34 +54,6 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/api/admin/reload", post(reload))
         .route("/metrics", get(metrics))
         .with_state(state)
-}
-
-/// The whole HTTP application of `serve`: the public routes of
-/// [`crate::server::router`], the admin routes, and request metrics.
-pub fn app(state: Arc<AppState>, admin: Arc<AdminState>) -> Router {
-    let metrics = admin.metrics().clone();
-    crate::server::router(state)
-        .merge(router(admin))
-        .layer(axum::middleware::from_fn_with_state(metrics, track))
-}
-
-/// Records the latency of every request by matched route.
-async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
-    let started = Instant::now();
-    let response = next.run(req).await;
-    metrics.http_request(
-        &route,
-        &method,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
 }
 
 /// A JSON error answer `{"error": message}`.
@@ -164,7 +134,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A run record without its item errors (their number instead), for lists.
-fn run_summary(run: &crate::lifecycle::RunRecord) -> Value {
+fn run_summary(run: &crate::store::RunRecord) -> Value {
     let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
     if let Some(o) = v.as_object_mut() {
         o.insert("errors".into(), json!(run.errors.len()));

@@ -6,11 +6,11 @@
 //! * `GET /api/datasets/{rid}/validation?format=json|turtle`: the stored
 //!   `sh:ValidationReport` of a record with its counts.
 
-use crate::server::{ApiError, AppState};
+use super::{ApiError, AppState};
+use crate::store::vocab::{cat, graphs};
 use crate::validation::{
     preferred_message_of, report_turtle, ReportFormat, ReportView, ResultView,
 };
-use crate::vocab::{cat, graphs};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

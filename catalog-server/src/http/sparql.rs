@@ -1,157 +1,20 @@
-//! HTTP: the SPARQL 1.1 Protocol endpoint (read-only), health and index pages.
+//! The SPARQL 1.1 Protocol endpoint (read-only): `GET`/`POST /sparql`,
+//! results and graphs in the negotiated format, a timeout and a result cap
+//! from `[sparql]`.
 
-use crate::config::Config;
-use crate::pipeline::{Current, Harvesting};
+use super::error::{negotiate, not_acceptable};
+use super::home::index;
+use super::{ApiError, AppState};
 use crate::store::CatalogStore;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 use std::sync::Arc;
-use tower_http::cors::{Any, CorsLayer};
-
-/// What request handlers share.
-pub struct AppState {
-    pub store: Arc<CatalogStore>,
-    /// The harvesting in force (config, validation profiles): a reload swaps
-    /// it, so handlers read it per request through [`AppState::config`] and
-    /// [`AppState::harvesting`], never keep it.
-    pub current: Arc<Current>,
-    /// The search index (a follower of the store).
-    pub search: Arc<catalog_search::SearchIndex>,
-}
-
-impl AppState {
-    /// The config in force now.
-    pub fn config(&self) -> Arc<Config> {
-        self.current.config()
-    }
-
-    /// The harvesting in force now.
-    pub fn harvesting(&self) -> Arc<Harvesting> {
-        self.current.get()
-    }
-}
-
-pub fn router(state: Arc<AppState>) -> Router {
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION]);
-    Router::new()
-        .route("/", get(index))
-        .route("/health", get(health))
-        .route("/sparql", get(sparql_get).post(sparql_post))
-        .route(
-            "/api/validate",
-            axum::routing::post(crate::validation_api::validate_upload).layer(
-                axum::extract::DefaultBodyLimit::max(crate::validation_api::MAX_UPLOAD),
-            ),
-        )
-        .route(
-            "/api/datasets/{rid}/validation",
-            get(crate::validation_api::stored_report),
-        )
-        .merge(crate::search_api::routes())
-        .layer(cors)
-        .with_state(state)
-}
-
-/// An error answer: status and a plain-text message saying what to fix.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{}\n", self.message),
-        )
-            .into_response()
-    }
-}
-
-async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
-    let c = state.config();
-    let mut sources = String::new();
-    for s in &c.sources {
-        sources.push_str(&format!(
-            "<li><code>{}</code> — {} ({}{})</li>",
-            escape(&s.id.0),
-            escape(&s.title),
-            s.kind.as_str(),
-            if s.enabled { "" } else { ", disabled" }
-        ));
-    }
-    Html(format!(
-        r#"<!DOCTYPE html>
-<html lang="de"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}}code{{background:#eee;padding:0 .2em}}</style></head>
-<body><h1>{title}</h1>
-<p>A federated DCAT-AP catalog. Endpoints:</p>
-<ul>
-<li><a href="/sparql">/sparql</a> — SPARQL 1.1 query endpoint (GET <code>?query=</code>, POST form or <code>application/sparql-query</code>); the default graph is the union of all graphs.
- Try <a href="/sparql?query=SELECT%20(COUNT(DISTINCT%20%3Fd)%20AS%20%3Fdatasets)%20WHERE%20%7B%20%3Fd%20a%20%3Chttp%3A%2F%2Fwww.w3.org%2Fns%2Fdcat%23Dataset%3E%20%7D&amp;format=json">counting the datasets</a>.</li>
-<li><a href="/api/search?q=">/api/search</a> — full-text search with facets (<a href="/api/openapi.json">OpenAPI</a>).</li>
-<li><a href="/health">/health</a> — liveness and store status.</li>
-</ul>
-<h2>Sources</h2><ul>{sources}</ul>
-</body></html>"#,
-        title = escape(&c.catalog.title),
-    ))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || store.stored_sources()).await;
-    match result {
-        Ok(Ok(sources)) => axum::Json(serde_json::json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "sources_configured": state.config().sources.len(),
-            "sources_stored": sources.len(),
-        }))
-        .into_response(),
-        Ok(Err(e)) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store unavailable: {e}"),
-        )
-        .into_response(),
-        Err(e) => ApiError::internal(e.to_string()).into_response(),
-    }
-}
 
 /// The parameters of a SPARQL protocol request.
 #[derive(Debug, Default)]
@@ -178,7 +41,7 @@ impl SparqlRequest {
     }
 }
 
-async fn sparql_get(
+pub(super) async fn sparql_get(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -192,7 +55,7 @@ async fn sparql_get(
     run_sparql(state, req, &headers).await
 }
 
-async fn sparql_post(
+pub(super) async fn sparql_post(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -256,46 +119,6 @@ fn results_format_by_name(name: &str) -> Option<QueryResultsFormat> {
                 .map(|(_, f)| *f)
         }
     })
-}
-
-/// Picks the first offered media type the `Accept` header allows, by q-value.
-pub fn negotiate<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a str> {
-    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
-        return offered.first().copied();
-    };
-    let mut ranges: Vec<(String, f32, usize)> = accept
-        .split(',')
-        .enumerate()
-        .filter_map(|(i, part)| {
-            let mut pieces = part.split(';');
-            let range = pieces.next()?.trim().to_ascii_lowercase();
-            let mut q = 1.0f32;
-            for p in pieces {
-                if let Some(v) = p.trim().strip_prefix("q=") {
-                    q = v.trim().parse().unwrap_or(0.0);
-                }
-            }
-            (q > 0.0).then_some((range, q, i))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.2.cmp(&b.2)));
-    for (range, _, _) in &ranges {
-        if range == "*/*" {
-            return offered.first().copied();
-        }
-        if let Some(prefix) = range.strip_suffix("/*") {
-            if let Some(m) = offered
-                .iter()
-                .find(|m| m.starts_with(&format!("{prefix}/")))
-            {
-                return Some(m);
-            }
-        }
-        if let Some(m) = offered.iter().find(|m| **m == range.as_str()) {
-            return Some(m);
-        }
-    }
-    None
 }
 
 async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMap) -> Response {
@@ -509,50 +332,4 @@ fn pick_graph_format(
     };
     let format = crate::export::format_by_name(name).unwrap_or(RdfFormat::Turtle);
     Ok((format.media_type(), format))
-}
-
-fn not_acceptable(offered: &[&str]) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        format!(
-            "none of the accepted media types can be produced; available: {}",
-            offered.join(", ")
-        ),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::negotiate;
-
-    #[test]
-    fn content_negotiation() {
-        let offered = [
-            "application/sparql-results+json",
-            "application/sparql-results+xml",
-            "text/csv",
-        ];
-        assert_eq!(
-            negotiate(None, &offered),
-            Some("application/sparql-results+json")
-        );
-        assert_eq!(negotiate(Some("text/csv"), &offered), Some("text/csv"));
-        assert_eq!(
-            negotiate(
-                Some("text/csv;q=0.5, application/sparql-results+xml"),
-                &offered
-            ),
-            Some("application/sparql-results+xml")
-        );
-        assert_eq!(
-            negotiate(Some("text/html, */*;q=0.1"), &offered),
-            Some("application/sparql-results+json")
-        );
-        assert_eq!(
-            negotiate(Some("application/*"), &offered),
-            Some("application/sparql-results+json")
-        );
-        assert_eq!(negotiate(Some("image/png"), &offered), None);
-        assert_eq!(negotiate(Some("text/csv;q=0"), &offered), None);
-    }
 }

@@ -1,0 +1,250 @@
+//! Record states as data.
+//!
+//! `published` → `withdrawn` → purged. A withdrawn record keeps its record
+//! graph, meta and archive blob but loses its `dcat:dataset`/`dcat:record`
+//! links, so export, search and the catalog graphs no longer show it; a
+//! withdrawn record published again gets them back. When a record is
+//! withdrawn or purged is the harvest's decision
+//! ([`crate::harvest::lifecycle`]); this module only changes the state.
+
+use super::vocab::{cat, graphs, PUBLISHED, WITHDRAWN};
+use super::{
+    parse_canonical, term_value as term_str, CatalogStore, PreparedRecord, StoreError, StoredRecord,
+};
+use harvester::vocab::{dcat, foaf, xsd};
+use oxigraph::model::{
+    GraphNameRef, Literal, LiteralRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term,
+};
+use std::collections::HashSet;
+
+impl CatalogStore {
+    /// Record ids of a source with the given status.
+    fn rids_with_status(
+        &self,
+        source: &str,
+        status: LiteralRef<'_>,
+    ) -> Result<HashSet<String>, StoreError> {
+        let meta = graphs::meta(source);
+        let mut out = HashSet::new();
+        for q in self.store.quads_for_pattern(
+            None,
+            Some(cat::STATUS),
+            Some(status.into()),
+            Some(GraphNameRef::NamedNode(meta.as_ref())),
+        ) {
+            if let NamedOrBlankNode::NamedNode(n) = q?.subject {
+                if let Some(rid) = n.as_str().strip_prefix(graphs::RECORD_PREFIX) {
+                    out.insert(rid.to_owned());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ids of the published records of a source.
+    pub fn published_rids(&self, source: &str) -> Result<HashSet<String>, StoreError> {
+        self.rids_with_status(source, PUBLISHED)
+    }
+
+    /// Ids of the withdrawn records of a source.
+    pub fn withdrawn_rids(&self, source: &str) -> Result<HashSet<String>, StoreError> {
+        self.rids_with_status(source, WITHDRAWN)
+    }
+
+    /// The withdrawn records of a source, with the time of their withdrawal.
+    pub fn withdrawn_records(&self, source: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let meta = graphs::meta(source);
+        let mut out = Vec::new();
+        for rid in self.withdrawn_rids(source)? {
+            let node = graphs::record(&rid);
+            let at = self
+                .store
+                .quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(cat::WITHDRAWN_AT),
+                    None,
+                    Some(GraphNameRef::NamedNode(meta.as_ref())),
+                )
+                .next()
+                .transpose()?
+                .map(|q| term_str(&q.object))
+                .unwrap_or_default();
+            out.push((rid, at));
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn dataset_of(&self, rid: &str, meta: &NamedNode) -> Result<Option<NamedNode>, StoreError> {
+        let node = graphs::record(rid);
+        for q in self.store.quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(foaf::PRIMARY_TOPIC),
+            None,
+            Some(GraphNameRef::NamedNode(meta.as_ref())),
+        ) {
+            if let Term::NamedNode(n) = q?.object {
+                return Ok(Some(n));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Withdraws records of a source: status `withdrawn`, `cat:withdrawnAt`,
+    /// catalog links removed; record graph, meta and archive blob stay. One
+    /// atomic transaction.
+    pub fn withdraw(
+        &self,
+        source: &str,
+        catalog_iri: &str,
+        rids: &[String],
+        now: &str,
+    ) -> Result<usize, StoreError> {
+        let _guard = self.lock_writes()?;
+        let meta = graphs::meta(source);
+        let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
+        let catalog_graph = graphs::catalog(source);
+        let cg = GraphNameRef::NamedNode(catalog_graph.as_ref());
+        let catalog = NamedNode::new(catalog_iri)
+            .map_err(|e| StoreError::Other(format!("invalid IRI {catalog_iri:?}: {e}")))?;
+        let at = Literal::new_typed_literal(now, xsd::DATE_TIME);
+        let mut txn = self.store.start_transaction()?;
+        let mut n = 0;
+        for rid in rids {
+            let node = graphs::record(rid);
+            let dataset = self.dataset_of(rid, &meta)?;
+            txn.remove(QuadRef::new(&node, cat::STATUS, PUBLISHED, meta_ref));
+            txn.insert(QuadRef::new(&node, cat::STATUS, WITHDRAWN, meta_ref));
+            txn.insert(QuadRef::new(&node, cat::WITHDRAWN_AT, &at, meta_ref));
+            if let Some(d) = &dataset {
+                txn.remove(QuadRef::new(&catalog, dcat::DATASET_LINK, d, cg));
+            }
+            txn.remove(QuadRef::new(&catalog, dcat::RECORD, &node, cg));
+            n += 1;
+        }
+        txn.commit()?;
+        Ok(n)
+    }
+
+    /// Publishes withdrawn records again (status, catalog links) and returns
+    /// them. Records not withdrawn are left alone.
+    pub fn republish(
+        &self,
+        source: &str,
+        catalog_iri: &str,
+        rids: &[String],
+    ) -> Result<Vec<StoredRecord>, StoreError> {
+        let _guard = self.lock_writes()?;
+        let meta = graphs::meta(source);
+        let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
+        let catalog_graph = graphs::catalog(source);
+        let cg = GraphNameRef::NamedNode(catalog_graph.as_ref());
+        let catalog = NamedNode::new(catalog_iri)
+            .map_err(|e| StoreError::Other(format!("invalid IRI {catalog_iri:?}: {e}")))?;
+        let mut txn = self.store.start_transaction()?;
+        let mut out = Vec::new();
+        for rid in rids {
+            let node = graphs::record(rid);
+            if !self
+                .store
+                .contains(QuadRef::new(&node, cat::STATUS, WITHDRAWN, meta_ref))?
+            {
+                continue;
+            }
+            let Some(dataset) = self.dataset_of(rid, &meta)? else {
+                continue;
+            };
+            let old: Vec<Quad> = self
+                .store
+                .quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(cat::WITHDRAWN_AT),
+                    None,
+                    Some(meta_ref),
+                )
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                txn.remove(q);
+            }
+            txn.remove(QuadRef::new(&node, cat::STATUS, WITHDRAWN, meta_ref));
+            txn.insert(QuadRef::new(&node, cat::STATUS, PUBLISHED, meta_ref));
+            txn.insert(QuadRef::new(&catalog, dcat::DATASET_LINK, &dataset, cg));
+            txn.insert(QuadRef::new(&catalog, dcat::RECORD, &node, cg));
+            let hash = self
+                .store
+                .quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    Some(cat::CONTENT_HASH),
+                    None,
+                    Some(meta_ref),
+                )
+                .next()
+                .transpose()?
+                .map(|q| term_str(&q.object))
+                .unwrap_or_default();
+            out.push(StoredRecord {
+                rid: rid.clone(),
+                source: source.to_owned(),
+                dataset: dataset.as_str().to_owned(),
+                hash,
+                page_url: String::new(),
+                harvested: String::new(),
+            });
+        }
+        txn.commit()?;
+        Ok(out)
+    }
+
+    /// Purges records of a source withdrawn at or before `cutoff`: record
+    /// graph and meta are removed (archive blobs stay: they are content-addressed
+    /// and may be shared). Returns the purged ids.
+    pub fn purge_withdrawn(&self, source: &str, cutoff: &str) -> Result<Vec<String>, StoreError> {
+        let due: Vec<String> = self
+            .withdrawn_records(source)?
+            .into_iter()
+            .filter(|(_, at)| !at.is_empty() && at.as_str() <= cutoff)
+            .map(|(rid, _)| rid)
+            .collect();
+        if due.is_empty() {
+            return Ok(due);
+        }
+        let _guard = self.lock_writes()?;
+        let meta = graphs::meta(source);
+        let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
+        let mut txn = self.store.start_transaction()?;
+        for rid in &due {
+            let node = graphs::record(rid);
+            let old: Vec<Quad> = self
+                .store
+                .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(meta_ref))
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                txn.remove(q);
+            }
+            txn.remove_named_graph(node.as_ref())?;
+            txn.remove_named_graph(graphs::validation(rid).as_ref())?;
+        }
+        txn.commit()?;
+        Ok(due)
+    }
+
+    /// A withdrawn-then-republished record made ready for followers, from the archive.
+    pub fn prepared_from_archive(
+        &self,
+        record: &StoredRecord,
+    ) -> Result<PreparedRecord, StoreError> {
+        let canonical = self.archived_ntriples(&record.hash, &record.rid)?;
+        let compressed = zstd::encode_all(canonical.as_bytes(), 3)
+            .map_err(|e| StoreError::Other(format!("compressing record {}: {e}", record.rid)))?;
+        Ok(PreparedRecord {
+            rid: record.rid.clone(),
+            dataset: NamedNode::new(record.dataset.clone())
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+            page_url: record.page_url.clone(),
+            hash: record.hash.clone(),
+            compressed,
+            triples: parse_canonical(&canonical, &record.rid)?,
+            validation: None,
+        })
+    }
+}
