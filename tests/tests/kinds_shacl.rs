@@ -54,7 +54,7 @@ fn profile(name: &str) -> (Shapes, Graph) {
 }
 
 fn defaults(source: &str) -> SourceDefaults {
-    // What an operator configures per source (README: publisher, contributor_id).
+    // What an operator configures per source (docs/configuration.md: publisher, contributor_id).
     SourceDefaults {
         source_id: source.into(),
         mint_base: "http://catalog.test/id/dataset/".into(),
