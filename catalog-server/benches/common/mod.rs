@@ -231,7 +231,7 @@ pub fn census_and_floor(
 }
 
 /// The store floor: the quads a harvest stored, bulk-loaded again into an
-/// empty Oxigraph store in chunks of `pipeline::WRITE_BATCH` records' worth, with the pipeline's bulk-loader settings and
+/// empty Oxigraph store in chunks of `harvest::WRITE_BATCH` records' worth, with the store's bulk-loader settings and
 /// nothing else running. No harvest into Oxigraph can be faster than this.
 pub struct StoreFloor {
     pub seconds: f64,
