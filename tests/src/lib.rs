@@ -3,6 +3,7 @@
 //! ones), and running the `catalog-server` binary.
 
 pub mod portals;
+pub mod stadt;
 
 use axum::body::Body;
 use axum::extract::{Request, State};

@@ -6,124 +6,14 @@
 
 use catalog_server::config::Config;
 use catalog_server::store::CatalogStore;
+mod common;
+
+use catalog_tests::stadt::*;
 use catalog_tests::*;
-use std::fmt::Write as _;
+use common::check_consistency;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// One Hydra page of a synthetic catalog: datasets `ids`; `version(i)` goes
-/// into the title (change it to modify a dataset).
-fn page(
-    base: &str,
-    number: usize,
-    last: bool,
-    ids: &[usize],
-    version: &dyn Fn(usize) -> usize,
-) -> Vec<u8> {
-    let mut s = String::from(
-        "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
-         @prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n\
-         <https://stadt.example/catalog> a dcat:Catalog ; dct:title \"Stadt\"@de .\n",
-    );
-    for i in ids {
-        let _ = write!(
-            s,
-            "<https://stadt.example/catalog> dcat:dataset <https://stadt.example/ds/{i}> .\n\
-             <https://stadt.example/ds/{i}> a dcat:Dataset ; dct:identifier \"ds-{i}\" ;\n\
-               dct:title \"Datensatz {i} Fassung {v}\"@de ;\n\
-               dct:description \"Beschreibung des Datensatzes {i} der Stadt, mit etwas Text.\"@de ;\n\
-               dcat:keyword \"stadt\"@de, \"nummer {i}\"@de ;\n\
-               dcat:distribution <https://stadt.example/ds/{i}/csv> .\n\
-             <https://stadt.example/ds/{i}/csv> a dcat:Distribution ;\n\
-               dcat:accessURL <https://stadt.example/files/{i}.csv> ; dct:title \"CSV {i}\" .\n",
-            v = version(*i)
-        );
-    }
-    if !last {
-        let _ = writeln!(
-            s,
-            "<{base}/catalog?page={number}> a hydra:PartialCollectionView ; hydra:next <{base}/catalog?page={}> .",
-            number + 1
-        );
-    }
-    s.into_bytes()
-}
-
-/// Serves `ids` in pages of `per_page` at `/catalog?page=N`; returns the page count.
-fn serve_catalog(
-    stub: &StubServer,
-    ids: &[usize],
-    per_page: usize,
-    version: &dyn Fn(usize) -> usize,
-) -> usize {
-    serve_pages(stub, ids, per_page, version, None)
-}
-
-/// Which validator a page is served with (both derived from its content).
-#[derive(Clone, Copy)]
-enum Validator {
-    ETag,
-    LastModified,
-}
-
-/// [`serve_catalog`], with validators when `validator` is set: a page
-/// answers `304 Not Modified` to a request naming its current validator.
-fn serve_pages(
-    stub: &StubServer,
-    ids: &[usize],
-    per_page: usize,
-    version: &dyn Fn(usize) -> usize,
-    validator: Option<Validator>,
-) -> usize {
-    let base = format!("http://{}", stub.addr);
-    let chunks: Vec<&[usize]> = if ids.is_empty() {
-        vec![&[][..]]
-    } else {
-        ids.chunks(per_page).collect()
-    };
-    let n = chunks.len();
-    for (k, chunk) in chunks.iter().enumerate() {
-        let path = format!("/catalog?page={}", k + 1);
-        let body = page(&base, k + 1, k + 1 == n, chunk, version);
-        let Some(validator) = validator else {
-            stub.serve_bytes(&path, body, "text/turtle");
-            continue;
-        };
-        let digest = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            body.hash(&mut h);
-            h.finish()
-        };
-        let (etag, last_modified) = match validator {
-            Validator::ETag => (Some(format!("\"{digest:016x}\"")), None),
-            Validator::LastModified => (
-                None,
-                Some(format!(
-                    "Tue, 03 Nov 2026 {:02}:{:02}:{:02} GMT",
-                    digest % 24,
-                    (digest >> 8) % 60,
-                    (digest >> 16) % 60
-                )),
-            ),
-        };
-        stub.set(
-            &path,
-            Behaviour::Cached {
-                body: std::sync::Arc::new(body),
-                content_type: "text/turtle".into(),
-                etag,
-                last_modified,
-            },
-        );
-    }
-    // Pages beyond the listing from an earlier, longer version are gone.
-    for k in n + 1..n + 20 {
-        stub.set(&format!("/catalog?page={k}"), Behaviour::Status(404));
-    }
-    n
-}
 
 fn counts(report: &serde_json::Value) -> [u64; 5] {
     ["added", "updated", "unchanged", "withdrawn", "purged"]
@@ -336,42 +226,6 @@ fn empty_catalog_is_refused_by_the_threshold_with_a_reason() {
     assert!(String::from_utf8_lossy(&export.stderr).contains("exported 12 records"));
 }
 
-/// Checks the store: every record graph has its meta and vice versa, every
-/// hash is in the archive, the catalog links match the published records.
-fn check_consistency(config_path: &Path) -> usize {
-    let config = Config::load(config_path).expect("config");
-    let store = CatalogStore::open(&config.data_dir).expect("open store");
-    let records = store.records(Some("stadt")).expect("records");
-    for r in &records {
-        store
-            .archived_ntriples(&r.hash, &r.rid)
-            .unwrap_or_else(|e| panic!("record {} has no archived graph: {e}", r.rid));
-    }
-    let mut graphs = 0;
-    for g in store.oxigraph().named_graphs() {
-        let g = g.expect("graph");
-        let name = g.to_string();
-        if let Some(rid) = name
-            .strip_prefix("<urn:dcat-catalog:record:")
-            .and_then(|s| s.strip_suffix('>'))
-        {
-            graphs += 1;
-            assert!(
-                records.iter().any(|r| r.rid == rid),
-                "record graph {rid} has no meta"
-            );
-        }
-    }
-    assert_eq!(graphs, records.len(), "record graphs vs meta records");
-    let links = store
-        .catalog_triples("stadt")
-        .expect("catalog")
-        .iter()
-        .filter(|t| t.predicate.as_str() == "http://www.w3.org/ns/dcat#record")
-        .count();
-    assert_eq!(links, records.len(), "catalog links vs records");
-    records.len()
-}
 
 #[test]
 fn sigkill_during_serve_harvest_leaves_a_consistent_store() {
