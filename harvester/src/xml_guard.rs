@@ -495,6 +495,50 @@ mod tests {
         ));
     }
 
+    /// The scan reads bytes, so it relies on the parsers reading UTF-8 (or,
+    /// for CSW, ISO-8859-x) only: a UTF-16 document, whose markup the scan
+    /// cannot see, must fail in both parsers without entity expansion. (Should
+    /// quick-xml's `encoding` feature ever be enabled, this fails first.)
+    #[test]
+    fn utf16_documents_are_not_read() {
+        // Three levels, the last named `e9` as the body refers to it.
+        let doc =
+            with_body(&nested_bomb("<!DOCTYPE", 3, 3).replace("<!ENTITY e2 ", "<!ENTITY e9 "));
+        let cases: [(&[u8], bool); 4] = [
+            (&[0xFF, 0xFE], false),
+            (&[0xFE, 0xFF], true),
+            (&[], false),
+            (&[], true),
+        ];
+        for (bom, big_endian) in cases {
+            let mut bytes = bom.to_vec();
+            for unit in doc.encode_utf16() {
+                bytes.extend(if big_endian {
+                    unit.to_be_bytes()
+                } else {
+                    unit.to_le_bytes()
+                });
+            }
+            assert!(
+                check(&bytes, "RDF/XML").is_ok(),
+                "the scan does not see UTF-16 markup"
+            );
+            let fetched = crate::fetch::Document {
+                url: "http://example.org/catalog".into(),
+                final_url: "http://example.org/catalog".into(),
+                media_type: Some("application/rdf+xml".into()),
+                validators: Default::default(),
+                body: bytes.clone().into(),
+            };
+            let parsed = crate::rdf::parse_document(&fetched, &crate::rdf::ParseOptions::default());
+            if let Ok(p) = parsed {
+                panic!("a UTF-16 document was parsed: {:?}", p.triples);
+            }
+            let limits = crate::csw::xml::XmlLimits::default();
+            assert!(crate::csw::xml::parse_tree(&bytes, &limits).is_err());
+        }
+    }
+
     /// The defusedxml attack files: every one with an internal subset is
     /// refused; the others (no DTD, or a DOCTYPE with only a PUBLIC id) pass.
     #[test]
