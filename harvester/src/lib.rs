@@ -16,6 +16,7 @@ pub mod rdf;
 pub mod record;
 pub mod split;
 pub mod vocab;
+pub mod xml_guard;
 
 pub use fetch::{Conditional, Document, FetchError, FetchLimits, Fetcher, Location, Validators};
 pub use rdf::{JsonLdContexts, ParseError, ParseOptions};

@@ -1,6 +1,19 @@
 //! Parsing one fetched document into triples: syntax chosen by Content-Type,
 //! with sniffing where the server's type is missing, generic or contradicted
-//! by the body; a guard against XML entity bombs; offline JSON-LD contexts.
+//! by the body; the DTD rule for RDF/XML; offline JSON-LD contexts.
+//!
+//! **RDF/XML and DTDs.** Every document parsed as RDF/XML (harvested pages,
+//! uploads to `POST /api/validate`, files given to `catalog-server validate`)
+//! first passes [`crate::xml_guard::check`]: a document whose DOCTYPE has an
+//! internal subset, or that declares entities (`<!ENTITY`, in any case,
+//! anywhere — also in comments, after the root element or after megabytes of
+//! leading text), is refused with a clear error before the parser sees it.
+//! The RDF/XML parser expands entities eagerly, so one kilobyte of nested
+//! entities would otherwise become gigabytes. A plain DOCTYPE
+//! (`<!DOCTYPE rdf:RDF>`, or with a `SYSTEM`/`PUBLIC` identifier) is accepted
+//! and never fetched. This also refuses harmless namespace entities
+//! (`<!ENTITY xsd "…">` with `&xsd;date`): such documents must write their
+//! IRIs out. The CSW reader applies the same rule ([`crate::csw::xml`]).
 
 use crate::fetch::Document;
 use crate::record::snippet;
@@ -72,20 +85,9 @@ impl JsonLdContexts {
 }
 
 /// Options for parsing documents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ParseOptions {
     pub contexts: JsonLdContexts,
-    /// Upper bound on the characters that XML entity references may expand to.
-    pub max_entity_expansion: u64,
-}
-
-impl Default for ParseOptions {
-    fn default() -> Self {
-        Self {
-            contexts: JsonLdContexts::default(),
-            max_entity_expansion: 1024 * 1024,
-        }
-    }
 }
 
 /// Why a document could not be parsed. The message is meant for operators.
@@ -251,7 +253,10 @@ pub fn parse_document(
     let body: &[u8] = doc.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&doc.body);
     let (format, note) = choose_format(doc.media_type.as_deref(), body)?;
     if format == RdfFormat::RdfXml {
-        check_xml_entities(body, options.max_entity_expansion)?;
+        crate::xml_guard::check(body, "RDF/XML").map_err(|e| ParseError {
+            message: e.message,
+            snippet: e.snippet,
+        })?;
     }
     let parser = RdfParser::from_format(format)
         .with_base_iri(doc.final_url.as_str())
@@ -306,95 +311,6 @@ fn syntax_error(format: RdfFormat, e: &oxrdfio::RdfSyntaxError, body: &[u8]) -> 
         message: format!("invalid {}: {e}", format.name()),
         snippet: snippet_text,
     }
-}
-
-/// Rejects XML documents whose DTD could make the parser allocate without
-/// bound: external or parameter entities, entities defined through other
-/// entities (billion laughs), and references that would expand past `limit`
-/// characters in total (quadratic blow-up). Plain internal entities, as RDF/XML
-/// writers use for namespaces (`&xsd;`), pass.
-pub fn check_xml_entities(body: &[u8], limit: u64) -> Result<(), ParseError> {
-    let text = String::from_utf8_lossy(&body[..body.len().min(1 << 20)]);
-    let Some(doctype_at) = text.find("<!DOCTYPE") else {
-        return Ok(());
-    };
-    let after = &text[doctype_at..];
-    let Some(open) = after.find('[') else {
-        return Ok(());
-    };
-    // The internal subset ends at the first `]` followed by optional space and `>`.
-    let subset_and_rest = &after[open + 1..];
-    let Some(close) = subset_and_rest.find(']') else {
-        return Err(ParseError::new("XML DOCTYPE internal subset is not closed"));
-    };
-    let subset = &subset_and_rest[..close];
-    let mut entities: Vec<(String, usize)> = Vec::new();
-    let mut rest = subset;
-    while let Some(at) = rest.find("<!ENTITY") {
-        rest = &rest[at + "<!ENTITY".len()..];
-        let decl = rest.trim_start();
-        if decl.starts_with('%') {
-            return Err(ParseError {
-                message: "XML parameter entities are not accepted".into(),
-                snippet: snippet(decl, 80),
-            });
-        }
-        let name: String = decl
-            .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
-            .collect();
-        let after_name = decl[name.len()..].trim_start();
-        if after_name.starts_with("SYSTEM") || after_name.starts_with("PUBLIC") {
-            return Err(ParseError {
-                message: format!("XML external entity {name:?} is not accepted"),
-                snippet: snippet(decl, 80),
-            });
-        }
-        let Some(quote) = after_name
-            .chars()
-            .next()
-            .filter(|c| *c == '"' || *c == '\'')
-        else {
-            return Err(ParseError::new(format!(
-                "XML entity {name:?} has no quoted value"
-            )));
-        };
-        let value_and_rest = &after_name[1..];
-        let Some(end) = value_and_rest.find(quote) else {
-            return Err(ParseError::new(format!(
-                "XML entity {name:?} value is not closed"
-            )));
-        };
-        let value = &value_and_rest[..end];
-        if value.contains('&') && !value.split('&').skip(1).all(|r| r.starts_with('#')) {
-            return Err(ParseError {
-                message: format!(
-                    "XML entity {name:?} is defined through other entities (possible entity \
-                     expansion attack); not accepted"
-                ),
-                snippet: snippet(decl, 80),
-            });
-        }
-        entities.push((name, value.len()));
-        rest = &value_and_rest[end..];
-    }
-    if entities.is_empty() {
-        return Ok(());
-    }
-    let document = String::from_utf8_lossy(body);
-    let mut total: u64 = 0;
-    for (name, len) in &entities {
-        let reference = format!("&{name};");
-        let count = document.matches(&reference).count() as u64;
-        total = total.saturating_add(count.saturating_mul(*len as u64));
-    }
-    if total > limit {
-        return Err(ParseError::new(format!(
-            "XML entity references would expand to {total} characters, more than the limit of \
-             {limit} (possible entity expansion attack)"
-        )));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -509,33 +425,67 @@ mod tests {
         );
     }
 
+    /// The DTD rule (`crate::xml_guard`) on the RDF/XML path. A harmless
+    /// namespace entity (`<!ENTITY xsd "…">`), accepted by the earlier text
+    /// scan, is refused too: the rule is structural, not a size estimate.
     #[test]
     fn entity_guard() {
-        let ok = r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY xsd "http://www.w3.org/2001/XMLSchema#">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="http://example.org/x"><dct:issued rdf:datatype="&xsd;date">2024-01-01</dct:issued></rdf:Description></rdf:RDF>"#;
-        let parsed = parse_document(
-            &doc(Some("application/rdf+xml"), ok),
+        let namespace_entity = r#"<?xml version="1.0"?><!DOCTYPE rdf:RDF [<!ENTITY xsd "http://www.w3.org/2001/XMLSchema#">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="http://example.org/x"><dct:issued rdf:datatype="&xsd;date">2024-01-01</dct:issued></rdf:Description></rdf:RDF>"#;
+        let err = parse_document(
+            &doc(Some("application/rdf+xml"), namespace_entity),
             &ParseOptions::default(),
         )
-        .unwrap();
-        assert_eq!(parsed.triples.len(), 1);
-        let bomb = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><x>&b;</x>"#;
-        assert!(check_xml_entities(bomb.as_bytes(), 1 << 20)
-            .unwrap_err()
-            .message
-            .contains("other entities"));
-        let xxe = r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>"#;
-        assert!(check_xml_entities(xxe.as_bytes(), 1 << 20)
-            .unwrap_err()
-            .message
-            .contains("external"));
-        let big = format!(
-            r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "{}">]><x>{}</x>"#,
-            "B".repeat(10_000),
-            "&a;".repeat(1000)
+        .unwrap_err();
+        assert!(
+            err.message
+                .contains("declares a DOCTYPE internal subset (entity declarations)"),
+            "{err}"
         );
-        assert!(check_xml_entities(big.as_bytes(), 1 << 20)
-            .unwrap_err()
-            .message
-            .contains("expand"));
+        assert!(
+            err.message.contains("Publish RDF/XML without a DOCTYPE"),
+            "{err}"
+        );
+        assert!(
+            err.snippet.starts_with("<!DOCTYPE rdf:RDF ["),
+            "{:?}",
+            err.snippet
+        );
+
+        // A plain DOCTYPE, also with an external identifier, is accepted (and
+        // never fetched).
+        for doctype in [
+            "<!DOCTYPE rdf:RDF>",
+            r#"<!DOCTYPE rdf:RDF SYSTEM "http://example.invalid/rdf.dtd">"#,
+            r#"<!DOCTYPE rdf:RDF PUBLIC "-//W3C//DTD RDF//EN" "http://example.invalid/rdf.dtd">"#,
+        ] {
+            let body = format!(
+                r#"<?xml version="1.0"?>{doctype}<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dct="http://purl.org/dc/terms/"><rdf:Description rdf:about="http://example.org/x"><dct:title>T</dct:title></rdf:Description></rdf:RDF>"#
+            );
+            let parsed = parse_document(
+                &doc(Some("application/rdf+xml"), &body),
+                &ParseOptions::default(),
+            )
+            .unwrap_or_else(|e| panic!("{doctype}: {e}"));
+            assert_eq!(parsed.triples.len(), 1, "{doctype}");
+        }
+
+        // Bombs and external entities, also when the body is sniffed as XML.
+        for (media, body) in [
+            (
+                Some("application/rdf+xml"),
+                r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><x>&b;</x>"#,
+            ),
+            (
+                None,
+                r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>"#,
+            ),
+            (
+                Some("text/turtle"),
+                r#"<?xml version="1.0"?><!doctype x [<!entity a "aaaaaaaaaa">]><x>&a;</x>"#,
+            ),
+        ] {
+            let err = parse_document(&doc(media, body), &ParseOptions::default()).unwrap_err();
+            assert!(err.message.contains("DOCTYPE internal subset"), "{err}");
+        }
     }
 }

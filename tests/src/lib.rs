@@ -492,6 +492,25 @@ pub fn harvest(config: &Path, args: &[&str]) -> (Output, serde_json::Value) {
     (out, json)
 }
 
+/// [`harvest`] with the process's address space capped
+/// ([`cap_address_space`]); also returns its own peak resident memory (KiB).
+pub fn harvest_measured(
+    config: &Path,
+    args: &[&str],
+    address_space_bytes: u64,
+) -> (Output, serde_json::Value, u64) {
+    let report = config.with_file_name(format!("report-{}.json", rand_seed()));
+    let report_str = report.to_string_lossy().to_string();
+    let mut all = vec!["harvest", "--report", &report_str];
+    all.extend_from_slice(args);
+    let (out, peak) = run_catalog_measured(config, &all, address_space_bytes);
+    let json = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (out, json, peak)
+}
+
 /// Runs `harvest`, asserts that it exits with 0 (printing its output
 /// otherwise) and returns the reports as JSON.
 pub fn harvest_ok(config: &Path, args: &[&str]) -> serde_json::Value {
@@ -527,6 +546,15 @@ impl Served {
     /// `serve` with extra arguments and environment variables
     /// (`CATALOG_ADMIN_TOKEN` is removed unless given here).
     pub fn start_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_inner(config, args, env, None)
+    }
+
+    /// `serve` with its address space capped ([`cap_address_space`]).
+    pub fn start_capped(config: &Path, address_space_bytes: u64) -> Self {
+        Self::start_inner(config, &[], &[], Some(address_space_bytes))
+    }
+
+    fn start_inner(config: &Path, args: &[&str], env: &[(&str, &str)], cap: Option<u64>) -> Self {
         let port = free_port();
         let mut cmd = Command::new(catalog_binary());
         cmd.arg("--config")
@@ -537,6 +565,9 @@ impl Served {
             .env_remove("CATALOG_ADMIN_TOKEN");
         for (k, v) in env {
             cmd.env(k, v);
+        }
+        if let Some(bytes) = cap {
+            cap_address_space(&mut cmd, bytes);
         }
         let child = cmd
             .stdout(Stdio::null())
@@ -706,6 +737,99 @@ pub fn call(method: reqwest::Method, url: &str, headers: &[(&str, &str)]) -> Htt
             body,
         }
     })
+}
+
+/// Caps the address space (`RLIMIT_AS`) of the process `cmd` starts: input
+/// that would make it allocate without bound ends in a failed allocation in
+/// that process (which aborts) instead of pressing on the machine.
+pub fn cap_address_space(cmd: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and only touches the child's
+    // own limits between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+}
+
+/// Runs `catalog-server` with arguments and its address space capped
+/// ([`cap_address_space`]); returns the output and the peak resident memory
+/// (KiB) of that process alone (from `wait4`, not the largest child so far).
+pub fn run_catalog_measured(
+    config: &Path,
+    args: &[&str],
+    address_space_bytes: u64,
+) -> (Output, u64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let mut cmd = Command::new(catalog_binary());
+    cmd.arg("--config")
+        .arg(config)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cap_address_space(&mut cmd, address_space_bytes);
+    // Reaped by `wait4` below (which also gives this process's own peak),
+    // not by `Child::wait`.
+    #[allow(clippy::zombie_processes)]
+    let mut child = cmd.spawn().expect("run catalog-server");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut status: libc::c_int = 0;
+    // SAFETY: wait4 writes only into the status and rusage we pass; the
+    // child is ours and not waited for elsewhere (`child` is never waited).
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let waited = libc::wait4(pid, &mut status, 0, &mut usage);
+        assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+        usage
+    };
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    };
+    (output, usage.ru_maxrss as u64)
+}
+
+/// Peak resident memory (KiB) of a running process so far (`VmHWM`).
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Peak resident memory (KiB) of the largest child process waited for so far.

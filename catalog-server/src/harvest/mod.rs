@@ -92,10 +92,7 @@ impl Harvesting {
         if config.harvest.fetch_remote_contexts {
             json_ld = json_ld.with_remote(contexts::remote_fetcher(fetcher.clone()));
         }
-        let parse = ParseOptions {
-            contexts: json_ld,
-            max_entity_expansion: config.harvest.max_page_bytes.min(16 * 1024 * 1024),
-        };
+        let parse = ParseOptions { contexts: json_ld };
         // Page memos of sources no longer configured are of no use (a source
         // added again starts with plain requests).
         let configured: std::collections::HashSet<&str> =

@@ -19,8 +19,8 @@ pub fn media_type_for_path(path: &Path) -> Option<&'static str> {
 }
 
 /// Parses an RDF document of any syntax (by media type, sniffed when the
-/// type is missing or wrong) with the catalog's parser: XML entity limits,
-/// offline JSON-LD contexts.
+/// type is missing or wrong) with the catalog's parser: the DTD rule for
+/// RDF/XML (`harvester::xml_guard`), offline JSON-LD contexts.
 pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Vec<Triple>, String> {
     let base = if name.contains("://") {
         name.to_owned()
@@ -47,7 +47,6 @@ pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Ve
     };
     let options = harvester::ParseOptions {
         contexts: crate::contexts::offline_contexts(),
-        ..harvester::ParseOptions::default()
     };
     harvester::rdf::parse_document(&doc, &options)
         .map(|d| d.triples)

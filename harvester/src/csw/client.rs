@@ -12,7 +12,7 @@
 //! signalled the end) and no page failed and no bound cut it short.
 
 use super::map::{map_record, MapOptions, Mapped};
-use super::xml::{parse_response, parse_tree, Element, Response, XmlLimits};
+use super::xml::{parse_response, parse_tree, Element, Response, XmlError, XmlLimits};
 use super::{Constraint, CswError, CswSource};
 use crate::fetch::{FetchError, Fetcher};
 use crate::record::{snippet, HarvestEvent, Page, PageError, Record, RecordError};
@@ -301,8 +301,12 @@ pub fn read_page(
     let started = Instant::now();
     let response = parse_response(body, xml).map_err(|e| CswError::Xml {
         url: url.to_owned(),
+        snippet: match &e {
+            // The refused DOCTYPE or entity declaration, not the page's start.
+            XmlError::Dtd(refused) => refused.snippet.clone(),
+            _ => snippet(&String::from_utf8_lossy(&body[..body.len().min(300)]), 300),
+        },
         message: e.to_string(),
-        snippet: snippet(&String::from_utf8_lossy(&body[..body.len().min(300)]), 300),
     })?;
     let records_page = match response {
         Response::Exception(ex) => return Err(CswError::Exception(ex)),

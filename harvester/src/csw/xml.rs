@@ -2,10 +2,13 @@
 //!
 //! Safety rules, which hold for every document this module reads:
 //!
-//! - **No DTD processing.** A `<!DOCTYPE>` that declares entities is rejected
-//!   (billion laughs, quadratic blow-up, XXE); any other DOCTYPE is ignored and
-//!   never fetched. Only the five predefined entities and character references
-//!   are expanded; any other `&name;` is an error.
+//! - **No DTD processing.** Every document first passes the harvester's DTD
+//!   rule ([`crate::xml_guard::check`]): a DOCTYPE with an internal subset, or
+//!   an entity declaration anywhere (billion laughs, quadratic blow-up, XXE),
+//!   refuses the whole document, whatever its case, comments or position; a
+//!   plain DOCTYPE is ignored and never fetched. Only the five predefined
+//!   entities and character references are expanded; any other `&name;` is
+//!   an error.
 //! - **Bounded work.** Element depth, the bytes of one record and the number of
 //!   records on a page are capped ([`XmlLimits`]); a record over the byte limit
 //!   is skipped (reported), not built.
@@ -229,8 +232,10 @@ fn canonical_name(resolved: &ResolveResult<'_>, local: &str, raw: &str) -> Strin
 pub enum XmlError {
     #[error("not well-formed XML at byte {position}: {message}")]
     Syntax { position: u64, message: String },
-    #[error("the document declares a DTD with entities (<!ENTITY …>); entity expansion is never performed (XML bomb / XXE protection)")]
-    Entities,
+    /// The DTD rule refused the document (internal subset, entity
+    /// declarations, malformed DOCTYPE).
+    #[error("{0}")]
+    Dtd(#[from] crate::xml_guard::DtdRefused),
     #[error("undefined entity &{0}; (DTD entities are not processed)")]
     UndefinedEntity(String),
     #[error("elements nested deeper than {0} levels")]
@@ -352,8 +357,9 @@ pub fn decode(body: &[u8]) -> Result<std::borrow::Cow<'_, str>, XmlError> {
     }
 }
 
-fn doctype_has_entities(text: &str) -> bool {
-    text.contains("<!ENTITY") || text.contains("<!entity")
+/// The harvester's DTD rule on the text the reader will see.
+fn check_dtd(text: &str) -> Result<(), XmlError> {
+    Ok(crate::xml_guard::check(text.as_bytes(), "XML")?)
 }
 
 fn predefined(name: &str) -> Option<char> {
@@ -493,10 +499,9 @@ impl<'a> Reader<'a> {
                     return Err(XmlError::UndefinedEntity(name));
                 }
                 Event::DocType(d) => {
+                    // `check_dtd` refused every DOCTYPE but plain ones before
+                    // reading began; this one is ignored.
                     let text: String = (*d).to_owned();
-                    if doctype_has_entities(&text) {
-                        return Err(XmlError::Entities);
-                    }
                     tracing::debug!(
                         "ignoring DOCTYPE (never fetched): {}",
                         crate::record::snippet(&text, 120)
@@ -629,6 +634,7 @@ impl<'a> Reader<'a> {
 /// reports), with the same safety rules and `max_bytes` as the record bound.
 pub fn parse_tree(body: &[u8], limits: &XmlLimits) -> Result<Element, XmlError> {
     let text = decode(body)?;
+    check_dtd(&text)?;
     let mut r = Reader::new(&text, limits);
     loop {
         let before = r.position();
@@ -685,6 +691,7 @@ fn parse_u64(el: &Element, name: &str) -> Option<u64> {
 /// bare ISO record document.
 pub fn parse_response(body: &[u8], limits: &XmlLimits) -> Result<Response, XmlError> {
     let text = decode(body)?;
+    check_dtd(&text)?;
     let mut r = Reader::new(&text, limits);
     // The root element.
     let (root, root_empty, root_start) = loop {
@@ -908,7 +915,15 @@ mod tests {
     fn entities_are_refused() {
         let bomb = br#"<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><x>&b;</x>"#;
         let err = parse_response(bomb, &XmlLimits::default()).unwrap_err();
-        assert!(matches!(err, XmlError::Entities), "{err}");
+        assert!(matches!(err, XmlError::Dtd(_)), "{err}");
+        // Lower case, after the root element, in a capabilities document.
+        let late = br#"<x/><!doctype x [<!entity a "aaaa">]>"#;
+        let err = parse_tree(late, &XmlLimits::default()).unwrap_err();
+        assert!(matches!(err, XmlError::Dtd(_)), "{err}");
+        assert!(err.to_string().contains("DOCTYPE internal subset"), "{err}");
+        // A plain DOCTYPE is ignored.
+        let plain = br#"<!DOCTYPE x SYSTEM "http://example.invalid/x.dtd"><x>t</x>"#;
+        assert_eq!(parse_tree(plain, &XmlLimits::default()).unwrap().text, "t");
     }
 
     #[test]
