@@ -9,8 +9,12 @@
 //! [`HarvestEvent::PageUnchanged`] with the memo's datasets, and the listing
 //! continues with the memo's next page (visited set and page bound still
 //! apply). Any other answer is read as usual.
+//!
+//! The source's headers go only to the origin of its configured URL: a page
+//! that `hydra:next` puts on another host is requested without them (see
+//! [`SourceHeaders`]), and so is a redirect that leaves the origin.
 
-use crate::fetch::{Conditional, Fetcher, Location, Validators, RDF_ACCEPT};
+use crate::fetch::{Conditional, Fetcher, Location, SourceHeaders, Validators, RDF_ACCEPT};
 use crate::rdf::{parse_document, ParseOptions};
 use crate::record::{HarvestEvent, Page, PageError, Record};
 use crate::split::{split_page, SplitOptions};
@@ -23,6 +27,8 @@ use tokio::sync::mpsc;
 pub struct DcatSource {
     pub id: String,
     pub location: Location,
+    /// Extra request headers (an API key), sent only to the origin (scheme,
+    /// host, port) of `location`.
     pub headers: Vec<(String, String)>,
     /// The listing stops (incomplete) after this many pages.
     pub max_pages: usize,
@@ -56,6 +62,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
     let mut visited: HashSet<String> = HashSet::new();
     let mut seen_datasets: HashSet<String> = HashSet::new();
     let mut location = source.location.clone();
+    let headers = SourceHeaders::new(&location.as_url(), &source.headers);
     let mut number = 0usize;
     let finish = |complete: bool, reason: Option<String>| HarvestEvent::Finished {
         complete,
@@ -84,7 +91,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
             .fetch_if_modified(
                 &location,
                 RDF_ACCEPT,
-                &source.headers,
+                headers.for_url(&url),
                 memo.map(|m| &m.validators),
             )
             .await;

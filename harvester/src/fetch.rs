@@ -8,12 +8,25 @@
 //! exponential backoff (`retry_base`, doubled per attempt, plus up to 50 %
 //! jitter) or the server's `Retry-After`, each wait capped at `retry_max`; the
 //! host's slot is released while waiting.
+//!
+//! Extra headers (a source's API key) belong to one origin: the scheme, host
+//! and port of the URL they are sent with. Redirects are followed here, not by
+//! reqwest, so that the headers go only to hops within that origin; a hop
+//! from `https` to `http` is refused, and at most [`MAX_REDIRECTS`] hops are
+//! followed. [`SourceHeaders`] applies the same rule to the links a source's
+//! documents name (`hydra:next`): its headers go only to the origin of the
+//! configured source URL.
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
+
+/// Most redirect hops followed for one request (reqwest's default).
+pub const MAX_REDIRECTS: usize = 10;
 
 /// What the harvester announces itself as.
 pub const USER_AGENT: &str = concat!(
@@ -284,7 +297,7 @@ pub enum Conditional {
 pub enum FetchError {
     #[error("{url}: timed out ({detail})")]
     Timeout { url: String, detail: String },
-    #[error("{url}: response is larger than the limit of {limit} bytes")]
+    #[error("{url}: response is larger than the limit of {limit} bytes (after decompression)")]
     TooLarge { url: String, limit: u64 },
     #[error("{url}: HTTP status {status}{}", retry_after.map(|s| format!(" (Retry-After {s} s)")).unwrap_or_default())]
     Status {
@@ -294,6 +307,22 @@ pub enum FetchError {
     },
     #[error("{url}: {detail}")]
     Transport { url: String, detail: String },
+    /// A redirect from `https` to plain `http`, refused.
+    #[error(
+        "{url}: refusing the redirect from {from} to {to}: it would leave HTTPS for plain HTTP"
+    )]
+    Downgrade {
+        url: String,
+        from: String,
+        to: String,
+    },
+    /// A redirect that cannot be followed: too many hops, an unreadable
+    /// `Location`, a scheme other than http(s).
+    #[error("{url}: {detail}")]
+    Redirect { url: String, detail: String },
+    /// The URL cannot be requested at all.
+    #[error("{url}: invalid URL ({detail})")]
+    InvalidUrl { url: String, detail: String },
     #[error("{path}: {detail}")]
     File { path: String, detail: String },
 }
@@ -304,9 +333,142 @@ impl FetchError {
         match self {
             FetchError::Timeout { .. } | FetchError::Transport { .. } => true,
             FetchError::Status { status, .. } => *status == 429 || *status >= 500,
-            FetchError::TooLarge { .. } | FetchError::File { .. } => false,
+            FetchError::TooLarge { .. }
+            | FetchError::Downgrade { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::InvalidUrl { .. }
+            | FetchError::File { .. } => false,
         }
     }
+}
+
+/// The origin of an http(s) URL: scheme, host and port (the scheme's default
+/// port when the URL names none). Other URLs have no origin to share.
+fn http_origin(url: &Url) -> Option<url::Origin> {
+    matches!(url.scheme(), "http" | "https").then(|| url.origin())
+}
+
+/// An origin as text for logs (`https://example.org:8443`, `none`).
+fn origin_text(origin: Option<&url::Origin>) -> String {
+    origin
+        .map(url::Origin::ascii_serialization)
+        .unwrap_or_else(|| "none".to_owned())
+}
+
+/// The hosts already named in a "headers withheld" log line, so that each is
+/// logged once (forgotten after 1024, so the set stays small).
+#[derive(Debug, Default)]
+struct Withheld(Mutex<HashSet<String>>);
+
+impl Withheld {
+    /// Whether `host` has not been logged yet (it is remembered now).
+    fn first(&self, host: &str) -> bool {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= 1024 {
+            seen.clear();
+        }
+        seen.insert(host.to_owned())
+    }
+}
+
+fn header_names(headers: &[(String, String)]) -> Vec<&str> {
+    headers.iter().map(|(name, _)| name.as_str()).collect()
+}
+
+/// A source's extra headers (API keys, tokens) and the one origin they belong
+/// to: scheme, host and port of the configured source URL. Pages that a
+/// source's documents link to elsewhere (`hydra:next` to another host) are
+/// requested without them; a source read from a file has no origin, so its
+/// headers go nowhere.
+#[derive(Debug, Default)]
+pub struct SourceHeaders {
+    origin: Option<url::Origin>,
+    headers: Vec<(String, String)>,
+    withheld: Withheld,
+}
+
+impl SourceHeaders {
+    /// The headers of the source configured with `source_url`.
+    pub fn new(source_url: &str, headers: &[(String, String)]) -> Self {
+        Self {
+            origin: Url::parse(source_url).ok().as_ref().and_then(http_origin),
+            headers: headers.to_vec(),
+            withheld: Withheld::default(),
+        }
+    }
+
+    /// The headers to send with a request to `url`: all of them when `url` is
+    /// at the source's origin, none elsewhere (logged once per host).
+    pub fn for_url(&self, url: &str) -> &[(String, String)] {
+        if self.headers.is_empty() {
+            return &[];
+        }
+        let target = Url::parse(url).ok().as_ref().and_then(http_origin);
+        if target.is_some() && target == self.origin {
+            return &self.headers;
+        }
+        let host = match &target {
+            Some(o) => o.ascii_serialization(),
+            None => url.to_owned(),
+        };
+        if self.withheld.first(&host) {
+            tracing::info!(
+                source_origin = %origin_text(self.origin.as_ref()),
+                target = %host,
+                headers = ?header_names(&self.headers),
+                "source headers withheld: the link leads outside the source's origin"
+            );
+        }
+        &[]
+    }
+}
+
+/// Where a redirect from `from` (hop number `hop`, 1-based, of a request for
+/// `url`) with `Location: location` leads, or why it may not be followed:
+/// more than [`MAX_REDIRECTS`] hops, a `Location` that is no URL, a scheme
+/// other than http(s), or a downgrade from `https` to `http`.
+pub fn redirect_target(
+    url: &str,
+    from: &Url,
+    location: &str,
+    hop: usize,
+) -> Result<Url, FetchError> {
+    if hop > MAX_REDIRECTS {
+        return Err(FetchError::Redirect {
+            url: url.to_owned(),
+            detail: format!(
+                "more than {MAX_REDIRECTS} redirects (the last from {from} to {location})"
+            ),
+        });
+    }
+    let to = from.join(location).map_err(|e| FetchError::Redirect {
+        url: url.to_owned(),
+        detail: format!("{from} redirects to {location:?}, which is not a URL: {e}"),
+    })?;
+    match (from.scheme(), to.scheme()) {
+        ("https", "http") => Err(FetchError::Downgrade {
+            url: url.to_owned(),
+            from: from.to_string(),
+            to: to.to_string(),
+        }),
+        (_, "http" | "https") => Ok(to),
+        (_, other) => Err(FetchError::Redirect {
+            url: url.to_owned(),
+            detail: format!("{from} redirects to {to}, whose scheme {other:?} is not followed"),
+        }),
+    }
+}
+
+/// What one request sends, whichever URL a redirect takes it to.
+struct Spec<'a> {
+    method: reqwest::Method,
+    accept: &'a str,
+    /// Extra headers, sent only within the origin of the requested URL.
+    headers: &'a [(String, String)],
+    /// Content type and body.
+    body: Option<(&'a str, Bytes)>,
+    /// Validators of a conditional request.
+    validators: Option<&'a Validators>,
 }
 
 /// An HTTP client configured for harvesting.
@@ -314,17 +476,31 @@ impl FetchError {
 pub struct Fetcher {
     client: reqwest::Client,
     limits: FetchLimits,
-    hosts: std::sync::Arc<HostGate>,
+    hosts: Arc<HostGate>,
+    withheld: Arc<Withheld>,
 }
 
 impl Fetcher {
     pub fn new(limits: FetchLimits, user_agent: Option<&str>) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
+        Self::with_client(limits, user_agent, reqwest::Client::builder())
+    }
+
+    /// A fetcher on a client the caller prepared (extra root certificates, a
+    /// proxy). The fetcher's user agent, timeouts, decompression and redirect
+    /// handling are set on top of it.
+    pub fn with_client(
+        limits: FetchLimits,
+        user_agent: Option<&str>,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<Self, FetchError> {
+        let client = builder
             .user_agent(user_agent.unwrap_or(USER_AGENT))
             .timeout(limits.timeout)
             .read_timeout(limits.read_timeout)
             .connect_timeout(Duration::from_secs(15).min(limits.timeout))
-            .redirect(reqwest::redirect::Policy::limited(10))
+            // Redirects are followed in `send_once`, which decides per hop
+            // which headers go along.
+            .redirect(reqwest::redirect::Policy::none())
             .gzip(true)
             .deflate(true)
             .brotli(true)
@@ -336,7 +512,8 @@ impl Fetcher {
         Ok(Self {
             client,
             limits,
-            hosts: std::sync::Arc::default(),
+            hosts: Arc::default(),
+            withheld: Arc::default(),
         })
     }
 
@@ -344,7 +521,8 @@ impl Fetcher {
         &self.limits
     }
 
-    /// Fetches a location with the given `Accept` header and extra headers.
+    /// Fetches a location with the given `Accept` header and extra headers
+    /// (sent only within the location's origin; see [`Fetcher::get`]).
     pub async fn fetch(
         &self,
         location: &Location,
@@ -372,44 +550,33 @@ impl Fetcher {
             Location::Http(url) => url.as_str(),
             Location::File(path) => return self.read_file(path).await.map(Conditional::Modified),
         };
-        let known = known.filter(|v| !v.is_empty());
-        let build = || {
-            let mut request = self.get_request(url, accept, headers);
-            if let Some(v) = known {
-                if let Some(etag) = &v.etag {
-                    request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
-                }
-                if let Some(date) = &v.last_modified {
-                    request = request.header(reqwest::header::IF_MODIFIED_SINCE, date.as_str());
-                }
-            }
-            request
+        let spec = Spec {
+            method: reqwest::Method::GET,
+            accept,
+            headers,
+            body: None,
+            validators: known.filter(|v| !v.is_empty()),
         };
-        self.send(url, build, known.is_some()).await
+        self.send(url, &spec).await
     }
 
-    fn get_request(
-        &self,
-        url: &str,
-        accept: &str,
-        headers: &[(String, String)],
-    ) -> reqwest::RequestBuilder {
-        let mut request = self.client.get(url).header(reqwest::header::ACCEPT, accept);
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        request
-    }
-
-    /// HTTP GET with the harvesting limits.
+    /// HTTP GET with the harvesting limits. `headers` are sent to `url` and
+    /// to redirect hops within its origin (scheme, host and port), never to a
+    /// hop that leaves it.
     pub async fn get(
         &self,
         url: &str,
         accept: &str,
         headers: &[(String, String)],
     ) -> Result<Document, FetchError> {
-        let build = || self.get_request(url, accept, headers);
-        Self::document(url, self.send(url, build, false).await)
+        let spec = Spec {
+            method: reqwest::Method::GET,
+            accept,
+            headers,
+            body: None,
+            validators: None,
+        };
+        Self::document(url, self.send(url, &spec).await)
     }
 
     /// The document of an unconditional request (a 304 there is an error).
@@ -427,7 +594,9 @@ impl Fetcher {
         }
     }
 
-    /// HTTP POST of a body with the harvesting limits.
+    /// HTTP POST of a body with the harvesting limits; `headers` as for
+    /// [`Fetcher::get`]. A 307/308 redirect repeats the POST, a 301/302/303
+    /// turns it into a GET without body.
     pub async fn post(
         &self,
         url: &str,
@@ -436,37 +605,25 @@ impl Fetcher {
         body: Vec<u8>,
         headers: &[(String, String)],
     ) -> Result<Document, FetchError> {
-        let body = Bytes::from(body);
-        let build = || {
-            let mut request = self
-                .client
-                .post(url)
-                .header(reqwest::header::ACCEPT, accept)
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(body.clone());
-            for (name, value) in headers {
-                request = request.header(name.as_str(), value.as_str());
-            }
-            request
+        let spec = Spec {
+            method: reqwest::Method::POST,
+            accept,
+            headers,
+            body: Some((content_type, Bytes::from(body))),
+            validators: None,
         };
-        Self::document(url, self.send(url, build, false).await)
+        Self::document(url, self.send(url, &spec).await)
     }
 
-    /// Sends a request built by `build` through the host gate, retrying
-    /// transient failures. `conditional`: the request carries validators, so
-    /// a 304 is an answer, not an error.
-    async fn send(
-        &self,
-        url: &str,
-        build: impl Fn() -> reqwest::RequestBuilder,
-        conditional: bool,
-    ) -> Result<Conditional, FetchError> {
+    /// Sends a request through the host gate, retrying transient failures.
+    /// A request with validators may be answered by a 304.
+    async fn send(&self, url: &str, spec: &Spec<'_>) -> Result<Conditional, FetchError> {
         let host = host_key(url);
         let mut attempt = 0u32;
         loop {
             let result = {
                 let _slot = self.hosts.enter(&host, &self.limits).await;
-                self.send_once(url, build(), conditional).await
+                self.send_once(url, spec).await
             };
             match result {
                 Err(e) if e.is_transient() && attempt < self.limits.retries => {
@@ -495,13 +652,109 @@ impl Fetcher {
         }
     }
 
-    async fn send_once(
+    /// One request, following redirects: the extra headers go only to hops
+    /// within the origin of `url` (once a hop leaves it they stay behind),
+    /// `https` to `http` is refused, at most [`MAX_REDIRECTS`] hops, and
+    /// `limits.timeout` bounds the whole chain.
+    async fn send_once(&self, url: &str, spec: &Spec<'_>) -> Result<Conditional, FetchError> {
+        let start = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+            url: url.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let origin = http_origin(&start);
+        let deadline = tokio::time::Instant::now() + self.limits.timeout;
+        let mut current = start;
+        let mut method = spec.method.clone();
+        let mut body = spec.body.clone();
+        let mut with_headers = true;
+        let mut hop = 0usize;
+        let response = loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if remaining.is_zero() {
+                return Err(FetchError::Timeout {
+                    url: url.to_owned(),
+                    detail: format!(
+                        "no answer within {:?} after {hop} redirects",
+                        self.limits.timeout
+                    ),
+                });
+            }
+            let mut request = self
+                .client
+                .request(method.clone(), current.clone())
+                .timeout(remaining)
+                .header(reqwest::header::ACCEPT, spec.accept);
+            if let Some(v) = spec.validators {
+                if let Some(etag) = &v.etag {
+                    request = request.header(reqwest::header::IF_NONE_MATCH, etag.as_str());
+                }
+                if let Some(date) = &v.last_modified {
+                    request = request.header(reqwest::header::IF_MODIFIED_SINCE, date.as_str());
+                }
+            }
+            if let Some((content_type, bytes)) = &body {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, *content_type)
+                    .body(bytes.clone());
+            }
+            if with_headers {
+                for (name, value) in spec.headers {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+            }
+            let response = request.send().await.map_err(|e| classify(url, e))?;
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                break response;
+            }
+            let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
+                // A redirect without a target: the status is the answer.
+                break response;
+            };
+            let location = location.to_str().map_err(|_| FetchError::Redirect {
+                url: url.to_owned(),
+                detail: format!("{current} redirects to a Location that is not text"),
+            })?;
+            hop += 1;
+            let next = redirect_target(url, &current, location, hop)?;
+            tracing::debug!(%url, from = %current, to = %next, status, "following redirect");
+            if status == 303 && method != reqwest::Method::HEAD
+                || matches!(status, 301 | 302) && method == reqwest::Method::POST
+            {
+                method = reqwest::Method::GET;
+                body = None;
+            }
+            if with_headers && http_origin(&next) != origin {
+                with_headers = false;
+                if !spec.headers.is_empty() {
+                    let host = origin_text(http_origin(&next).as_ref());
+                    if self.withheld.first(&host) {
+                        tracing::info!(
+                            %url,
+                            origin = %origin_text(origin.as_ref()),
+                            target = %host,
+                            headers = ?header_names(spec.headers),
+                            "headers withheld: a redirect leaves the origin they belong to"
+                        );
+                    }
+                }
+            }
+            current = next;
+        };
+        self.read_response(url, current, response, spec.validators.is_some())
+            .await
+    }
+
+    /// Reads the final answer of a request (`final_url`: where redirects led).
+    /// The body is read chunk by chunk after decompression and given up as
+    /// soon as it passes `max_bytes`.
+    async fn read_response(
         &self,
         url: &str,
-        request: reqwest::RequestBuilder,
+        final_url: Url,
+        response: reqwest::Response,
         conditional: bool,
     ) -> Result<Conditional, FetchError> {
-        let response = request.send().await.map_err(|e| classify(url, e))?;
         let status = response.status();
         if conditional && status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Conditional::NotModified);
@@ -518,7 +771,6 @@ impl Fetcher {
                 retry_after,
             });
         }
-        let final_url = response.url().to_string();
         let media_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
@@ -526,8 +778,9 @@ impl Fetcher {
             .map(media_type_of);
         let validators = Validators::of(response.headers());
         let limit = self.limits.max_bytes;
-        // Content-Length is of the encoded body; a compressed body may still
-        // grow past the limit, which the loop below catches.
+        // Known only for bodies without Content-Encoding (the length of a
+        // compressed body says nothing of what it inflates to): a body
+        // announced as too large is refused before reading.
         if let Some(len) = response.content_length() {
             if len > limit {
                 return Err(FetchError::TooLarge {
@@ -536,6 +789,9 @@ impl Fetcher {
                 });
             }
         }
+        // The stream yields decompressed chunks as they are inflated, so the
+        // check below counts decompressed bytes and stops the inflation (by
+        // dropping the stream) at the first chunk past the limit.
         let mut body = BytesMut::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
@@ -550,7 +806,7 @@ impl Fetcher {
         }
         Ok(Conditional::Modified(Document {
             url: url.to_owned(),
-            final_url,
+            final_url: final_url.to_string(),
             media_type,
             validators,
             body: body.freeze(),
@@ -706,6 +962,66 @@ mod tests {
         assert_eq!(retry_wait(1, Some(300), base, max), max);
         assert_eq!(host_key("http://127.0.0.1:8080/a?b"), "127.0.0.1:8080");
         assert_eq!(host_key("https://example.org/x"), "example.org:443");
+    }
+
+    #[test]
+    fn redirect_targets() {
+        let from = Url::parse("https://portal.example/catalog?page=1").unwrap();
+        let url = "https://portal.example/start";
+        assert_eq!(
+            redirect_target(url, &from, "/v2/catalog", 1)
+                .unwrap()
+                .as_str(),
+            "https://portal.example/v2/catalog"
+        );
+        assert_eq!(
+            redirect_target(url, &from, "https://mirror.example/c", MAX_REDIRECTS)
+                .unwrap()
+                .as_str(),
+            "https://mirror.example/c"
+        );
+        // https -> http is refused, naming both URLs.
+        let e = redirect_target(url, &from, "http://portal.example/catalog", 1).unwrap_err();
+        assert!(
+            matches!(&e, FetchError::Downgrade { from: f, to, .. }
+                if f == "https://portal.example/catalog?page=1" && to == "http://portal.example/catalog"),
+            "{e}"
+        );
+        assert!(!e.is_transient());
+        // http -> https is an upgrade.
+        let plain = Url::parse("http://portal.example/catalog").unwrap();
+        assert!(redirect_target(url, &plain, "https://portal.example/catalog", 1).is_ok());
+        // Hop 11 is one too many; other schemes are not followed.
+        let e = redirect_target(url, &from, "/x", MAX_REDIRECTS + 1).unwrap_err();
+        assert!(e.to_string().contains("more than 10 redirects"), "{e}");
+        assert!(matches!(
+            redirect_target(url, &from, "file:///etc/passwd", 1),
+            Err(FetchError::Redirect { .. })
+        ));
+        assert!(matches!(
+            redirect_target(url, &from, "http://[::1", 1),
+            Err(FetchError::Redirect { .. })
+        ));
+    }
+
+    #[test]
+    fn source_headers_stay_at_the_origin() {
+        let key = vec![("X-Api-Key".to_owned(), "secret".to_owned())];
+        let h = SourceHeaders::new("https://portal.example/catalog?page=1", &key);
+        assert_eq!(h.for_url("https://portal.example/catalog?page=2"), &key[..]);
+        assert_eq!(h.for_url("https://PORTAL.example:443/other"), &key[..]);
+        assert!(h
+            .for_url("https://mirror.example/catalog?page=2")
+            .is_empty());
+        assert!(h.for_url("https://portal.example:8443/catalog").is_empty());
+        assert!(h.for_url("http://portal.example/catalog").is_empty());
+        assert!(h.for_url("not a url").is_empty());
+        // Logged once per host.
+        assert!(!h.withheld.first("https://mirror.example"));
+        // A file source has no origin: its headers go nowhere.
+        let file = SourceHeaders::new("file:///data/page-1.ttl", &key);
+        assert!(file.for_url("file:///data/page-2.ttl").is_empty());
+        assert!(file.for_url("https://portal.example/").is_empty());
     }
 
     #[test]

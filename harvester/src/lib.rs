@@ -18,7 +18,9 @@ pub mod split;
 pub mod vocab;
 pub mod xml_guard;
 
-pub use fetch::{Conditional, Document, FetchError, FetchLimits, Fetcher, Location, Validators};
+pub use fetch::{
+    Conditional, Document, FetchError, FetchLimits, Fetcher, Location, SourceHeaders, Validators,
+};
 pub use rdf::{JsonLdContexts, ParseError, ParseOptions};
 pub use record::{HarvestEvent, Page, PageError, Record, RecordError, SourceDefaults};
 pub use split::{canonical_form, canonical_hash, canonical_ntriples, SplitOptions};

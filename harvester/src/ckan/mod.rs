@@ -21,6 +21,9 @@
 //! are still harvested but the run ends with `complete: false` (no deletions
 //! may follow from it). Records are deduplicated by dataset IRI within a run.
 //!
+//! All requests go to URLs built from the configured base URL; the source's
+//! headers go only to its origin (scheme, host, port), also across redirects.
+//!
 //! # Incremental runs
 //!
 //! With `modified_since` set, the records come from the same query with
@@ -85,7 +88,7 @@
 pub mod client;
 pub mod map;
 
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, SourceHeaders};
 use crate::record::{HarvestEvent, Page, PageError, RecordError, SourceDefaults};
 use client::{action_url, package_search, solr_date, CKAN_MAX_ROWS};
 use map::{dataset_iri_of_package, map_package, MapContext};
@@ -105,7 +108,8 @@ pub struct CkanSource {
     pub fq: Option<String>,
     /// Packages per page; capped to [`CKAN_MAX_ROWS`] (CKAN's default `rows_max`).
     pub rows: usize,
-    /// Extra HTTP headers (an API token goes here as `Authorization`).
+    /// Extra HTTP headers (an API token goes here as `Authorization`), sent
+    /// only to the origin (scheme, host, port) of `base_url`.
     pub headers: Vec<(String, String)>,
     /// Incremental run: only packages modified at or after this UTC time
     /// (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fff][Z]`).
@@ -306,6 +310,7 @@ async fn run_listing(
     tx: &mpsc::Sender<HarvestEvent>,
 ) -> Outcome {
     let rows = source.rows();
+    let headers = SourceHeaders::new(source.base_url.as_str(), &source.headers);
     let mut start = 0usize;
     let mut state = PageState {
         seen: HashSet::new(),
@@ -321,7 +326,7 @@ async fn run_listing(
         }
         *number += 1;
         let url = page_url(search, rows, start, fq, fl);
-        let fetched = package_search(fetcher, &url, &source.headers).await;
+        let fetched = package_search(fetcher, &url, headers.for_url(&url)).await;
         let result = match fetched {
             Ok(r) => r,
             Err(reason) => {
@@ -411,6 +416,7 @@ async fn list_all(
     listed: &mut HashSet<String>,
 ) -> Result<(), String> {
     let rows = source.rows();
+    let headers = SourceHeaders::new(source.base_url.as_str(), &source.headers);
     let mut start = 0usize;
     let mut fl = Some("id,name,extras_uri");
     let mut first_count: Option<u64> = None;
@@ -423,7 +429,7 @@ async fn list_all(
         }
         *number += 1;
         let url = page_url(search, rows, start, fq, fl);
-        let page = match package_search(fetcher, &url, &source.headers).await {
+        let page = match package_search(fetcher, &url, headers.for_url(&url)).await {
             Ok(p) => p,
             // Old CKANs reject `fl` ("Invalid search parameters"): list full packages instead.
             Err(e)

@@ -10,11 +10,15 @@
 //! is tolerated. The listing is *complete* only when the records seen cover
 //! `numberOfRecordsMatched` (or, when the server does not say, when the server
 //! signalled the end) and no page failed and no bound cut it short.
+//!
+//! Every request goes to the configured endpoint (paging moves
+//! `startPosition`, never to a URL the server names); the source's headers go
+//! only to the endpoint's origin, also across redirects.
 
 use super::map::{map_record, MapOptions, Mapped};
 use super::xml::{parse_response, parse_tree, Element, Response, XmlError, XmlLimits};
 use super::{Constraint, CswError, CswSource};
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::{FetchError, Fetcher, SourceHeaders};
 use crate::record::{snippet, HarvestEvent, Page, PageError, Record, RecordError};
 use std::collections::HashSet;
 use std::time::Instant;
@@ -261,8 +265,9 @@ pub async fn get_capabilities(
     fetcher: &Fetcher,
 ) -> Result<Capabilities, CswError> {
     let url = capabilities_url(source);
+    let headers = SourceHeaders::new(source.endpoint.as_str(), &source.headers);
     let doc = fetcher
-        .get(&url, XML_ACCEPT, &source.headers)
+        .get(&url, XML_ACCEPT, headers.for_url(&url))
         .await
         .map_err(|e| CswError::Fetch(e.to_string()))?;
     let mut lim = limits(source);
@@ -365,6 +370,7 @@ async fn fetch_page(
     start: usize,
     sort: bool,
 ) -> Result<(String, crate::fetch::Document), FetchError> {
+    let headers = SourceHeaders::new(source.endpoint.as_str(), &source.headers);
     match method {
         Method::Post => {
             let body = get_records_xml(source, start, sort);
@@ -375,7 +381,7 @@ async fn fetch_page(
                     XML_ACCEPT,
                     "application/xml; charset=UTF-8",
                     body.into_bytes(),
-                    &source.headers,
+                    headers.for_url(&url),
                 )
                 .await
                 .map(|d| (format!("{url} (POST GetRecords startPosition={start})"), d))
@@ -383,7 +389,7 @@ async fn fetch_page(
         Method::Get => {
             let url = get_records_url(source, start, sort);
             fetcher
-                .get(&url, XML_ACCEPT, &source.headers)
+                .get(&url, XML_ACCEPT, headers.for_url(&url))
                 .await
                 .map(|d| (url, d))
         }

@@ -87,7 +87,8 @@ pub struct CswSource {
     pub output_schema: String,
     /// Map service records to `dcat:DataService` records (default: skip them).
     pub include_services: bool,
-    /// Extra HTTP headers (e.g. authorization).
+    /// Extra HTTP headers (e.g. authorization), sent only to the origin
+    /// (scheme, host, port) of `endpoint`.
     pub headers: Vec<(String, String)>,
     /// The listing stops (incomplete) after this many pages.
     pub max_pages: usize,
