@@ -1,6 +1,8 @@
 //! One CKAN package (a `package_show` result or one entry of a
 //! `package_search` page) mapped to DCAT-AP.de (`harvester::ckan::map`), and
-//! its dataset IRI as a listing reads it.
+//! its dataset IRI as a listing reads it. Mapping the same package twice
+//! must give the same record (dataset IRI and canonical form): a mapping
+//! that depended on hash map order would make every harvest see a change.
 #![no_main]
 
 use catalog_fuzz::{defaults, PAGE_URL};
@@ -24,5 +26,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = package_snippet(&package);
     let _ = dataset_iri_of_package(&package, &ctx.portal_base);
-    let _ = map_package(&package, &ctx);
+    let first = map_package(&package, &ctx);
+    let second = map_package(&package, &ctx);
+    match (first, second) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.dataset, b.dataset);
+            assert_eq!(
+                harvester::canonical_ntriples(&a.triples),
+                harvester::canonical_ntriples(&b.triples),
+                "the mapping is not deterministic"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(a.reason, b.reason),
+        (a, b) => panic!("one mapping failed, the other did not: {a:?} / {b:?}"),
+    }
 });
