@@ -13,7 +13,7 @@ root=$(cd .. && pwd)
 fixtures=${CATALOG_FIXTURES:-$root/../shared/fixtures}
 # Seeds larger than this are left out: they slow every mutation.
 max_bytes=${FUZZ_SEED_MAX_BYTES:-262144}
-targets=(rdf_document xml_guard csw_records csw_capabilities ckan_package ckan_search config search_query sparql_query fetch_links)
+targets=(rdf_document xml_guard csw_records csw_capabilities ckan_package ckan_search config search_query sparql_query fetch_links search_values)
 
 if [[ ${1:-} == --clean ]]; then
   rm -rf corpus
