@@ -13,7 +13,7 @@ root=$(cd .. && pwd)
 fixtures=${CATALOG_FIXTURES:-$root/../shared/fixtures}
 # Seeds larger than this are left out: they slow every mutation.
 max_bytes=${FUZZ_SEED_MAX_BYTES:-262144}
-targets=(rdf_document xml_guard csw_records csw_capabilities ckan_package ckan_search config search_query sparql_query fetch_links search_values)
+targets=(rdf_document xml_guard csw_records csw_capabilities ckan_package ckan_search config search_query sparql_query fetch_links search_values shacl_record)
 
 if [[ ${1:-} == --clean ]]; then
   rm -rf corpus
@@ -69,6 +69,11 @@ done < <(find "$root/config/samples" -type f -name '*.ttl' -print0)
 while IFS= read -r -d '' f; do
   put rdf_document "$f" '\002'
 done < <(find "$root/config/samples" -type f -name '*.rdf' -print0)
+
+# Validation: Turtle pages, split and validated record by record.
+while IFS= read -r -d '' f; do
+  put shacl_record "$f"
+done < <(find "$fixtures/dcat" "$root/config/samples" -type f -name '*.ttl' -print0 2>/dev/null)
 
 # XML: the guard sees every XML document the harvester reads.
 while IFS= read -r -d '' f; do
