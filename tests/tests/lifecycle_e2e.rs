@@ -226,7 +226,6 @@ fn empty_catalog_is_refused_by_the_threshold_with_a_reason() {
     assert!(String::from_utf8_lossy(&export.stderr).contains("exported 12 records"));
 }
 
-
 #[test]
 fn sigkill_during_serve_harvest_leaves_a_consistent_store() {
     let total = 20_000;
