@@ -523,6 +523,10 @@ fn load_test(
         store,
         current: catalog_server::harvest::Current::new(harvesting),
         search: search.clone(),
+        sparql: Arc::new(catalog_server::sparql::Executor::new(
+            config.sparql.max_concurrent,
+            config.sparql.max_queued,
+        )),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

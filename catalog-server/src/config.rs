@@ -118,6 +118,49 @@ pub struct SparqlConfig {
     /// Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) a query may return.
     #[serde(default = "default_max_results")]
     pub max_results: usize,
+    /// Most bytes one answer may have.
+    #[serde(default = "default_max_result_bytes", deserialize_with = "byte_size")]
+    pub max_result_bytes: u64,
+    /// Evaluations at once.
+    #[serde(default = "default_sparql_concurrent")]
+    pub max_concurrent: usize,
+    /// Queries waiting for a free evaluation slot; beyond them, 503.
+    #[serde(default = "default_sparql_queued")]
+    pub max_queued: usize,
+    /// Memory one evaluation may hold.
+    #[serde(default = "default_sparql_memory", deserialize_with = "byte_size")]
+    pub max_memory: u64,
+    /// Longest query text.
+    #[serde(default = "default_max_query_bytes", deserialize_with = "byte_size")]
+    pub max_query_bytes: u64,
+    /// Deepest nesting of brackets, braces and parentheses in a query.
+    #[serde(default = "default_max_nesting")]
+    pub max_nesting: usize,
+    /// Largest factor by which a query's expressions may lengthen strings.
+    #[serde(default = "default_max_growth")]
+    pub max_growth: f64,
+}
+
+fn default_max_result_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+fn default_sparql_concurrent() -> usize {
+    2
+}
+fn default_sparql_queued() -> usize {
+    16
+}
+fn default_sparql_memory() -> u64 {
+    512 * 1024 * 1024
+}
+fn default_max_query_bytes() -> u64 {
+    64 * 1024
+}
+fn default_max_nesting() -> usize {
+    64
+}
+fn default_max_growth() -> f64 {
+    64.0
 }
 
 fn default_sparql_timeout() -> Duration {
@@ -132,6 +175,13 @@ impl Default for SparqlConfig {
         Self {
             timeout: default_sparql_timeout(),
             max_results: default_max_results(),
+            max_result_bytes: default_max_result_bytes(),
+            max_concurrent: default_sparql_concurrent(),
+            max_queued: default_sparql_queued(),
+            max_memory: default_sparql_memory(),
+            max_query_bytes: default_max_query_bytes(),
+            max_nesting: default_max_nesting(),
+            max_growth: default_max_growth(),
         }
     }
 }

@@ -291,6 +291,10 @@ async fn serve(
         store: store.clone(),
         current: scheduler.current(),
         search,
+        sparql: Arc::new(catalog_server::sparql::Executor::new(
+            config.sparql.max_concurrent,
+            config.sparql.max_queued,
+        )),
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",

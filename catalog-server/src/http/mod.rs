@@ -46,6 +46,8 @@ pub struct AppState {
     pub current: Arc<Current>,
     /// The search index (a follower of the store).
     pub search: Arc<catalog_search::SearchIndex>,
+    /// Where SPARQL evaluations run ([`crate::sparql::Executor`]).
+    pub sparql: Arc<crate::sparql::Executor>,
 }
 
 impl AppState {
