@@ -523,6 +523,7 @@ fn load_test(
         store,
         current: catalog_server::harvest::Current::new(harvesting),
         search: search.clone(),
+        limits: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -7,6 +7,7 @@ use catalog_server::harvest::scheduler::Scheduler;
 use catalog_server::harvest::{Harvesting, SourceReport};
 use catalog_server::http::AdminState;
 use catalog_server::http::AppState;
+use catalog_server::http::HttpLimits;
 use catalog_server::search_index;
 use catalog_server::store::CatalogStore;
 use catalog_server::store::RunStatus;
@@ -275,6 +276,12 @@ async fn serve(
     harvest: bool,
     listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<u8> {
+    match config.admin_token()? {
+        Some(_) => {}
+        None => tracing::warn!(
+            "no admin token is configured: the admin API's write endpoints are disabled"
+        ),
+    }
     let store = open_store(&config)?;
     let mut harvesting = Harvesting::new(config.clone(), store.clone())?;
     let search = open_search(&config, &store, &mut harvesting).await?;
@@ -287,10 +294,12 @@ async fn serve(
     let scheduler = Scheduler::new(harvesting.clone(), metrics);
     // Handlers read the config through the scheduler's handle, so a reload
     // reaches every one of them.
+    let limits = Arc::new(HttpLimits::new(&config.http));
     let state = Arc::new(AppState {
         store: store.clone(),
         current: scheduler.current(),
         search,
+        limits: limits.clone(),
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
@@ -305,15 +314,17 @@ async fn serve(
         }
     }
     spawn_sighup_reload(scheduler.clone());
-    let admin = Arc::new(AdminState {
-        scheduler: scheduler.clone(),
-    });
-    axum::serve(listener, catalog_server::http::app(state, admin))
-        .with_graceful_shutdown(async {
+    let admin = Arc::new(AdminState::new(scheduler.clone(), limits));
+    catalog_server::http::server::serve(
+        listener,
+        catalog_server::http::app(state, admin),
+        &config.http,
+        async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
-        })
-        .await?;
+        },
+    )
+    .await;
     scheduler.stop();
     store.flush()?;
     Ok(0)
