@@ -12,8 +12,16 @@
 //!   the queue has room).
 //! * **Client address**: each request carries the peer address as axum's
 //!   `ConnectInfo<SocketAddr>` (the admin API logs it).
+//! * **Lingering close**: a connection the server ends (after a 413, 408 or
+//!   503 answered before the body was read, a header timeout, shutdown) is
+//!   half-closed and its input read and dropped for up to [`LINGER`] before
+//!   the socket closes. Closing a socket with unread input makes the system
+//!   send a reset, which can destroy the answer before the client has read
+//!   it: a client still sending a refused upload would see "connection
+//!   reset" instead of the 413 or 503.
 //! * **Graceful shutdown**: when `shutdown` completes, the listener closes,
-//!   idle connections close, and requests in progress get up to
+//!   idle connections close at once (one still sending its header when the
+//!   header timeout ends it), and requests in progress get up to
 //!   [`SHUTDOWN_GRACE`] to finish.
 //!
 //! HTTP/2 and TLS belong to the reverse proxy in front: this server speaks
@@ -23,17 +31,24 @@ use crate::config::HttpConfig;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 /// How long requests in progress may go on after the shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How long a connection's input is read and dropped after the server has
+/// ended it (see the module documentation).
+pub const LINGER: Duration = Duration::from_secs(2);
 
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
@@ -42,15 +57,17 @@ pub async fn serve(
     settings: &HttpConfig,
     shutdown: impl Future<Output = ()>,
 ) {
-    let mut builder = hyper::server::conn::http1::Builder::new();
+    let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
         .keep_alive(true);
     let connections = Arc::new(Semaphore::new(settings.max_connections.max(1)));
-    let graceful = GracefulShutdown::new();
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
+        while tasks.try_join_next().is_some() {}
         // A free connection slot first: beyond the limit nothing is accepted.
         let slot = tokio::select! {
             slot = connections.clone().acquire_owned() => match slot {
@@ -73,23 +90,24 @@ pub async fn serve(
         let app = app.clone();
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(remote));
-            app.clone().oneshot(req.map(axum::body::Body::new))
+            Box::pin(app.clone().oneshot(req.map(axum::body::Body::new)))
         });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(client = %remote, "connection closed: {e}");
-            }
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let stopped = stopped.clone();
+        tasks.spawn(async move {
+            drive(connection, stopped, remote).await;
             drop(slot);
         });
     }
     drop(listener);
+    let _ = stop.send(true);
     tracing::info!(
         "closing {} open connections (at most {} s)",
-        graceful.count(),
+        tasks.len(),
         SHUTDOWN_GRACE.as_secs()
     );
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let all_closed = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, all_closed)
         .await
         .is_err()
     {
@@ -98,6 +116,50 @@ pub async fn serve(
             SHUTDOWN_GRACE.as_secs()
         );
     }
+}
+
+/// Runs one connection to its end (ending it gracefully when `stop` says
+/// so), then closes it lingering.
+async fn drive<S>(
+    mut connection: http1::Connection<TokioIo<TcpStream>, S>,
+    mut stop: watch::Receiver<bool>,
+    remote: SocketAddr,
+) where
+    S: hyper::service::HttpService<Incoming, ResBody = axum::body::Body> + Unpin,
+    S::Future: Unpin,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut stopping = false;
+    let ended = loop {
+        tokio::select! {
+            ended = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => break ended,
+            _ = stop.changed(), if !stopping => {
+                std::pin::Pin::new(&mut connection).graceful_shutdown();
+                stopping = true;
+            }
+        }
+    };
+    if let Err(e) = ended {
+        tracing::debug!(client = %remote, "connection ended: {e}");
+    }
+    linger(connection.into_parts().io.into_inner()).await;
+}
+
+/// Half-closes `stream` (the answer is complete), then reads and drops what
+/// the client still sends until it closes too, for at most [`LINGER`].
+async fn linger(mut stream: TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut buf = vec![0u8; 16 * 1024];
+    let drain = async {
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
 /// After a failed accept: errors of one connection are skipped; others
