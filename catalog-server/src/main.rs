@@ -276,11 +276,10 @@ async fn serve(
     harvest: bool,
     listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<u8> {
-    match config.admin_token()? {
-        Some(_) => {}
-        None => tracing::warn!(
+    if config.admin_token()?.is_none() {
+        tracing::info!(
             "no admin token is configured: the admin API's write endpoints are disabled"
-        ),
+        );
     }
     let store = open_store(&config)?;
     let mut harvesting = Harvesting::new(config.clone(), store.clone())?;
@@ -313,7 +312,7 @@ async fn serve(
             }
         }
     }
-    spawn_sighup_reload(scheduler.clone());
+    spawn_sighup_reload(scheduler.clone(), limits.clone());
     let admin = Arc::new(AdminState::new(scheduler.clone(), limits));
     catalog_server::http::server::serve(
         listener,
@@ -330,8 +329,9 @@ async fn serve(
     Ok(0)
 }
 
-/// Reloads the config on SIGHUP (jobs in progress go on).
-fn spawn_sighup_reload(scheduler: Arc<Scheduler>) {
+/// Reloads the config on SIGHUP (jobs in progress go on; the `[http]`
+/// limits stay until the next start).
+fn spawn_sighup_reload(scheduler: Arc<Scheduler>, limits: Arc<HttpLimits>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups = match signal(SignalKind::hangup()) {
         Ok(s) => s,
@@ -343,8 +343,9 @@ fn spawn_sighup_reload(scheduler: Arc<Scheduler>) {
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the config");
-            if let Err(e) = scheduler.reload().await {
-                tracing::error!("config reload failed: {e}");
+            match scheduler.reload().await {
+                Ok(_) => limits.warn_if_changed(&scheduler.config().http),
+                Err(e) => tracing::error!("config reload failed: {e}"),
             }
         }
     });

@@ -643,6 +643,12 @@ fn refusals_are_logged_with_the_address_and_actions_are_audited() {
     assert_eq!(r.status, 200, "{}", r.text());
     let r = call(Method::POST, &format!("{base}/api/sources/b/preview"), &h);
     assert_eq!(r.status, 404, "{}", r.text());
+    // A reload that changes [http] says that it applies from the next start.
+    config(
+        dir.path(),
+        "max_connections = 100",
+        &[SourceSpec::new("a", &stub.url("/a.ttl"))],
+    );
     let r = call(Method::POST, &format!("{base}/api/admin/reload"), &h);
     assert_eq!(r.status, 200, "{}", r.text());
 
@@ -725,6 +731,10 @@ fn refusals_are_logged_with_the_address_and_actions_are_audited() {
         .filter(|l| l.contains("admin action") && l.contains("INFO") && l.contains("audit"))
         .count();
     assert_eq!(audited, 4, "{text}");
+    assert!(
+        text.contains("the [http] settings changed; they take effect at the next start"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -412,6 +412,7 @@ async fn reload(
                     })
                     .unwrap_or_default()
             };
+            state.limits.warn_if_changed(&state.scheduler.config().http);
             let outcome = format!(
                 "reloaded: added [{}], removed [{}], changed [{}]",
                 list("added"),

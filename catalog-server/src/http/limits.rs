@@ -58,6 +58,18 @@ impl HttpLimits {
     }
 }
 
+impl HttpLimits {
+    /// After a reload: the `[http]` settings apply from the next start only;
+    /// says so when they changed.
+    pub fn warn_if_changed(&self, reloaded: &HttpConfig) {
+        if *reloaded != self.config {
+            tracing::warn!(
+                "the [http] settings changed; they take effect at the next start of serve"
+            );
+        }
+    }
+}
+
 impl Default for HttpLimits {
     fn default() -> Self {
         Self::new(&HttpConfig::default())
