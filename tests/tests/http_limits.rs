@@ -142,7 +142,7 @@ fn slow_loris_headers_are_cut_off_while_health_answers() {
     for s in &mut lorises {
         let got = read_until_closed(s, Duration::from_secs(6))
             .unwrap_or_else(|got| panic!("a slow header is still open after 6 s: {got:?}"));
-        assert!(!got.contains("200 OK"), "{got}");
+        assert!(got.is_empty(), "a slow header got an answer: {got}");
     }
     let took = started.elapsed();
     assert!(
