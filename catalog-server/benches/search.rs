@@ -527,6 +527,7 @@ fn load_test(
             config.sparql.max_concurrent,
             config.sparql.max_queued,
         )),
+        limits: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
