@@ -322,15 +322,53 @@ async fn serve(
         listener,
         catalog_server::http::app(state, admin),
         &config.http,
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        },
+        shutdown_signal(),
     )
     .await;
     scheduler.stop();
+    // Runs in progress get a bounded time to finish; those still running
+    // then end with the process and are marked interrupted at the next start.
+    let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+    loop {
+        let running = scheduler.jobs().len();
+        if running == 0 {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            tracing::warn!(
+                "{running} harvest run(s) still in progress after {} s; they end now and are marked interrupted at the next start",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     store.flush()?;
     Ok(0)
+}
+
+/// How long `serve` waits, after the HTTP server has stopped, for harvest
+/// runs in progress to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Resolves at Ctrl-C (SIGINT) or SIGTERM (systemd, containers).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down (interrupt)"),
+        _ = term => tracing::info!("shutting down (SIGTERM)"),
+    }
 }
 
 /// Reloads the config on SIGHUP (jobs in progress go on; the `[http]`

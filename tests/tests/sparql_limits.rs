@@ -150,6 +150,14 @@ fn hostile_queries_get_clear_refusals_and_the_server_stays_small() {
     // holding its slot: ordinary queries were asked before the attacks.)
     let a = call(reqwest::Method::GET, &format!("{base}/health"), &[]);
     assert_eq!(a.status, 200);
+    let health = a.json();
+    assert_eq!(health["status"], "ok", "{health}");
+    assert_eq!(health["archived_graphs"], 3000, "{health}");
+    assert!(
+        health["free_disk_bytes"].as_u64().unwrap_or(0) > 0,
+        "{health}"
+    );
+    assert_eq!(health["problems"], serde_json::json!([]), "{health}");
     let peak_mib = vm_hwm_kib(served.child.id()).unwrap_or(0) / 1024;
     assert!(peak_mib < 1024, "the server's peak RSS was {peak_mib} MiB");
 }

@@ -175,6 +175,39 @@ impl CatalogStore {
         &self.store
     }
 
+    /// Reads the archive's table of exact graphs: fails when the archive
+    /// cannot be read (redb keeps failing after an I/O error until the
+    /// process restarts).
+    pub fn check_archive(&self) -> Result<u64, StoreError> {
+        use redb::{ReadableDatabase, ReadableTableMetadata};
+        let txn = self.archive.begin_read()?;
+        let table = txn.open_table(BLOBS)?;
+        Ok(table.len()?)
+    }
+
+    /// Bytes free for this process on the file system of the data folder.
+    pub fn free_disk_bytes(&self) -> Result<u64, StoreError> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(self.path.as_os_str().as_bytes())
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        // SAFETY: statvfs only writes into the struct we pass; the path is a
+        // valid NUL-terminated string.
+        let (rc, stat) = unsafe {
+            let mut stat: libc::statvfs = std::mem::zeroed();
+            (libc::statvfs(path.as_ptr(), &mut stat), stat)
+        };
+        if rc != 0 {
+            return Err(StoreError::Other(format!(
+                "statvfs {}: {}",
+                self.path.display(),
+                std::io::Error::last_os_error()
+            )));
+        }
+        // The field types differ between platforms (u32 on some 32-bit ones).
+        #[allow(clippy::useless_conversion)]
+        Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
+    }
+
     /// The writer lock: every read-check-write of records holds it.
     fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
         self.write_lock
