@@ -523,6 +523,11 @@ fn load_test(
         store,
         current: catalog_server::harvest::Current::new(harvesting),
         search: search.clone(),
+        sparql: Arc::new(catalog_server::sparql::Executor::new(
+            config.sparql.max_concurrent,
+            config.sparql.max_queued,
+        )),
+        limits: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -32,6 +32,8 @@ pub struct Config {
     pub base_iri: String,
     pub catalog: CatalogConfig,
     pub sparql: SparqlConfig,
+    /// Limits of the HTTP server of `serve` (read at start).
+    pub http: HttpConfig,
     pub harvest: HarvestConfig,
     pub validation: ValidationConfig,
     pub sources: Vec<SourceConfig>,
@@ -53,6 +55,8 @@ struct RawConfig {
     catalog: CatalogConfig,
     #[serde(default)]
     sparql: SparqlConfig,
+    #[serde(default)]
+    http: HttpConfig,
     #[serde(default)]
     harvest: HarvestConfig,
     #[serde(default)]
@@ -118,6 +122,49 @@ pub struct SparqlConfig {
     /// Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) a query may return.
     #[serde(default = "default_max_results")]
     pub max_results: usize,
+    /// Most bytes one answer may have.
+    #[serde(default = "default_max_result_bytes", deserialize_with = "byte_size")]
+    pub max_result_bytes: u64,
+    /// Evaluations at once.
+    #[serde(default = "default_sparql_concurrent")]
+    pub max_concurrent: usize,
+    /// Queries waiting for a free evaluation slot; beyond them, 503.
+    #[serde(default = "default_sparql_queued")]
+    pub max_queued: usize,
+    /// Memory one evaluation may hold.
+    #[serde(default = "default_sparql_memory", deserialize_with = "byte_size")]
+    pub max_memory: u64,
+    /// Longest query text.
+    #[serde(default = "default_max_query_bytes", deserialize_with = "byte_size")]
+    pub max_query_bytes: u64,
+    /// Deepest nesting of brackets, braces and parentheses in a query.
+    #[serde(default = "default_max_nesting")]
+    pub max_nesting: usize,
+    /// Largest factor by which a query's expressions may lengthen strings.
+    #[serde(default = "default_max_growth")]
+    pub max_growth: f64,
+}
+
+fn default_max_result_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+fn default_sparql_concurrent() -> usize {
+    2
+}
+fn default_sparql_queued() -> usize {
+    16
+}
+fn default_sparql_memory() -> u64 {
+    512 * 1024 * 1024
+}
+fn default_max_query_bytes() -> u64 {
+    64 * 1024
+}
+fn default_max_nesting() -> usize {
+    64
+}
+fn default_max_growth() -> f64 {
+    64.0
 }
 
 fn default_sparql_timeout() -> Duration {
@@ -132,6 +179,94 @@ impl Default for SparqlConfig {
         Self {
             timeout: default_sparql_timeout(),
             max_results: default_max_results(),
+            max_result_bytes: default_max_result_bytes(),
+            max_concurrent: default_sparql_concurrent(),
+            max_queued: default_sparql_queued(),
+            max_memory: default_sparql_memory(),
+            max_query_bytes: default_max_query_bytes(),
+            max_nesting: default_max_nesting(),
+            max_growth: default_max_growth(),
+        }
+    }
+}
+
+/// Limits of the HTTP server of `serve`: connections, timeouts, request
+/// bodies and the expensive endpoints. Read once at start (a reload does not
+/// change them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Longest time to receive a request's header, from the connection's
+    /// start or the end of the previous answer (so also the longest idle
+    /// time of a kept-alive connection).
+    #[serde(default = "default_header_timeout", deserialize_with = "duration")]
+    pub header_timeout: Duration,
+    /// Longest time to receive a request's body, from the end of its header.
+    #[serde(default = "default_body_timeout", deserialize_with = "duration")]
+    pub body_timeout: Duration,
+    /// Most open client connections; further ones wait in the listen queue.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// Largest document `POST /api/validate` accepts.
+    #[serde(default = "default_max_upload", deserialize_with = "byte_size")]
+    pub max_upload: u64,
+    /// Largest body of `POST /sparql`.
+    #[serde(default = "default_max_query", deserialize_with = "byte_size")]
+    pub max_query: u64,
+    /// Most uploads validated at once; further ones are answered 503.
+    #[serde(default = "default_validate_concurrency")]
+    pub validate_concurrency: usize,
+    /// Longest time one upload's validation may take.
+    #[serde(default = "default_validate_timeout", deserialize_with = "duration")]
+    pub validate_timeout: Duration,
+    /// Most admin previews at once; further ones are answered 503.
+    #[serde(default = "default_preview_concurrency")]
+    pub preview_concurrency: usize,
+    /// Longest time one admin preview may take.
+    #[serde(default = "default_preview_timeout", deserialize_with = "duration")]
+    pub preview_timeout: Duration,
+}
+
+fn default_header_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_body_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_max_connections() -> usize {
+    512
+}
+fn default_max_upload() -> u64 {
+    32 * 1024 * 1024
+}
+fn default_max_query() -> u64 {
+    1024 * 1024
+}
+fn default_validate_concurrency() -> usize {
+    2
+}
+fn default_validate_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_preview_concurrency() -> usize {
+    2
+}
+fn default_preview_timeout() -> Duration {
+    Duration::from_secs(120)
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            header_timeout: default_header_timeout(),
+            body_timeout: default_body_timeout(),
+            max_connections: default_max_connections(),
+            max_upload: default_max_upload(),
+            max_query: default_max_query(),
+            validate_concurrency: default_validate_concurrency(),
+            validate_timeout: default_validate_timeout(),
+            preview_concurrency: default_preview_concurrency(),
+            preview_timeout: default_preview_timeout(),
         }
     }
 }
@@ -812,6 +947,22 @@ impl Config {
                 )));
             }
         }
+        if let Some(token) = &raw.admin_token {
+            check_admin_token(token, "admin_token").map_err(|e| invalid(e.to_string()))?;
+        }
+        let h = &raw.http;
+        if h.max_connections == 0
+            || h.validate_concurrency == 0
+            || h.preview_concurrency == 0
+            || h.max_upload == 0
+            || h.max_query == 0
+        {
+            return Err(invalid(
+                "http.max_connections, http.validate_concurrency, http.preview_concurrency, \
+                 http.max_upload and http.max_query must be at least 1"
+                    .into(),
+            ));
+        }
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
@@ -819,6 +970,7 @@ impl Config {
             base_iri,
             catalog: raw.catalog,
             sparql: raw.sparql,
+            http: raw.http,
             harvest: raw.harvest,
             validation,
             sources,
@@ -836,16 +988,35 @@ impl Config {
     }
 
     /// The admin API's bearer token: the variable named by `admin_token_env`,
-    /// else `admin_token`, else `$CATALOG_ADMIN_TOKEN`; empty means none.
-    pub fn admin_token(&self) -> Option<String> {
-        let from_env = |name: &str| std::env::var(name).ok().filter(|t| !t.trim().is_empty());
-        if let Some(name) = &self.admin_token_env {
-            return from_env(name);
+    /// else `admin_token`, else `$CATALOG_ADMIN_TOKEN`, without surrounding
+    /// white space (as a presented token is read); empty means none. A token
+    /// shorter than [`MIN_ADMIN_TOKEN_CHARS`] is an error (`serve` refuses to
+    /// start with it; a reload that brings one disables the write endpoints).
+    pub fn admin_token(&self) -> Result<Option<String>, WeakAdminToken> {
+        let from_env = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(|t| (t, format!("${name}")))
+        };
+        let found = match &self.admin_token_env {
+            Some(name) => from_env(name),
+            None => self
+                .admin_token
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| (t.to_owned(), "admin_token".to_owned()))
+                .or_else(|| from_env("CATALOG_ADMIN_TOKEN")),
+        };
+        match found {
+            None => Ok(None),
+            Some((token, origin)) => {
+                check_admin_token(&token, &origin)?;
+                Ok(Some(token))
+            }
         }
-        self.admin_token
-            .clone()
-            .filter(|t| !t.trim().is_empty())
-            .or_else(|| from_env("CATALOG_ADMIN_TOKEN"))
     }
 
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
@@ -865,6 +1036,35 @@ impl Config {
     /// The namespace for dataset IRIs minted for blank-node datasets.
     pub fn mint_base(&self) -> String {
         format!("{}id/dataset/", self.base_iri)
+    }
+}
+
+/// The fewest characters an admin token may have (`openssl rand -hex 32`
+/// gives 64).
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
+/// A configured admin token that is too short to be a secret.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the admin token in {origin} has {chars} characters; at least {MIN_ADMIN_TOKEN_CHARS} are needed \
+     (make one with `openssl rand -hex 32`)"
+)]
+pub struct WeakAdminToken {
+    /// Where it was found: `admin_token` or `$VARIABLE`.
+    pub origin: String,
+    pub chars: usize,
+}
+
+/// Refuses a token (trimmed, non-empty) shorter than [`MIN_ADMIN_TOKEN_CHARS`].
+fn check_admin_token(token: &str, origin: &str) -> Result<(), WeakAdminToken> {
+    let chars = token.trim().chars().count();
+    if chars == 0 || chars >= MIN_ADMIN_TOKEN_CHARS {
+        Ok(())
+    } else {
+        Err(WeakAdminToken {
+            origin: origin.to_owned(),
+            chars,
+        })
     }
 }
 
@@ -1161,23 +1361,61 @@ headers = { "X-Api-Key" = "secret" }
 
     #[test]
     fn admin_token_sources() {
+        let long = "0123456789abcdef0123456789abcdef";
         let var = "CATALOG_TEST_TOKEN_VAR_CONFIG_RS";
         let c = parse(&format!("admin_token_env = \"{var}\"\n{GOOD}")).unwrap();
         // SAFETY (edition 2021: safe fn): only this test uses this variable.
         std::env::remove_var(var);
-        assert_eq!(c.admin_token(), None);
-        std::env::set_var(var, "t0ken");
-        assert_eq!(c.admin_token().as_deref(), Some("t0ken"));
+        assert_eq!(c.admin_token().unwrap(), None);
+        // Trimmed like a presented token.
+        std::env::set_var(var, format!("  {long}\n"));
+        assert_eq!(c.admin_token().unwrap().as_deref(), Some(long));
+        // Too short: an error that names the variable, never the token.
+        std::env::set_var(var, " t0ken-t0ken ");
+        let e = c.admin_token().unwrap_err().to_string();
+        assert!(
+            e.contains(var) && e.contains("11 characters") && e.contains("32"),
+            "{e}"
+        );
+        assert!(!e.contains("t0ken"), "{e}");
         std::env::remove_var(var);
-        let c = parse(&format!("admin_token = \"inline\"\n{GOOD}")).unwrap();
-        assert_eq!(c.admin_token().as_deref(), Some("inline"));
+        let c = parse(&format!("admin_token = \" {long} \"\n{GOOD}")).unwrap();
+        assert_eq!(c.admin_token().unwrap().as_deref(), Some(long));
         let c = parse(&format!("admin_token = \"  \"\n{GOOD}")).unwrap();
         assert_eq!(
-            c.admin_token(),
+            c.admin_token().ok().flatten(),
             std::env::var("CATALOG_ADMIN_TOKEN")
                 .ok()
-                .filter(|t| !t.trim().is_empty())
+                .map(|t| t.trim().to_owned())
+                .filter(|t| t.len() >= MIN_ADMIN_TOKEN_CHARS)
         );
+        // A short inline token is refused when the config is read.
+        let e = error_of(&format!("admin_token = \"inline-secret\"\n{GOOD}"));
+        assert!(
+            e.contains("admin_token")
+                && e.contains("13 characters")
+                && !e.contains("inline-secret"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn http_limits() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.http, HttpConfig::default());
+        assert_eq!(c.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http.max_upload, 32 * 1024 * 1024);
+        let c = parse(&format!(
+            "{GOOD}\n[http]\nheader_timeout = \"2s\"\nmax_query = \"64 KiB\"\nvalidate_concurrency = 1\n"
+        ))
+        .unwrap();
+        assert_eq!(c.http.header_timeout, Duration::from_secs(2));
+        assert_eq!(c.http.max_query, 64 * 1024);
+        assert_eq!(c.http.validate_concurrency, 1);
+        let e = error_of(&format!("{GOOD}\n[http]\nmax_connections = 0\n"));
+        assert!(e.contains("http.max_connections"), "{e}");
+        let e = error_of(&format!("{GOOD}\n[http]\nheader_timeout = \"soon\"\n"));
+        assert!(e.contains("invalid duration"), "{e}");
     }
 
     #[test]

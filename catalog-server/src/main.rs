@@ -7,6 +7,7 @@ use catalog_server::harvest::scheduler::Scheduler;
 use catalog_server::harvest::{Harvesting, SourceReport};
 use catalog_server::http::AdminState;
 use catalog_server::http::AppState;
+use catalog_server::http::HttpLimits;
 use catalog_server::search_index;
 use catalog_server::store::CatalogStore;
 use catalog_server::store::RunStatus;
@@ -275,6 +276,11 @@ async fn serve(
     harvest: bool,
     listen: Option<std::net::SocketAddr>,
 ) -> anyhow::Result<u8> {
+    if config.admin_token()?.is_none() {
+        tracing::info!(
+            "no admin token is configured: the admin API's write endpoints are disabled"
+        );
+    }
     let store = open_store(&config)?;
     let mut harvesting = Harvesting::new(config.clone(), store.clone())?;
     let search = open_search(&config, &store, &mut harvesting).await?;
@@ -287,10 +293,16 @@ async fn serve(
     let scheduler = Scheduler::new(harvesting.clone(), metrics);
     // Handlers read the config through the scheduler's handle, so a reload
     // reaches every one of them.
+    let limits = Arc::new(HttpLimits::new(&config.http));
     let state = Arc::new(AppState {
         store: store.clone(),
         current: scheduler.current(),
         search,
+        sparql: Arc::new(catalog_server::sparql::Executor::new(
+            config.sparql.max_concurrent,
+            config.sparql.max_queued,
+        )),
+        limits: limits.clone(),
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
@@ -304,23 +316,64 @@ async fn serve(
             }
         }
     }
-    spawn_sighup_reload(scheduler.clone());
-    let admin = Arc::new(AdminState {
-        scheduler: scheduler.clone(),
-    });
-    axum::serve(listener, catalog_server::http::app(state, admin))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
-        .await?;
+    spawn_sighup_reload(scheduler.clone(), limits.clone());
+    let admin = Arc::new(AdminState::new(scheduler.clone(), limits));
+    catalog_server::http::server::serve(
+        listener,
+        catalog_server::http::app(state, admin),
+        &config.http,
+        shutdown_signal(),
+    )
+    .await;
     scheduler.stop();
+    // Runs in progress get a bounded time to finish; those still running
+    // then end with the process and are marked interrupted at the next start.
+    let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+    loop {
+        let running = scheduler.jobs().len();
+        if running == 0 {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            tracing::warn!(
+                "{running} harvest run(s) still in progress after {} s; they end now and are marked interrupted at the next start",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     store.flush()?;
     Ok(0)
 }
 
-/// Reloads the config on SIGHUP (jobs in progress go on).
-fn spawn_sighup_reload(scheduler: Arc<Scheduler>) {
+/// How long `serve` waits, after the HTTP server has stopped, for harvest
+/// runs in progress to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Resolves at Ctrl-C (SIGINT) or SIGTERM (systemd, containers).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down (interrupt)"),
+        _ = term => tracing::info!("shutting down (SIGTERM)"),
+    }
+}
+
+/// Reloads the config on SIGHUP (jobs in progress go on; the `[http]`
+/// limits stay until the next start).
+fn spawn_sighup_reload(scheduler: Arc<Scheduler>, limits: Arc<HttpLimits>) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hangups = match signal(SignalKind::hangup()) {
         Ok(s) => s,
@@ -332,8 +385,9 @@ fn spawn_sighup_reload(scheduler: Arc<Scheduler>) {
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading the config");
-            if let Err(e) = scheduler.reload().await {
-                tracing::error!("config reload failed: {e}");
+            match scheduler.reload().await {
+                Ok(_) => limits.warn_if_changed(&scheduler.config().http),
+                Err(e) => tracing::error!("config reload failed: {e}"),
             }
         }
     });

@@ -12,6 +12,11 @@
 //! | `catalog_runs_refused_total` | counter | `source`, `trigger` (a run of the source was already queued or running) |
 //! | `catalog_runs_active` | gauge | `state` (queued, running) |
 //! | `catalog_http_request_duration_seconds` | histogram | `route`, `method`, `status` |
+//!
+//! Label values come from fixed sets wherever clients choose them: `route` is
+//! the matched route template or [`UNMATCHED_ROUTE`], `method` one of
+//! [`METHODS`] or `other` (see [`method_label`]), so no client can make the
+//! exposition grow without bound.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,6 +32,21 @@ const HTTP_BUCKETS: &[f64] = &[
 ];
 
 type Labels = Vec<(&'static str, String)>;
+
+/// The `route` label of requests that matched no route.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// HTTP methods kept as they are in the `method` label.
+pub const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+
+/// The `method` label of a request: one of [`METHODS`], else `other`.
+pub fn method_label(method: &str) -> &'static str {
+    METHODS
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("other")
+}
 
 #[derive(Debug, Default, Clone)]
 struct Histogram {
@@ -194,11 +214,13 @@ impl Metrics {
         });
     }
 
-    /// One HTTP request.
+    /// One HTTP request. `route` must come from a fixed set (the matched
+    /// route template or [`UNMATCHED_ROUTE`]); `method` is folded by
+    /// [`method_label`].
     pub fn http_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let labels = vec![
             ("route", route.to_owned()),
-            ("method", method.to_owned()),
+            ("method", method_label(method).to_owned()),
             ("status", status.to_string()),
         ];
         self.with(|m| {
@@ -324,5 +346,25 @@ mod tests {
         ));
         assert!(text.contains("catalog_runs_refused_total{source=\"a\\\"b\",trigger=\"manual\"} 1"));
         assert!(text.contains("catalog_runs_active{state=\"running\"} 1"));
+    }
+
+    #[test]
+    fn invented_methods_fold_into_other() {
+        let m = Metrics::new();
+        for i in 0..100 {
+            m.http_request(UNMATCHED_ROUTE, &format!("X{i}"), 404, 0.001);
+        }
+        m.http_request("/health", "GET", 200, 0.001);
+        m.http_request("/health", "get", 405, 0.001);
+        let text = m.render();
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("catalog_http_request_duration_seconds_count"))
+            .count();
+        assert_eq!(series, 3, "{text}");
+        assert!(text.contains(
+            "catalog_http_request_duration_seconds_count{route=\"unmatched\",method=\"other\",status=\"404\"} 100"
+        ));
+        assert_eq!(method_label("PATCH"), "PATCH");
     }
 }

@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first. A new top-level module must be added here.
 const LAYERS: &[&[&str]] = &[
     // Foundations: no module of this crate below them.
-    &["config", "contexts", "metrics"],
+    &["alloc", "config", "contexts", "metrics"],
     // Data: the store and the validation profiles, independent of each other.
     &["store", "validation"],
     // Work on the data: harvesting, the search index, export.
-    &["harvest", "search_index", "export"],
+    &["harvest", "search_index", "export", "sparql"],
     // The public surface.
     &["http"],
 ];

@@ -546,15 +546,26 @@ impl Served {
     /// `serve` with extra arguments and environment variables
     /// (`CATALOG_ADMIN_TOKEN` is removed unless given here).
     pub fn start_with(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
-        Self::start_inner(config, args, env, None)
+        Self::start_inner(config, args, env, None, None)
+    }
+
+    /// [`Served::start_with`], its standard error (the log) written to `log`.
+    pub fn start_logged(config: &Path, env: &[(&str, &str)], log: &Path) -> Self {
+        Self::start_inner(config, &[], env, None, Some(log))
     }
 
     /// `serve` with its address space capped ([`cap_address_space`]).
     pub fn start_capped(config: &Path, address_space_bytes: u64) -> Self {
-        Self::start_inner(config, &[], &[], Some(address_space_bytes))
+        Self::start_inner(config, &[], &[], Some(address_space_bytes), None)
     }
 
-    fn start_inner(config: &Path, args: &[&str], env: &[(&str, &str)], cap: Option<u64>) -> Self {
+    fn start_inner(
+        config: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cap: Option<u64>,
+        log: Option<&Path>,
+    ) -> Self {
         let port = free_port();
         let mut cmd = Command::new(catalog_binary());
         cmd.arg("--config")
@@ -569,9 +580,13 @@ impl Served {
         if let Some(bytes) = cap {
             cap_address_space(&mut cmd, bytes);
         }
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path).expect("create the log file")),
+            None => Stdio::inherit(),
+        };
         let child = cmd
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn serve");
         let base = format!("http://127.0.0.1:{port}");

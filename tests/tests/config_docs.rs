@@ -28,6 +28,7 @@ const STRUCTS: &[(&str, &str)] = &[
     ("catalog", "CatalogConfig"),
     ("catalog.publisher", "Publisher"),
     ("sparql", "SparqlConfig"),
+    ("http", "HttpConfig"),
     ("harvest", "HarvestConfig"),
     ("validation", "ValidationConfig"),
     ("validation.profiles.<name>", "CustomProfile"),

@@ -765,3 +765,57 @@ fn failed_records_and_incomplete_runs_leave_no_memo_behind() {
     assert_eq!(counts(&r), [0, 0, 15, 0, 0], "{r}");
     assert_eq!(requests, [(1, false, 200), (2, false, 200), (3, true, 304)]);
 }
+
+/// SIGTERM (systemd, containers) stops `serve` gracefully: a harvest in
+/// progress gets time to finish, the process exits with 0, and no run is
+/// left `running` in the store.
+#[test]
+fn sigterm_stops_serve_gracefully_during_a_harvest() {
+    let (_dir, stub, config) = setup("lc-sigterm", "");
+    let all: Vec<usize> = (1..=3_000).collect();
+    serve_catalog(&stub, &all, 500, &|_| 1);
+    let port = free_port();
+    let mut child = Command::new(catalog_binary())
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "serve",
+            "--harvest",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    // Wait until the harvest has begun.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !stub.requests().iter().any(|r| r.contains("page=1")) {
+        assert!(Instant::now() < deadline, "the harvest did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) with a child pid we own and a valid signal.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{status}");
+    let config = Config::load(&config).expect("config");
+    let store = CatalogStore::open(&config.data_dir).expect("store");
+    let runs = store.runs("stadt", 10).expect("runs");
+    assert!(!runs.is_empty());
+    assert!(
+        runs.iter().all(|r| r.status == "success"),
+        "the run did not finish within the grace period: {runs:?}"
+    );
+}

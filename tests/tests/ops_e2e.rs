@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const TOKEN: &str = "s3cret-admin-token";
+const TOKEN: &str = "s3cret-admin-token-of-32-characters";
 
 fn catalog(host: &str, ids: std::ops::RangeInclusive<u32>) -> Vec<u8> {
     let mut s = String::from(

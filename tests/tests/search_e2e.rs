@@ -821,7 +821,7 @@ fn rename_source(config: &Path, from: &str, to: &str) {
 /// renaming it while the server is down is repaired at the next start.
 #[test]
 fn renamed_source_is_indexed_again_on_reload_and_at_start() {
-    const TOKEN: &str = "rename-admin-token";
+    const TOKEN: &str = "rename-admin-token-of-32-characters";
     let stub = StubServer::start();
     let dir = TempDir::new("search-rename");
     let config = write_config(

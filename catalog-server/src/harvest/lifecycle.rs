@@ -86,6 +86,19 @@ pub struct RunState {
 }
 
 impl RunState {
+    /// A page whose records were lost before they could be stored: a
+    /// failed page, and the listing is incomplete, so nothing is withdrawn.
+    pub fn page_lost(&mut self, report: &mut SourceReport, url: &str, reason: &str) {
+        report.pages_failed += 1;
+        self.store_failed = true;
+        report.errors.push(ItemError {
+            url: url.to_owned(),
+            record: None,
+            reason: reason.to_owned(),
+            snippet: String::new(),
+        });
+    }
+
     /// Notes a failed record by its label (`<iri>` or anything else).
     pub fn failed_record(&mut self, source: &str, label: &str) {
         match label

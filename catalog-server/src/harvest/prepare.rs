@@ -72,9 +72,16 @@ impl Harvesting {
             .as_ref()
             .map(|p| format!("{}@{}", p.name, p.fingerprint))
             .unwrap_or_default();
-        let (records, pending) =
-            quickhash::skip_unchanged(&self.store, &source_id, &salt, page.records, report, state)
-                .await;
+        let (records, pending) = quickhash::skip_unchanged(
+            &self.store,
+            &source_id,
+            &salt,
+            &page.url,
+            page.records,
+            report,
+            state,
+        )
+        .await;
         let prepared = tokio::task::spawn_blocking(move || {
             let one = |r: &harvester::Record| {
                 (
@@ -163,17 +170,8 @@ impl Harvesting {
                     }
                 }
             }
-            Err(e) => {
-                // The page's records are unknown: the listing is incomplete.
-                state.store_failed = true;
-                report.failed += 1;
-                report.errors.push(ItemError {
-                    url: page.url.clone(),
-                    record: None,
-                    reason: format!("preparing records failed: {e}"),
-                    snippet: String::new(),
-                });
-            }
+            // The page's records are unknown: the listing is incomplete.
+            Err(e) => state.page_lost(report, &page.url, &format!("preparing records failed: {e}")),
         }
         report.timings.prepare += started.elapsed().as_secs_f64();
         (ok, pending)

@@ -86,11 +86,14 @@ pub type Pending = HashMap<String, [u8; 32]>;
 /// Splits off the records of a page that are certainly unchanged: they are
 /// counted (as unchanged, or as added when withdrawn before, see
 /// [`super::lifecycle`]) and noted as seen; the others are returned with their
-/// source hashes.
+/// source hashes. When the check cannot run, every record takes the normal
+/// path; when the page's records are lost (the blocking task was cancelled),
+/// the page counts as failed, so that nothing is withdrawn for it.
 pub async fn skip_unchanged(
     store: &std::sync::Arc<CatalogStore>,
     source: &str,
     salt: &str,
+    page_url: &str,
     records: Vec<harvester::Record>,
     report: &mut SourceReport,
     state: &mut RunState,
@@ -99,26 +102,46 @@ pub async fn skip_unchanged(
     let sid = source.to_owned();
     let salt = salt.to_owned();
     let checked = tokio::task::spawn_blocking(move || {
-        let items: Vec<(String, [u8; 32])> = records
-            .iter()
-            .map(|r| {
-                (
-                    record_id(&sid, r.dataset.as_str()),
-                    source_hash(&r.triples, &salt),
-                )
-            })
-            .collect();
-        let same = store
-            .unchanged_by_source_hash(&sid, &items)
-            .unwrap_or_else(|e| {
-                tracing::warn!(source = %sid, "source-hash check failed, using the full check: {e}");
-                vec![false; items.len()]
-            });
-        (records, items, same)
+        let check = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let items: Vec<(String, [u8; 32])> = records
+                .iter()
+                .map(|r| {
+                    (
+                        record_id(&sid, r.dataset.as_str()),
+                        source_hash(&r.triples, &salt),
+                    )
+                })
+                .collect();
+            let same = store
+                .unchanged_by_source_hash(&sid, &items)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(source = %sid, "source-hash check failed, using the full check: {e}");
+                    vec![false; items.len()]
+                });
+            (items, same)
+        }));
+        match check {
+            Ok((items, same)) => (records, Some((items, same))),
+            Err(_) => {
+                tracing::error!(source = %sid, "the source-hash check failed unexpectedly; the page's records take the full check");
+                (records, None)
+            }
+        }
     })
     .await;
-    let Ok((records, items, same)) = checked else {
-        return (Vec::new(), Pending::new());
+    let (records, items, same) = match checked {
+        Ok((records, Some((items, same)))) => (records, items, same),
+        // No pre-check: every record takes the normal path, without a
+        // source hash to remember.
+        Ok((records, None)) => return (records, Pending::new()),
+        Err(e) => {
+            state.page_lost(
+                report,
+                page_url,
+                &format!("checking the page's records for changes failed: {e}"),
+            );
+            return (Vec::new(), Pending::new());
+        }
     };
     let mut rest = Vec::with_capacity(records.len());
     let mut pending = Pending::new();

@@ -8,36 +8,59 @@
 //! | `POST /api/sources/{id}/harvest` | run now: 202 with the run id; 409 if the source has a run |
 //! | `POST /api/sources/{id}/preview?limit=N` | dry run: fetch and map the first N records (default 10), store nothing |
 //! | `POST /api/admin/reload` | re-read the config file (jobs in progress go on) |
+//! | `GET /api/admin/audit?limit=N` | the last admin actions, newest first (default 100) |
 //! | `GET /metrics` | Prometheus text |
 //!
-//! Read endpoints are public. Write endpoints (every `POST`) need
-//! `Authorization: Bearer <token>` with the token of [`Config::admin_token`],
-//! compared in constant time (of SHA-256 digests, so the length does not leak
-//! either): no header → 401 with `WWW-Authenticate`, a wrong token → 403, no
-//! token configured → 403 saying how to configure one.
+//! Read endpoints are public, except the audit trail. Write endpoints (every
+//! `POST`) and the audit trail need `Authorization: Bearer <token>` with the
+//! token of [`Config::admin_token`], compared in constant time (of SHA-256
+//! digests, so the length does not leak either): no header → 401 with
+//! `WWW-Authenticate`, a wrong token → 403, no usable token configured → 403.
+//! Answers never name config files or variables the operator chose; each
+//! refusal is logged (target `audit`, `warn`) with the client address, never
+//! with the presented token. Authorized actions go to the audit trail
+//! ([`super::audit`]). Admin `POST` bodies are limited to
+//! [`MAX_ADMIN_BODY`] (none is read); previews run at most
+//! `http.preview_concurrency` at once (beyond it 503 with `Retry-After`),
+//! each at most `http.preview_timeout`.
 
+use super::audit::AuditLog;
+use super::limits::{body_limit, BodyLimit, HttpLimits, MAX_ADMIN_BODY};
+use super::ClientAddr;
 use crate::config::Config;
 use crate::harvest::scheduler::{JobState, Scheduler, TriggerError};
 use crate::metrics::Metrics;
 use crate::store::Trigger;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use harvester::HarvestEvent;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 /// What the admin handlers share.
 pub struct AdminState {
     pub scheduler: Arc<Scheduler>,
+    /// The HTTP limits (preview slots and timeout).
+    pub limits: Arc<HttpLimits>,
+    /// The last admin actions.
+    pub audit: AuditLog,
 }
 
 impl AdminState {
+    pub fn new(scheduler: Arc<Scheduler>, limits: Arc<HttpLimits>) -> Self {
+        Self {
+            scheduler,
+            limits,
+            audit: AuditLog::default(),
+        }
+    }
+
     pub(super) fn metrics(&self) -> &Arc<Metrics> {
         self.scheduler.metrics()
     }
@@ -45,13 +68,26 @@ impl AdminState {
 
 /// The admin and status routes, and `/metrics`.
 pub fn router(state: Arc<AdminState>) -> Router {
+    // No admin request has a body: a few KiB of slack, then 413.
+    let small = |route: MethodRouter<Arc<AdminState>>| {
+        route
+            .layer(DefaultBodyLimit::disable())
+            .layer(axum::middleware::from_fn_with_state(
+                BodyLimit {
+                    limit: MAX_ADMIN_BODY,
+                    setting: "admin requests",
+                },
+                body_limit,
+            ))
+    };
     Router::new()
         .route("/api/sources", get(list_sources))
         .route("/api/sources/{id}/runs", get(source_runs))
         .route("/api/runs/{id}", get(one_run))
-        .route("/api/sources/{id}/harvest", post(harvest_now))
-        .route("/api/sources/{id}/preview", post(preview))
-        .route("/api/admin/reload", post(reload))
+        .route("/api/sources/{id}/harvest", small(post(harvest_now)))
+        .route("/api/sources/{id}/preview", small(post(preview)))
+        .route("/api/admin/reload", small(post(reload)))
+        .route("/api/admin/audit", get(audit_trail))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
@@ -61,28 +97,51 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-/// Checks the bearer token of a write request: `None` when authorized, else
-/// the refusal.
-fn refusal(config: &Config, headers: &HeaderMap) -> Option<Response> {
-    authorize(config, headers).err().map(|r| *r)
+/// Checks the bearer token of an admin request (`what`: the method and
+/// path, for the log): `None` when authorized, else the refusal, which is
+/// logged with the client's address (never with the presented token).
+fn refusal(
+    config: &Config,
+    headers: &HeaderMap,
+    client: ClientAddr,
+    what: &str,
+) -> Option<Response> {
+    let (response, reason) = authorize(config, headers).err()?;
+    tracing::warn!(
+        target: "audit",
+        client = %client,
+        request = what,
+        status = response.status().as_u16(),
+        "admin request refused: {reason}"
+    );
+    Some(*response)
 }
 
-fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Box<Response>> {
-    let Some(expected) = config.admin_token() else {
-        let how = match &config.admin_token_env {
-            Some(var) => format!(
-                "admin_token_env in {} names ${var}, which is not set or empty",
-                config.path.display()
-            ),
-            None => format!(
-                "no admin token is configured: set the environment variable CATALOG_ADMIN_TOKEN, or admin_token_env = \"VARIABLE\" in {}",
-                config.path.display()
-            ),
-        };
-        return Err(Box::new(error(
-            StatusCode::FORBIDDEN,
-            format!("write endpoints are disabled: {how}"),
-        )));
+/// `Ok` when the request carries the admin token, else the answer and the
+/// reason (for the log).
+fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), (Box<Response>, &'static str)> {
+    let expected = match config.admin_token() {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Err((
+                Box::new(error(
+                    StatusCode::FORBIDDEN,
+                    "write endpoints are disabled: no admin token is configured \
+                     (the operator sets one in $CATALOG_ADMIN_TOKEN; see the operator guide)",
+                )),
+                "no admin token is configured",
+            ))
+        }
+        Err(e) => {
+            tracing::error!("admin API disabled: {e}");
+            return Err((
+                Box::new(error(
+                    StatusCode::FORBIDDEN,
+                    "write endpoints are disabled: the configured admin token is not usable (see the server log)",
+                )),
+                "the configured admin token is too short",
+            ));
+        }
     };
     let challenge = |status: StatusCode, message: &str, extra: &str| {
         let mut r = Box::new(error(status, message));
@@ -100,10 +159,13 @@ fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Box<Response>> 
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         });
     let Some(given) = given else {
-        return Err(challenge(
-            StatusCode::UNAUTHORIZED,
-            "this endpoint needs the header 'Authorization: Bearer <admin token>'",
-            "",
+        return Err((
+            challenge(
+                StatusCode::UNAUTHORIZED,
+                "this endpoint needs the header 'Authorization: Bearer <admin token>'",
+                "",
+            ),
+            "no bearer token",
         ));
     };
     let a = Sha256::digest(given.as_bytes());
@@ -111,10 +173,13 @@ fn authorize(config: &Config, headers: &HeaderMap) -> Result<(), Box<Response>> 
     if bool::from(a.as_slice().ct_eq(b.as_slice())) {
         Ok(())
     } else {
-        Err(challenge(
-            StatusCode::FORBIDDEN,
-            "the admin token is wrong",
-            ", error=\"invalid_token\"",
+        Err((
+            challenge(
+                StatusCode::FORBIDDEN,
+                "the admin token is wrong",
+                ", error=\"invalid_token\"",
+            ),
+            "wrong token",
         ))
     }
 }
@@ -264,12 +329,14 @@ async fn one_run(State(state): State<Arc<AdminState>>, Path(id): Path<String>) -
 async fn harvest_now(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
+    let what = format!("POST /api/sources/{id}/harvest");
+    if let Some(r) = refusal(&state.scheduler.config(), &headers, client, &what) {
         return r;
     }
-    match state.scheduler.trigger(&id, Trigger::Manual) {
+    let (response, outcome) = match state.scheduler.trigger(&id, Trigger::Manual) {
         Ok(job) => {
             let location = format!("/api/runs/{}", job.run_id);
             let mut r = (
@@ -285,11 +352,14 @@ async fn harvest_now(
             if let Ok(v) = HeaderValue::from_str(&location) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
-            r
+            (r, format!("run {} queued", job.run_id))
         }
-        Err(TriggerError::UnknownSource(_)) => error(
-            StatusCode::NOT_FOUND,
-            format!("no source {id:?} in the config"),
+        Err(TriggerError::UnknownSource(_)) => (
+            error(
+                StatusCode::NOT_FOUND,
+                format!("no source {id:?} in the config"),
+            ),
+            "no such source".to_owned(),
         ),
         Err(e @ TriggerError::Busy(_)) => {
             let current = match &e {
@@ -297,22 +367,92 @@ async fn harvest_now(
                 TriggerError::UnknownSource(_) => Value::Null,
             };
             (
-                StatusCode::CONFLICT,
-                Json(json!({ "error": e.to_string(), "current": current })),
+                (
+                    StatusCode::CONFLICT,
+                    Json(json!({ "error": e.to_string(), "current": current })),
+                )
+                    .into_response(),
+                e.to_string(),
             )
-                .into_response()
         }
-    }
+    };
+    state.audit.record(
+        "harvest",
+        Some(&id),
+        &client.to_string(),
+        response.status().as_u16(),
+        outcome,
+    );
+    response
 }
 
-async fn reload(State(state): State<Arc<AdminState>>, headers: HeaderMap) -> Response {
-    if let Some(r) = refusal(&state.scheduler.config(), &headers) {
+async fn reload(
+    State(state): State<Arc<AdminState>>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(
+        &state.scheduler.config(),
+        &headers,
+        client,
+        "POST /api/admin/reload",
+    ) {
         return r;
     }
-    match state.scheduler.reload().await {
-        Ok(summary) => Json(summary).into_response(),
-        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+    let (response, outcome) = match state.scheduler.reload().await {
+        Ok(summary) => {
+            let v = serde_json::to_value(&summary).unwrap_or(Value::Null);
+            let list = |k: &str| {
+                v[k].as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_default()
+            };
+            state.limits.warn_if_changed(&state.scheduler.config().http);
+            let outcome = format!(
+                "reloaded: added [{}], removed [{}], changed [{}]",
+                list("added"),
+                list("removed"),
+                list("changed")
+            );
+            (Json(summary).into_response(), outcome)
+        }
+        Err(e) => (error(StatusCode::UNPROCESSABLE_ENTITY, e.clone()), e),
+    };
+    state.audit.record(
+        "reload",
+        None,
+        &client.to_string(),
+        response.status().as_u16(),
+        outcome,
+    );
+    response
+}
+
+/// `GET /api/admin/audit?limit=N`: the last admin actions, newest first.
+async fn audit_trail(
+    State(state): State<Arc<AdminState>>,
+    Query(q): Query<LimitQuery>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = refusal(
+        &state.scheduler.config(),
+        &headers,
+        client,
+        "GET /api/admin/audit",
+    ) {
+        return r;
     }
+    let limit = match parse_limit(&q, 100, super::audit::AUDIT_CAPACITY) {
+        Ok(n) => n,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    Json(json!({ "actions": state.audit.recent(limit) })).into_response()
 }
 
 async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
@@ -326,25 +466,56 @@ async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
         .into_response()
 }
 
-/// The longest a preview may take.
-const PREVIEW_TIMEOUT: Duration = Duration::from_secs(120);
-
 async fn preview(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
     Query(q): Query<LimitQuery>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
     let harvesting = state.scheduler.harvesting();
-    if let Some(r) = refusal(&harvesting.config, &headers) {
+    let what = format!("POST /api/sources/{id}/preview");
+    if let Some(r) = refusal(&harvesting.config, &headers, client, &what) {
         return r;
     }
-    let limit = match parse_limit(&q, 10, 1000) {
+    let (response, outcome) = run_preview(&state, harvesting, &id, &q).await;
+    state.audit.record(
+        "preview",
+        Some(&id),
+        &client.to_string(),
+        response.status().as_u16(),
+        outcome,
+    );
+    response
+}
+
+/// An error answer and its message (for the audit trail).
+fn failed(status: StatusCode, message: String) -> (Response, String) {
+    (error(status, message.clone()), message)
+}
+
+/// The preview itself (authorized): at most `http.preview_concurrency` at
+/// once, each stopped after `http.preview_timeout`.
+async fn run_preview(
+    state: &AdminState,
+    harvesting: Arc<crate::harvest::Harvesting>,
+    id: &str,
+    q: &LimitQuery,
+) -> (Response, String) {
+    let id = id.to_owned();
+    // Held until the last piece of work (also blocking validation that
+    // outlives a timeout) ends.
+    let slot = match state.limits.previews.try_take() {
+        Ok(s) => Arc::new(s),
+        Err(busy) => return (busy.into_response(), "refused: busy".to_owned()),
+    };
+    let preview_timeout = state.limits.config.preview_timeout;
+    let limit = match parse_limit(q, 10, 1000) {
         Ok(n) => n,
-        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        Err(e) => return failed(StatusCode::BAD_REQUEST, e),
     };
     let Some(source) = harvesting.config.source(&id).cloned() else {
-        return error(
+        return failed(
             StatusCode::NOT_FOUND,
             format!("no source {id:?} in the config"),
         );
@@ -355,19 +526,19 @@ async fn preview(
     let profile = match tokio::task::spawn_blocking(move || profiles.get(&profile_name)).await {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
-            return error(
+            return failed(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("source {id:?}: {e}"),
             )
         }
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(e) => return failed(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<HarvestEvent>(2);
     // A full listing (no incremental query); nothing touches the store.
     let producer = match harvesting.spawn_harvester(&source, tx, None, Default::default()) {
         Ok(p) => p,
         Err(reason) => {
-            return error(
+            return failed(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("source {id:?}: {reason}"),
             )
@@ -393,7 +564,9 @@ async fn preview(
                     let take: Vec<harvester::Record> =
                         page.records.into_iter().take(room).collect();
                     let profile = profile.clone();
+                    let slot = slot.clone();
                     let mapped = tokio::task::spawn_blocking(move || {
+                        let _slot = slot;
                         take.iter()
                             .map(|r| preview_record(r, profile.as_deref()))
                             .collect::<Vec<_>>()
@@ -417,18 +590,31 @@ async fn preview(
             }
         }
     };
-    let timed_out = tokio::time::timeout(PREVIEW_TIMEOUT, collect)
+    let timed_out = tokio::time::timeout(preview_timeout, collect)
         .await
         .is_err();
     producer.abort();
     if timed_out {
         errors.push(json!({
             "url": source.url, "record": null,
-            "reason": format!("the preview was stopped after {} s", PREVIEW_TIMEOUT.as_secs()),
+            "reason": format!(
+                "the preview was stopped after {} s (http.preview_timeout)",
+                preview_timeout.as_secs_f64()
+            ),
             "snippet": "",
         }));
     }
-    Json(json!({
+    let outcome = format!(
+        "previewed {} records from {} pages{}",
+        records.len(),
+        pages,
+        if timed_out {
+            ", stopped by http.preview_timeout"
+        } else {
+            ""
+        }
+    );
+    let answer = Json(json!({
         "source": id,
         "kind": source.kind.as_str(),
         "url": source.url,
@@ -443,7 +629,8 @@ async fn preview(
         "stored": false,
         "seconds": started.elapsed().as_secs_f64(),
     }))
-    .into_response()
+    .into_response();
+    (answer, outcome)
 }
 
 /// One previewed record: its canonical N-Triples, hash and, when the source

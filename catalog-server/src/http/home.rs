@@ -44,22 +44,94 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Below this much free disk space `/health` reports the store unhealthy.
+pub const MIN_FREE_DISK: u64 = 1024 * 1024 * 1024;
+
+/// `/health`: the store, the archive, free disk space and stuck runs; 200
+/// with `"status": "ok"` when all are well, 503 with the failing checks
+/// otherwise.
 pub(super) async fn health(State(state): State<Arc<AppState>>) -> Response {
     let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || store.stored_sources()).await;
+    let config = state.config();
+    let result = tokio::task::spawn_blocking(move || {
+        let mut problems: Vec<String> = Vec::new();
+        let sources = match store.stored_sources() {
+            Ok(s) => s.len(),
+            Err(e) => {
+                problems.push(format!("store unavailable: {e}"));
+                0
+            }
+        };
+        let graphs = match store.check_archive() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                problems.push(format!("record archive unavailable: {e}"));
+                None
+            }
+        };
+        let free = match store.free_disk_bytes() {
+            Ok(free) => {
+                if free < MIN_FREE_DISK {
+                    problems.push(format!(
+                        "only {} free on the data folder's disk (less than {})",
+                        bytesize::ByteSize::b(free),
+                        bytesize::ByteSize::b(MIN_FREE_DISK)
+                    ));
+                }
+                Some(free)
+            }
+            Err(e) => {
+                problems.push(format!("free disk space unknown: {e}"));
+                None
+            }
+        };
+        // A run is stuck when it has been running for twice its time limit,
+        // or a day without one.
+        let limit = config
+            .harvest
+            .run_timeout
+            .map(|t| t * 2)
+            .unwrap_or(std::time::Duration::from_secs(24 * 3600));
+        let now = std::time::SystemTime::now();
+        let mut stuck = Vec::new();
+        for s in &config.sources {
+            if let Ok(Some(run)) = store.last_run(&s.id.0) {
+                let started = crate::store::parse_xsd_time(&run.started);
+                let age = started.and_then(|t| now.duration_since(t).ok());
+                if run.status == "running" && age.is_some_and(|a| a > limit) {
+                    stuck.push(run.id.clone());
+                }
+            }
+        }
+        if !stuck.is_empty() {
+            problems.push(format!(
+                "harvest runs running for more than {}: {}",
+                humantime::format_duration(limit),
+                stuck.join(", ")
+            ));
+        }
+        (sources, graphs, free, stuck, problems)
+    })
+    .await;
     match result {
-        Ok(Ok(sources)) => axum::Json(serde_json::json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "sources_configured": state.config().sources.len(),
-            "sources_stored": sources.len(),
-        }))
-        .into_response(),
-        Ok(Err(e)) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store unavailable: {e}"),
-        )
-        .into_response(),
+        Ok((sources, graphs, free, stuck, problems)) => {
+            let body = serde_json::json!({
+                "status": if problems.is_empty() { "ok" } else { "unhealthy" },
+                "version": env!("CARGO_PKG_VERSION"),
+                "sources_configured": state.config().sources.len(),
+                "sources_stored": sources,
+                "archived_graphs": graphs,
+                "free_disk_bytes": free,
+                "stuck_runs": stuck,
+                "problems": problems,
+            });
+            let status = if problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (status, axum::Json(body)).into_response()
+        }
         Err(e) => ApiError::internal(e.to_string()).into_response(),
     }
 }

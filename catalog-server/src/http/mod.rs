@@ -8,31 +8,41 @@
 //! | [`search`] | `/api/search`, `/api/openapi.json` |
 //! | [`datasets`] | `/api/datasets/{id}` (JSON), `/datasets/{id}` (RDF) |
 //! | [`validate`] | `/api/validate`, `/api/datasets/{id}/validation` |
-//! | [`admin`] | `/api/sources…`, `/api/runs/{id}`, `/api/admin/reload`, `/metrics` |
+//! | [`admin`] | `/api/sources…`, `/api/runs/{id}`, `/api/admin/reload`, `/api/admin/audit`, `/metrics` |
 //!
-//! [`error`] holds the error answer and content negotiation for all of them.
+//! [`error`] holds the error answer and content negotiation for all of them;
+//! [`limits`] the limits on request bodies and on the expensive endpoints;
+//! [`audit`] the record of admin actions; [`server`] the HTTP/1.1 server of
+//! `serve` (header timeout, connection limit, graceful shutdown).
 
 pub mod admin;
+pub mod audit;
 pub mod datasets;
 pub mod error;
 pub mod home;
+pub mod limits;
 pub mod search;
+pub mod server;
 pub mod sparql;
 pub mod validate;
 
 pub use admin::AdminState;
 pub use error::{negotiate, ApiError};
+pub use limits::HttpLimits;
 
 use crate::config::Config;
 use crate::harvest::{Current, Harvesting};
 use crate::metrics::Metrics;
 use crate::store::CatalogStore;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, Method};
-use axum::middleware::Next;
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use limits::BodyLimit;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::cors::{Any, CorsLayer};
@@ -46,6 +56,11 @@ pub struct AppState {
     pub current: Arc<Current>,
     /// The search index (a follower of the store).
     pub search: Arc<catalog_search::SearchIndex>,
+    /// Where SPARQL evaluations run ([`crate::sparql::Executor`]).
+    pub sparql: Arc<crate::sparql::Executor>,
+    /// The HTTP limits (read at start) and the slots of the expensive
+    /// endpoints.
+    pub limits: Arc<HttpLimits>,
 }
 
 impl AppState {
@@ -65,14 +80,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION]);
+    let query = BodyLimit {
+        limit: state.limits.config.max_query,
+        setting: "http.max_query",
+    };
+    let upload = BodyLimit {
+        limit: state.limits.config.max_upload,
+        setting: "http.max_upload",
+    };
     Router::new()
         .route("/", get(home::index))
         .route("/health", get(home::health))
-        .route("/sparql", get(sparql::sparql_get).post(sparql::sparql_post))
+        .route(
+            "/sparql",
+            get(sparql::sparql_get)
+                .post(sparql::sparql_post)
+                .layer(DefaultBodyLimit::disable())
+                .layer(from_fn_with_state(query, limits::body_limit)),
+        )
         .route(
             "/api/validate",
             axum::routing::post(validate::validate_upload)
-                .layer(axum::extract::DefaultBodyLimit::max(validate::MAX_UPLOAD)),
+                .layer(DefaultBodyLimit::disable())
+                .layer(from_fn_with_state(upload, limits::body_limit)),
         )
         .route(
             "/api/datasets/{rid}/validation",
@@ -85,29 +115,60 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// The whole HTTP application of `serve`: the public routes of
-/// [`router`], the admin routes, and request metrics.
+/// [`router`], the admin routes, the request body deadline
+/// (`http.body_timeout`) and request metrics.
 pub fn app(state: Arc<AppState>, admin: Arc<AdminState>) -> Router {
     let metrics = admin.metrics().clone();
+    let limits = state.limits.clone();
     router(state)
         .merge(admin::router(admin))
-        .layer(axum::middleware::from_fn_with_state(metrics, track))
+        .layer(from_fn_with_state(limits, limits::guard_body_time))
+        .layer(from_fn_with_state(metrics, track))
 }
 
-/// Records the latency of every request by matched route.
+/// Records the latency of every request by matched route; the labels come
+/// from fixed sets (see [`Metrics::http_request`]), whatever clients send.
 async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
+        .unwrap_or_else(|| crate::metrics::UNMATCHED_ROUTE.to_owned());
+    let method = req.method().clone();
     let started = Instant::now();
     let response = next.run(req).await;
     metrics.http_request(
         &route,
-        &method,
+        method.as_str(),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// The client's address: the peer of the connection (`ConnectInfo`, set by
+/// [`server::serve`]); `unknown` when the app runs without it (in tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<SocketAddr>);
+
+impl std::fmt::Display for ClientAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(a) => write!(f, "{a}"),
+            None => f.write_str("unknown"),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
 }

@@ -5,6 +5,7 @@
 use super::error::{negotiate, not_acceptable};
 use super::home::index;
 use super::{ApiError, AppState};
+use crate::sparql::Outcome;
 use crate::store::CatalogStore;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -137,42 +138,76 @@ async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMa
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let config = state.config();
-    let (timeout, cap) = (config.sparql.timeout, config.sparql.max_results);
-    let token = CancellationToken::new();
-    let canceller = token.clone();
-    let timer = tokio::spawn(async move {
-        tokio::time::sleep(timeout).await;
-        canceller.cancel();
-    });
+    let sparql = &config.sparql;
+    let limits = crate::sparql::Limits::from_config(sparql);
+    // The text first: no parser sees a query too long or too deep.
+    if let Err(refusal) = crate::sparql::check_text(&query, &limits) {
+        return ApiError::bad_request(refusal.to_string()).into_response();
+    }
+    let (timeout, cap) = (sparql.timeout, sparql.max_results);
+    let max_bytes = usize::try_from(sparql.max_result_bytes).unwrap_or(usize::MAX);
+    let memory = usize::try_from(sparql.max_memory).unwrap_or(usize::MAX);
     let store = state.store.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        evaluate(&store, &query, &req, accept.as_deref(), cap, token)
-    })
-    .await;
-    timer.abort();
-    match result {
-        Ok(Ok((content_type, body))) => (
+    let outcome = state
+        .sparql
+        .run(memory, timeout, move |token| {
+            evaluate(
+                &store,
+                &query,
+                &req,
+                accept.as_deref(),
+                Caps {
+                    rows: cap,
+                    bytes: max_bytes,
+                },
+                &limits,
+                token,
+            )
+        })
+        .await;
+    match outcome {
+        Err(busy) => {
+            let mut response =
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
+        Ok(Outcome::Done(Ok((content_type, body)))) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
             body,
         )
             .into_response(),
-        Ok(Err(e)) => {
-            let e = if e.message.contains("cancelled") || e.message.contains("canceled") {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!(
-                        "the query ran longer than the limit of {} s (sparql.timeout) and was stopped",
-                        timeout.as_secs_f64()
-                    ),
-                )
-            } else {
-                e
-            };
-            e.into_response()
+        Ok(Outcome::Done(Err(e))) => e.into_response(),
+        Ok(Outcome::TimedOut) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the query ran longer than the limit of {} s (sparql.timeout) and was stopped",
+                timeout.as_secs_f64()
+            ),
+        )
+        .into_response(),
+        Ok(Outcome::OutOfMemory) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "the query needed more than {} of memory (sparql.max_memory) and was stopped; narrow it (fewer variables in ORDER BY, DISTINCT or GROUP BY, a LIMIT, more specific patterns)",
+                bytesize::ByteSize::b(sparql.max_memory)
+            ),
+        )
+        .into_response(),
+        Ok(Outcome::Failed(e)) => {
+            ApiError::internal(format!("query evaluation failed: {e}")).into_response()
         }
-        Err(e) => ApiError::internal(format!("query evaluation failed: {e}")).into_response(),
     }
+}
+
+/// The most an answer may hold.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    rows: usize,
+    bytes: usize,
 }
 
 fn evaluate(
@@ -180,13 +215,23 @@ fn evaluate(
     query: &str,
     req: &SparqlRequest,
     accept: Option<&str>,
-    cap: usize,
+    caps: Caps,
+    limits: &crate::sparql::Limits,
     token: CancellationToken,
 ) -> Result<(&'static str, Vec<u8>), ApiError> {
-    let mut prepared = SparqlEvaluator::new()
-        .with_cancellation_token(token)
+    let parsed = spargebra::SparqlParser::new()
         .parse_query(query)
         .map_err(|e| ApiError::bad_request(format!("invalid SPARQL query: {e}")))?;
+    crate::sparql::check_algebra(&parsed, limits)
+        .map_err(|refusal| ApiError::bad_request(refusal.to_string()))?;
+    let cap = caps.rows;
+    // The evaluator looks at the token when it reads the store; the loops
+    // below look at it for every solution too.
+    let stop = token.clone();
+    let stopped = || ApiError::internal("query evaluation was cancelled");
+    let mut prepared = SparqlEvaluator::new()
+        .with_cancellation_token(token)
+        .for_query(parsed);
     let named = |iri: &String| {
         NamedNode::new(iri.clone())
             .map_err(|e| ApiError::bad_request(format!("invalid graph IRI {iri:?}: {e}")))
@@ -218,22 +263,23 @@ fn evaluate(
         QueryResults::Solutions(solutions) => {
             let (media, format) = pick_results_format(req, accept)?;
             let variables = solutions.variables().to_vec();
-            let mut rows = Vec::new();
+            let mut w = QueryResultsSerializer::from_format(format)
+                .serialize_solutions_to_writer(Capped::new(caps.bytes), variables)
+                .map_err(|e| write_error(&e, caps.bytes))?;
+            let mut n = 0;
             for s in solutions {
-                rows.push(s.map_err(|e| eval_error(&e.to_string()))?);
-                if rows.len() > cap {
+                let row = s.map_err(|e| eval_error(&e.to_string()))?;
+                if stop.is_cancelled() {
+                    return Err(stopped());
+                }
+                n += 1;
+                if n > cap {
                     return Err(too_many(cap, "rows"));
                 }
+                w.serialize(&row).map_err(|e| write_error(&e, caps.bytes))?;
             }
-            let mut w = QueryResultsSerializer::from_format(format)
-                .serialize_solutions_to_writer(Vec::new(), variables)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            for row in &rows {
-                w.serialize(row)
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
-            }
-            let body = w.finish().map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok((media, body))
+            let body = w.finish().map_err(|e| write_error(&e, caps.bytes))?;
+            Ok((media, body.0))
         }
         QueryResults::Boolean(b) => {
             let (media, format) = pick_results_format(req, accept)?;
@@ -244,21 +290,63 @@ fn evaluate(
         }
         QueryResults::Graph(triples) => {
             let (media, format) = pick_graph_format(req, accept)?;
-            let mut all = Vec::new();
+            let mut w = crate::export::serializer(format).for_writer(Capped::new(caps.bytes));
+            let mut n = 0;
             for t in triples {
-                all.push(t.map_err(|e| eval_error(&e.to_string()))?);
-                if all.len() > cap {
+                let t = t.map_err(|e| eval_error(&e.to_string()))?;
+                if stop.is_cancelled() {
+                    return Err(stopped());
+                }
+                n += 1;
+                if n > cap {
                     return Err(too_many(cap, "triples"));
                 }
+                w.serialize_triple(&t)
+                    .map_err(|e| write_error(&e, caps.bytes))?;
             }
-            let mut w = crate::export::serializer(format).for_writer(Vec::new());
-            for t in &all {
-                w.serialize_triple(t)
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
-            }
-            let body = w.finish().map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok((media, body))
+            let body = w.finish().map_err(|e| write_error(&e, caps.bytes))?;
+            Ok((media, body.0))
         }
+    }
+}
+
+/// The answer being written, refusing to grow past a limit.
+struct Capped(Vec<u8>, usize);
+
+impl Capped {
+    fn new(limit: usize) -> Self {
+        Self(Vec::new(), limit)
+    }
+}
+
+/// The message of the error [`Capped`] returns.
+const ANSWER_TOO_LARGE: &str = "the answer is larger than sparql.max_result_bytes";
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > self.1 {
+            return Err(std::io::Error::other(ANSWER_TOO_LARGE));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn write_error(e: &std::io::Error, limit: usize) -> ApiError {
+    if e.to_string().contains(ANSWER_TOO_LARGE) {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the answer is larger than {} (sparql.max_result_bytes); add a LIMIT or narrow the query",
+                bytesize::ByteSize::b(limit as u64)
+            ),
+        )
+    } else {
+        ApiError::internal(e.to_string())
     }
 }
 

@@ -2,26 +2,32 @@
 //! validation report of a record.
 //!
 //! * `POST /api/validate?profile=P&format=json|turtle`: the body is an RDF
-//!   document in any syntax (Content-Type, sniffed when missing or wrong).
+//!   document in any syntax (Content-Type, sniffed when missing or wrong),
+//!   at most `http.max_upload`. At most `http.validate_concurrency` uploads
+//!   are validated at once (the slot is taken before the body is read, so
+//!   memory stays bounded; beyond it 503 with `Retry-After`). Each runs on a
+//!   thread of its own, off the async runtime, and is awaited at most
+//!   `http.validate_timeout`. SHACL validation cannot be interrupted, so a
+//!   validation that timed out runs on to its end and keeps its slot until
+//!   then: timed-out validations cannot pile up.
 //! * `GET /api/datasets/{rid}/validation?format=json|turtle`: the stored
 //!   `sh:ValidationReport` of a record with its counts.
 
+use super::limits::{Busy, Slot};
 use super::{ApiError, AppState};
 use crate::store::vocab::{cat, graphs};
 use crate::validation::{
     preferred_message_of, report_turtle, ReportFormat, ReportView, ResultView,
 };
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNode, Term};
 use oxrdf::Graph;
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Largest document `POST /api/validate` accepts.
-pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
 
 const SH: &str = "http://www.w3.org/ns/shacl#";
 
@@ -63,9 +69,25 @@ fn respond(format: ReportFormat, body: String) -> Response {
     ([(header::CONTENT_TYPE, ct)], body).into_response()
 }
 
+/// A validation slot of `POST /api/validate`, taken before the body is
+/// read; the request is refused (503, `Retry-After`) when none is free.
+pub struct ValidationSlot(Slot);
+
+impl FromRequestParts<Arc<AppState>> for ValidationSlot {
+    type Rejection = Busy;
+
+    async fn from_request_parts(
+        _: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        state.limits.validations.try_take().map(ValidationSlot)
+    }
+}
+
 /// `POST /api/validate`
 pub async fn validate_upload(
     State(state): State<Arc<AppState>>,
+    ValidationSlot(slot): ValidationSlot,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
@@ -99,7 +121,7 @@ pub async fn validate_upload(
                 && !m.starts_with("text/plain")
         });
     let profiles = state.harvesting().profiles.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
+    let work = move || -> Result<String, ApiError> {
         let profile = match profiles.get(&profile_name) {
             Ok(Some(p)) => p,
             Ok(None) => {
@@ -124,9 +146,31 @@ pub async fn validate_upload(
         profile
             .render(&report, "request body", format)
             .map_err(ApiError::internal)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("validation task failed: {e}")))??;
+    };
+    let timeout = state.limits.config.validate_timeout;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("validate-upload".into())
+        .spawn(move || {
+            // The slot is freed when the work ends, not when the request does.
+            let _slot = slot;
+            let _ = tx.send(work());
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start the validation: {e}")))?;
+    let result = match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(_)) => return Err(ApiError::internal("the validation failed unexpectedly")),
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the validation took longer than the limit of {} s (http.validate_timeout): \
+                     validate a document this large with `catalog-server validate`",
+                    timeout.as_secs_f64()
+                ),
+            ))
+        }
+    };
     Ok(respond(format, result))
 }
 

@@ -86,6 +86,9 @@ redb_from!(
 /// The embedded store.
 pub struct CatalogStore {
     pub path: PathBuf,
+    /// `data_dir/catalog.lock`, locked while the store is open: one
+    /// process at a time (see [`CatalogStore::open`]).
+    _process_lock: std::fs::File,
     pub(crate) store: Store,
     pub(crate) archive: redb::Database,
     /// Serializes writers: a record replacement is read-check-write.
@@ -100,7 +103,32 @@ impl CatalogStore {
             message,
         };
         std::fs::create_dir_all(data_dir).map_err(|e| open_err(e.to_string()))?;
-        let store = Store::open(data_dir.join("oxigraph")).map_err(|e| {
+        // One process at a time, checked before RocksDB and redb are opened:
+        // RocksDB's own lock error, raised while another process holds the
+        // database, is freed by an allocator other than the one that made it
+        // and crashed the process.
+        let lock_path = data_dir.join("catalog.lock");
+        let process_lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| open_err(format!("{}: {e}", lock_path.display())))?;
+        match process_lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(open_err(
+                    "the store is in use by another process (is `catalog-server serve` running? \
+                     then trigger harvests through its admin API)"
+                        .to_owned(),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(open_err(format!("locking {}: {e}", lock_path.display())))
+            }
+        }
+        let oxigraph_dir = data_dir.join("oxigraph");
+        let store = Store::open(&oxigraph_dir).map_err(|e| {
             let text = e.to_string();
             if text.contains("lock") || text.contains("LOCK") {
                 open_err(format!(
@@ -118,20 +146,66 @@ impl CatalogStore {
             txn.open_table(BLOBS)?;
             txn.commit()?;
         }
+        // Bulk-load files of a write cut short by a crash or kill (Oxigraph
+        // writes them beside the database and removes them once ingested);
+        // nobody else can be loading now: this process holds the lock.
+        remove_leftover_bulk_files(&oxigraph_dir);
         let this = Self {
             path: data_dir.to_path_buf(),
+            _process_lock: process_lock,
             store,
             archive,
             write_lock: Mutex::new(()),
         };
         // Only one process opens the store: runs still marked running were
-        // cut short by a crash or kill.
-        this.recover_interrupted_runs(&xsd_time(std::time::SystemTime::now()))?;
+        // cut short by a crash or kill, which may also have left archived
+        // graphs that no record names.
+        let interrupted = this.recover_interrupted_runs(&xsd_time(std::time::SystemTime::now()))?;
+        if !interrupted.is_empty() {
+            match this.collect_orphan_blobs() {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("removed {n} archived graphs that no record names"),
+                Err(e) => tracing::warn!("could not sweep the archive: {e}"),
+            }
+        }
         Ok(this)
     }
 
     pub fn oxigraph(&self) -> &Store {
         &self.store
+    }
+
+    /// Reads the archive's table of exact graphs: fails when the archive
+    /// cannot be read (redb keeps failing after an I/O error until the
+    /// process restarts).
+    pub fn check_archive(&self) -> Result<u64, StoreError> {
+        use redb::{ReadableDatabase, ReadableTableMetadata};
+        let txn = self.archive.begin_read()?;
+        let table = txn.open_table(BLOBS)?;
+        Ok(table.len()?)
+    }
+
+    /// Bytes free for this process on the file system of the data folder.
+    pub fn free_disk_bytes(&self) -> Result<u64, StoreError> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(self.path.as_os_str().as_bytes())
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        // SAFETY: statvfs only writes into the struct we pass; the path is a
+        // valid NUL-terminated string.
+        let (rc, stat) = unsafe {
+            let mut stat: libc::statvfs = std::mem::zeroed();
+            (libc::statvfs(path.as_ptr(), &mut stat), stat)
+        };
+        if rc != 0 {
+            return Err(StoreError::Other(format!(
+                "statvfs {}: {}",
+                self.path.display(),
+                std::io::Error::last_os_error()
+            )));
+        }
+        // The field types differ between platforms (u32 on some 32-bit ones).
+        #[allow(clippy::useless_conversion)]
+        Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
     }
 
     /// The writer lock: every read-check-write of records holds it.
@@ -173,6 +247,31 @@ fn term_value(term: &Term) -> String {
         Term::Literal(l) => l.value().to_owned(),
         Term::BlankNode(b) => b.as_str().to_owned(),
     }
+}
+
+/// Removes `bulk-*.sst` files that a bulk load cut short left in the
+/// database folder; returns how many.
+fn remove_leftover_bulk_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("bulk-") && name.ends_with(".sst") {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => removed += 1,
+                Err(err) => {
+                    tracing::warn!("could not remove the leftover bulk-load file {name}: {err}")
+                }
+            }
+        }
+    }
+    if removed > 0 {
+        tracing::info!("removed {removed} bulk-load files left by an interrupted write");
+    }
+    removed
 }
 
 fn lit(s: &str) -> oxigraph::model::Literal {
@@ -389,5 +488,204 @@ mod tests {
         let mut after = store.catalog_triples("s").unwrap();
         after.sort_by_key(|t| t.to_string());
         assert_eq!(after, expected, "a refused description changes nothing");
+    }
+
+    /// A replaced version's exact graph leaves the archive once no record
+    /// names it; one that another record still has stays. A purge removes
+    /// the purged record's graph and source hash.
+    #[test]
+    fn the_archive_keeps_only_graphs_that_records_name() {
+        let fresh = FreshStore::new("gc");
+        let store = fresh.store();
+        let catalog = "http://land.example/catalogs/s";
+        let v1 = prepare("s", &record("http://portal.example/d/1", "alt")).unwrap();
+        let v2 = prepare("s", &record("http://portal.example/d/1", "neu")).unwrap();
+        // The same graph as v1, harvested by another source.
+        let twin = prepare("t", &record("http://portal.example/d/1", "alt")).unwrap();
+        assert_eq!(twin.hash, v1.hash);
+        let write = |source: &str, r: &PreparedRecord, at: &str| {
+            store
+                .write_records(source, catalog, std::slice::from_ref(r), at)
+                .unwrap()
+        };
+        write("s", &v1, "2026-01-01T00:00:00Z");
+        write("t", &twin, "2026-01-01T00:00:00Z");
+        assert_eq!(
+            write("s", &v2, "2026-01-02T00:00:00Z"),
+            vec![Outcome::Updated]
+        );
+        // v1's graph is still named by the other source's record.
+        assert!(store.archived_ntriples(&v1.hash, &v1.rid).is_ok());
+        // Replaced again: v2 is named by nothing now.
+        assert_eq!(
+            write("s", &v1, "2026-01-03T00:00:00Z"),
+            vec![Outcome::Updated]
+        );
+        assert!(matches!(
+            store.archived_ntriples(&v2.hash, &v2.rid),
+            Err(StoreError::MissingBlob { .. })
+        ));
+        store
+            .remember_source_hashes(&[(v1.rid.as_str(), [7; 32], v1.hash.as_str())])
+            .unwrap();
+        store
+            .withdraw(
+                "s",
+                catalog,
+                std::slice::from_ref(&v1.rid),
+                "2026-01-04T00:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(
+            store.purge_withdrawn("s", "2026-01-05T00:00:00Z").unwrap(),
+            vec![v1.rid.clone()]
+        );
+        // The twin still names v1's graph; the purged record's source hash is gone.
+        assert!(store.archived_ntriples(&v1.hash, &v1.rid).is_ok());
+        assert_eq!(
+            store
+                .unchanged_by_source_hash("s", &[(v1.rid.clone(), [7; 32])])
+                .unwrap(),
+            vec![false]
+        );
+        store
+            .withdraw(
+                "t",
+                catalog,
+                std::slice::from_ref(&twin.rid),
+                "2026-01-04T00:00:00Z",
+            )
+            .unwrap();
+        store.purge_withdrawn("t", "2026-01-05T00:00:00Z").unwrap();
+        assert!(matches!(
+            store.archived_ntriples(&v1.hash, &v1.rid),
+            Err(StoreError::MissingBlob { .. })
+        ));
+        // An orphan (archive written, store write never happened) is swept.
+        let orphan = prepare("s", &record("http://portal.example/d/9", "x")).unwrap();
+        {
+            let txn = store.archive.begin_write().unwrap();
+            {
+                let mut table = txn.open_table(BLOBS).unwrap();
+                let key = hex::decode(&orphan.hash).unwrap();
+                table
+                    .insert(key.as_slice(), orphan.compressed.as_slice())
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        assert_eq!(store.collect_orphan_blobs().unwrap(), 1);
+    }
+
+    /// A second opening of the same data folder is refused with a clear
+    /// error (not RocksDB's lock error); leftover bulk-load files go at open.
+    #[test]
+    fn one_process_at_a_time_and_leftover_bulk_files_go() {
+        let dir = std::env::temp_dir().join(format!("store-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = CatalogStore::open(&dir).unwrap();
+        let Err(e) = CatalogStore::open(&dir) else {
+            panic!("a second open succeeded");
+        };
+        assert!(e.to_string().contains("in use by another process"), "{e}");
+        drop(first);
+        let leftover = dir.join("oxigraph").join("bulk-123.sst");
+        std::fs::write(&leftover, b"partial").unwrap();
+        let again = CatalogStore::open(&dir).unwrap();
+        assert!(!leftover.exists());
+        drop(again);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An update writes only the difference, and ends exactly where a
+    /// first write of the new version ends: also when a literal that
+    /// Oxigraph normalizes changes only its lexical form, when triples
+    /// move between versions and when the report changes.
+    #[test]
+    fn an_update_ends_where_a_first_write_of_the_new_version_ends() {
+        let d = NamedNode::new_unchecked("http://portal.example/d/1");
+        let typed = |lexical: &str| {
+            Triple::new(
+                d.clone(),
+                NamedNode::new_unchecked("http://www.w3.org/ns/dcat#byteSize"),
+                Literal::new_typed_literal(lexical, harvester::vocab::xsd::INTEGER),
+            )
+        };
+        let with = |title: &str, size: &str, keyword: bool| {
+            let mut r = record(d.as_str(), title);
+            r.triples.push(typed(size));
+            if keyword {
+                r.triples.push(Triple::new(
+                    d.clone(),
+                    NamedNode::new_unchecked("http://www.w3.org/ns/dcat#keyword"),
+                    Literal::new_simple_literal("Bäume"),
+                ));
+            }
+            r
+        };
+        let report = |n: usize| RecordValidation {
+            validated_with: "p@1".into(),
+            violations: n,
+            warnings: 0,
+            infos: 0,
+            report: (0..n)
+                .map(|i| {
+                    Triple::new(
+                        BlankNode::new_unchecked(format!("rv{i}")),
+                        NamedNode::new_unchecked("http://www.w3.org/ns/shacl#resultMessage"),
+                        Literal::new_simple_literal(format!("Meldung {i}")),
+                    )
+                })
+                .collect(),
+        };
+        let mut v1 = prepare("s", &with("alt", "01", true)).unwrap();
+        v1.validation = Some(report(3));
+        let mut v2 = prepare("s", &with("neu", "1", false)).unwrap();
+        v2.validation = Some(report(1));
+        let catalog = "http://land.example/catalogs/s";
+        let updated = FreshStore::new("diff-a");
+        updated
+            .store()
+            .write_records(
+                "s",
+                catalog,
+                std::slice::from_ref(&v1),
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(
+            updated
+                .store()
+                .write_records(
+                    "s",
+                    catalog,
+                    std::slice::from_ref(&v2),
+                    "2026-01-01T00:00:00Z"
+                )
+                .unwrap(),
+            vec![Outcome::Updated]
+        );
+        let first = FreshStore::new("diff-b");
+        first
+            .store()
+            .write_records(
+                "s",
+                catalog,
+                std::slice::from_ref(&v2),
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap();
+        let all = |s: &CatalogStore| -> Vec<String> {
+            let mut q: Vec<String> = s
+                .oxigraph()
+                .iter()
+                .map(|q| q.unwrap())
+                .filter(|q| !q.graph_name.to_string().contains(":run:"))
+                .map(|q| q.to_string())
+                .collect();
+            q.sort();
+            q
+        };
+        assert_eq!(all(updated.store()), all(first.store()));
     }
 }

@@ -9,7 +9,7 @@ use oxigraph::model::{
     BlankNode, GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
     QuadRef, Term, Triple,
 };
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, ReadableTable};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -278,61 +278,153 @@ impl CatalogStore {
             loader.commit()?;
             return Ok(outcomes);
         }
-        let mut txn = self.store.start_transaction()?;
-        for (r, o) in records.iter().zip(&outcomes) {
-            if *o == Outcome::Unchanged {
-                continue;
-            }
-            let graph = graphs::record(&r.rid);
-            let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
-            let vgraph = graphs::validation(&r.rid);
-            let vgraph_ref = GraphNameRef::NamedNode(vgraph.as_ref());
-            if *o == Outcome::Updated {
-                txn.clear_graph(graph_ref)?;
-                txn.clear_graph(vgraph_ref)?;
-                let old: Vec<Quad> = txn
-                    .quads_for_pattern(Some(graph.as_ref().into()), None, None, Some(meta_ref))
-                    .collect::<Result<_, _>>()?;
-                for q in &old {
-                    // The first harvest time survives updates.
-                    if q.predicate.as_ref() != dct::ISSUED {
-                        txn.remove(q);
+        // Records that replace stored ones go through transactions of at most
+        // UPDATE_CHUNK records, and only the quads that differ are written
+        // (`replace_quads`). Every record changes atomically: its graph,
+        // provenance and report in one transaction. Rewriting every quad of
+        // a changed record, in one transaction per write batch, put millions
+        // of index updates into single RocksDB writes (hundreds of MB of
+        // write-ahead log and memtable) and made a harvest that changes
+        // every record ~10 times slower than a first harvest, with minutes
+        // of flushing at its end.
+        let changed: Vec<(&PreparedRecord, Outcome)> = records
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, o)| **o != Outcome::Unchanged)
+            .map(|(r, o)| (r, *o))
+            .collect();
+        for part in changed.chunks(UPDATE_CHUNK) {
+            let mut txn = self.store.start_transaction()?;
+            for &(r, o) in part {
+                let graph = graphs::record(&r.rid);
+                let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
+                let vgraph = graphs::validation(&r.rid);
+                let vgraph_ref = GraphNameRef::NamedNode(vgraph.as_ref());
+                let subject = graph.as_ref();
+                let record_quads = r.triples.iter().map(|t| {
+                    Quad::new(
+                        t.subject.clone(),
+                        t.predicate.clone(),
+                        t.object.clone(),
+                        graph.clone(),
+                    )
+                });
+                let mut meta_quads: Vec<Quad> = provenance(source, r, &harvested)
+                    .into_iter()
+                    .map(|(p, o)| Quad::new(graph.clone(), p, o, meta.clone()))
+                    .collect();
+                let report_quads = r.validation.iter().flat_map(|v| {
+                    v.report.iter().map(|t| {
+                        Quad::new(
+                            t.subject.clone(),
+                            t.predicate.clone(),
+                            t.object.clone(),
+                            vgraph.clone(),
+                        )
+                    })
+                });
+                if o == Outcome::Updated {
+                    // Only what differs is written: a changed record keeps
+                    // most of its quads (and its first harvest time).
+                    replace_quads(&mut txn, graph_ref, None, record_quads)?;
+                    replace_quads(&mut txn, vgraph_ref, None, report_quads)?;
+                    replace_quads(&mut txn, meta_ref, Some(subject), meta_quads)?;
+                } else {
+                    meta_quads.push(Quad::new(
+                        graph.clone(),
+                        dct::ISSUED,
+                        harvested.clone(),
+                        meta.clone(),
+                    ));
+                    for q in record_quads.chain(report_quads).chain(meta_quads) {
+                        txn.insert(&q);
                     }
                 }
+                txn.insert_named_graph(subject);
+                if r.validation.is_some() {
+                    txn.insert_named_graph(vgraph.as_ref());
+                }
+                let catalog_ref = GraphNameRef::NamedNode(catalog_graph.as_ref());
+                txn.insert(QuadRef::new(
+                    &catalog,
+                    dcat::DATASET_LINK,
+                    &r.dataset,
+                    catalog_ref,
+                ));
+                txn.insert(QuadRef::new(&catalog, dcat::RECORD, subject, catalog_ref));
             }
-            txn.insert_named_graph(graph.as_ref());
-            for t in &r.triples {
-                txn.insert(QuadRef::new(&t.subject, &t.predicate, &t.object, graph_ref));
+            txn.commit()?;
+        }
+        // The replaced versions' exact graphs, unless another record has
+        // the same graph, are not needed any more.
+        let replaced: Vec<String> = records
+            .iter()
+            .zip(&outcomes)
+            .zip(&old_hashes)
+            .filter(|((_, o), _)| **o == Outcome::Updated)
+            .filter_map(|((r, _), old)| old.as_ref().filter(|h| **h != r.hash).cloned())
+            .collect();
+        self.delete_unreferenced_blobs(&replaced)?;
+        Ok(outcomes)
+    }
+
+    /// Deletes the archived graphs of `hashes` that no record's meta names
+    /// any more (call while holding the writer lock, after the Oxigraph
+    /// write that dropped the references has committed: every hash the
+    /// store names stays in the archive). Returns how many were deleted.
+    pub(crate) fn delete_unreferenced_blobs(&self, hashes: &[String]) -> Result<usize, StoreError> {
+        let mut unreferenced = Vec::new();
+        for h in hashes {
+            let literal = Literal::new_simple_literal(h.as_str());
+            if self
+                .store
+                .quads_for_pattern(
+                    None,
+                    Some(cat::CONTENT_HASH),
+                    Some(literal.as_ref().into()),
+                    None,
+                )
+                .next()
+                .is_none()
+            {
+                unreferenced.push(h);
             }
-            let subject = graph.as_ref();
-            for (p, o) in provenance(source, r, &harvested) {
-                txn.insert(QuadRef::new(subject, p, &o, meta_ref));
-            }
-            if let Some(v) = &r.validation {
-                txn.insert_named_graph(vgraph.as_ref());
-                for t in &v.report {
-                    txn.insert(QuadRef::new(
-                        &t.subject,
-                        &t.predicate,
-                        &t.object,
-                        vgraph_ref,
-                    ));
+        }
+        if unreferenced.is_empty() {
+            return Ok(0);
+        }
+        let txn = self.archive.begin_write()?;
+        let mut deleted = 0;
+        {
+            let mut table = txn.open_table(BLOBS)?;
+            for h in unreferenced {
+                let key = hex::decode(h).map_err(|e| StoreError::Other(e.to_string()))?;
+                if table.remove(key.as_slice())?.is_some() {
+                    deleted += 1;
                 }
             }
-            if *o == Outcome::Added {
-                txn.insert(QuadRef::new(subject, dct::ISSUED, &harvested, meta_ref));
-            }
-            let catalog_ref = GraphNameRef::NamedNode(catalog_graph.as_ref());
-            txn.insert(QuadRef::new(
-                &catalog,
-                dcat::DATASET_LINK,
-                &r.dataset,
-                catalog_ref,
-            ));
-            txn.insert(QuadRef::new(&catalog, dcat::RECORD, subject, catalog_ref));
         }
         txn.commit()?;
-        Ok(outcomes)
+        Ok(deleted)
+    }
+
+    /// Deletes every archived graph that no record's meta names (left by a
+    /// write cut short between the archive and the Oxigraph commit, or by
+    /// a crash before the replaced versions were deleted). Returns how
+    /// many were deleted.
+    pub fn collect_orphan_blobs(&self) -> Result<usize, StoreError> {
+        let _guard = self.lock_writes()?;
+        let hashes: Vec<String> = {
+            let txn = self.archive.begin_read()?;
+            let table = txn.open_table(BLOBS)?;
+            let mut out = Vec::new();
+            for entry in table.iter()? {
+                let (k, _) = entry?;
+                out.push(hex::encode(k.value()));
+            }
+            out
+        };
+        self.delete_unreferenced_blobs(&hashes)
     }
 
     /// `{profile}@{fingerprint}` of a record's stored validation.
@@ -468,6 +560,43 @@ impl CatalogStore {
         String::from_utf8(bytes).map_err(|e| StoreError::Archive(format!("record {rid}: {e}")))
     }
 }
+
+/// Replaces the quads of `graph` (restricted to `subject` when given) by
+/// `new` inside `txn`, writing only the difference: quads that are not in
+/// `new` are removed first, then the quads of `new` that were not there
+/// are inserted. Quads are compared as values; a stored literal that
+/// Oxigraph normalized (`"01"^^xsd:integer` is stored as `"1"`) may differ
+/// from its new exact form, and is then removed and inserted again, which
+/// ends in the same stored quad. `dct:issued` (the first harvest time) is
+/// never removed.
+fn replace_quads(
+    txn: &mut oxigraph::store::Transaction<'_>,
+    graph: GraphNameRef<'_>,
+    subject: Option<NamedNodeRef<'_>>,
+    new: impl IntoIterator<Item = Quad>,
+) -> Result<(), StoreError> {
+    let new: Vec<Quad> = new.into_iter().collect();
+    let wanted: std::collections::HashSet<&Quad> = new.iter().collect();
+    let old: Vec<Quad> = txn
+        .quads_for_pattern(subject.map(Into::into), None, None, Some(graph))
+        .collect::<Result<_, _>>()?;
+    for q in &old {
+        if !wanted.contains(q) && q.predicate.as_ref() != dct::ISSUED {
+            txn.remove(q);
+        }
+    }
+    let present: std::collections::HashSet<&Quad> = old.iter().collect();
+    for q in &new {
+        if !present.contains(q) {
+            txn.insert(q);
+        }
+    }
+    Ok(())
+}
+
+/// Records per transaction when records replace stored ones (see
+/// [`CatalogStore::write_records`]).
+const UPDATE_CHUNK: usize = 500;
 
 /// The provenance facts of a record (all but `dct:issued`, which is set once).
 fn provenance(

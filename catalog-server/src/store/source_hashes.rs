@@ -66,4 +66,20 @@ impl CatalogStore {
         txn.commit()?;
         Ok(())
     }
+
+    /// Forgets the source hashes of records (purged ones).
+    pub fn forget_source_hashes(&self, rids: &[String]) -> Result<(), StoreError> {
+        if rids.is_empty() {
+            return Ok(());
+        }
+        let txn = self.archive.begin_write()?;
+        {
+            let mut table = txn.open_table(SOURCE_HASHES)?;
+            for rid in rids {
+                table.remove(rid.as_str())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
 }

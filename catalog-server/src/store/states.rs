@@ -212,6 +212,7 @@ impl CatalogStore {
         let meta = graphs::meta(source);
         let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
         let mut txn = self.store.start_transaction()?;
+        let mut hashes = Vec::new();
         for rid in &due {
             let node = graphs::record(rid);
             let old: Vec<Quad> = self
@@ -219,12 +220,20 @@ impl CatalogStore {
                 .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(meta_ref))
                 .collect::<Result<_, _>>()?;
             for q in &old {
+                if q.predicate.as_ref() == cat::CONTENT_HASH {
+                    hashes.push(term_str(&q.object));
+                }
                 txn.remove(q);
             }
             txn.remove_named_graph(node.as_ref())?;
             txn.remove_named_graph(graphs::validation(rid).as_ref())?;
         }
         txn.commit()?;
+        // Erasure erases: the purged records' exact graphs and source
+        // hashes leave the archive too (a graph another record still has
+        // stays).
+        self.delete_unreferenced_blobs(&hashes)?;
+        self.forget_source_hashes(&due)?;
         Ok(due)
     }
 

@@ -17,7 +17,10 @@
 use crate::config::{CustomProfile, ValidationConfig};
 use include_dir::{include_dir, Dir};
 use oxrdf::vocab::rdf;
-use oxrdf::{BlankNode, Graph, NamedNodeRef, NamedOrBlankNode, Term, TermRef, Triple, TripleRef};
+use oxrdf::{
+    BlankNode, BlankNodeRef, Graph, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, TermRef,
+    Triple, TripleRef,
+};
 use oxrdfio::{RdfFormat, RdfParser};
 use sha2::{Digest, Sha256};
 use shacl::{Severity, Shapes, ValidationReport};
@@ -469,30 +472,69 @@ impl Checked {
                 record_nodes.insert(b.as_str());
             }
         }
-        let graph = self.report.to_graph_with_default_messages();
-        let mut labels: HashMap<String, BlankNode> = HashMap::new();
-        let mut relabel = |b: &BlankNode| -> BlankNode {
-            if record_nodes.contains(b.as_str()) {
-                return b.clone();
-            }
-            let n = labels.len();
-            labels
-                .entry(b.as_str().to_owned())
-                .or_insert_with(|| BlankNode::new_unchecked(format!("r{rid}v{n}")))
-                .clone()
+        // The report's own blank nodes (one per result, and path nodes) are
+        // fresh on every validation: the graph is put in canonical form so
+        // that the same report gets the same labels `r{rid}v{n}` every time,
+        // and a re-validated record rewrites only the results that changed.
+        // The record's blank nodes (focus nodes, values) keep their labels:
+        // they stand in as IRIs while the labels are chosen.
+        const RECORD_NODE: &str = "urn:dcat-catalog:record-node:";
+        let as_iri = |b: BlankNodeRef<'_>| -> Option<NamedNode> {
+            record_nodes
+                .contains(b.as_str())
+                .then(|| NamedNode::new_unchecked(format!("{RECORD_NODE}{}", b.as_str())))
         };
-        graph
+        let report: Vec<Triple> = self
+            .report
+            .to_graph_with_default_messages()
             .iter()
             .map(|t| {
                 let subject: NamedOrBlankNode = match t.subject {
-                    oxrdf::NamedOrBlankNodeRef::BlankNode(b) => relabel(&b.into_owned()).into(),
+                    oxrdf::NamedOrBlankNodeRef::BlankNode(b) => match as_iri(b) {
+                        Some(n) => n.into(),
+                        None => b.into_owned().into(),
+                    },
                     s => s.into_owned(),
                 };
                 let object: Term = match t.object {
-                    TermRef::BlankNode(b) => relabel(&b.into_owned()).into(),
+                    TermRef::BlankNode(b) => match as_iri(b) {
+                        Some(n) => n.into(),
+                        None => b.into_owned().into(),
+                    },
                     o => o.into_owned(),
                 };
                 Triple::new(subject, t.predicate.into_owned(), object)
+            })
+            .collect();
+        let (_, canonical) = harvester::canonical_form(&report);
+        let back = |n: &NamedNode| -> Option<BlankNode> {
+            n.as_str()
+                .strip_prefix(RECORD_NODE)
+                .map(BlankNode::new_unchecked)
+        };
+        let label = |b: &BlankNode| -> BlankNode {
+            let n = b.as_str().trim_start_matches("c14n");
+            BlankNode::new_unchecked(format!("r{rid}v{n}"))
+        };
+        canonical
+            .into_iter()
+            .map(|t| {
+                let subject: NamedOrBlankNode = match t.subject {
+                    NamedOrBlankNode::BlankNode(b) => label(&b).into(),
+                    NamedOrBlankNode::NamedNode(n) => match back(&n) {
+                        Some(b) => b.into(),
+                        None => n.into(),
+                    },
+                };
+                let object: Term = match t.object {
+                    Term::BlankNode(b) => label(&b).into(),
+                    Term::NamedNode(n) => match back(&n) {
+                        Some(b) => b.into(),
+                        None => n.into(),
+                    },
+                    o => o,
+                };
+                Triple::new(subject, t.predicate, object)
             })
             .collect()
     }
