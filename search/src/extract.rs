@@ -478,11 +478,19 @@ pub fn parse_date(value: &str) -> Option<i64> {
         let h: i64 = t.next()?.parse().ok()?;
         let m: i64 = t.next().unwrap_or("0").parse().ok()?;
         let s: f64 = t.next().unwrap_or("0").parse().ok()?;
+        // Out-of-range parts are no time of day (and would overflow the sum:
+        // records and search parameters carry any digits).
+        if !(0..=24).contains(&h) || !(0..=59).contains(&m) || !(0.0..61.0).contains(&s) {
+            return None;
+        }
         seconds += h * 3600 + m * 60 + s as i64;
         if zone.len() >= 6 {
             let sign = if zone.starts_with('-') { -1 } else { 1 };
             let zh: i64 = zone.get(1..3)?.parse().ok()?;
             let zm: i64 = zone.get(4..6)?.parse().ok()?;
+            if !(0..=23).contains(&zh) || !(0..=59).contains(&zm) {
+                return None;
+            }
             seconds -= sign * (zh * 3600 + zm * 60);
         }
     }
@@ -751,11 +759,40 @@ mod tests {
         assert_eq!(parse_date("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_date("1970-01-01T00:00:10Z"), Some(10));
         assert_eq!(parse_date("garbage"), None);
+        assert_eq!(
+            parse_date("2024-02-29T12:00:00.5+01:00"),
+            parse_date("2024-02-29T11:00:00Z")
+        );
         assert_eq!(format_time(86_400 + 61), "1970-01-02T00:01:01Z");
         assert_eq!(
             format_time(parse_date("2024-02-29T12:00:00Z").unwrap_or(0)),
             "2024-02-29T12:00:00Z"
         );
+    }
+
+    /// Found by fuzzing (`fuzz/`, target `search_values`): time parts with
+    /// many digits overflowed the sum of seconds (a panic with overflow
+    /// checks, a wrong date without). A record's `dct:modified` or a
+    /// `modified_since` parameter can carry them.
+    #[test]
+    fn out_of_range_times_are_no_dates() {
+        let long = "3".repeat(80);
+        for bad in [
+            format!("2024-02-29T12:00:0{long}0.5+01:00"),
+            "2024-02-29T12:00:00033333333333333333333".to_owned(),
+            "2024-02-29T99999999999999999:00:00Z".to_owned(),
+            "2024-02-29T12:99999999999999999:00Z".to_owned(),
+            "2024-02-29T25:00:00Z".to_owned(),
+            "2024-02-29T12:60:00Z".to_owned(),
+            "2024-02-29T12:00:61Z".to_owned(),
+            "2024-02-29T12:00:NaN".to_owned(),
+            "2024-02-29T12:00:inf".to_owned(),
+            "2024-02-29T12:00:00+99:00".to_owned(),
+        ] {
+            assert_eq!(parse_date(&bad), None, "{bad}");
+        }
+        assert_eq!(parse_date("2024-02-29T24:00:00Z"), parse_date("2024-03-01"));
+        assert_eq!(parse_date("2016-12-31T23:59:60Z"), parse_date("2017-01-01"));
     }
 
     #[test]
