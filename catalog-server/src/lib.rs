@@ -8,11 +8,12 @@
 //! | layer | modules |
 //! |---|---|
 //! | 3 | [`http`] |
-//! | 2 | [`harvest`], [`search_index`], [`export`], [`sparql`] |
+//! | 2 | [`harvest`], [`search_index`], [`export`], [`backup`], [`sparql`] |
 //! | 1 | [`store`], [`validation`] |
 //! | 0 | [`alloc`], [`config`], [`contexts`], [`metrics`] |
 
 pub mod alloc;
+pub mod backup;
 pub mod config;
 pub mod contexts;
 pub mod export;

@@ -82,6 +82,17 @@ enum Command {
     },
     /// Delete the search index and build it again from the store.
     Reindex,
+    /// Copy store, archive and search index consistently into a new folder
+    /// (a data folder of its own; see docs/deployment.md for restore).
+    /// While `serve` runs, the server makes the copy (admin API, with the
+    /// admin token of the config); otherwise this command does.
+    Backup {
+        /// The folder to create (must not exist; its parent must).
+        dir: PathBuf,
+        /// The running server's address (default: `listen` of the config).
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// Write the consolidated catalog (exact record graphs) as RDF.
     Export {
         /// Export only this source.
@@ -165,6 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             out,
         } => export(config, source, &format, out).await,
         Command::Reindex => reindex(config).await,
+        Command::Backup { dir, server } => backup(config, dir, server).await,
     }
 }
 
@@ -251,6 +263,79 @@ async fn open_search(
     Ok(index)
 }
 
+/// `catalog-server backup DIR`: by this process when the store is free,
+/// else by the server that holds it.
+async fn backup(config: Arc<Config>, dir: PathBuf, server: Option<String>) -> anyhow::Result<u8> {
+    let dir =
+        std::path::absolute(&dir).with_context(|| format!("backup folder {}", dir.display()))?;
+    let store = match CatalogStore::open(&config.data_dir) {
+        Ok(store) => store,
+        Err(e) if e.is_in_use() => return backup_by_server(&config, &dir, server).await,
+        Err(e) => return Err(e.into()),
+    };
+    // The index only if there is one: opening a missing one would create it.
+    let index_dir = search_index::index_dir(&config);
+    let report = tokio::task::spawn_blocking(move || {
+        let index = if index_dir.join("meta.json").exists() {
+            match catalog_search::SearchIndex::open(&index_dir, Default::default()) {
+                Ok((index, None)) => Some(index),
+                Ok((_, Some(why))) => {
+                    tracing::warn!(
+                        "search index not copied ({why}); a restore builds it from the store"
+                    );
+                    None
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "search index not copied ({e}); a restore builds it from the store"
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        catalog_server::backup::backup(&store, index.as_ref(), &dir)
+    })
+    .await??;
+    eprintln!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(0)
+}
+
+async fn backup_by_server(
+    config: &Config,
+    dir: &std::path::Path,
+    server: Option<String>,
+) -> anyhow::Result<u8> {
+    let base = server.unwrap_or_else(|| {
+        let mut addr = config.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    });
+    let token = config
+        .admin_token()?
+        .context("the store is in use by a running server, and asking it for a backup needs the admin token (set $CATALOG_ADMIN_TOKEN or admin_token_env)")?;
+    let url = format!("{}/api/admin/backup", base.trim_end_matches('/'));
+    eprintln!("the store is in use: asking the server at {base} for the copy");
+    let answer = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(serde_json::to_vec(&serde_json::json!({ "dir": dir }))?)
+        .send()
+        .await
+        .with_context(|| format!("POST {url}"))?;
+    let status = answer.status();
+    let text = answer.text().await.unwrap_or_default();
+    if !status.is_success() {
+        anyhow::bail!("POST {url}: {status}: {text}");
+    }
+    eprintln!("{text}");
+    Ok(0)
+}
+
 async fn reindex(config: Arc<Config>) -> anyhow::Result<u8> {
     let store = open_store(&config)?;
     let (c, s) = (config.clone(), store.clone());
@@ -317,7 +402,8 @@ async fn serve(
         }
     }
     spawn_sighup_reload(scheduler.clone(), limits.clone());
-    let admin = Arc::new(AdminState::new(scheduler.clone(), limits));
+    let admin =
+        Arc::new(AdminState::new(scheduler.clone(), limits).with_search(state.search.clone()));
     catalog_server::http::server::serve(
         listener,
         catalog_server::http::app(state, admin),

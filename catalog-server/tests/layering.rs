@@ -16,8 +16,8 @@ const LAYERS: &[&[&str]] = &[
     &["alloc", "config", "contexts", "metrics"],
     // Data: the store and the validation profiles, independent of each other.
     &["store", "validation"],
-    // Work on the data: harvesting, the search index, export.
-    &["harvest", "search_index", "export", "sparql"],
+    // Work on the data: harvesting, the search index, export, backups.
+    &["harvest", "search_index", "export", "backup", "sparql"],
     // The public surface.
     &["http"],
 ];

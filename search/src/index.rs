@@ -24,7 +24,10 @@ use tantivy::{
 };
 use tantivy::{DocId, DocSet};
 
+mod backup;
+
 const VERSION_FILE: &str = "schema-version";
+
 /// How often a keyword is added to its language's combined text field: the
 /// keyword boost, expressed as term frequency (titles are boosted by their
 /// own field instead, see `query::QueryBuilder`).

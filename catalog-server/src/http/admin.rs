@@ -50,6 +50,9 @@ pub struct AdminState {
     pub limits: Arc<HttpLimits>,
     /// The last admin actions.
     pub audit: AuditLog,
+    /// The search index, copied by `POST /api/admin/backup` (none: a
+    /// backup holds the store only and the index is built at restore).
+    pub search: Option<Arc<catalog_search::SearchIndex>>,
 }
 
 impl AdminState {
@@ -58,7 +61,14 @@ impl AdminState {
             scheduler,
             limits,
             audit: AuditLog::default(),
+            search: None,
         }
+    }
+
+    /// The same, with the search index that backups copy.
+    pub fn with_search(mut self, search: Arc<catalog_search::SearchIndex>) -> Self {
+        self.search = Some(search);
+        self
     }
 
     pub(super) fn metrics(&self) -> &Arc<Metrics> {
@@ -88,6 +98,7 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/api/sources/{id}/preview", small(post(preview)))
         .route("/api/admin/reload", small(post(reload)))
         .route("/api/admin/audit", get(audit_trail))
+        .route("/api/admin/backup", small(post(backup)))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
@@ -659,4 +670,84 @@ fn preview_record(
         "ntriples": canonical,
         "validation": validation,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct BackupRequest {
+    /// The folder to create, an absolute path on the server's machine.
+    dir: String,
+}
+
+/// `POST /api/admin/backup` with `{"dir": "/absolute/new/folder"}`: a
+/// consistent copy of store, archive and search index into a new folder
+/// (see [`crate::backup`]); `catalog-server backup DIR` sends it when the
+/// server holds the store.
+async fn backup(
+    State(state): State<Arc<AdminState>>,
+    client: ClientAddr,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Some(r) = refusal(
+        &state.scheduler.config(),
+        &headers,
+        client,
+        "POST /api/admin/backup",
+    ) {
+        return r;
+    }
+    let request: BackupRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("the body must be JSON {{\"dir\": \"/absolute/new/folder\"}}: {e}"),
+            )
+        }
+    };
+    let dir = std::path::PathBuf::from(&request.dir);
+    let (response, outcome) = if !dir.is_absolute() {
+        let m = format!("dir {:?} must be an absolute path", request.dir);
+        (error(StatusCode::BAD_REQUEST, m.clone()), m)
+    } else {
+        let store = state.scheduler.harvesting().store.clone();
+        let search = state.search.clone();
+        let copy = tokio::task::spawn_blocking(move || {
+            crate::backup::backup(&store, search.as_deref(), &dir)
+        })
+        .await;
+        match copy {
+            Ok(Ok(report)) => {
+                let outcome = format!(
+                    "{} archived graphs into {} in {:.1} s",
+                    report.store.archived_graphs,
+                    report.dir.display(),
+                    report.seconds
+                );
+                (Json(report).into_response(), outcome)
+            }
+            Ok(Err(e)) if e.is_target() => {
+                (error(StatusCode::CONFLICT, e.to_string()), e.to_string())
+            }
+            Ok(Err(e)) => {
+                tracing::error!("backup failed: {e}");
+                (
+                    error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                    e.to_string(),
+                )
+            }
+            Err(e) => (
+                error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+                e.to_string(),
+            ),
+        }
+    };
+    state.audit.record(
+        "backup",
+        None,
+        &client.to_string(),
+        response.status().as_u16(),
+        outcome,
+    );
+    response
 }

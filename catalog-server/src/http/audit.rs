@@ -1,5 +1,5 @@
 //! The audit trail of the admin API: every authorized admin action (harvest
-//! now, preview, reload) with its time, the client address and the outcome.
+//! now, preview, reload, backup) with its time, the client address and the outcome.
 //!
 //! Each action is logged at `info` with the `tracing` target `audit` (fields
 //! `action`, `source`, `client`, `status`, `outcome`), and the last
@@ -20,7 +20,7 @@ pub const AUDIT_CAPACITY: usize = 1000;
 pub struct AuditEntry {
     /// When the answer was given (RFC 3339, UTC).
     pub time: String,
-    /// `harvest`, `preview` or `reload`.
+    /// `harvest`, `preview`, `reload` or `backup`.
     pub action: &'static str,
     /// The source acted on, if any.
     pub source: Option<String>,

@@ -21,6 +21,7 @@
 //! conditionally or a record is skipped as unchanged are the harvest's
 //! ([`crate::harvest`]).
 
+mod backup;
 mod catalog;
 mod follow;
 mod page_memos;
@@ -31,6 +32,7 @@ mod states;
 mod time;
 pub mod vocab;
 
+pub use backup::StoreBackup;
 pub use catalog::CATALOG_DESCRIPTION_PREDICATES;
 pub use follow::RecordFollower;
 pub use page_memos::StoredMemo;
@@ -63,6 +65,17 @@ pub enum StoreError {
     #[error("{0}")]
     Other(String),
 }
+
+impl StoreError {
+    /// Whether opening failed because another process holds the store.
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, StoreError::Open { message, .. } if message.contains(IN_USE))
+    }
+}
+
+/// Part of the message of an open refused because another process holds
+/// the store (see [`StoreError::is_in_use`]).
+const IN_USE: &str = "the store is in use by another process";
 
 impl From<redb::Error> for StoreError {
     fn from(e: redb::Error) -> Self {

@@ -7,7 +7,7 @@ use super::vocab::graphs;
 use super::{record_id, CatalogStore, StoreError};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-const PAGE_MEMOS: TableDefinition<&str, &[u8]> = TableDefinition::new("page_memos");
+pub(super) const PAGE_MEMOS: TableDefinition<&str, &[u8]> = TableDefinition::new("page_memos");
 
 /// A page memo as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

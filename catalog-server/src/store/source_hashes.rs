@@ -8,7 +8,8 @@ use super::vocab::graphs;
 use super::{CatalogStore, StoreError};
 use redb::{ReadableDatabase, TableDefinition};
 
-const SOURCE_HASHES: TableDefinition<&str, &[u8]> = TableDefinition::new("source_hashes");
+pub(super) const SOURCE_HASHES: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("source_hashes");
 
 impl CatalogStore {
     /// For each (rid, source hash): is the record stored with exactly this content?
