@@ -4,8 +4,8 @@
 
 use super::vocab::graphs;
 use super::{CatalogStore, StoreError};
-use harvester::vocab::{dcatde, dct, foaf, rdf};
-use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Triple};
+use harvester::vocab::{dcat, dcatde, dct, foaf, rdf};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNodeRef, Quad, QuadRef, Triple};
 
 /// The predicates a source's catalog description may use (the pipeline
 /// writes it from the source's config). A catalog graph holds the
@@ -75,16 +75,23 @@ impl CatalogStore {
     }
 
     /// Sources that have a catalog graph in the store.
+    ///
+    /// Found by the `a dcat:Catalog` statement that every run writes into
+    /// its source's catalog graph (the predicate-object index), not by a
+    /// walk over all named graphs, of which there are two per record:
+    /// `/health` asks this on every call.
     pub fn stored_sources(&self) -> Result<Vec<String>, StoreError> {
-        let mut out = Vec::new();
-        for g in self.store.named_graphs() {
-            if let NamedOrBlankNode::NamedNode(n) = g? {
+        let mut out = std::collections::BTreeSet::new();
+        for q in
+            self.store
+                .quads_for_pattern(None, Some(rdf::TYPE), Some(dcat::CATALOG.into()), None)
+        {
+            if let GraphName::NamedNode(n) = q?.graph_name {
                 if let Some(s) = n.as_str().strip_prefix(graphs::CATALOG_PREFIX) {
-                    out.push(s.to_owned());
+                    out.insert(s.to_owned());
                 }
             }
         }
-        out.sort();
-        Ok(out)
+        Ok(out.into_iter().collect())
     }
 }

@@ -503,6 +503,40 @@ mod tests {
         assert_eq!(after, expected, "a refused description changes nothing");
     }
 
+    /// Stored sources are those with a catalog description; a record that
+    /// describes a `dcat:Catalog` of its own does not make one.
+    #[test]
+    fn stored_sources_are_the_described_catalogs() {
+        let fresh = FreshStore::new("sources");
+        let store = fresh.store();
+        assert!(store.stored_sources().unwrap().is_empty());
+        for s in ["b", "a"] {
+            let catalog = NamedNode::new_unchecked(format!("http://land.example/catalogs/{s}"));
+            store
+                .write_catalog_description(
+                    s,
+                    &[Triple::new(catalog, rdf::TYPE, dcat::CATALOG.into_owned())],
+                )
+                .unwrap();
+        }
+        let mut r = record("http://portal.example/d/1", "x");
+        r.triples.push(Triple::new(
+            NamedNode::new_unchecked("http://portal.example/catalog"),
+            rdf::TYPE,
+            dcat::CATALOG.into_owned(),
+        ));
+        let r = prepare("c", &r).unwrap();
+        store
+            .write_records(
+                "c",
+                "http://land.example/catalogs/c",
+                &[r],
+                "2026-01-01T00:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(store.stored_sources().unwrap(), ["a", "b"]);
+    }
+
     /// A replaced version's exact graph leaves the archive once no record
     /// names it; one that another record still has stays. A purge removes
     /// the purged record's graph and source hash.
