@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 mod document;
+pub mod quality;
 mod report;
 
 pub use document::{media_type_for_path, parse_rdf};
