@@ -7,17 +7,20 @@ use super::quickhash;
 use super::report::{ItemError, SourceReport};
 use super::Harvesting;
 use crate::config::{SourceConfig, ValidationPolicy};
-use crate::store::{prepare, record_id, PreparedRecord, RecordValidation};
+use crate::store::{prepare, record_id, xsd_time, PreparedRecord, RecordQuality, RecordValidation};
+use crate::validation::quality::{self, QualityVocabularies};
 use crate::validation::{preferred_message, LoadedProfile};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Canonicalizes, hashes and compresses a record and validates it against
-/// the profile; returns the first violation messages too (for rejections).
+/// Canonicalizes, hashes and compresses a record, validates it against the
+/// profile and scores its metadata quality (measured at `now`); returns the
+/// first violation messages too (for rejections).
 fn prepare_and_validate(
     source: &str,
     record: &harvester::Record,
     profile: Option<&LoadedProfile>,
+    now: &str,
 ) -> Result<(PreparedRecord, Vec<String>), String> {
     let mut p = prepare(source, record).map_err(|e| e.to_string())?;
     let mut first = Vec::new();
@@ -41,12 +44,28 @@ fn prepare_and_validate(
                 format!("{path}{}", preferred_message(r))
             })
             .collect();
+        // The quality score after validation: its measurements join the
+        // report graph, the score and band the record's meta. Links are
+        // not checked here: the status-code metrics say so.
+        let scored = quality::score(
+            &p.triples,
+            p.dataset.as_ref(),
+            Some(checked.violations),
+            None,
+            QualityVocabularies::shipped(),
+        );
+        let mut report = checked.report_triples(&p.rid, &p.triples);
+        report.extend(scored.dqv_triples(&p.rid, p.dataset.as_ref(), now));
         p.validation = Some(RecordValidation {
             validated_with: format!("{}@{}", checked.profile, checked.fingerprint),
             violations: checked.violations,
             warnings: checked.warnings,
             infos: checked.infos,
-            report: checked.report_triples(&p.rid, &p.triples),
+            report,
+            quality: Some(RecordQuality {
+                score: scored.score,
+                band: scored.band.name().to_owned(),
+            }),
         });
     }
     Ok((p, first))
@@ -82,12 +101,13 @@ impl Harvesting {
             state,
         )
         .await;
+        let now = xsd_time(self.clock.now());
         let prepared = tokio::task::spawn_blocking(move || {
             let one = |r: &harvester::Record| {
                 (
                     r.dataset.as_str().to_owned(),
                     r.page_url.clone(),
-                    prepare_and_validate(&source_id, r, profile.as_deref()),
+                    prepare_and_validate(&source_id, r, profile.as_deref(), &now),
                 )
             };
             // Canonicalization and validation are CPU work per record: split

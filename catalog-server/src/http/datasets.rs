@@ -155,6 +155,7 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             "distributions": d.distributions,
             "source": d.source,
             "source_title": d.source_title,
+            "quality": super::quality::dataset_quality(st.store.oxigraph(), &id, &f.record.source)?,
             "catalog_record": {
                 "status": f.status,
                 "content_hash": f.record.hash,

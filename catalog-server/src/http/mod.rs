@@ -21,6 +21,7 @@ pub mod datasets;
 pub mod error;
 pub mod home;
 pub mod limits;
+pub mod quality;
 pub mod search;
 pub mod server;
 pub mod sparql;
@@ -110,6 +111,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .merge(search::routes())
         .merge(datasets::routes())
+        .merge(quality::routes())
         .layer(cors)
         .with_state(state)
 }

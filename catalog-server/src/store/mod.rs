@@ -37,7 +37,8 @@ pub use catalog::CATALOG_DESCRIPTION_PREDICATES;
 pub use follow::RecordFollower;
 pub use page_memos::StoredMemo;
 pub use records::{
-    parse_canonical, prepare, record_id, Outcome, PreparedRecord, RecordValidation, StoredRecord,
+    parse_canonical, prepare, record_id, Outcome, PreparedRecord, RecordQuality, RecordValidation,
+    StoredRecord,
 };
 pub use runs::{new_run_id, RunRecord, RunStatus, StoredError, Trigger, MAX_STORED_ERRORS};
 pub use time::{parse_xsd_time, xsd_time};
@@ -684,6 +685,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            quality: None,
         };
         let mut v1 = prepare("s", &with("alt", "01", true)).unwrap();
         v1.validation = Some(report(3));

@@ -46,7 +46,19 @@ pub struct RecordValidation {
     pub violations: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// The report graph: the `sh:ValidationReport` and the quality
+    /// measurements (`dqv:QualityMeasurement`s).
     pub report: Vec<Triple>,
+    /// The metadata quality score, in the record's meta.
+    pub quality: Option<RecordQuality>,
+}
+
+/// A record's metadata quality score as its meta holds it
+/// (`cat:qualityScore`, `cat:qualityBand`).
+#[derive(Debug, Clone)]
+pub struct RecordQuality {
+    pub score: u32,
+    pub band: String,
 }
 
 /// Canonicalizes, hashes and compresses a harvested record.
@@ -619,6 +631,13 @@ fn provenance(
         out.push((cat::VIOLATIONS, count(v.violations)));
         out.push((cat::WARNINGS, count(v.warnings)));
         out.push((cat::INFOS, count(v.infos)));
+        if let Some(q) = &v.quality {
+            out.push((cat::QUALITY_SCORE, count(q.score as usize)));
+            out.push((
+                cat::QUALITY_BAND,
+                Literal::new_simple_literal(&q.band).into(),
+            ));
+        }
     }
     out.extend([
         (rdf::TYPE, dcat::CATALOG_RECORD.into_owned().into()),

@@ -30,7 +30,9 @@ pub mod cat {
         VALIDATED_WITH = "validatedWith",
         VIOLATIONS = "violations",
         WARNINGS = "warnings",
-        INFOS = "infos"
+        INFOS = "infos",
+        QUALITY_SCORE = "qualityScore",
+        QUALITY_BAND = "qualityBand"
     );
 }
 

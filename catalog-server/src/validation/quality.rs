@@ -27,6 +27,10 @@ macro_rules! iri {
     ($name:ident = $iri:literal) => {
         const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked($iri);
     };
+    (pub $name:ident = $iri:literal) => {
+        /// A term of the catalog's quality measurements.
+        pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked($iri);
+    };
 }
 iri!(DCAT_DISTRIBUTION = "http://www.w3.org/ns/dcat#distribution");
 iri!(DCAT_KEYWORD = "http://www.w3.org/ns/dcat#keyword");
@@ -51,8 +55,8 @@ iri!(DQV_IS_MEASUREMENT_OF = "http://www.w3.org/ns/dqv#isMeasurementOf");
 iri!(DQV_VALUE = "http://www.w3.org/ns/dqv#value");
 iri!(DQV_COMPUTED_ON = "http://www.w3.org/ns/dqv#computedOn");
 iri!(PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime");
-iri!(CAT_POINTS = "urn:dcat-catalog:vocab#qualityPoints");
-iri!(CAT_NOTE = "urn:dcat-catalog:vocab#qualityNote");
+iri!(pub QUALITY_POINTS = "urn:dcat-catalog:vocab#qualityPoints");
+iri!(pub QUALITY_NOTE = "urn:dcat-catalog:vocab#qualityNote");
 iri!(CAT_BAND = "urn:dcat-catalog:vocab#qualityBand");
 
 /// The five dimensions.
@@ -138,6 +142,11 @@ impl Metric {
     /// piveau's name (the local name of its IRI).
     pub fn name(self) -> &'static str {
         self.spec().0
+    }
+
+    /// The metric of a piveau name.
+    pub fn from_name(name: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == name)
     }
 
     /// piveau's IRI of the metric.
@@ -693,11 +702,15 @@ impl Quality {
             }
             out.push(Triple::new(
                 b.clone(),
-                CAT_POINTS,
+                QUALITY_POINTS,
                 Literal::from(i64::from(points)),
             ));
             if let Some(note) = note {
-                out.push(Triple::new(b, CAT_NOTE, Literal::new_simple_literal(note)));
+                out.push(Triple::new(
+                    b,
+                    QUALITY_NOTE,
+                    Literal::new_simple_literal(note),
+                ));
             }
         };
         for (n, m) in self.measurements.iter().enumerate() {
