@@ -440,3 +440,116 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     );
     assert_eq!(unknown.status, 404);
 }
+
+const STADT_V1: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<http://stadt.example/catalog> a dcat:Catalog ; dct:title "Stadt"@de ; dcat:dataset <http://stadt.example/d/1> .
+<http://stadt.example/d/1> a dcat:Dataset ; dct:title "Bäume"@de ; dct:description "Straßenbäume der Stadt"@de .
+"#;
+
+/// The same dataset with a keyword and a CSV distribution.
+const STADT_V2: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<http://stadt.example/catalog> a dcat:Catalog ; dct:title "Stadt"@de ; dcat:dataset <http://stadt.example/d/1> .
+<http://stadt.example/d/1> a dcat:Dataset ; dct:title "Bäume"@de ; dct:description "Straßenbäume der Stadt"@de ;
+    dcat:keyword "Bäume"@de ; dcat:distribution <http://stadt.example/d/1/csv> .
+<http://stadt.example/d/1/csv> a dcat:Distribution ; dcat:accessURL <http://stadt.example/files/> ;
+    dcat:downloadURL <http://stadt.example/files/baeume.csv> ;
+    dct:format <http://publications.europa.eu/resource/authority/file-type/CSV> .
+"#;
+
+/// The stored score of the one record, and its points by metric.
+fn stored_quality(cfg: &Path) -> (u64, BTreeMap<String, u64>, u64) {
+    let served = Served::start(cfg);
+    let rows = served.select(&format!(
+        "{PREFIXES} SELECT ?score ?v ?metric ?p WHERE {{ GRAPH ?m {{ ?r cat:qualityScore ?score ; cat:violations ?v ; cat:validation ?vg }} \
+           GRAPH ?vg {{ ?meas dqv:isMeasurementOf ?metric ; cat:qualityPoints ?p }} }}"
+    ));
+    assert_eq!(rows.len(), 24, "{rows:?}");
+    let score = rows[0]["score"].parse().expect("score");
+    let violations = rows[0]["v"].parse().expect("violations");
+    let points = rows
+        .iter()
+        .map(|r| {
+            (
+                r["metric"]
+                    .trim_start_matches("https://piveau.eu/ns/voc#")
+                    .to_owned(),
+                r["p"].parse().expect("points"),
+            )
+        })
+        .collect();
+    (score, points, violations)
+}
+
+/// A record is scored again when it changes and when its source's profile
+/// changes (re-validation); an unchanged re-harvest leaves the score alone.
+#[test]
+fn records_are_rescored_after_a_change_and_a_profile_change() {
+    let tmp = TempDir::new("quality-rescore");
+    let file = tmp.path().join("catalog.ttl");
+    std::fs::write(&file, STADT_V1).expect("write");
+    let cfg = write_config(tmp.path(), &[file_source("stadt", &file)], "");
+    let set_profile = |p: &str| {
+        let text = std::fs::read_to_string(&cfg).expect("read");
+        let text: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("profile = ") {
+                    format!("profile = \"{p}\"")
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&cfg, text.join("\n")).expect("write");
+    };
+    set_profile("dcat-ap-3");
+    harvest_ok(&cfg, &[]);
+    let (score, points, violations) = stored_quality(&cfg);
+    assert_eq!(violations, 0);
+    assert_eq!(points["dcatApCompliance"], 30);
+    assert_eq!(points["keywordAvailability"], 0);
+    assert_eq!(points["downloadUrlAvailability"], 0);
+    assert_eq!(score, 30, "{points:?}");
+
+    // DCAT-AP.de 3 asks for more (dcatde:contributorID and others): the
+    // unchanged record is validated again and loses dcatApCompliance.
+    set_profile("dcat-ap-de-3");
+    harvest(&cfg, &[]);
+    let (score, points, violations) = stored_quality(&cfg);
+    assert!(violations > 0);
+    assert_eq!(points["dcatApCompliance"], 0);
+    assert_eq!(score, 0, "{points:?}");
+
+    // The record changes: a keyword and a CSV distribution.
+    std::fs::write(&file, STADT_V2).expect("write");
+    let (_, report) = harvest(&cfg, &[]);
+    assert_eq!(report_of(&report, "stadt")["updated"], 1, "{report}");
+    let (score, points, violations) = stored_quality(&cfg);
+    assert!(violations > 0);
+    assert_eq!(points["keywordAvailability"], 30);
+    assert_eq!(points["downloadUrlAvailability"], 20);
+    assert_eq!(points["formatAvailability"], 20);
+    assert_eq!(points["formatMediaTypeVocabularyAlignment"], 10);
+    assert_eq!(points["formatMediaTypeNonProprietary"], 20);
+    assert_eq!(points["formatMediaTypeMachineInterpretable"], 20);
+    assert_eq!(points["mediaTypeAvailability"], 0);
+    assert_eq!(
+        score,
+        points
+            .iter()
+            .filter(|(m, _)| *m != "score")
+            .map(|(_, p)| p)
+            .sum::<u64>()
+    );
+    assert_eq!((score, points["score"]), (120, 120));
+
+    // Unchanged: not scored again.
+    let (_, report) = harvest(&cfg, &[]);
+    assert_eq!(report_of(&report, "stadt")["unchanged"], 1, "{report}");
+    assert_eq!(
+        report_of(&report, "stadt")["validation"]["validated"],
+        0,
+        "{report}"
+    );
+    assert_eq!(stored_quality(&cfg).0, 120);
+}
