@@ -327,6 +327,10 @@ fn compile(
         reason: e.reason().to_owned(),
     })?;
     notes.extend(shapes.warnings().iter().cloned());
+    // The quality score is computed with validation and stored with the
+    // report: new scoring rules or lists count as a new profile version,
+    // so every record is validated and scored again at the next run.
+    hasher.update(quality::rules_fingerprint());
     let fingerprint = hex::encode(&hasher.finalize()[..8]);
     Ok(LoadedProfile {
         name: name.to_owned(),

@@ -20,6 +20,33 @@ use std::sync::LazyLock;
 pub const PV: &str = "https://piveau.eu/ns/voc#";
 const DQV: &str = "http://www.w3.org/ns/dqv#";
 const EU_FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+/// The version of the scoring rules: raised whenever a rule changes, so
+/// that stored scores are computed again (see [`rules_fingerprint`]).
+const RULES_VERSION: &str = "mqa-rules-1";
+
+/// The list files the score reads (under `vocabularies/`).
+const LIST_FILES: [&str; 6] = [
+    "mqa/non-proprietary-formats.txt",
+    "mqa/machine-readable-formats.txt",
+    "eu/file-type.ttl",
+    "eu/licence.ttl",
+    "dcat-ap-de/licenses.ttl",
+    "eu/access-right.ttl",
+];
+
+/// The bytes that make the scoring rules: their version and the shipped
+/// lists. Part of every profile's fingerprint.
+pub fn rules_fingerprint() -> Vec<u8> {
+    let mut out = RULES_VERSION.as_bytes().to_vec();
+    for path in LIST_FILES {
+        out.push(0);
+        if let Some(f) = VOCABULARIES_DIR.get_file(path) {
+            out.extend_from_slice(f.contents());
+        }
+    }
+    out
+}
+
 /// The highest score.
 pub const MAX_SCORE: u32 = 405;
 
@@ -410,11 +437,11 @@ impl QualityVocabularies {
                 .collect()
         };
         QualityVocabularies {
-            file_types: concepts(&["eu/file-type.ttl"]),
-            non_proprietary: codes("mqa/non-proprietary-formats.txt"),
-            machine_readable: codes("mqa/machine-readable-formats.txt"),
-            licences: concepts(&["eu/licence.ttl", "dcat-ap-de/licenses.ttl"]),
-            access_rights: concepts(&["eu/access-right.ttl"]),
+            non_proprietary: codes(LIST_FILES[0]),
+            machine_readable: codes(LIST_FILES[1]),
+            file_types: concepts(&[LIST_FILES[2]]),
+            licences: concepts(&[LIST_FILES[3], LIST_FILES[4]]),
+            access_rights: concepts(&[LIST_FILES[5]]),
         }
     }
 }
