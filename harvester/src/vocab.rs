@@ -64,6 +64,20 @@ pub mod dcatde {
         ORIGINATOR = "originator", LICENSE_ATTRIBUTION_BY_TEXT = "licenseAttributionByText");
 }
 
+/// DCAT-AP's own terms (High-Value Datasets).
+pub mod dcatap {
+    terms!("http://data.europa.eu/r5r/";
+        APPLICABLE_LEGISLATION = "applicableLegislation", HVD_CATEGORY = "hvdCategory");
+}
+
+/// Where legislation and High-Value Dataset category IRIs live.
+pub mod hvd {
+    /// Legislation IRIs (ELI) start with this.
+    pub const ELI_NS: &str = "http://data.europa.eu/eli/";
+    /// The HVD category concepts (`c_…`) of the EU vocabulary.
+    pub const CATEGORY_NS: &str = "http://data.europa.eu/bna/c_";
+}
+
 pub mod xsd {
     terms!("http://www.w3.org/2001/XMLSchema#";
         STRING = "string", DATE = "date", DATE_TIME = "dateTime", INTEGER = "integer",

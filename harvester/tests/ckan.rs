@@ -346,6 +346,18 @@ async fn ckan_fixtures_map_field_by_field() {
         ])
     );
     assert_eq!(objects(r, &ds(r), &format!("{DCT}language")).len(), 3);
+    // High-Value Datasets: a JSON-encoded list in an extra.
+    assert_eq!(
+        literal_values(&objects(
+            r,
+            &ds(r),
+            "http://data.europa.eu/r5r/applicableLegislation"
+        )),
+        BTreeSet::from([
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj".to_owned(),
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj_alt".to_owned()
+        ])
+    );
     let temporal = objects(r, &ds(r), &format!("{DCT}temporal"))[0].clone();
     assert_eq!(
         literal_values(&objects(r, &temporal, &format!("{DCAT}startDate"))),

@@ -14,6 +14,7 @@
 //! | `dct:created`, `dct:issued`, `dct:modified` | equal when the expected output has them |
 //! | `dct:language` | equal |
 //! | `dcat:theme` | expected ⊆ ours (we add EU data themes derived from INSPIRE themes) |
+//! | `dcatap:applicableLegislation`, `dcatap:hvdCategory` | equal |
 //! | `dct:spatial/dcat:bbox` (WKT) | equal |
 //! | `dct:temporal` start/end | equal |
 //! | `dcat:distribution/dcat:accessURL` (datasets) | equal |
@@ -229,6 +230,14 @@ fn csw_mapping_matches_geodcat_ap_testcases() {
                 let o = ours.lexical(&ds, &format!("{DCT}{p}"));
                 check(p, o == x, format!("{o:?} vs {x:?}"));
             }
+        }
+        for p in [
+            "http://data.europa.eu/r5r/applicableLegislation",
+            "http://data.europa.eu/r5r/hvdCategory",
+        ] {
+            let o = ours.lexical(&ds, p);
+            let x = exp.lexical(&e, p);
+            check(p, o == x, format!("{o:?} vs {x:?}"));
         }
         let o = ours.lexical(&ds, &format!("{DCAT}theme"));
         let x = exp.lexical(&e, &format!("{DCAT}theme"));

@@ -4,7 +4,7 @@
 
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
-use crate::vocab::{dcat, dcatde, dct, foaf, rdf, vcard, xsd};
+use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
 use url::Url;
@@ -251,6 +251,22 @@ fn list_value(v: Option<&Value>) -> Vec<String> {
         }
         Some(other) => text(Some(other)).into_iter().collect(),
         None => Vec::new(),
+    }
+}
+
+/// Free-text values: a JSON array, a JSON-encoded array in a string, or
+/// one text (never split at commas).
+fn text_list(v: Option<&Value>) -> Vec<String> {
+    if let Some(Value::String(s)) = v {
+        if s.trim().starts_with('[') {
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s.trim()) {
+                return items.iter().filter_map(|i| text(Some(i))).collect();
+            }
+        }
+    }
+    match v {
+        Some(Value::Array(items)) => items.iter().filter_map(|i| text(Some(i))).collect(),
+        other => text(other).into_iter().collect(),
     }
 }
 
@@ -972,11 +988,24 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             }
         }
     }
+    // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields).
+    for (key, property) in [
+        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
+        ("hvd_category", dcatap::HVD_CATEGORY),
+    ] {
+        for v in f.list(key) {
+            if let Some(n) = http_iri(&v) {
+                g.add(ds.clone(), property, n)?;
+            }
+        }
+    }
+    // Free text that GovData writes as a JSON list of strings: one literal
+    // per item; other text is one literal as given (commas are prose here).
     for (key, property) in [
         ("geocodingText", DCATDE_GEOCODING_DESCRIPTION),
         ("legalbasisText", DCATDE_LEGAL_BASIS),
     ] {
-        if let Some(v) = f.text(key) {
+        for v in text_list(f.raw(key)) {
             g.lit(ds, property, &v)?;
         }
     }
@@ -1184,6 +1213,53 @@ mod tests {
         assert_eq!(mailto("mailto:a@b.de").unwrap().as_str(), "mailto:a@b.de");
         assert!(mailto("keine Angabe").is_none());
         assert!(mailto("a b@c.de").is_none());
+    }
+
+    fn mapped(pkg: Value) -> Vec<(String, String)> {
+        let ctx = MapContext {
+            portal_base: Url::parse("https://ckan.example/").unwrap(),
+            defaults: SourceDefaults::default(),
+            page_url: "p".into(),
+            max_record_triples: 1000,
+        };
+        let r = map_package(&pkg, &ctx).unwrap();
+        r.triples
+            .iter()
+            .filter(|t| t.subject == r.dataset.clone().into())
+            .map(|t| {
+                let o = match &t.object {
+                    Term::Literal(l) => l.value().to_owned(),
+                    other => other.to_string().trim_matches(['<', '>']).to_owned(),
+                };
+                (t.predicate.as_str().to_owned(), o)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn high_value_datasets_and_json_list_extras() {
+        let t = mapped(serde_json::json!({
+            "id": "x", "name": "x", "title": "X",
+            "applicable_legislation": ["http://data.europa.eu/eli/reg_impl/2023/138/oj"],
+            "extras": [
+                {"key": "hvd_category", "value": "[\"http://data.europa.eu/bna/c_dd313021\"]"},
+                {"key": "geocodingText", "value": "[\"Freie und Hansestadt Hamburg\", \"Altona\"]"},
+                {"key": "legalbasisText", "value": "§ 3, Abs. 2 HmbTG"},
+            ]
+        }));
+        let has = |p: &str, o: &str| t.contains(&(p.to_owned(), o.to_owned()));
+        assert!(has(
+            "http://data.europa.eu/r5r/applicableLegislation",
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+        ));
+        assert!(has(
+            "http://data.europa.eu/r5r/hvdCategory",
+            "http://data.europa.eu/bna/c_dd313021"
+        ));
+        let geo = DCATDE_GEOCODING_DESCRIPTION.as_str();
+        assert!(has(geo, "Freie und Hansestadt Hamburg") && has(geo, "Altona"));
+        assert_eq!(t.iter().filter(|(p, _)| p == geo).count(), 2);
+        assert!(has(DCATDE_LEGAL_BASIS.as_str(), "§ 3, Abs. 2 HmbTG"));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::codes::{self, ProtocolKind};
 use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
 use crate::normalize;
 use crate::record::{Record, SourceDefaults};
-use crate::vocab::{dcat, dcatde, dct, foaf, rdf, vcard, xsd};
+use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, hvd, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
@@ -535,6 +535,10 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     let mut eu_themes: Vec<&'static str> = Vec::new();
     let mut themes: Vec<String> = Vec::new();
     let mut keywords: Vec<String> = Vec::new();
+    // High-Value Datasets (GeoDCAT-AP / INSPIRE good practice): keywords
+    // anchored to a legislation (ELI) or to an HVD category.
+    let mut legislation: Vec<NamedNode> = Vec::new();
+    let mut hvd_categories: Vec<NamedNode> = Vec::new();
     for block in &rec.keywords {
         let thesaurus = block
             .thesaurus
@@ -551,6 +555,21 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 .as_deref()
                 .is_some_and(|h| h.contains("inspire.ec.europa.eu/theme"));
         for kw in &block.keywords {
+            if let Some(h) = kw.href.as_deref().and_then(http_iri) {
+                let list = if h.as_str().starts_with(hvd::ELI_NS) {
+                    Some(&mut legislation)
+                } else if h.as_str().starts_with(hvd::CATEGORY_NS) {
+                    Some(&mut hvd_categories)
+                } else {
+                    None
+                };
+                if let Some(list) = list {
+                    if !list.contains(&h) {
+                        list.push(h);
+                    }
+                    continue;
+                }
+            }
             let mut theme_iri: Option<String> = None;
             let inspire_code = kw
                 .href
@@ -622,6 +641,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     }
     for k in &keywords {
         out.text(&ds, dcat::KEYWORD, k);
+    }
+    for l in legislation {
+        out.add(&ds, dcatap::APPLICABLE_LEGISLATION, l);
+    }
+    for c in hvd_categories {
+        out.add(&ds, dcatap::HVD_CATEGORY, c);
     }
 
     // Responsible parties.
