@@ -22,7 +22,9 @@ pub mod dcat {
         ACCESS_URL = "accessURL", DOWNLOAD_URL = "downloadURL", KEYWORD = "keyword", THEME = "theme",
         BYTE_SIZE = "byteSize", MEDIA_TYPE = "mediaType", LANDING_PAGE = "landingPage",
         CONTACT_POINT = "contactPoint", BBOX = "bbox", START_DATE = "startDate", END_DATE = "endDate",
-        THEME_TAXONOMY = "themeTaxonomy");
+        THEME_TAXONOMY = "themeTaxonomy", SERVICE = "service", ACCESS_SERVICE = "accessService",
+        SERVES_DATASET = "servesDataset", ENDPOINT_URL = "endpointURL",
+        ENDPOINT_DESCRIPTION = "endpointDescription", IN_SERIES = "inSeries");
 }
 
 pub mod dct {

@@ -352,6 +352,27 @@ fn csw_mapping_german_records() {
         .is_empty());
     // Publisher from the source defaults when the record names none.
     assert!(!g.all_objects(&format!("{DCT}publisher")).is_empty());
+    // A service names the dataset it serves by its resource identifier: the
+    // link is the dataset record's IRI.
+    let dataset_iri =
+        "https://registry.gdi-de.org/id/de.be.csw/bb492d1f-c806-349a-a998-bc491ad22e07";
+    assert!(g
+        .0
+        .iter()
+        .any(|t| t.subject.to_string() == format!("<{dataset_iri}>")
+            && t.predicate.as_str() == RDF_TYPE));
+    let wfs = G(map_file(&fx.join("csw/berlin-fisbroker/wfs-open-data.xml")));
+    assert_eq!(
+        wfs.all_objects(&format!("{DCAT}servesDataset")),
+        BTreeSet::from([dataset_iri.to_owned()])
+    );
+    assert_eq!(
+        wfs.all_objects("http://data.europa.eu/930/serviceType"),
+        BTreeSet::from([
+            "http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/download"
+                .to_owned()
+        ])
+    );
     // GDI-DE InGrid IDF documents: gmd content inside idf:idfMdMetadata, parties in idf:idfResponsibleParty.
     let dir = fx.join("csw/gdi-de-ingrid/gdide_test_data");
     for e in std::fs::read_dir(&dir).unwrap() {

@@ -120,6 +120,8 @@ pub struct IsoRecord {
     pub formats: Vec<String>,
     /// `srv:serviceType` of a service.
     pub service_type: Option<String>,
+    /// `srv:operatesOn` of a service: (`uuidref`, `xlink:href`).
+    pub operates_on: Vec<(Option<String>, Option<String>)>,
 }
 
 fn value_of(e: &Element, path: &[&str]) -> Option<String> {
@@ -374,6 +376,18 @@ impl IsoRecord {
             }
         }
         self.service_type = value_of(id, &["srv:serviceType"]);
+        for o in id.children_named("srv:operatesOn") {
+            let attr = |n: &str| {
+                o.attr(n)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let link = (attr("uuidref"), attr("xlink:href"));
+            if (link.0.is_some() || link.1.is_some()) && !self.operates_on.contains(&link) {
+                self.operates_on.push(link);
+            }
+        }
     }
 
     /// True when the record describes a service (`hierarchyLevel` service or

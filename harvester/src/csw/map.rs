@@ -20,8 +20,9 @@ const DCT_CREATED: &str = "http://purl.org/dc/terms/created";
 const DCT_PROVENANCE_STATEMENT: &str = "http://purl.org/dc/terms/ProvenanceStatement";
 const DCT_RIGHTS_STATEMENT: &str = "http://purl.org/dc/terms/RightsStatement";
 const DCT_STANDARD: &str = "http://purl.org/dc/terms/Standard";
-const DCAT_ENDPOINT_URL: &str = "http://www.w3.org/ns/dcat#endpointURL";
-const DCAT_ENDPOINT_DESCRIPTION: &str = "http://www.w3.org/ns/dcat#endpointDescription";
+const OGC_STANDARDS: &str = "http://www.opengeospatial.org/standards/";
+const SERVICE_TYPE_NS: &str =
+    "http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/";
 const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
 const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
 
@@ -144,6 +145,11 @@ pub fn dataset_iri(
         h.update(rec.abstract_text.as_deref().unwrap_or("").as_bytes());
         format!("h-{}", &hex::encode(h.finalize())[..32])
     };
+    mint(defaults, &local).map(|n| (n, true))
+}
+
+/// `{mint_base}{source_id}/{local}`, both parts percent-encoded.
+fn mint(defaults: &SourceDefaults, local: &str) -> Result<NamedNode, String> {
     let base = if defaults.mint_base.is_empty() {
         "urn:dcat-catalog:dataset:"
     } else {
@@ -152,10 +158,64 @@ pub fn dataset_iri(
     let enc = |s: &str| {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
-    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(&local));
-    NamedNode::new(iri.clone())
-        .map(|n| (n, true))
-        .map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
+    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(local));
+    NamedNode::new(iri.clone()).map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
+}
+
+/// True for a link to a metadata record rather than to the resource
+/// (CSW GetRecordById, GeoNetwork's `/records/…` API).
+fn is_metadata_url(url: &str) -> bool {
+    let l = url.to_ascii_lowercase();
+    l.contains("request=getrecordbyid") || l.contains("/records/") || l.contains("/metadata/")
+}
+
+/// The IRI of a dataset a service operates on (`srv:operatesOn`): an http
+/// `xlink:href` that names the resource (not its metadata record), else an
+/// http `uuidref`, else the IRI this mapping gives a record whose
+/// fileIdentifier is the `uuidref` (or the `id` of a GetRecordById link).
+fn served_dataset(
+    uuidref: Option<&str>,
+    href: Option<&str>,
+    defaults: &SourceDefaults,
+) -> Option<NamedNode> {
+    if let Some(h) = href.filter(|h| !is_metadata_url(h)).and_then(http_iri) {
+        return Some(h);
+    }
+    if let Some(u) = uuidref.and_then(http_iri) {
+        return Some(u);
+    }
+    let from_link = href.and_then(|h| {
+        url::Url::parse(h).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+    });
+    let id = uuidref.map(str::to_owned).or(from_link)?;
+    (!id.is_empty()).then(|| mint(defaults, &id).ok()).flatten()
+}
+
+/// The OGC standard a service protocol or URL names (`OGC:WMS`,
+/// `…?service=WFS`), as GeoDCAT-AP's `geodcatap:serviceProtocol` IRI.
+fn service_standard(protocol: Option<&str>, url: &str) -> Option<NamedNode> {
+    const KNOWN: [&str; 7] = ["wmts", "wms", "wfs", "wcs", "wps", "sos", "csw"];
+    let from_protocol = protocol.and_then(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        let rest = p.strip_prefix("ogc:").unwrap_or(&p);
+        KNOWN.into_iter().find(|k| rest.starts_with(k))
+    });
+    let from_url = || {
+        url::Url::parse(url).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k.eq_ignore_ascii_case("service"))
+                .and_then(|(_, v)| {
+                    let v = v.to_ascii_lowercase();
+                    KNOWN.into_iter().find(|k| v == *k)
+                })
+        })
+    };
+    let std = from_protocol.or_else(from_url)?;
+    NamedNode::new(format!("{OGC_STANDARDS}{std}")).ok()
 }
 
 fn identifier_text(id: &super::iso::Identifier) -> String {
@@ -206,6 +266,20 @@ impl Out {
         self.add(s, p, b.clone());
         self.add(&b, rdf::TYPE, class.into_owned());
         b
+    }
+}
+
+/// `dcat:endpointURL` (and for GetCapabilities URLs `dcat:endpointDescription`
+/// with the URL, `dcat:endpointURL` without the query) of a service node.
+fn endpoint(out: &mut Out, svc: &NamedOrBlankNode, url: &NamedNode, capabilities: bool) {
+    if capabilities {
+        out.add(svc, dcat::ENDPOINT_DESCRIPTION, url.clone());
+        let base = url.as_str().split('?').next().unwrap_or(url.as_str());
+        if let Some(b) = http_iri(base) {
+            out.add(svc, dcat::ENDPOINT_URL, b);
+        }
+    } else {
+        out.add(svc, dcat::ENDPOINT_URL, url.clone());
     }
 }
 
@@ -745,6 +819,32 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         out.add(&ds, dct::ACCRUAL_PERIODICITY, f);
     }
 
+    // What a service is and serves.
+    if service {
+        if let Some(t) = rec.service_type.as_deref().map(str::trim) {
+            let inspire = [
+                "discovery",
+                "view",
+                "download",
+                "transformation",
+                "invoke",
+                "other",
+            ];
+            if let Some(v) = inspire.iter().find(|v| v.eq_ignore_ascii_case(t)) {
+                if let Some(n) = nn(&format!("{SERVICE_TYPE_NS}{v}")) {
+                    out.iri(&ds, &format!("{GEODCATAP}serviceType"), n);
+                }
+            } else if let Some(std) = service_standard(Some(t), "") {
+                out.iri(&ds, &format!("{GEODCATAP}serviceProtocol"), std);
+            }
+        }
+        for (uuidref, href) in &rec.operates_on {
+            if let Some(d) = served_dataset(uuidref.as_deref(), href.as_deref(), defaults) {
+                out.add(&ds, dcat::SERVES_DATASET, d);
+            }
+        }
+    }
+
     // Lineage.
     if let Some(l) = &rec.lineage {
         let p = out.blank(
@@ -789,25 +889,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         let function = o.function.as_deref().unwrap_or("").to_ascii_lowercase();
         let proto = o.protocol.as_deref().and_then(codes::protocol);
         let kind = proto.map(|p| p.0);
+        let capabilities = url
+            .as_str()
+            .to_ascii_lowercase()
+            .contains("request=getcapabilities");
         if service {
-            let lower = url.as_str().to_ascii_lowercase();
-            if lower.contains("request=getcapabilities") {
-                out.add(
-                    &ds,
-                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_DESCRIPTION),
-                    url.clone(),
-                );
-                let base = url.as_str().split('?').next().unwrap_or(url.as_str());
-                if let Some(b) = http_iri(base) {
-                    out.add(&ds, NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL), b);
-                }
-            } else {
-                out.add(
-                    &ds,
-                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL),
-                    url.clone(),
-                );
-            }
+            endpoint(&mut out, &ds, &url, capabilities);
             continue;
         }
         if (function == "information" || function == "search" || function == "browsegraphic")
@@ -819,6 +906,17 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         }
         let dist = out.blank(&ds, dcat::DISTRIBUTION_LINK, dcat::DISTRIBUTION);
         out.add(&dist, dcat::ACCESS_URL, url.clone());
+        if kind == Some(ProtocolKind::Service) || capabilities {
+            // The service behind the distribution (GeoDCAT-AP).
+            let svc = out.blank(&dist, dcat::ACCESS_SERVICE, dcat::DATA_SERVICE);
+            if let Some(n) = &o.name {
+                out.text(&svc, dct::TITLE, n);
+            }
+            endpoint(&mut out, &svc, &url, capabilities);
+            if let Some(std) = service_standard(o.protocol.as_deref(), url.as_str()) {
+                out.iri(&svc, &format!("{GEODCATAP}serviceProtocol"), std);
+            }
+        }
         let download = function == "download" || kind == Some(ProtocolKind::Download);
         if download && kind != Some(ProtocolKind::Service) {
             out.add(&dist, dcat::DOWNLOAD_URL, url.clone());
@@ -963,6 +1061,52 @@ mod tests {
             bbox_wkt(&b),
             "POLYGON((14.18 36.08,14.58 36.08,14.58 35.81,14.18 35.81,14.18 36.08))"
         );
+    }
+
+    #[test]
+    fn services_and_what_they_serve() {
+        let d = SourceDefaults {
+            source_id: "s".into(),
+            mint_base: "https://c.example/id/".into(),
+            ..Default::default()
+        };
+        let served =
+            |u: Option<&str>, h: Option<&str>| served_dataset(u, h, &d).map(|n| n.into_string());
+        assert_eq!(
+            served(None, Some("https://registry.gdi-de.org/id/de.be.csw/bb49")).as_deref(),
+            Some("https://registry.gdi-de.org/id/de.be.csw/bb49")
+        );
+        assert_eq!(
+            served(
+                Some("250e"),
+                Some("http://x.example/csw?request=GetRecordById&id=250e")
+            )
+            .as_deref(),
+            Some("https://c.example/id/s/250e")
+        );
+        assert_eq!(
+            served(
+                None,
+                Some("http://x.example/csw?request=GetRecordById&id=a%20b")
+            )
+            .as_deref(),
+            Some("https://c.example/id/s/a%20b")
+        );
+        assert_eq!(served(None, Some("Please enter a valid url")), None);
+        let std = |p: Option<&str>, u: &str| service_standard(p, u).map(|n| n.into_string());
+        assert_eq!(
+            std(Some("OGC:WMS-1.1.1-http-get-map"), "").as_deref(),
+            Some("http://www.opengeospatial.org/standards/wms")
+        );
+        assert_eq!(
+            std(
+                None,
+                "https://x.example/ows?SERVICE=WFS&request=GetCapabilities"
+            )
+            .as_deref(),
+            Some("http://www.opengeospatial.org/standards/wfs")
+        );
+        assert_eq!(std(Some("WWW:LINK"), "https://x.example/"), None);
     }
 
     #[test]
