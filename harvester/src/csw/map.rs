@@ -538,16 +538,14 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         .into_owned(),
     );
 
-    // Title and description (DCAT-AP mandates both; the title falls back to
-    // the file identifier, the description to the title).
-    let title = rec
-        .title
-        .clone()
-        .or_else(|| rec.file_identifier.clone())
-        .unwrap_or_default();
-    out.text(&ds, dct::TITLE, &title);
-    let description = rec.abstract_text.clone().unwrap_or_else(|| title.clone());
-    out.text(&ds, dct::DESCRIPTION, &description);
+    // Title and description as the record has them: DCAT-AP mandates both,
+    // and a record without them is reported by validation, not papered over.
+    if let Some(t) = &rec.title {
+        out.text(&ds, dct::TITLE, t);
+    }
+    if let Some(d) = &rec.abstract_text {
+        out.text(&ds, dct::DESCRIPTION, d);
+    }
 
     // Identifiers.
     if rec.identifiers.is_empty() {
@@ -591,7 +589,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     if let Some(c) = &created {
         out.add(&ds, NamedNodeRef::new_unchecked(DCT_CREATED), c.clone());
     }
-    if let Some(i) = issued.or(created) {
+    if let Some(i) = issued {
         out.add(&ds, dct::ISSUED, i);
     }
     if let Some(m) = modified {
@@ -641,6 +639,11 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                     if !list.contains(&h) {
                         list.push(h);
                     }
+                    if let Some(t) = &kw.text {
+                        if !keywords.contains(t) {
+                            keywords.push(t.clone());
+                        }
+                    }
                     continue;
                 }
             }
@@ -670,18 +673,16 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                     theme_iri = Some(format!("{}{eu}", codes::DATA_THEME_NS));
                 }
             }
-            match theme_iri {
-                Some(t) => {
-                    if !themes.contains(&t) {
-                        themes.push(t);
-                    }
+            if let Some(t) = theme_iri {
+                if !themes.contains(&t) {
+                    themes.push(t);
                 }
-                None => {
-                    if let Some(t) = &kw.text {
-                        if !keywords.contains(t) {
-                            keywords.push(t.clone());
-                        }
-                    }
+            }
+            // The text of every keyword, anchored or not: free-text search
+            // and readers need the words, not only the IRI.
+            if let Some(t) = &kw.text {
+                if !keywords.contains(t) {
+                    keywords.push(t.clone());
                 }
             }
         }
