@@ -366,8 +366,21 @@ fn csw_mapping_german_records() {
     assert!(!g
         .all_objects("http://dcat-ap.de/def/dcatde/contributorID")
         .is_empty());
-    // Publisher from the source defaults when the record names none.
-    assert!(!g.all_objects(&format!("{DCT}publisher")).is_empty());
+    // No party has the role publisher: the resource's point of contact
+    // publishes (before the metadata contact and the source default).
+    assert_eq!(
+        g.via(
+            &NamedOrBlankNode::NamedNode(oxrdf::NamedNode::new_unchecked(
+                "https://registry.gdi-de.org/id/de.be.csw/bb492d1f-c806-349a-a998-bc491ad22e07"
+            )),
+            &format!("{DCT}publisher"),
+            "http://xmlns.com/foaf/0.1/name"
+        ),
+        BTreeSet::from(["Senatsverwaltung für Umwelt, Verkehr und Klimaschutz Berlin".to_owned()])
+    );
+    // Its online resources are information links: pages, no distributions.
+    assert!(g.all_objects(&format!("{DCAT}distribution")).is_empty());
+    assert_eq!(g.all_objects("http://xmlns.com/foaf/0.1/page").len(), 2);
     // A service names the dataset it serves by its resource identifier: the
     // link is the dataset record's IRI.
     let dataset_iri =
@@ -397,6 +410,14 @@ fn csw_mapping_german_records() {
         let title = g.all_objects(&format!("{DCT}title"));
         assert!(!title.is_empty(), "{}", p.display());
         let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.contains("_service_") {
+            // EX_GeographicDescription: the place name.
+            assert!(
+                g.all_objects("http://www.w3.org/2004/02/skos/core#prefLabel")
+                    .contains("Hessen"),
+                "{name}"
+            );
+        }
         if name.contains("_dataset_") {
             assert!(
                 !g.all_objects("http://www.w3.org/ns/dcat#contactPoint")

@@ -110,6 +110,9 @@ pub struct IsoRecord {
     pub topic_categories: Vec<String>,
     pub languages: Vec<String>,
     pub bboxes: Vec<BBox>,
+    /// `EX_GeographicDescription/geographicIdentifier/*/code`: place names
+    /// (with an Anchor href when the code is anchored).
+    pub places: Vec<Text>,
     /// (begin, end) as written.
     pub temporal: Vec<(Option<String>, Option<String>)>,
     pub frequency: Option<String>,
@@ -228,7 +231,23 @@ impl IsoRecord {
                     }
                 }
             }
-            for o in dist.descendants("gmd:CI_OnlineResource") {
+            // The transfer options only: a distributor's contact homepage is
+            // no distribution.
+            let mut links = dist.all(&[
+                "gmd:transferOptions",
+                "gmd:MD_DigitalTransferOptions",
+                "gmd:onLine",
+                "gmd:CI_OnlineResource",
+            ]);
+            links.extend(dist.all(&[
+                "gmd:distributor",
+                "gmd:MD_Distributor",
+                "gmd:distributorTransferOptions",
+                "gmd:MD_DigitalTransferOptions",
+                "gmd:onLine",
+                "gmd:CI_OnlineResource",
+            ]));
+            for o in links {
                 let online = Online {
                     linkage: value_of(o, &["gmd:linkage"]),
                     protocol: value_of(o, &["gmd:protocol"]),
@@ -338,6 +357,19 @@ impl IsoRecord {
                         south,
                         north,
                     });
+                }
+            }
+            for g in ex.all(&[
+                "gmd:geographicElement",
+                "gmd:EX_GeographicDescription",
+                "gmd:geographicIdentifier",
+            ]) {
+                for id in &g.children {
+                    if let Some(t) = id.child("gmd:code").and_then(Text::of) {
+                        if !self.places.contains(&t) {
+                            self.places.push(t);
+                        }
+                    }
                 }
             }
             for t in ex.all(&["gmd:temporalElement", "gmd:EX_TemporalExtent", "gmd:extent"]) {

@@ -10,6 +10,8 @@ use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term,
 use sha2::{Digest, Sha256};
 
 const GEODCATAP: &str = "http://data.europa.eu/930/";
+const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+const FOAF_DOCUMENT: &str = "http://xmlns.com/foaf/0.1/Document";
 const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const OWL_VERSION_INFO: &str = "http://www.w3.org/2002/07/owl#versionInfo";
 const GSP_WKT: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
@@ -373,6 +375,55 @@ fn agent(out: &mut Out, subject: &NamedOrBlankNode, p: NamedNodeRef<'_>, party: 
     if let Some(u) = party.url.as_deref().and_then(http_iri) {
         out.add(&a, foaf::HOMEPAGE, u);
     }
+}
+
+/// The roles whose organisation stands in as `dct:publisher` when no party
+/// has the role `publisher`, most fitting first.
+const PUBLISHER_ROLES: [&str; 10] = [
+    "owner",
+    "custodian",
+    "pointOfContact",
+    "distributor",
+    "originator",
+    "author",
+    "resourceProvider",
+    "principalInvestigator",
+    "processor",
+    "user",
+];
+
+/// The publisher a record without a `publisher` party has: the first party
+/// in [`PUBLISHER_ROLES`] order (resource parties, then the distributors,
+/// then the metadata contacts) that names an organisation, else the first
+/// that names a person.
+fn publisher_by_role(rec: &IsoRecord) -> Option<&Party> {
+    let rank = |p: &Party, fallback: usize| {
+        p.role
+            .as_deref()
+            .and_then(|r| {
+                PUBLISHER_ROLES
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(r.trim()))
+            })
+            .unwrap_or(fallback)
+    };
+    let n = PUBLISHER_ROLES.len();
+    let mut candidates: Vec<(usize, usize, &Party)> = Vec::new();
+    for (i, p) in rec.parties.iter().enumerate() {
+        candidates.push((rank(p, n), i, p));
+    }
+    for (i, p) in rec.distributors.iter().enumerate() {
+        candidates.push((rank(p, 3), 1000 + i, p));
+    }
+    for (i, p) in rec.metadata_contacts.iter().enumerate() {
+        candidates.push((n + 1, 2000 + i, p));
+    }
+    candidates.sort_by_key(|c| (c.0, c.1));
+    candidates
+        .iter()
+        .find(|c| c.2.organisation.is_some())
+        .or_else(|| candidates.iter().find(|c| c.2.individual.is_some()))
+        .map(|c| c.2)
 }
 
 fn curie(c: &str) -> Option<NamedNodeRef<'static>> {
@@ -764,6 +815,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         agent(&mut out, &ds, dcatde::MAINTAINER, p);
     }
     if !publisher_done {
+        if let Some(p) = publisher_by_role(rec) {
+            agent(&mut out, &ds, dct::PUBLISHER, p);
+            publisher_done = true;
+        }
+    }
+    if !publisher_done {
         if let Some(p) = defaults.publisher_iri.as_deref().and_then(nn) {
             // Typed and named in the record: DCAT-AP's range check (foaf:Agent)
             // sees only the record and the vocabularies.
@@ -794,6 +851,17 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             dcat::BBOX,
             Literal::new_typed_literal(bbox_wkt(b), NamedNodeRef::new_unchecked(GSP_WKT)),
         );
+    }
+    for place in &rec.places {
+        match place.href.as_deref().and_then(http_iri) {
+            Some(iri) => out.add(&ds, dct::SPATIAL, iri),
+            None => {
+                if let Some(name) = &place.text {
+                    let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
+                    out.text(&loc, NamedNodeRef::new_unchecked(SKOS_PREF_LABEL), name);
+                }
+            }
+        }
     }
     for (begin, end) in &rec.temporal {
         let b = begin.as_deref().and_then(date_literal);
@@ -898,11 +966,27 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             endpoint(&mut out, &ds, &url, capabilities);
             continue;
         }
-        if (function == "information" || function == "search" || function == "browsegraphic")
-            && kind != Some(ProtocolKind::Download)
+        let plain_link = kind != Some(ProtocolKind::Download)
             && kind != Some(ProtocolKind::Service)
+            && !capabilities;
+        if plain_link
+            && (function == "information" || function == "search" || function == "browsegraphic")
         {
             out.add(&ds, foaf::PAGE, url);
+            continue;
+        }
+        if plain_link && function.is_empty() {
+            // A link with no function that is neither a download nor a
+            // service: the dataset's landing page (as SEMIC's XSLT reads it).
+            out.add(&ds, dcat::LANDING_PAGE, url.clone());
+            let page: NamedOrBlankNode = url.into();
+            out.add(&page, rdf::TYPE, NamedNode::new_unchecked(FOAF_DOCUMENT));
+            if let Some(n) = &o.name {
+                out.text(&page, dct::TITLE, n);
+            }
+            if let Some(d) = &o.description {
+                out.text(&page, dct::DESCRIPTION, d);
+            }
             continue;
         }
         let dist = out.blank(&ds, dcat::DISTRIBUTION_LINK, dcat::DISTRIBUTION);
