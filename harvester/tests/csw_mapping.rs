@@ -410,6 +410,13 @@ fn csw_mapping_german_records() {
         let title = g.all_objects(&format!("{DCT}title"));
         assert!(!title.is_empty(), "{}", p.display());
         let name = p.file_name().unwrap().to_string_lossy().to_string();
+        // hierarchyLevel series: a dcat:DatasetSeries.
+        let types = g.all_objects(RDF_TYPE);
+        assert_eq!(
+            types.contains(&format!("{DCAT}DatasetSeries")),
+            name.contains("_collection_"),
+            "{name}: {types:?}"
+        );
         if name.contains("_service_") {
             // EX_GeographicDescription: the place name.
             assert!(

@@ -123,6 +123,21 @@ pub struct IsoRecord {
     pub formats: Vec<String>,
     /// `srv:serviceType` of a service.
     pub service_type: Option<String>,
+    /// `cit/gmd:alternateTitle`.
+    pub alternate_titles: Vec<String>,
+    /// `cit/gmd:edition`.
+    pub edition: Option<String>,
+    /// `gmd:referenceSystemInfo/*/gmd:referenceSystemIdentifier/*`: code
+    /// (Anchor href or text) and codeSpace.
+    pub reference_systems: Vec<Identifier>,
+    /// `ident/gmd:spatialResolution/*/gmd:distance` in metres (`uom` m or
+    /// metre; km converted).
+    pub resolution_meters: Vec<f64>,
+    /// `ident/gmd:spatialResolution/*/gmd:equivalentScale/*/gmd:denominator`.
+    pub scale_denominators: Vec<u64>,
+    /// `gmd:dataQualityInfo//gmd:DQ_ConformanceResult` with `gmd:pass` true:
+    /// the specification's title (with its Anchor href) and publication date.
+    pub conforms_to: Vec<(Text, Option<String>)>,
     /// `srv:operatesOn` of a service: (`uuidref`, `xlink:href`).
     pub operates_on: Vec<(Option<String>, Option<String>)>,
 }
@@ -168,6 +183,19 @@ fn party(e: &Element) -> Party {
         p.country = value_of(a, &["gmd:country"]);
     }
     p
+}
+
+/// The `MD_Identifier`/`RS_Identifier` inside a property element, when it
+/// has a code.
+fn identifier(property: &Element) -> Option<Identifier> {
+    let ide = property.children.first()?;
+    let code = ide.child("gmd:code");
+    let ident = Identifier {
+        code: code.and_then(Element::value),
+        code_href: code.and_then(Element::anchor_href),
+        code_space: value_of(ide, &["gmd:codeSpace"]),
+    };
+    (ident.code.is_some() || ident.code_href.is_some()).then_some(ident)
 }
 
 fn parties_in(e: &Element, prop: &str) -> Vec<Party> {
@@ -264,6 +292,38 @@ impl IsoRecord {
                     .extend(parties_in(d, "gmd:distributorContact"));
             }
         }
+        for rs in md.all(&[
+            "gmd:referenceSystemInfo",
+            "gmd:MD_ReferenceSystem",
+            "gmd:referenceSystemIdentifier",
+        ]) {
+            if let Some(ident) = identifier(rs) {
+                if !r.reference_systems.contains(&ident) {
+                    r.reference_systems.push(ident);
+                }
+            }
+        }
+        for dq in md.all(&["gmd:dataQualityInfo", "gmd:DQ_DataQuality"]) {
+            for result in dq.descendants("gmd:DQ_ConformanceResult") {
+                let pass = result
+                    .child("gmd:pass")
+                    .and_then(Element::value)
+                    .is_some_and(|v| v.trim() == "true" || v.trim() == "1");
+                let Some(spec) = result.path(&["gmd:specification", "gmd:CI_Citation"]) else {
+                    continue;
+                };
+                let Some(title) = spec.child("gmd:title").and_then(Text::of) else {
+                    continue;
+                };
+                let date = spec
+                    .all(&["gmd:date", "gmd:CI_Date"])
+                    .into_iter()
+                    .find_map(|d| value_of(d, &["gmd:date"]));
+                if pass && !r.conforms_to.iter().any(|(t, _)| t == &title) {
+                    r.conforms_to.push((title, date));
+                }
+            }
+        }
         r.lineage = md
             .all(&[
                 "gmd:dataQualityInfo",
@@ -286,21 +346,15 @@ impl IsoRecord {
                     self.dates.push((ty, date));
                 }
             }
-            for i in cit.children_named("gmd:identifier") {
-                if let Some(ide) = i.children.first() {
-                    let code = ide.child("gmd:code");
-                    let ident = Identifier {
-                        code: code.and_then(Element::value),
-                        code_href: code.and_then(Element::anchor_href),
-                        code_space: value_of(ide, &["gmd:codeSpace"]),
-                    };
-                    if ident.code.is_some() || ident.code_href.is_some() {
-                        self.identifiers.push(ident);
-                    }
-                }
-            }
+            self.identifiers
+                .extend(cit.children_named("gmd:identifier").filter_map(identifier));
             self.parties
                 .extend(parties_in(cit, "gmd:citedResponsibleParty"));
+            self.alternate_titles = cit
+                .children_named("gmd:alternateTitle")
+                .filter_map(Element::value)
+                .collect();
+            self.edition = value_of(cit, &["gmd:edition"]);
         }
         self.abstract_text = value_of(id, &["gmd:abstract"]);
         self.parties.extend(parties_in(id, "gmd:pointOfContact"));
@@ -328,7 +382,10 @@ impl IsoRecord {
             }
         }
         for tc in id.children_named("gmd:topicCategory") {
-            if let Some(v) = tc.value() {
+            let code = tc
+                .child("gmd:MD_TopicCategoryCode")
+                .and_then(Element::own_text);
+            if let Some(v) = code.or_else(|| tc.value()) {
                 self.topic_categories.push(v);
             }
         }
@@ -405,6 +462,39 @@ impl IsoRecord {
                     k.other_constraints.extend(Text::of(o));
                 }
                 self.constraints.push(k);
+            }
+        }
+        for r in id.all(&["gmd:spatialResolution", "gmd:MD_Resolution"]) {
+            if let Some(d) = r
+                .child("gmd:distance")
+                .and_then(|d| d.child("gco:Distance"))
+            {
+                let uom = d.attr("uom").unwrap_or("m").trim().to_ascii_lowercase();
+                let factor = match uom.as_str() {
+                    "m" | "metre" | "meter" | "meters" | "metres" => Some(1.0),
+                    "km" | "kilometre" | "kilometer" => Some(1000.0),
+                    "cm" => Some(0.01),
+                    _ => None,
+                };
+                let value = d
+                    .own_text()
+                    .and_then(|t| t.replace(',', ".").parse::<f64>().ok());
+                if let (Some(f), Some(v)) = (factor, value) {
+                    if v.is_finite() && v > 0.0 {
+                        self.resolution_meters.push(v * f);
+                    }
+                }
+            }
+            for den in r.all(&[
+                "gmd:equivalentScale",
+                "gmd:MD_RepresentativeFraction",
+                "gmd:denominator",
+            ]) {
+                if let Some(n) = den.value().and_then(|v| v.trim().parse::<u64>().ok()) {
+                    if n > 0 {
+                        self.scale_denominators.push(n);
+                    }
+                }
             }
         }
         self.service_type = value_of(id, &["srv:serviceType"]);

@@ -5,7 +5,7 @@ use super::codes::{self, ProtocolKind};
 use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
 use crate::normalize;
 use crate::record::{Record, SourceDefaults};
-use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, hvd, rdf, vcard, xsd};
+use crate::vocab::{dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, hvd, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
@@ -25,6 +25,8 @@ const DCT_STANDARD: &str = "http://purl.org/dc/terms/Standard";
 const OGC_STANDARDS: &str = "http://www.opengeospatial.org/standards/";
 const SERVICE_TYPE_NS: &str =
     "http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/";
+const RESOURCE_TYPE_NS: &str = "http://inspire.ec.europa.eu/metadata-codelist/ResourceType/";
+const EPSG_CRS: &str = "http://www.opengis.net/def/crs/EPSG/0/";
 const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
 const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
 
@@ -116,6 +118,78 @@ pub fn date_literal(value: &str) -> Option<Literal> {
 pub fn bbox_wkt(b: &BBox) -> String {
     let (w, e, s, n) = (b.west, b.east, b.south, b.north);
     format!("POLYGON(({w} {n},{e} {n},{e} {s},{w} {s},{w} {n}))")
+}
+
+/// The boxes worth stating: coordinates out of range (longitude beyond
+/// ±180, latitude beyond ±90) drop the box; south above north is swapped;
+/// west above east with both on one side of the prime meridian is swapped
+/// too (a typo), with west east of 0 and east west of 0 the box crosses the
+/// antimeridian and becomes two boxes, one on each side.
+pub fn checked_bboxes(boxes: &[BBox]) -> Vec<BBox> {
+    let mut out = Vec::new();
+    for b in boxes {
+        let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+        let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+        if !(lon_ok(b.west) && lon_ok(b.east) && lat_ok(b.south) && lat_ok(b.north)) {
+            continue;
+        }
+        let (south, north) = if b.south > b.north {
+            (b.north, b.south)
+        } else {
+            (b.south, b.north)
+        };
+        let boxed = |west, east| BBox {
+            west,
+            east,
+            south,
+            north,
+        };
+        if b.west <= b.east {
+            out.push(boxed(b.west, b.east));
+        } else if b.west > 0.0 && b.east < 0.0 {
+            out.push(boxed(b.west, 180.0));
+            out.push(boxed(-180.0, b.east));
+        } else {
+            out.push(boxed(b.east, b.west));
+        }
+    }
+    out
+}
+
+/// An `xsd:decimal` lexical form (`5.0`, `0.00002`), never in exponent form.
+fn decimal(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        let s = format!("{v:.12}");
+        s.trim_end_matches('0').to_owned()
+    }
+}
+
+/// A reference system's IRI: an http Anchor href or code, or an EPSG code
+/// (`EPSG:25832`, `urn:ogc:def:crs:EPSG::25832`, code `25832` in code space
+/// EPSG) as `http://www.opengis.net/def/crs/EPSG/0/{code}`.
+fn crs_iri(rs: &super::iso::Identifier) -> Option<NamedNode> {
+    if let Some(n) = [rs.code_href.as_deref(), rs.code.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(http_iri)
+    {
+        return Some(n);
+    }
+    let code = rs.code.as_deref()?.trim();
+    let upper = code.to_ascii_uppercase();
+    let epsg_space = rs
+        .code_space
+        .as_deref()
+        .is_some_and(|c| c.to_ascii_uppercase().contains("EPSG"));
+    let number = upper
+        .rsplit_once("EPSG")
+        .map(|(_, rest)| rest.trim_start_matches(':').trim())
+        .or_else(|| epsg_space.then_some(upper.as_str()))?;
+    (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+        .then(|| NamedNode::new(format!("{EPSG_CRS}{number}")).ok())
+        .flatten()
 }
 
 /// The dataset IRI rule: the first resource identifier that is an http(s)
@@ -578,16 +652,22 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         triples: Vec::new(),
         lang,
     };
-    out.add(
-        &ds,
-        rdf::TYPE,
-        if service {
-            dcat::DATA_SERVICE
-        } else {
-            dcat::DATASET
-        }
-        .into_owned(),
-    );
+    let series = !service
+        && rec
+            .hierarchy_level
+            .as_deref()
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case("series"));
+    let (class, resource_type) = if service {
+        (dcat::DATA_SERVICE, "service")
+    } else if series {
+        (dcat::DATASET_SERIES, "series")
+    } else {
+        (dcat::DATASET, "dataset")
+    };
+    out.add(&ds, rdf::TYPE, class.into_owned());
+    if let Some(t) = nn(&format!("{RESOURCE_TYPE_NS}{resource_type}")) {
+        out.add(&ds, geodcatap::RESOURCE_TYPE, t);
+    }
 
     // Title and description as the record has them: DCAT-AP mandates both,
     // and a record without them is reported by validation, not papered over.
@@ -596,6 +676,13 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     }
     if let Some(d) = &rec.abstract_text {
         out.text(&ds, dct::DESCRIPTION, d);
+    }
+
+    for a in &rec.alternate_titles {
+        out.text(&ds, dct::ALTERNATIVE, a);
+    }
+    if let Some(e) = &rec.edition {
+        out.plain(&ds, dcat::VERSION, e);
     }
 
     // Identifiers.
@@ -843,13 +930,57 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         out.add(&ds, dcatde::POLITICAL_GEOCODING_URI, g);
     }
 
+    // Reference systems, resolution, conformity.
+    for rs in &rec.reference_systems {
+        if let Some(n) = crs_iri(rs) {
+            out.add(&ds, geodcatap::REFERENCE_SYSTEM, n);
+        }
+    }
+    for m in &rec.resolution_meters {
+        out.add(
+            &ds,
+            dcat::SPATIAL_RESOLUTION_IN_METERS,
+            Literal::new_typed_literal(decimal(*m), xsd::DECIMAL),
+        );
+    }
+    for d in &rec.scale_denominators {
+        let q = out.blank(&ds, dqv::HAS_QUALITY_MEASUREMENT, dqv::QUALITY_MEASUREMENT);
+        out.add(
+            &q,
+            dqv::IS_MEASUREMENT_OF,
+            geodcatap::SPATIAL_RESOLUTION_AS_SCALE.into_owned(),
+        );
+        out.add(
+            &q,
+            dqv::VALUE,
+            Literal::new_typed_literal(decimal(1.0 / *d as f64), xsd::DECIMAL),
+        );
+    }
+    for (title, date) in &rec.conforms_to {
+        match title.href.as_deref().and_then(http_iri) {
+            Some(n) => out.add(&ds, dct::CONFORMS_TO, n),
+            None => {
+                let Some(t) = &title.text else { continue };
+                let st = out.blank(
+                    &ds,
+                    dct::CONFORMS_TO,
+                    NamedNodeRef::new_unchecked(DCT_STANDARD),
+                );
+                out.text(&st, dct::TITLE, t);
+                if let Some(d) = date.as_deref().and_then(date_literal) {
+                    out.add(&st, dct::ISSUED, d);
+                }
+            }
+        }
+    }
+
     // Extents.
-    for b in &rec.bboxes {
+    for b in checked_bboxes(&rec.bboxes) {
         let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
         out.add(
             &loc,
             dcat::BBOX,
-            Literal::new_typed_literal(bbox_wkt(b), NamedNodeRef::new_unchecked(GSP_WKT)),
+            Literal::new_typed_literal(bbox_wkt(&b), NamedNodeRef::new_unchecked(GSP_WKT)),
         );
     }
     for place in &rec.places {
@@ -1192,6 +1323,45 @@ mod tests {
             Some("http://www.opengeospatial.org/standards/wfs")
         );
         assert_eq!(std(Some("WWW:LINK"), "https://x.example/"), None);
+    }
+
+    #[test]
+    fn boxes_crs_and_decimals() {
+        let b = |west, east, south, north| BBox {
+            west,
+            east,
+            south,
+            north,
+        };
+        assert_eq!(
+            checked_bboxes(&[b(13.5, 13.1, 52.6, 52.3)]),
+            vec![b(13.1, 13.5, 52.3, 52.6)]
+        );
+        assert_eq!(
+            checked_bboxes(&[b(170.0, -170.0, -10.0, 10.0)]),
+            vec![b(170.0, 180.0, -10.0, 10.0), b(-180.0, -170.0, -10.0, 10.0)]
+        );
+        assert!(checked_bboxes(&[b(13.0, 14.0, 52.0, 352.0)]).is_empty());
+        let id = |code: &str, space: Option<&str>| super::super::iso::Identifier {
+            code: Some(code.into()),
+            code_href: None,
+            code_space: space.map(Into::into),
+        };
+        let crs = |i| crs_iri(&i).map(|n| n.into_string());
+        for (code, space) in [
+            ("EPSG:25832", None),
+            ("urn:ogc:def:crs:EPSG::25832", None),
+            ("25832", Some("EPSG")),
+        ] {
+            assert_eq!(
+                crs(id(code, space)).as_deref(),
+                Some("http://www.opengis.net/def/crs/EPSG/0/25832"),
+                "{code}"
+            );
+        }
+        assert_eq!(crs(id("Other than Gregorian calendar", None)), None);
+        assert_eq!(decimal(5.0), "5.0");
+        assert_eq!(decimal(1.0 / 50000.0), "0.00002");
     }
 
     #[test]
