@@ -4,11 +4,14 @@
 
 use super::xml::Element;
 
-/// Text with an optional `gmx:Anchor` link.
+/// Text with an optional `gmx:Anchor` link and its `PT_FreeText`
+/// translations.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Text {
     pub text: Option<String>,
     pub href: Option<String>,
+    /// (locale reference as written, e.g. `#FR`, text).
+    pub translations: Vec<(String, String)>,
 }
 
 impl Text {
@@ -16,9 +19,23 @@ impl Text {
         let t = Text {
             text: e.value(),
             href: e.anchor_href(),
+            translations: translations(e),
         };
         (t.text.is_some() || t.href.is_some()).then_some(t)
     }
+}
+
+/// `gmd:PT_FreeText/gmd:textGroup/gmd:LocalisedCharacterString` of a
+/// property element: (`locale` attribute, text).
+fn translations(e: &Element) -> Vec<(String, String)> {
+    e.all(&[
+        "gmd:PT_FreeText",
+        "gmd:textGroup",
+        "gmd:LocalisedCharacterString",
+    ])
+    .into_iter()
+    .filter_map(|l| Some((l.attr("locale")?.trim().to_owned(), l.own_text()?)))
+    .collect()
 }
 
 /// `MD_Identifier` / `RS_Identifier`.
@@ -100,6 +117,11 @@ pub struct IsoRecord {
     pub standard_version: Option<String>,
     pub title: Option<String>,
     pub abstract_text: Option<String>,
+    /// `PT_FreeText` translations of title and abstract: (locale, text).
+    pub title_translations: Vec<(String, String)>,
+    pub abstract_translations: Vec<(String, String)>,
+    /// `gmd:locale/gmd:PT_Locale`: (`id`, language code).
+    pub locales: Vec<(String, String)>,
     pub identifiers: Vec<Identifier>,
     /// (dateType code, date as written).
     pub dates: Vec<(String, String)>,
@@ -244,6 +266,14 @@ impl IsoRecord {
             standard_version: value_of(md, &["gmd:metadataStandardVersion"]),
             ..Default::default()
         };
+        for l in md.all(&["gmd:locale", "gmd:PT_Locale"]) {
+            if let (Some(id), Some(code)) = (
+                l.attr("id"),
+                l.child("gmd:languageCode").and_then(Element::value),
+            ) {
+                r.locales.push((id.trim().to_owned(), code));
+            }
+        }
         // identificationInfo: the first identification of any kind.
         let ident = md
             .child("gmd:identificationInfo")
@@ -339,6 +369,9 @@ impl IsoRecord {
     fn read_identification(&mut self, id: &Element) {
         if let Some(cit) = id.path(&["gmd:citation", "gmd:CI_Citation"]) {
             self.title = value_of(cit, &["gmd:title"]);
+            if let Some(t) = cit.child("gmd:title") {
+                self.title_translations = translations(t);
+            }
             for d in cit.all(&["gmd:date", "gmd:CI_Date"]) {
                 if let (Some(ty), Some(date)) =
                     (value_of(d, &["gmd:dateType"]), value_of(d, &["gmd:date"]))
@@ -357,6 +390,9 @@ impl IsoRecord {
             self.edition = value_of(cit, &["gmd:edition"]);
         }
         self.abstract_text = value_of(id, &["gmd:abstract"]);
+        if let Some(a) = id.child("gmd:abstract") {
+            self.abstract_translations = translations(a);
+        }
         self.parties.extend(parties_in(id, "gmd:pointOfContact"));
         self.frequency = id
             .all(&[

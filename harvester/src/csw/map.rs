@@ -311,9 +311,37 @@ fn identifier_text(id: &super::iso::Identifier) -> String {
 struct Out {
     triples: Vec<Triple>,
     lang: Option<String>,
+    /// `PT_Locale` ids (as referenced, without `#`) and their language tags.
+    locales: Vec<(String, String)>,
 }
 
 impl Out {
+    /// One literal per translation in another language than the record's
+    /// (locale references resolved through `gmd:locale`, else read as a
+    /// language code: `#de`, `#GER`).
+    fn translations(
+        &mut self,
+        s: &NamedOrBlankNode,
+        p: NamedNodeRef<'_>,
+        translations: &[(String, String)],
+    ) {
+        for (locale, text) in translations {
+            let id = locale.trim_start_matches('#');
+            let tag = self
+                .locales
+                .iter()
+                .find(|(l, _)| l == id)
+                .map(|(_, t)| t.clone())
+                .or_else(|| codes::language_tag(id));
+            let Some(tag) = tag.filter(|t| Some(t) != self.lang.as_ref()) else {
+                continue;
+            };
+            if let Ok(l) = Literal::new_language_tagged_literal(text, tag) {
+                self.add(s, p, l);
+            }
+        }
+    }
+
     fn add(&mut self, s: &NamedOrBlankNode, p: NamedNodeRef<'_>, o: impl Into<Term>) {
         self.triples
             .push(Triple::new(s.clone(), p.into_owned(), o.into()));
@@ -595,7 +623,7 @@ impl Rights {
     }
 
     fn read(&mut self, c: &Constraints) {
-        for Text { text, href } in c.other_constraints.iter().chain(c.use_limitations.iter()) {
+        for Text { text, href, .. } in c.other_constraints.iter().chain(c.use_limitations.iter()) {
             let mut used = false;
             if let Some(h) = href {
                 if h.contains("/LimitationsOnPublicAccess/") {
@@ -651,6 +679,11 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     let mut out = Out {
         triples: Vec::new(),
         lang,
+        locales: rec
+            .locales
+            .iter()
+            .filter_map(|(id, code)| Some((id.clone(), codes::language_tag(code)?)))
+            .collect(),
     };
     let series = !service
         && rec
@@ -673,9 +706,11 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     // and a record without them is reported by validation, not papered over.
     if let Some(t) = &rec.title {
         out.text(&ds, dct::TITLE, t);
+        out.translations(&ds, dct::TITLE, &rec.title_translations);
     }
     if let Some(d) = &rec.abstract_text {
         out.text(&ds, dct::DESCRIPTION, d);
+        out.translations(&ds, dct::DESCRIPTION, &rec.abstract_translations);
     }
 
     for a in &rec.alternate_titles {
@@ -855,6 +890,15 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     for k in &keywords {
         out.text(&ds, dcat::KEYWORD, k);
     }
+    let mut translated: Vec<(String, String)> = Vec::new();
+    for kw in rec.keywords.iter().flat_map(|b| &b.keywords) {
+        for t in &kw.translations {
+            if !translated.contains(t) {
+                translated.push(t.clone());
+            }
+        }
+    }
+    out.translations(&ds, dcat::KEYWORD, &translated);
     for l in legislation {
         out.add(&ds, dcatap::APPLICABLE_LEGISLATION, l);
     }
