@@ -91,6 +91,9 @@ pub struct Online {
     pub name: Option<String>,
     pub description: Option<String>,
     pub function: Option<String>,
+    /// `gmd:transferSize` of its transfer options (megabytes, 10^6 bytes, as
+    /// ISO 19115 defines it) in bytes.
+    pub transfer_bytes: Option<u64>,
 }
 
 /// A geographic bounding box in decimal degrees.
@@ -291,30 +294,30 @@ impl IsoRecord {
             }
             // The transfer options only: a distributor's contact homepage is
             // no distribution.
-            let mut links = dist.all(&[
-                "gmd:transferOptions",
-                "gmd:MD_DigitalTransferOptions",
-                "gmd:onLine",
-                "gmd:CI_OnlineResource",
-            ]);
-            links.extend(dist.all(&[
+            let mut blocks = dist.all(&["gmd:transferOptions", "gmd:MD_DigitalTransferOptions"]);
+            blocks.extend(dist.all(&[
                 "gmd:distributor",
                 "gmd:MD_Distributor",
                 "gmd:distributorTransferOptions",
                 "gmd:MD_DigitalTransferOptions",
-                "gmd:onLine",
-                "gmd:CI_OnlineResource",
             ]));
-            for o in links {
-                let online = Online {
-                    linkage: value_of(o, &["gmd:linkage"]),
-                    protocol: value_of(o, &["gmd:protocol"]),
-                    name: value_of(o, &["gmd:name"]),
-                    description: value_of(o, &["gmd:description"]),
-                    function: value_of(o, &["gmd:function"]),
-                };
-                if online.linkage.is_some() && !r.online.contains(&online) {
-                    r.online.push(online);
+            for block in blocks {
+                let transfer_bytes = value_of(block, &["gmd:transferSize"])
+                    .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
+                    .filter(|mb| mb.is_finite() && *mb >= 0.0)
+                    .map(|mb| (mb * 1_000_000.0).round() as u64);
+                for o in block.all(&["gmd:onLine", "gmd:CI_OnlineResource"]) {
+                    let online = Online {
+                        linkage: value_of(o, &["gmd:linkage"]),
+                        protocol: value_of(o, &["gmd:protocol"]),
+                        name: value_of(o, &["gmd:name"]),
+                        description: value_of(o, &["gmd:description"]),
+                        function: value_of(o, &["gmd:function"]),
+                        transfer_bytes,
+                    };
+                    if online.linkage.is_some() && !r.online.contains(&online) {
+                        r.online.push(online);
+                    }
                 }
             }
             for d in dist.all(&["gmd:distributor", "gmd:MD_Distributor"]) {
@@ -555,5 +558,40 @@ impl IsoRecord {
             Some(h) => h.eq_ignore_ascii_case("service"),
             None => self.service_type.is_some(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csw::xml::{parse_tree, XmlLimits};
+
+    #[test]
+    fn online_resources_of_the_transfer_options_only() {
+        let xml = r#"<gmd:MD_Metadata xmlns:gmd="http://www.isotc211.org/2005/gmd" xmlns:gco="http://www.isotc211.org/2005/gco">
+          <gmd:distributionInfo><gmd:MD_Distribution>
+            <gmd:distributor><gmd:MD_Distributor><gmd:distributorContact><gmd:CI_ResponsibleParty>
+              <gmd:organisationName><gco:CharacterString>Amt</gco:CharacterString></gmd:organisationName>
+              <gmd:contactInfo><gmd:CI_Contact><gmd:onlineResource><gmd:CI_OnlineResource>
+                <gmd:linkage><gmd:URL>https://amt.example/</gmd:URL></gmd:linkage>
+              </gmd:CI_OnlineResource></gmd:onlineResource></gmd:CI_Contact></gmd:contactInfo>
+            </gmd:CI_ResponsibleParty></gmd:distributorContact></gmd:MD_Distributor></gmd:distributor>
+            <gmd:transferOptions><gmd:MD_DigitalTransferOptions>
+              <gmd:transferSize><gco:Real>2.5</gco:Real></gmd:transferSize>
+              <gmd:onLine><gmd:CI_OnlineResource>
+                <gmd:linkage><gmd:URL>https://amt.example/data.zip</gmd:URL></gmd:linkage>
+              </gmd:CI_OnlineResource></gmd:onLine>
+            </gmd:MD_DigitalTransferOptions></gmd:transferOptions>
+          </gmd:MD_Distribution></gmd:distributionInfo>
+        </gmd:MD_Metadata>"#;
+        let tree = parse_tree(xml.as_bytes(), &XmlLimits::default()).unwrap();
+        let r = IsoRecord::from_element(&tree);
+        assert_eq!(r.online.len(), 1, "{:?}", r.online);
+        assert_eq!(
+            r.online[0].linkage.as_deref(),
+            Some("https://amt.example/data.zip")
+        );
+        assert_eq!(r.online[0].transfer_bytes, Some(2_500_000));
+        assert_eq!(r.distributors.len(), 1);
     }
 }

@@ -156,6 +156,35 @@ pub fn checked_bboxes(boxes: &[BBox]) -> Vec<BBox> {
     out
 }
 
+/// With several `MD_Format`s, the one a link names: by the URL's file
+/// extension, or by its code as a word of the URL or the link's name
+/// (`…&outputFormat=GML`, "Download KML"). DCAT-AP allows one `dct:format`
+/// per distribution, so a link that names none of them gets none (SEMIC's
+/// XSLT gives every distribution every format).
+fn format_named_by_link(
+    formats: &[normalize::FileType],
+    url: &str,
+    name: Option<&str>,
+) -> Option<normalize::FileType> {
+    if formats.len() < 2 {
+        return None;
+    }
+    if let Some(f) = normalize::file_type(url) {
+        if let Some(g) = formats.iter().find(|g| g.code == f.code) {
+            return Some(g.clone());
+        }
+    }
+    let words: Vec<String> = [url, name.unwrap_or("")]
+        .iter()
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_uppercase)
+        .collect();
+    formats
+        .iter()
+        .find(|f| words.contains(&f.code))
+        .cloned()
+}
+
 /// An `xsd:decimal` lexical form (`5.0`, `0.00002`), never in exponent form.
 fn decimal(v: f64) -> String {
     if v.fract() == 0.0 {
@@ -1187,10 +1216,18 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         if let Some(d) = &o.description {
             out.text(&dist, dct::DESCRIPTION, d);
         }
+        if let Some(b) = o.transfer_bytes {
+            out.add(
+                &dist,
+                dcat::BYTE_SIZE,
+                Literal::new_typed_literal(b.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            );
+        }
         let format = proto
             .and_then(|p| p.1)
             .and_then(normalize::file_type)
             .or_else(|| (formats.len() == 1).then(|| formats[0].clone()))
+            .or_else(|| format_named_by_link(&formats, url.as_str(), o.name.as_deref()))
             .or_else(|| {
                 if download {
                     normalize::file_type(url.as_str())
@@ -1406,6 +1443,30 @@ mod tests {
         assert_eq!(crs(id("Other than Gregorian calendar", None)), None);
         assert_eq!(decimal(5.0), "5.0");
         assert_eq!(decimal(1.0 / 50000.0), "0.00002");
+    }
+
+    #[test]
+    fn format_of_a_link_among_several() {
+        let formats: Vec<normalize::FileType> = ["GML", "KML", "ESRI Shapefile"]
+            .iter()
+            .filter_map(|f| normalize::file_type(f))
+            .collect();
+        let code = |url: &str, name: Option<&str>| {
+            format_named_by_link(&formats, url, name).map(|f| f.code)
+        };
+        assert_eq!(
+            code("https://x.example/a.kml", None).as_deref(),
+            Some("KML")
+        );
+        assert_eq!(
+            code(
+                "https://x.example/wfs?outputFormat=GML&request=GetFeature",
+                None
+            )
+            .as_deref(),
+            Some("GML")
+        );
+        assert_eq!(code("https://x.example/portal", Some("Portal")), None);
     }
 
     #[test]
