@@ -216,6 +216,16 @@ fn ckan_reason(v: &Violation, p: &Value) -> Option<&'static str> {
             .starts_with("http://publications.europa.eu/resource/authority/access-right/"))
         .then_some("source: access_rights is free text, not an EU access-right IRI");
     }
+    if kind == format!("<{DCAT}Distribution> <{DCAT}packageFormat> [PatternConstraintComponent]")
+        || kind
+            == format!("<{DCAT}Distribution> <{DCAT}compressFormat> [PatternConstraintComponent]")
+    {
+        return (!value_iri(v).starts_with("https://www.iana.org/assignments/media-types/")
+            && p.to_string().contains(value_iri(v)))
+        .then_some(
+            "source: package or compression format as an EU file type, not an IANA media type",
+        );
+    }
     if kind == format!("<{DCAT}Dataset> <{DCAT}theme> [NodeConstraintComponent]") {
         return p
             .to_string()

@@ -31,6 +31,19 @@ iri!(DCT_PROVENANCE_STATEMENT = "http://purl.org/dc/terms/ProvenanceStatement");
 iri!(DCATDE_GEOCODING_DESCRIPTION = "http://dcat-ap.de/def/dcatde/geocodingDescription");
 iri!(DCATDE_LEGAL_BASIS = "http://dcat-ap.de/def/dcatde/legalBasis");
 iri!(DCATDE_QUALITY_PROCESS_URI = "http://dcat-ap.de/def/dcatde/qualityProcessURI");
+iri!(ADMS_IDENTIFIER = "http://www.w3.org/ns/adms#identifier");
+iri!(ADMS_IDENTIFIER_CLASS = "http://www.w3.org/ns/adms#Identifier");
+iri!(ADMS_SAMPLE = "http://www.w3.org/ns/adms#sample");
+iri!(ADMS_STATUS = "http://www.w3.org/ns/adms#status");
+iri!(SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation");
+iri!(DCT_IS_VERSION_OF = "http://purl.org/dc/terms/isVersionOf");
+iri!(DCT_HAS_VERSION = "http://purl.org/dc/terms/hasVersion");
+iri!(DCT_TYPE = "http://purl.org/dc/terms/type");
+iri!(DCAT_TEMPORAL_RESOLUTION = "http://www.w3.org/ns/dcat#temporalResolution");
+iri!(DCAT_COMPRESS_FORMAT = "http://www.w3.org/ns/dcat#compressFormat");
+iri!(DCAT_PACKAGE_FORMAT = "http://www.w3.org/ns/dcat#packageFormat");
+iri!(DCATAP_AVAILABILITY = "http://data.europa.eu/r5r/availability");
+iri!(XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration");
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -268,6 +281,25 @@ fn text_list(v: Option<&Value>) -> Vec<String> {
         Some(Value::Array(items)) => items.iter().filter_map(|i| text(Some(i))).collect(),
         other => text(other).into_iter().collect(),
     }
+}
+
+/// A distribution status as DCAT-AP.de wants it (the EU distribution-status
+/// vocabulary): EU IRIs as given, the ADMS status IRIs of DCAT-AP 2
+/// (`http://purl.org/adms/status/Completed`) and bare codes translated.
+fn distribution_status(v: &str) -> Option<NamedNode> {
+    const EU: &str = "http://publications.europa.eu/resource/authority/distribution-status/";
+    if v.starts_with(EU) {
+        return http_iri(v);
+    }
+    let code = v.trim().rsplit('/').next().unwrap_or("");
+    let eu = match code.to_ascii_lowercase().as_str() {
+        "completed" => "COMPLETED",
+        "deprecated" => "DEPRECATED",
+        "underdevelopment" | "develop" => "DEVELOP",
+        "withdrawn" => "WITHDRAWN",
+        _ => return None,
+    };
+    NamedNode::new(format!("{EU}{eu}")).ok()
 }
 
 /// The IRI of a package's dataset: the `uri` extra when it is a valid absolute
@@ -862,6 +894,26 @@ fn map_agents(
     Ok(())
 }
 
+/// `s property <value>` for an http IRI, else `s property [ a class ;
+/// rdfs:label value ]`.
+fn iri_or_labelled(
+    g: &mut Graph,
+    s: &NamedOrBlankNode,
+    property: NamedNodeRef<'_>,
+    class: NamedNodeRef<'_>,
+    value: &str,
+) -> Result<(), TooLarge> {
+    match http_iri(value) {
+        Some(n) => g.add(s.clone(), property, n),
+        None => {
+            let node: NamedOrBlankNode = BlankNode::default().into();
+            g.add(s.clone(), property, node.clone())?;
+            g.add(node.clone(), rdf::TYPE, class)?;
+            g.lit(&node, RDFS_LABEL, value)
+        }
+    }
+}
+
 fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<(), TooLarge> {
     // Spatial: one dct:Location with the GeoJSON geometry, the spatial_uri and spatial_text.
     let geometry = f.text("spatial").filter(|s| {
@@ -930,30 +982,14 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         }
     }
     for standard in f.list("conforms_to") {
-        match http_iri(&standard) {
-            Some(n) => g.add(ds.clone(), dct::CONFORMS_TO, n)?,
-            None => {
-                let node: NamedOrBlankNode = BlankNode::default().into();
-                g.add(ds.clone(), dct::CONFORMS_TO, node.clone())?;
-                g.add(node.clone(), rdf::TYPE, DCT_STANDARD)?;
-                g.lit(&node, RDFS_LABEL, &standard)?;
-            }
-        }
+        iri_or_labelled(g, ds, dct::CONFORMS_TO, DCT_STANDARD, &standard)?;
     }
     for (key, class, property) in [
         ("access_rights", DCT_RIGHTS_STATEMENT, dct::ACCESS_RIGHTS),
         ("provenance", DCT_PROVENANCE_STATEMENT, dct::PROVENANCE),
     ] {
         if let Some(v) = f.text(key) {
-            match http_iri(&v) {
-                Some(n) => g.add(ds.clone(), property, n)?,
-                None => {
-                    let node: NamedOrBlankNode = BlankNode::default().into();
-                    g.add(ds.clone(), property, node.clone())?;
-                    g.add(node.clone(), rdf::TYPE, class)?;
-                    g.lit(&node, RDFS_LABEL, &v)?;
-                }
-            }
+            iri_or_labelled(g, ds, property, class, &v)?;
         }
     }
     for doc in f.list("documentation") {
@@ -986,6 +1022,44 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
                     g.add(ds.clone(), property, n)?;
                 }
             }
+        }
+    }
+    // ckanext-dcat's DCAT-AP 3 fields that hold IRIs.
+    for (key, property) in [
+        ("is_version_of", DCT_IS_VERSION_OF),
+        ("has_version", DCT_HAS_VERSION),
+        ("source", dct::SOURCE),
+        ("sample", ADMS_SAMPLE),
+        ("dcat_type", DCT_TYPE),
+    ] {
+        for v in f.list(key) {
+            if let Some(n) = http_iri(&v) {
+                g.add(ds.clone(), property, n)?;
+            }
+        }
+    }
+    for id in f.list("alternate_identifier") {
+        let node: NamedOrBlankNode = BlankNode::default().into();
+        g.add(ds.clone(), ADMS_IDENTIFIER, node.clone())?;
+        g.add(node.clone(), rdf::TYPE, ADMS_IDENTIFIER_CLASS)?;
+        g.lit(&node, SKOS_NOTATION, &id)?;
+    }
+    for v in f.list("spatial_resolution_in_meters") {
+        if v.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0) {
+            g.add(
+                ds.clone(),
+                dcat::SPATIAL_RESOLUTION_IN_METERS,
+                Literal::new_typed_literal(v, xsd::DECIMAL),
+            )?;
+        }
+    }
+    for v in f.list("temporal_resolution") {
+        if v.starts_with('P') && v.len() > 1 && !v.contains(char::is_whitespace) {
+            g.add(
+                ds.clone(),
+                DCAT_TEMPORAL_RESOLUTION,
+                Literal::new_typed_literal(v, XSD_DURATION),
+            )?;
         }
     }
     // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields).
@@ -1065,6 +1139,30 @@ fn map_resource(
     }
     if let Some(desc) = text(r.get("description")) {
         g.lit(&node, dct::DESCRIPTION, &desc)?;
+    }
+    // ckanext-dcat's DCAT-AP 3 resource fields.
+    if let Some(status) = text(r.get("status"))
+        .as_deref()
+        .and_then(distribution_status)
+    {
+        g.add(node.clone(), ADMS_STATUS, status)?;
+    }
+    for (key, property) in [
+        ("availability", DCATAP_AVAILABILITY),
+        ("compress_format", DCAT_COMPRESS_FORMAT),
+        ("package_format", DCAT_PACKAGE_FORMAT),
+        ("conforms_to", dct::CONFORMS_TO),
+        ("documentation", foaf::PAGE),
+        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
+    ] {
+        for v in list_value(r.get(key)) {
+            if let Some(n) = http_iri(&v) {
+                g.add(node.clone(), property, n)?;
+            }
+        }
+    }
+    if let Some(rights) = text(r.get("rights")) {
+        iri_or_labelled(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, &rights)?;
     }
     // Format: the format field, else the URL's extension.
     let file_type = text(r.get("format"))

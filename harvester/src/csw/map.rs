@@ -179,10 +179,7 @@ fn format_named_by_link(
         .flat_map(|t| t.split(|c: char| !c.is_ascii_alphanumeric()))
         .map(str::to_ascii_uppercase)
         .collect();
-    formats
-        .iter()
-        .find(|f| words.contains(&f.code))
-        .cloned()
+    formats.iter().find(|f| words.contains(&f.code)).cloned()
 }
 
 /// An `xsd:decimal` lexical form (`5.0`, `0.00002`), never in exponent form.
