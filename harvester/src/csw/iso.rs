@@ -509,9 +509,11 @@ impl IsoRecord {
                 .and_then(|d| d.child("gco:Distance"))
             {
                 let uom = d.attr("uom").unwrap_or("m").trim().to_ascii_lowercase();
-                let factor = match uom.as_str() {
-                    "m" | "metre" | "meter" | "meters" | "metres" => Some(1.0),
-                    "km" | "kilometre" | "kilometer" => Some(1000.0),
+                // Unit names, and the EPSG unit codes (9001 metre, 9036 km).
+                let unit = uom.rsplit([':', '/', '#']).next().unwrap_or("");
+                let factor = match unit {
+                    "m" | "metre" | "meter" | "meters" | "metres" | "9001" => Some(1.0),
+                    "km" | "kilometre" | "kilometer" | "9036" => Some(1000.0),
                     "cm" => Some(0.01),
                     _ => None,
                 };
