@@ -31,6 +31,7 @@ iri!(DCT_PROVENANCE_STATEMENT = "http://purl.org/dc/terms/ProvenanceStatement");
 iri!(DCATDE_GEOCODING_DESCRIPTION = "http://dcat-ap.de/def/dcatde/geocodingDescription");
 iri!(DCATDE_LEGAL_BASIS = "http://dcat-ap.de/def/dcatde/legalBasis");
 iri!(DCATDE_QUALITY_PROCESS_URI = "http://dcat-ap.de/def/dcatde/qualityProcessURI");
+const POLITICAL_GEOCODING_NS: &str = "http://dcat-ap.de/def/politicalGeocoding/";
 iri!(ADMS_IDENTIFIER = "http://www.w3.org/ns/adms#identifier");
 iri!(ADMS_IDENTIFIER_CLASS = "http://www.w3.org/ns/adms#Identifier");
 iri!(ADMS_SAMPLE = "http://www.w3.org/ns/adms#sample");
@@ -650,7 +651,13 @@ fn build(
     ctx: &MapContext,
 ) -> Result<(), TooLarge> {
     let ds: NamedOrBlankNode = ds_node.clone().into();
-    g.add(ds.clone(), rdf::TYPE, dcat::DATASET)?;
+    // ckanext-dcat's dataset series are packages of type `dataset_series`.
+    let class = if text(obj.get("type")).as_deref() == Some("dataset_series") {
+        dcat::DATASET_SERIES
+    } else {
+        dcat::DATASET
+    };
+    g.add(ds.clone(), rdf::TYPE, class)?;
     if let Some(title) = text(obj.get("title")).or_else(|| text(obj.get("name"))) {
         g.lit(&ds, dct::TITLE, &title)?;
     }
@@ -1024,6 +1031,15 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             }
         }
     }
+    // A spatial_uri from the DCAT-AP.de geocoding lists is the political
+    // geocoding too (as ckanext-dcatde states it), unless one is given.
+    if let Some(uri) = f.text("spatial_uri").as_deref().and_then(http_iri) {
+        if uri.as_str().starts_with(POLITICAL_GEOCODING_NS)
+            && !g.has(ds, dcatde::POLITICAL_GEOCODING_URI)
+        {
+            g.add(ds.clone(), dcatde::POLITICAL_GEOCODING_URI, uri)?;
+        }
+    }
     // ckanext-dcat's DCAT-AP 3 fields that hold IRIs.
     for (key, property) in [
         ("is_version_of", DCT_IS_VERSION_OF),
@@ -1343,6 +1359,7 @@ mod tests {
                 {"key": "hvd_category", "value": "[\"http://data.europa.eu/bna/c_dd313021\"]"},
                 {"key": "geocodingText", "value": "[\"Freie und Hansestadt Hamburg\", \"Altona\"]"},
                 {"key": "legalbasisText", "value": "§ 3, Abs. 2 HmbTG"},
+                {"key": "spatial_uri", "value": "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"},
             ]
         }));
         let has = |p: &str, o: &str| t.contains(&(p.to_owned(), o.to_owned()));
@@ -1358,6 +1375,20 @@ mod tests {
         assert!(has(geo, "Freie und Hansestadt Hamburg") && has(geo, "Altona"));
         assert_eq!(t.iter().filter(|(p, _)| p == geo).count(), 2);
         assert!(has(DCATDE_LEGAL_BASIS.as_str(), "§ 3, Abs. 2 HmbTG"));
+        assert!(has(
+            dcatde::POLITICAL_GEOCODING_URI.as_str(),
+            "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"
+        ));
+    }
+
+    #[test]
+    fn dataset_series() {
+        let rdf_type = rdf::TYPE.as_str().to_owned();
+        let series = mapped(serde_json::json!({"id": "s", "name": "s", "type": "dataset_series"}));
+        assert!(series.contains(&(rdf_type.clone(), dcat::DATASET_SERIES.as_str().to_owned())));
+        assert!(!series.contains(&(rdf_type.clone(), dcat::DATASET.as_str().to_owned())));
+        let plain = mapped(serde_json::json!({"id": "d", "name": "d", "type": "dataset"}));
+        assert!(plain.contains(&(rdf_type, dcat::DATASET.as_str().to_owned())));
     }
 
     #[test]
