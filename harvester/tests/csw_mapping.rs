@@ -400,6 +400,24 @@ fn csw_mapping_german_records() {
     );
     // GDI-DE InGrid IDF documents: gmd content inside idf:idfMdMetadata, parties in idf:idfResponsibleParty.
     let dir = fx.join("csw/gdi-de-ingrid/gdide_test_data");
+    // parentIdentifier: the dataset is in the series record the collection maps to.
+    let collection = G(map_file(&dir.join("csw202apIso10_collection_TK50.idf.xml")));
+    let series: Vec<String> = collection
+        .0
+        .iter()
+        .filter(|t| {
+            t.predicate.as_str() == RDF_TYPE && lex(&t.object) == format!("{DCAT}DatasetSeries")
+        })
+        .map(|t| t.subject.to_string().trim_matches(['<', '>']).to_owned())
+        .collect();
+    let member = G(map_file(
+        &dir.join("csw202apIso10_dataset_TK50_BL_Frankfurt.idf.xml"),
+    ));
+    assert_eq!(series.len(), 1);
+    assert_eq!(
+        member.all_objects(&format!("{DCAT}inSeries")),
+        series.into_iter().collect::<BTreeSet<_>>()
+    );
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
         let g = G(map_file(&p));

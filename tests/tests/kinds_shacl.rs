@@ -284,6 +284,11 @@ fn csw_reason(v: &Violation, xml: &str) -> Option<&'static str> {
     {
         return Some("per-record validation: dcat:servesDataset names a dataset of another record");
     }
+    if kind == format!("<{DCAT}Dataset> <{DCAT}inSeries> [ClassConstraintComponent]")
+        && xml.contains("gmd:parentIdentifier")
+    {
+        return Some("per-record validation: dcat:inSeries names the series of another record");
+    }
     if kind.starts_with("<http://www.w3.org/2006/vcard/ns#")
         && v.component == "MinCountConstraintComponent"
     {

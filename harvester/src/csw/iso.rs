@@ -111,6 +111,9 @@ pub struct IsoRecord {
     /// `gmd:MD_Metadata`, `gmi:MI_Metadata`.
     pub root: String,
     pub file_identifier: Option<String>,
+    /// `gmd:parentIdentifier`: the fileIdentifier of the series the record
+    /// belongs to.
+    pub parent_identifier: Option<String>,
     pub metadata_language: Option<String>,
     pub hierarchy_level: Option<String>,
     pub metadata_contacts: Vec<Party>,
@@ -261,6 +264,7 @@ impl IsoRecord {
         let mut r = IsoRecord {
             root: md.name.clone(),
             file_identifier: value_of(md, &["gmd:fileIdentifier"]),
+            parent_identifier: value_of(md, &["gmd:parentIdentifier"]),
             metadata_language: md.child("gmd:language").and_then(Element::value),
             hierarchy_level: md.child("gmd:hierarchyLevel").and_then(Element::value),
             metadata_contacts: parties_in(md, "gmd:contact"),

@@ -271,11 +271,12 @@ fn is_metadata_url(url: &str) -> bool {
     l.contains("request=getrecordbyid") || l.contains("/records/") || l.contains("/metadata/")
 }
 
-/// The IRI of a dataset a service operates on (`srv:operatesOn`): an http
-/// `xlink:href` that names the resource (not its metadata record), else an
-/// http `uuidref`, else the IRI this mapping gives a record whose
-/// fileIdentifier is the `uuidref` (or the `id` of a GetRecordById link).
-fn served_dataset(
+/// The IRI of another record a record links to (`srv:operatesOn`,
+/// `gmd:parentIdentifier`): an http `xlink:href` that names the resource
+/// (not its metadata record), else an http `uuidref`, else the IRI this
+/// mapping gives a record whose fileIdentifier is the `uuidref` (or the `id`
+/// of a GetRecordById link).
+fn linked_record(
     uuidref: Option<&str>,
     href: Option<&str>,
     defaults: &SourceDefaults,
@@ -1109,9 +1110,21 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             }
         }
         for (uuidref, href) in &rec.operates_on {
-            if let Some(d) = served_dataset(uuidref.as_deref(), href.as_deref(), defaults) {
+            if let Some(d) = linked_record(uuidref.as_deref(), href.as_deref(), defaults) {
                 out.add(&ds, dcat::SERVES_DATASET, d);
             }
+        }
+    }
+
+    // The series a dataset belongs to.
+    if !service {
+        if let Some(series) = rec
+            .parent_identifier
+            .as_deref()
+            .and_then(|p| linked_record(Some(p), None, defaults))
+            .filter(|s| s != &iri)
+        {
+            out.add(&ds, dcat::IN_SERIES, series);
         }
     }
 
@@ -1365,7 +1378,7 @@ mod tests {
             ..Default::default()
         };
         let served =
-            |u: Option<&str>, h: Option<&str>| served_dataset(u, h, &d).map(|n| n.into_string());
+            |u: Option<&str>, h: Option<&str>| linked_record(u, h, &d).map(|n| n.into_string());
         assert_eq!(
             served(None, Some("https://registry.gdi-de.org/id/de.be.csw/bb49")).as_deref(),
             Some("https://registry.gdi-de.org/id/de.be.csw/bb49")
