@@ -44,7 +44,8 @@ use oxigraph::model::{NamedNode, Term};
 use oxigraph::store::Store;
 use redb::TableDefinition;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// The archive table of exact graphs: SHA-256 of the canonical N-Triples →
 /// their zstd-compressed bytes.
@@ -93,6 +94,8 @@ pub struct CatalogStore {
     pub(crate) archive: redb::Database,
     /// Serializes writers: a record replacement is read-check-write.
     pub(crate) write_lock: Mutex<()>,
+    /// Counts the writes that have ended (see [`CatalogStore::generation`]).
+    generation: AtomicU64,
 }
 
 impl CatalogStore {
@@ -156,6 +159,7 @@ impl CatalogStore {
             store,
             archive,
             write_lock: Mutex::new(()),
+            generation: AtomicU64::new(0),
         };
         // Only one process opens the store: runs still marked running were
         // cut short by a crash or kill, which may also have left archived
@@ -208,11 +212,28 @@ impl CatalogStore {
         Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
     }
 
-    /// The writer lock: every read-check-write of records holds it.
-    fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
-        self.write_lock
+    /// The writer lock: every read-check-write of records holds it. When
+    /// the guard is dropped (after the writer's commits) the
+    /// [generation](CatalogStore::generation) advances.
+    fn lock_writes(&self) -> Result<WriteGuard<'_>, StoreError> {
+        let guard = self
+            .write_lock
             .lock()
-            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))
+            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))?;
+        Ok(WriteGuard {
+            _guard: guard,
+            generation: &self.generation,
+        })
+    }
+
+    /// A number that grows after every write of this process has ended
+    /// (records, states, catalog descriptions, runs). Views derived from the
+    /// store remember the generation they were read at: while it is the
+    /// same, nothing they read has changed. A view read while a write
+    /// commits may see part of it, and then sees the generation advance
+    /// after its read.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Flushes pending writes to disk. Flushes are serialized: concurrent
@@ -223,6 +244,19 @@ impl CatalogStore {
         let _one = FLUSH.lock().unwrap_or_else(|e| e.into_inner());
         self.store.flush()?;
         Ok(())
+    }
+}
+
+/// The writer lock held; advances the store's generation when dropped,
+/// after everything the writer committed.
+struct WriteGuard<'a> {
+    _guard: MutexGuard<'a, ()>,
+    generation: &'a AtomicU64,
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
 
