@@ -91,6 +91,12 @@ pub struct CatalogConfig {
     /// `/catalogs/{source}.ttl`): at least 1, at most [`MAX_PAGE_SIZE`].
     #[serde(default = "default_page_size")]
     pub page_size: usize,
+    /// The Land's `dcatde:contributorID`
+    /// (`http://dcat-ap.de/def/contributors/…`): the catalog endpoint
+    /// stamps it on every dataset in place of the dataset's own
+    /// `dcat-ap.de` contributor IDs.
+    #[serde(default)]
+    pub contributor_id: Option<Iri>,
 }
 
 fn default_catalog_title() -> String {
@@ -113,6 +119,7 @@ impl Default for CatalogConfig {
             language: None,
             homepage: None,
             page_size: default_page_size(),
+            contributor_id: None,
         }
     }
 }

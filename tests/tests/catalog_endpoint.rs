@@ -18,13 +18,30 @@ const DATASET: &str = "http://www.w3.org/ns/dcat#Dataset";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
 
-/// Each published record's exact graph (canonical N-Triples) by dataset IRI.
-fn stored_graphs(config: &Path) -> BTreeMap<String, String> {
+/// Each published record's exact graph (canonical N-Triples) by dataset IRI;
+/// with `served_by`, without the catalog's own identifier that the catalog
+/// at that base IRI stamped on the way out (an `adms:Identifier` whose
+/// `skos:notation` is its dataset page).
+fn stored_graphs(config: &Path, served_by: Option<&str>) -> BTreeMap<String, String> {
     let config = Config::load(config).expect("config");
     let store = CatalogStore::open(&config.data_dir).expect("open store");
     let mut out = BTreeMap::new();
     for r in store.records(None).expect("records") {
-        let graph = store.exact_graph(&r).expect("exact graph");
+        let mut graph = store.exact_graph(&r).expect("exact graph");
+        if let Some(base) = served_by {
+            let stamped: std::collections::HashSet<oxrdf::Term> = graph
+                .iter()
+                .filter(|t| {
+                    t.predicate.as_str() == "http://www.w3.org/2004/02/skos/core#notation"
+                        && matches!(&t.object, oxrdf::Term::Literal(l)
+                            if l.value().starts_with(&format!("{base}/datasets/")))
+                })
+                .map(|t| t.subject.clone().into())
+                .collect();
+            graph.retain(|t| {
+                !stamped.contains(&t.subject.clone().into()) && !stamped.contains(&t.object)
+            });
+        }
         assert!(
             out.insert(r.dataset.clone(), canonical_ntriples(&graph))
                 .is_none(),
@@ -91,6 +108,8 @@ fn page_through(first: &str) -> Vec<Page> {
     page_through_with(first, |_| {})
 }
 
+const LAND_ID: &str = "http://dcat-ap.de/def/contributors/schleswigHolstein";
+
 fn catalog_section(page_size: usize) -> String {
     format!("[catalog]\ntitle = \"Landeskatalog\"\npage_size = {page_size}\n")
 }
@@ -133,6 +152,7 @@ fn a_second_instance_harvests_the_served_catalog_back() {
     let (config_a, port) = served_config(dir_a.path(), &specs, 4);
     harvest_ok(&config_a, &[]);
     let served = Served::start_on(&config_a, port, &[]);
+    let base_a = served.base.clone();
     let first = format!("{}/catalog.ttl", served.base);
     let pages = page_through(&format!("{}/catalog.nt", served.base));
     assert!(pages.len() > 2, "{} pages", pages.len());
@@ -170,9 +190,9 @@ fn a_second_instance_harvests_the_served_catalog_back() {
     let reports = harvest_ok(&config_c, &[]);
     assert_eq!(report_of(&reports, "land")["complete"], true, "{reports:#}");
     drop(served);
-    let a = stored_graphs(&config_a);
-    let b = stored_graphs(&config_b);
-    let c = stored_graphs(&config_c);
+    let a = stored_graphs(&config_a, None);
+    let b = stored_graphs(&config_b, Some(&base_a));
+    let c = stored_graphs(&config_c, Some(&base_a));
     assert_eq!(a.len(), listed.len());
     assert_eq!(
         a.keys().collect::<Vec<_>>(),
@@ -292,6 +312,12 @@ fn paging_is_stable_while_a_harvest_writes() {
     let mut spec = SourceSpec::new("stadt", &stub.url("/catalog?page=1"));
     spec.extra = "max_withdraw_share = 0.5".into();
     let (config, port) = served_config(dir.path(), &[spec], 500);
+    let text = std::fs::read_to_string(&config).expect("config");
+    let text = text.replace(
+        "page_size = 500\n",
+        &format!("page_size = 500\ncontributor_id = \"{LAND_ID}\"\n"),
+    );
+    std::fs::write(&config, text).expect("config");
     harvest_ok(&config, &[]);
     std::thread::sleep(Duration::from_millis(1_100));
     let before_second = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
@@ -376,8 +402,23 @@ fn paging_is_stable_while_a_harvest_writes() {
     assert_eq!(after.len(), expected.len());
     assert!(after == expected, "the listing is not the second version");
     // The source's own catalog lists the same.
+    let source_page = call(
+        Method::GET,
+        &format!("{}/catalogs/stadt.nt", served.base),
+        &[],
+    );
     let source_total = read_page(&format!("{}/catalogs/stadt.nt", served.base)).total;
     assert_eq!(source_total, expected.len());
+    // Every dataset carries the Land's contributor ID and the catalog's own ID.
+    let text = source_page.text();
+    let stamped = |needle: &str| text.lines().filter(|l| l.contains(needle)).count();
+    assert_eq!(
+        stamped(&format!(
+            "<http://dcat-ap.de/def/dcatde/contributorID> <{LAND_ID}>"
+        )),
+        500
+    );
+    assert_eq!(stamped("<http://www.w3.org/ns/adms#identifier>"), 500);
     // modified_since: exactly what the second harvest added or changed.
     let since: BTreeSet<String> = page_through(&format!(
         "{}/catalog.nt?modified_since={}",

@@ -413,13 +413,71 @@ pub fn write_page(
             let sub = iri(&config.source_catalog_iri(&SourceId(e.record.source.clone())))?;
             emit(&Triple::new(sub, dcat::DATASET_LINK, dataset))?;
         }
-        for t in store.exact_graph(&e.record)? {
+        for t in upstream_graph(store.exact_graph(&e.record)?, &e.record, config) {
             emit(&t)?;
         }
         stats.datasets += 1;
     }
     writer.finish()?;
     Ok(stats)
+}
+
+/// The namespace of the contributor IDs that DCAT-AP.de defines.
+pub const DCATDE_CONTRIBUTORS: &str = "http://dcat-ap.de/def/contributors/";
+
+/// A record's graph as it goes upstream (DCAT-AP.de conventions; the
+/// stored record stays as harvested):
+/// - with `catalog.contributor_id`, the dataset's `dcatde:contributorID`s in
+///   the DCAT-AP.de namespace are replaced by the Land's (IDs of other
+///   forms stay);
+/// - the catalog's own ID of the dataset, its page `{base_iri}datasets/{id}`,
+///   is added as an `adms:Identifier` (`skos:notation`), blank node
+///   `r{id}id` (the store labels a record's blank nodes `r{id}b{n}`);
+/// - `dct:identifier` and everything else pass unchanged.
+pub fn upstream_graph(triples: Vec<Triple>, record: &StoredRecord, config: &Config) -> Vec<Triple> {
+    use harvester::vocab::dcatde;
+    let Ok(dataset) = NamedNode::new(record.dataset.as_str()) else {
+        return triples;
+    };
+    let land = config
+        .catalog
+        .contributor_id
+        .as_ref()
+        .and_then(|i| NamedNode::new(i.as_str()).ok());
+    let mut out: Vec<Triple> = triples
+        .into_iter()
+        .filter(|t| {
+            let theirs = land.is_some()
+                && t.subject == dataset.clone().into()
+                && t.predicate.as_ref() == dcatde::CONTRIBUTOR_ID
+                && matches!(&t.object, oxigraph::model::Term::NamedNode(n)
+                    if n.as_str().starts_with(DCATDE_CONTRIBUTORS));
+            !theirs
+        })
+        .collect();
+    if let Some(land) = land {
+        out.push(Triple::new(dataset.clone(), dcatde::CONTRIBUTOR_ID, land));
+    }
+    let id = oxigraph::model::BlankNode::new_unchecked(format!("r{}id", record.rid));
+    out.push(Triple::new(dataset, adms::IDENTIFIER, id.clone()));
+    out.push(Triple::new(id.clone(), rdf::TYPE, adms::IDENTIFIER_CLASS));
+    out.push(Triple::new(
+        id,
+        adms::NOTATION,
+        Literal::new_simple_literal(format!("{}datasets/{}", config.base_iri, record.rid)),
+    ));
+    out
+}
+
+/// The ADMS and SKOS terms of the catalog's own identifier.
+pub mod adms {
+    use oxigraph::model::NamedNodeRef;
+    pub const IDENTIFIER: NamedNodeRef<'static> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/adms#identifier");
+    pub const IDENTIFIER_CLASS: NamedNodeRef<'static> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/ns/adms#Identifier");
+    pub const NOTATION: NamedNodeRef<'static> =
+        NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#notation");
 }
 
 #[cfg(test)]
@@ -547,6 +605,71 @@ mod tests {
         let empty = view(Vec::new());
         let s = select(&empty, &beyond_first(), 10).unwrap();
         assert_eq!((s.total, s.last_page), (0, 1));
+    }
+
+    /// Only the dataset's DCAT-AP.de contributor IDs give way to the
+    /// Land's; other IDs, `dct:identifier` and other nodes stay; the
+    /// catalog's own ID is added.
+    #[test]
+    fn upstream_records_carry_the_lands_contributor_id_and_the_catalogs_own_id() {
+        use harvester::vocab::{dcatde, dct};
+        let toml = "data_dir = \"d\"\nbase_iri = \"http://land.example/\"\n\
+                    [catalog]\ncontributor_id = \"http://dcat-ap.de/def/contributors/schleswigHolstein\"\n";
+        let dir = std::env::temp_dir().join(format!("upstream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(&path, toml).unwrap();
+        let config = Config::load(&path).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let e = entry("0123456789abcdef0123", "a", "t");
+        let d = NamedNode::new_unchecked(e.record.dataset.clone());
+        let other = NamedNode::new_unchecked("http://other.example/node");
+        let iri = |s: &str| NamedNode::new_unchecked(s);
+        let input = vec![
+            Triple::new(
+                d.clone(),
+                dct::IDENTIFIER,
+                Literal::new_simple_literal("x-1"),
+            ),
+            Triple::new(
+                d.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                iri("http://dcat-ap.de/def/contributors/stadtKiel"),
+            ),
+            Triple::new(
+                d.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                iri("https://kommune.example/id"),
+            ),
+            Triple::new(
+                other.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                iri("http://dcat-ap.de/def/contributors/stadtKiel"),
+            ),
+        ];
+        let out = upstream_graph(input.clone(), &e.record, &config);
+        let has = |t: &Triple| out.contains(t);
+        assert!(has(&input[0]) && has(&input[2]) && has(&input[3]));
+        assert!(!has(&input[1]));
+        assert!(has(&Triple::new(
+            d.clone(),
+            dcatde::CONTRIBUTOR_ID,
+            iri("http://dcat-ap.de/def/contributors/schleswigHolstein")
+        )));
+        let id = oxigraph::model::BlankNode::new_unchecked("r0123456789abcdef0123id");
+        assert!(has(&Triple::new(d.clone(), adms::IDENTIFIER, id.clone())));
+        assert!(has(&Triple::new(
+            id,
+            adms::NOTATION,
+            Literal::new_simple_literal("http://land.example/datasets/0123456789abcdef0123")
+        )));
+        assert_eq!(out.len(), input.len() - 1 + 4);
+        // Without a Land contributor ID the record's own IDs stay.
+        let mut plain = config.clone();
+        plain.catalog.contributor_id = None;
+        let out = upstream_graph(input.clone(), &e.record, &plain);
+        assert!(input.iter().all(|t| out.contains(t)));
+        assert_eq!(out.len(), input.len() + 3);
     }
 
     fn beyond_first() -> PageRequest {
