@@ -24,12 +24,12 @@
 
 use super::{land_catalog, serializer, ExportError};
 use crate::config::{Config, SourceId};
-use crate::store::{CatalogStore, StoreError, StoredRecord};
+use crate::store::{CatalogStore, RecordChange, StoreError, StoredRecord};
 use harvester::vocab::{dcat, rdf};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, Triple};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -65,51 +65,132 @@ pub struct Entry {
     pub record: StoredRecord,
 }
 
-/// The published records ordered by record id, as read at one store
+impl Entry {
+    /// What the fingerprint counts of the entry.
+    fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for part in [
+            &self.record.rid,
+            &self.record.source,
+            &self.record.hash,
+            &self.record.harvested,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.finalize().into()
+    }
+}
+
+/// The published records ordered by record id, as of one store
 /// generation.
 #[derive(Debug)]
 pub struct View {
     pub generation: u64,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Arc<Entry>>,
     /// The sources with published records, sorted.
     pub sources: Vec<String>,
-    /// SHA-256 over every entry's id, source, content hash and last change.
+    /// Published records per source.
+    counts: BTreeMap<String, usize>,
+    /// The XOR of every entry's digest (id, source, content hash, last
+    /// change): equal fingerprints, equal listings.
     pub fingerprint: [u8; 32],
+}
+
+fn xor(into: &mut [u8; 32], digest: [u8; 32]) {
+    for (a, b) in into.iter_mut().zip(digest) {
+        *a ^= b;
+    }
 }
 
 impl View {
     /// Reads the published records of the store.
     pub fn read(store: &CatalogStore) -> Result<Self, StoreError> {
         let generation = store.generation();
-        let mut entries: Vec<Entry> = store
+        let entries: Vec<Arc<Entry>> = store
             .records(None)?
             .into_iter()
             // A record read while a write committed may lack a fact; the
-            // generation has then moved on and the next request reads again.
+            // change log of that write completes it.
             .filter(|r| !r.dataset.is_empty() && !r.hash.is_empty())
-            .map(|record| Entry { record })
+            .map(|record| Arc::new(Entry { record }))
             .collect();
+        Ok(Self::from_entries(generation, entries))
+    }
+
+    fn from_entries(generation: u64, mut entries: Vec<Arc<Entry>>) -> Self {
         entries.sort_by(|a, b| a.record.rid.cmp(&b.record.rid));
-        let sources: BTreeSet<&str> = entries.iter().map(|e| e.record.source.as_str()).collect();
-        let sources = sources.into_iter().map(str::to_owned).collect();
-        let mut h = Sha256::new();
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        let mut fingerprint = [0u8; 32];
         for e in &entries {
-            for part in [
-                &e.record.rid,
-                &e.record.source,
-                &e.record.hash,
-                &e.record.harvested,
-            ] {
-                h.update(part.as_bytes());
-                h.update([0]);
+            *counts.entry(e.record.source.clone()).or_default() += 1;
+            xor(&mut fingerprint, e.digest());
+        }
+        Self::assemble(generation, entries, counts, fingerprint)
+    }
+
+    fn assemble(
+        generation: u64,
+        entries: Vec<Arc<Entry>>,
+        counts: BTreeMap<String, usize>,
+        fingerprint: [u8; 32],
+    ) -> Self {
+        Self {
+            generation,
+            sources: counts.keys().cloned().collect(),
+            counts,
+            entries,
+            fingerprint,
+        }
+    }
+
+    /// The view after `changes` (in the order they were made), at
+    /// `generation`. Applying a change the view already holds changes
+    /// nothing, so changes logged while the view was read may be applied
+    /// again.
+    pub fn apply(&self, changes: Vec<RecordChange>, generation: u64) -> Self {
+        let mut last: BTreeMap<String, Option<StoredRecord>> = BTreeMap::new();
+        for c in changes {
+            match c {
+                RecordChange::Published(r) => {
+                    last.insert(r.rid.clone(), Some(r));
+                }
+                RecordChange::Unpublished(rid) => {
+                    last.insert(rid, None);
+                }
+                RecordChange::Unknown => {}
             }
         }
-        Ok(Self {
-            generation,
-            entries,
-            sources,
-            fingerprint: h.finalize().into(),
-        })
+        let mut counts = self.counts.clone();
+        let mut fingerprint = self.fingerprint;
+        let mut added: Vec<Arc<Entry>> = Vec::new();
+        for record in last.values().flatten() {
+            let e = Arc::new(Entry {
+                record: record.clone(),
+            });
+            *counts.entry(record.source.clone()).or_default() += 1;
+            xor(&mut fingerprint, e.digest());
+            added.push(e);
+        }
+        // `last` is ordered by id: so is `added`. Merge with the kept ones.
+        let mut entries = Vec::with_capacity(self.entries.len() + added.len());
+        let mut new = added.into_iter().peekable();
+        for old in &self.entries {
+            while let Some(n) = new.next_if(|n| n.record.rid < old.record.rid) {
+                entries.push(n);
+            }
+            if last.contains_key(&old.record.rid) {
+                if let Some(n) = counts.get_mut(&old.record.source) {
+                    *n = n.saturating_sub(1);
+                }
+                xor(&mut fingerprint, old.digest());
+                continue;
+            }
+            entries.push(old.clone());
+        }
+        entries.extend(new);
+        counts.retain(|_, n| *n > 0);
+        Self::assemble(generation, entries, counts, fingerprint)
     }
 }
 
@@ -131,9 +212,16 @@ impl ViewCache {
             .view
             .lock()
             .map_err(|_| StoreError::Other("catalog view lock poisoned".into()))?;
+        let now = store.generation();
         if let Some(v) = slot.as_ref() {
-            if v.generation == store.generation() {
+            if v.generation == now {
                 return Ok(v.clone());
+            }
+            // The writes since: from the store's change log, without a scan.
+            if let Some(changes) = store.changes_between(v.generation, now) {
+                let view = Arc::new(v.apply(changes, now));
+                *slot = Some(view.clone());
+                return Ok(view);
             }
         }
         let view = Arc::new(View::read(store)?);
@@ -256,6 +344,7 @@ pub fn select<'a>(
     let listed: Vec<&Entry> = view
         .entries
         .iter()
+        .map(|e| &**e)
         .filter(|e| req.source.as_deref().is_none_or(|s| e.record.source == s))
         .filter(|e| {
             req.modified_since
@@ -402,7 +491,9 @@ pub fn write_page(
     }
     // The datasets: linked from the page's catalog and their sub-catalog,
     // then each record's exact graph.
-    for e in &selection.entries {
+    let records: Vec<&StoredRecord> = selection.entries.iter().map(|e| &e.record).collect();
+    let graphs = store.exact_graphs(&records)?;
+    for (e, graph) in selection.entries.iter().zip(graphs) {
         let dataset = iri(&e.record.dataset)?;
         emit(&Triple::new(
             catalog.clone(),
@@ -413,7 +504,7 @@ pub fn write_page(
             let sub = iri(&config.source_catalog_iri(&SourceId(e.record.source.clone())))?;
             emit(&Triple::new(sub, dcat::DATASET_LINK, dataset))?;
         }
-        for t in upstream_graph(store.exact_graph(&e.record)?, &e.record, config) {
+        for t in upstream_graph(graph, &e.record, config) {
             emit(&t)?;
         }
         stats.datasets += 1;
@@ -498,12 +589,48 @@ mod tests {
     }
 
     fn view(entries: Vec<Entry>) -> View {
-        View {
-            generation: 0,
-            entries,
-            sources: vec!["a".into(), "b".into()],
-            fingerprint: [0; 32],
-        }
+        View::from_entries(0, entries.into_iter().map(Arc::new).collect())
+    }
+
+    /// A view updated from the change log equals the view read afresh.
+    #[test]
+    fn applying_changes_equals_reading_again() {
+        let ids = |v: &View| -> Vec<(String, String)> {
+            v.entries
+                .iter()
+                .map(|e| (e.record.rid.clone(), e.record.hash.clone()))
+                .collect()
+        };
+        let before = view(vec![
+            entry("01", "a", "t1"),
+            entry("03", "a", "t1"),
+            entry("05", "b", "t1"),
+        ]);
+        let mut changed = entry("03", "a", "t2").record;
+        changed.hash = "11".into();
+        let changes = vec![
+            RecordChange::Published(entry("04", "c", "t2").record),
+            RecordChange::Unpublished("05".into()),
+            RecordChange::Published(changed.clone()),
+            RecordChange::Published(entry("00", "a", "t2").record),
+            RecordChange::Published(entry("09", "b", "t2").record),
+            RecordChange::Unpublished("09".into()),
+        ];
+        let applied = before.apply(changes.clone(), 7);
+        let fresh = view(vec![
+            entry("00", "a", "t2"),
+            entry("01", "a", "t1"),
+            Entry { record: changed },
+            entry("04", "c", "t2"),
+        ]);
+        assert_eq!(ids(&applied), ids(&fresh));
+        assert_eq!(applied.sources, ["a", "c"]);
+        assert_eq!(applied.fingerprint, fresh.fingerprint);
+        assert_eq!(applied.generation, 7);
+        // Applied twice (changes the view already held): the same.
+        let again = applied.apply(changes, 8);
+        assert_eq!(ids(&again), ids(&fresh));
+        assert_eq!(again.fingerprint, fresh.fingerprint);
     }
 
     #[test]

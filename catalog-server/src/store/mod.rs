@@ -96,7 +96,34 @@ pub struct CatalogStore {
     pub(crate) write_lock: Mutex<()>,
     /// Counts the writes that have ended (see [`CatalogStore::generation`]).
     generation: AtomicU64,
+    /// The recent changes of the published records, by generation (see
+    /// [`CatalogStore::changes_between`]).
+    changes: Mutex<ChangeLog>,
 }
+
+/// A change of the published records, logged by the write that made it.
+#[derive(Debug, Clone)]
+pub enum RecordChange {
+    /// Added or changed (provenance as [`CatalogStore::records`] gives it,
+    /// without the page URL).
+    Published(StoredRecord),
+    /// Withdrawn or purged (record id).
+    Unpublished(String),
+    /// Changed in a way the log does not describe: read the records again.
+    Unknown,
+}
+
+/// The last [`CHANGE_LOG_CAPACITY`] changes, each with the generation its
+/// write ends at.
+#[derive(Default)]
+struct ChangeLog {
+    entries: std::collections::VecDeque<(u64, RecordChange)>,
+    /// The highest generation whose changes left the log.
+    dropped_through: u64,
+}
+
+/// Changes the log keeps (about 40 MB at most).
+const CHANGE_LOG_CAPACITY: usize = 200_000;
 
 impl CatalogStore {
     /// Opens (or creates) the store under `data_dir`.
@@ -160,6 +187,7 @@ impl CatalogStore {
             archive,
             write_lock: Mutex::new(()),
             generation: AtomicU64::new(0),
+            changes: Mutex::new(ChangeLog::default()),
         };
         // Only one process opens the store: runs still marked running were
         // cut short by a crash or kill, which may also have left archived
@@ -224,6 +252,42 @@ impl CatalogStore {
             _guard: guard,
             generation: &self.generation,
         })
+    }
+
+    /// Logs changes of the published records; called by a writer holding
+    /// the writer lock, so they belong to the generation its guard ends.
+    fn log_changes(&self, changes: impl IntoIterator<Item = RecordChange>) {
+        let tag = self.generation() + 1;
+        let Ok(mut log) = self.changes.lock() else {
+            return;
+        };
+        log.entries.extend(changes.into_iter().map(|c| (tag, c)));
+        while log.entries.len() > CHANGE_LOG_CAPACITY {
+            if let Some((g, _)) = log.entries.pop_front() {
+                log.dropped_through = log.dropped_through.max(g);
+            }
+        }
+    }
+
+    /// The changes of the published records made by the writes that ended
+    /// after generation `after` and up to `upto`, in order; `None` when the
+    /// log no longer holds all of them or holds a change it cannot
+    /// describe (then read the records again).
+    pub fn changes_between(&self, after: u64, upto: u64) -> Option<Vec<RecordChange>> {
+        let log = self.changes.lock().ok()?;
+        if after < log.dropped_through {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (g, c) in &log.entries {
+            if *g > after && *g <= upto {
+                if matches!(c, RecordChange::Unknown) {
+                    return None;
+                }
+                out.push(c.clone());
+            }
+        }
+        Some(out)
     }
 
     /// A number that grows after every write of this process has ended
