@@ -106,6 +106,7 @@ fn xor(into: &mut [u8; 32], digest: [u8; 32]) {
 impl View {
     /// Reads the published records of the store.
     pub fn read(store: &CatalogStore) -> Result<Self, StoreError> {
+        store.follow_changes();
         let generation = store.generation();
         let entries: Vec<Arc<Entry>> = store
             .records(None)?

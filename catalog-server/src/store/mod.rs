@@ -117,6 +117,9 @@ pub enum RecordChange {
 /// write ends at.
 #[derive(Default)]
 struct ChangeLog {
+    /// Off until a reader asks for it ([`CatalogStore::follow_changes`]):
+    /// `harvest` and the other commands keep no log.
+    enabled: bool,
     entries: std::collections::VecDeque<(u64, RecordChange)>,
     /// The highest generation whose changes left the log.
     dropped_through: u64,
@@ -261,11 +264,30 @@ impl CatalogStore {
         let Ok(mut log) = self.changes.lock() else {
             return;
         };
+        if !log.enabled {
+            return;
+        }
         log.entries.extend(changes.into_iter().map(|c| (tag, c)));
         while log.entries.len() > CHANGE_LOG_CAPACITY {
             if let Some((g, _)) = log.entries.pop_front() {
                 log.dropped_through = log.dropped_through.max(g);
             }
+        }
+    }
+
+    /// Starts the change log (once; call before reading the state that
+    /// later changes are applied to). Changes of writes that ended before
+    /// or are ending now are not in it: [`CatalogStore::changes_between`]
+    /// answers `None` for them.
+    pub fn follow_changes(&self) {
+        let Ok(mut log) = self.changes.lock() else {
+            return;
+        };
+        if !log.enabled {
+            log.enabled = true;
+            // A writer inside the lock now may have logged nothing and will
+            // end at the next generation: that one is not described either.
+            log.dropped_through = self.generation() + 1;
         }
     }
 
@@ -275,7 +297,7 @@ impl CatalogStore {
     /// describe (then read the records again).
     pub fn changes_between(&self, after: u64, upto: u64) -> Option<Vec<RecordChange>> {
         let log = self.changes.lock().ok()?;
-        if after < log.dropped_through {
+        if !log.enabled || after < log.dropped_through {
             return None;
         }
         let mut out = Vec::new();
