@@ -528,6 +528,7 @@ fn load_test(
             config.sparql.max_queued,
         )),
         limits: Default::default(),
+        catalog_view: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -3,7 +3,7 @@
 //! `GET /datasets/{id}` (the record's exact graph as RDF, by content
 //! negotiation).
 
-use super::error::negotiate;
+use super::error::negotiate_rdf;
 use super::{ApiError, AppState};
 use crate::store::vocab::{cat, graphs};
 use crate::store::StoredRecord;
@@ -179,14 +179,6 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
     }
 }
 
-const RDF_TYPES: &[(&str, &str)] = &[
-    ("text/turtle", "ttl"),
-    ("application/rdf+xml", "rdf"),
-    ("application/ld+json", "jsonld"),
-    ("application/n-triples", "nt"),
-    ("text/plain", "nt"),
-];
-
 async fn dataset_rdf(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -221,27 +213,10 @@ async fn dataset_rdf(
                 .into_response()
             }
         },
-        None => {
-            let offered: Vec<&str> = RDF_TYPES.iter().map(|(m, _)| *m).collect();
-            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-            match negotiate(accept, &offered) {
-                Some(m) => RDF_TYPES
-                    .iter()
-                    .find(|(t, _)| *t == m)
-                    .map(|(_, n)| *n)
-                    .unwrap_or("ttl"),
-                None => {
-                    return ApiError::new(
-                        StatusCode::NOT_ACCEPTABLE,
-                        format!(
-                            "none of the accepted media types can be produced; available: {}",
-                            offered.join(", ")
-                        ),
-                    )
-                    .into_response()
-                }
-            }
-        }
+        None => match negotiate_rdf(&headers) {
+            Ok(short) => short,
+            Err(e) => return e.into_response(),
+        },
     };
     let format = crate::export::format_by_name(short).unwrap_or(RdfFormat::Turtle);
     let st = state.clone();

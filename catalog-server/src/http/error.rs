@@ -78,6 +78,21 @@ pub fn negotiate<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a st
     None
 }
 
+/// The RDF syntax (a [`crate::export::format_by_name`] name) that the
+/// `Accept` header asks for among [`crate::export::RDF_MEDIA_TYPES`];
+/// 406 when none.
+pub fn negotiate_rdf(headers: &axum::http::HeaderMap) -> Result<&'static str, ApiError> {
+    use crate::export::RDF_MEDIA_TYPES;
+    let offered: Vec<&str> = RDF_MEDIA_TYPES.iter().map(|(m, _)| *m).collect();
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media = negotiate(accept, &offered).ok_or_else(|| not_acceptable(&offered))?;
+    Ok(RDF_MEDIA_TYPES
+        .iter()
+        .find(|(m, _)| *m == media)
+        .map(|(_, short)| *short)
+        .unwrap_or("ttl"))
+}
+
 pub fn not_acceptable(offered: &[&str]) -> ApiError {
     ApiError::new(
         StatusCode::NOT_ACCEPTABLE,

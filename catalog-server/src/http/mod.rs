@@ -6,6 +6,7 @@
 //! | [`home`] | `/` (index page), `/health` |
 //! | [`sparql`] | `/sparql` (SPARQL 1.1 Protocol, read-only) |
 //! | [`search`] | `/api/search`, `/api/openapi.json` |
+//! | [`catalog`] | `/catalog[.ttl\|.rdf\|.jsonld\|.nt]`, `/catalogs/{source}[.ext]` (the paged catalog for harvesters upstream) |
 //! | [`datasets`] | `/api/datasets/{id}` (JSON), `/datasets/{id}` (RDF) |
 //! | [`validate`] | `/api/validate`, `/api/datasets/{id}/validation` |
 //! | [`admin`] | `/api/sources…`, `/api/runs/{id}`, `/api/admin/reload`, `/api/admin/audit`, `/metrics` |
@@ -17,6 +18,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod catalog;
 pub mod datasets;
 pub mod error;
 pub mod home;
@@ -61,6 +63,9 @@ pub struct AppState {
     /// The HTTP limits (read at start) and the slots of the expensive
     /// endpoints.
     pub limits: Arc<HttpLimits>,
+    /// The published records in catalog order, read once per store
+    /// generation for the catalog endpoint.
+    pub catalog_view: Arc<crate::export::pages::ViewCache>,
 }
 
 impl AppState {
@@ -110,6 +115,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .merge(search::routes())
         .merge(datasets::routes())
+        .merge(catalog::routes())
         .layer(cors)
         .with_state(state)
 }
