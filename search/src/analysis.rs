@@ -4,9 +4,17 @@
 //!
 //! | name | used for | chain |
 //! |---|---|---|
-//! | `de` | `@de` and untagged text (the portals are German) | split on non-alphanumerics, drop tokens > 40 bytes, lowercase, German stop words, [`GermanNormalizer`], ASCII folding, Snowball German stemmer |
+//! | `de` | `@de` and untagged text (the portals are German) | split on non-alphanumerics, drop tokens > 40 bytes, lowercase, [`GermanNormalizer`], German stop words (normalized the same way, so "für" and "fuer" both stop), ASCII folding, Snowball German stemmer |
 //! | `en` | `@en` text | split, drop long, lowercase, English stop words, ASCII folding, Snowball English (Porter2) stemmer |
 //! | `plain` | other languages | split, drop long, lowercase, ASCII folding |
+//! | `words` | titles once more, for queries of stop words only | split, drop long, lowercase, [`GermanNormalizer`], ASCII folding (no stop words, no stemming) |
+//!
+//! The German stop words are the shipped list `search/lists/stopwords-de.txt`
+//! (Snowball's); the English ones are Lucene's ([`ENGLISH_STOP_WORDS`]). A
+//! query word that is a stop word in either language is never required (see
+//! [`is_stop_word`] and `query`): the German and the English fields are
+//! searched together, and a word one analyzer drops would otherwise be
+//! required by the other.
 //!
 //! German compounds are not split: no maintained crate ships a German
 //! decompounding dictionary, and tantivy's `SplitCompoundWords` needs one.
@@ -21,6 +29,60 @@ use tantivy::tokenizer::{
 pub const GERMAN: &str = "de";
 pub const ENGLISH: &str = "en";
 pub const PLAIN: &str = "plain";
+pub const WORDS: &str = "words";
+
+/// The shipped German stop-word list (see the module docs).
+const GERMAN_STOP_LIST: &str = include_str!("../lists/stopwords-de.txt");
+
+/// The English stop words (Lucene's `EnglishAnalyzer` list).
+pub const ENGLISH_STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// The German stop words, lowercased and normalized by [`normalize_german`].
+pub fn german_stop_words() -> &'static std::collections::HashSet<String> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut out = String::new();
+        GERMAN_STOP_LIST
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|w| {
+                normalize_german(&w.to_lowercase(), &mut out);
+                out.clone()
+            })
+            .collect()
+    })
+}
+
+/// Whether a word (as typed) is a German or an English stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    if ENGLISH_STOP_WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    let mut normalized = String::new();
+    normalize_german(&lower, &mut normalized);
+    german_stop_words().contains(&normalized)
+}
+
+/// Whether a text has words and all of them are stop words.
+pub fn only_stop_words(text: &str) -> bool {
+    let mut words = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty());
+    let mut any = false;
+    for w in words.by_ref() {
+        if !is_stop_word(w) {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
 
 /// The German analyzer.
 pub fn german() -> TextAnalyzer {
@@ -31,22 +93,14 @@ pub fn german() -> TextAnalyzer {
 }
 
 fn build_german() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser);
-    match StopWordFilter::new(Language::German) {
-        Some(stop) => builder
-            .filter(stop)
-            .filter(GermanNormalizer)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::German))
-            .build(),
-        None => builder
-            .filter(GermanNormalizer)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::German))
-            .build(),
-    }
+        .filter(LowerCaser)
+        .filter(GermanNormalizer)
+        .filter(StopWordFilter::remove(german_stop_words().iter().cloned()))
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::German))
+        .build()
 }
 
 /// The English analyzer.
@@ -56,20 +110,15 @@ pub fn english() -> TextAnalyzer {
 }
 
 fn build_english() -> TextAnalyzer {
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser);
-    match StopWordFilter::new(Language::English) {
-        Some(stop) => builder
-            .filter(stop)
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
-            .build(),
-        None => builder
-            .filter(AsciiFoldingFilter)
-            .filter(Stemmer::new(Language::English))
-            .build(),
-    }
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_owned()),
+        ))
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
 }
 
 /// The analyzer for text in other languages: no stemming.
@@ -81,11 +130,23 @@ pub fn plain() -> TextAnalyzer {
         .build()
 }
 
+/// The analyzer of every word as written (umlauts normalized, no stop
+/// words, no stemming): for queries that are stop words only.
+pub fn words() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(GermanNormalizer)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
 /// Registers the analyzers in a tokenizer manager.
 pub fn register(manager: &TokenizerManager) {
     manager.register(GERMAN, german());
     manager.register(ENGLISH, english());
     manager.register(PLAIN, plain());
+    manager.register(WORDS, words());
 }
 
 /// The tokens an analyzer makes of a text.
@@ -263,6 +324,41 @@ mod tests {
     fn stop_words_are_dropped_and_text_is_split() {
         assert_eq!(de("Die Bäume in der Stadt"), de("baum stadt"));
         assert_eq!(de("Open-Data-Portal").len(), 3);
+    }
+
+    #[test]
+    fn stop_words_in_both_spellings() {
+        assert!(de("für").is_empty());
+        assert!(de("fuer").is_empty());
+        assert!(de("FÜR").is_empty());
+        assert!(de("ueber").is_empty());
+        assert!(de("dass").is_empty());
+        assert!(de("daß").is_empty());
+        assert_eq!(
+            de("Sachverständige fuer Landwirtschaft"),
+            de("sachverstaendige landwirtschaft")
+        );
+        assert_eq!(de("Haushalt des Landes"), de("haushalt landes"));
+        for w in [
+            "für", "fuer", "Die", "mit", "des", "the", "of", "über", "ueber",
+        ] {
+            assert!(is_stop_word(w), "{w}");
+        }
+        for w in ["Haushalt", "Bäume", "Weg1", "Landes", "Feuer"] {
+            assert!(!is_stop_word(w), "{w}");
+        }
+        assert!(only_stop_words("für die"));
+        assert!(only_stop_words("In-the"));
+        assert!(!only_stop_words("The-Who"));
+        assert!(!only_stop_words("für Bäume"));
+        assert!(!only_stop_words("..."));
+    }
+
+    #[test]
+    fn words_keep_stop_words_and_normalize() {
+        let mut w = words();
+        assert_eq!(tokens(&mut w, "Was ist wo?"), vec!["was", "ist", "wo"]);
+        assert_eq!(tokens(&mut w, "Für"), tokens(&mut w, "fuer"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
-use crate::query::{parse, FlatQuery, QueryBuilder};
+use crate::query::{drop_stop_words, parse, FlatQuery, QueryBuilder};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
@@ -484,6 +484,7 @@ impl SearchIndex {
                 doc.add_text(field, &t.value);
             }
             doc.add_text(combined(t.lang()), &t.value);
+            doc.add_text(f.title_words, &t.value);
         }
         for t in &d.keywords {
             if let Some(field) = lang_field(t.lang(), f.keywords_de, f.keywords_en) {
@@ -655,7 +656,7 @@ impl SearchIndex {
     /// searcher generation.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
         let searcher = self.reader.searcher();
-        let parsed = parse(&req.q);
+        let parsed = drop_stop_words(parse(&req.q));
         if !parsed.clauses.is_empty() {
             return self.search_with(&searcher, parsed, req);
         }

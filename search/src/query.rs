@@ -38,6 +38,10 @@ pub enum Target {
     Facet(usize),
     Id,
     Iri,
+    /// Title words as written, stop words included: what the words of a
+    /// query of stop words only search (see [`drop_stop_words`]). No prefix
+    /// names it.
+    Words,
 }
 
 impl Target {
@@ -237,6 +241,41 @@ fn parse_strict(q: &str) -> Result<Vec<Clause>, ()> {
     Ok(clauses)
 }
 
+/// Whether an atom is a word or phrase of stop words only, searched in
+/// analyzed text.
+fn is_stop_atom(a: &Atom) -> bool {
+    !matches!(
+        a.target,
+        Target::Facet(_) | Target::Id | Target::Iri | Target::Words
+    ) && analysis::only_stop_words(&a.text)
+}
+
+/// Query analysis as index analysis: words and phrases of stop words only
+/// ("für", "fuer", "des", "the") are never required, in any clause (the
+/// German analyzer drops them, the English one keeps some, so a required
+/// stop word would find nothing in German text). A query whose positive
+/// words are all stop words searches them instead in the titles as written
+/// ([`Target::Words`], all required): "Was ist wo" still finds a title.
+pub fn drop_stop_words(mut parsed: Parsed) -> Parsed {
+    let content = parsed
+        .clauses
+        .iter()
+        .any(|c| !c.negated && c.alternatives.iter().any(|a| !is_stop_atom(a)));
+    for c in &mut parsed.clauses {
+        if !content && !c.negated {
+            for a in &mut c.alternatives {
+                if is_stop_atom(a) {
+                    a.target = Target::Words;
+                }
+            }
+        } else {
+            c.alternatives.retain(|a| !is_stop_atom(a));
+        }
+    }
+    parsed.clauses.retain(|c| !c.alternatives.is_empty());
+    parsed
+}
+
 /// A flat word query (see [`QueryBuilder::build_flat`]).
 pub struct FlatQuery {
     /// All terms, boosted as in [`QueryBuilder::build`]: for the best hits.
@@ -267,6 +306,7 @@ pub struct QueryBuilder {
     de: TextAnalyzer,
     en: TextAnalyzer,
     plain: TextAnalyzer,
+    words: TextAnalyzer,
 }
 
 /// Terms of the query per analyzer, for highlighting.
@@ -281,6 +321,7 @@ enum Analyzer {
     De,
     En,
     Plain,
+    Words,
 }
 
 impl QueryBuilder {
@@ -290,6 +331,7 @@ impl QueryBuilder {
             de: analysis::german(),
             en: analysis::english(),
             plain: analysis::plain(),
+            words: analysis::words(),
         }
     }
 
@@ -314,6 +356,7 @@ impl QueryBuilder {
             Target::Publisher => vec![(f.publisher_text, De, 1.0)],
             Target::Source => vec![(f.source_text, De, 1.0)],
             Target::Theme => vec![(f.theme_text, De, 1.0)],
+            Target::Words => vec![(f.title_words, Words, 1.0)],
             Target::Facet(_) | Target::Id | Target::Iri => Vec::new(),
         }
     }
@@ -323,6 +366,7 @@ impl QueryBuilder {
             Analyzer::De => &mut self.de,
             Analyzer::En => &mut self.en,
             Analyzer::Plain => &mut self.plain,
+            Analyzer::Words => &mut self.words,
         };
         let mut out = Vec::new();
         let mut stream = analyzer.token_stream(text);
@@ -367,14 +411,14 @@ impl QueryBuilder {
             match analyzer {
                 Analyzer::De => hl.german.extend(tokens.iter().map(|(_, t)| t.clone())),
                 Analyzer::En => hl.english.extend(tokens.iter().map(|(_, t)| t.clone())),
-                Analyzer::Plain => {}
+                Analyzer::Plain | Analyzer::Words => {}
             }
             let q: Box<dyn Query> = if tokens.len() == 1 {
                 let term = Term::from_field_text(field, &tokens[0].1);
                 let exact: Box<dyn Query> =
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
                 let chars = tokens[0].1.chars().count();
-                if fuzzy && !atom.phrase && chars >= 5 {
+                if fuzzy && !atom.phrase && atom.target != Target::Words && chars >= 5 {
                     let distance = if chars >= 9 { 2 } else { 1 };
                     Box::new(BooleanQuery::new(vec![
                         (Occur::Should, Box::new(BoostQuery::new(exact, 2.0))),
@@ -520,7 +564,10 @@ impl QueryBuilder {
             !c.negated
                 && c.alternatives.iter().any(|a| {
                     !a.phrase
-                        && !matches!(a.target, Target::Facet(_) | Target::Id | Target::Iri)
+                        && !matches!(
+                            a.target,
+                            Target::Facet(_) | Target::Id | Target::Iri | Target::Words
+                        )
                         && a.text.chars().count() >= 5
                 })
         })
@@ -573,6 +620,38 @@ mod tests {
             words(&parse("http://x")),
             vec![vec!["All:http://x".to_owned()]]
         );
+    }
+
+    /// One clause of one alternative per item.
+    fn clauses(items: &[&str]) -> Vec<Vec<String>> {
+        items.iter().map(|i| vec![(*i).to_owned()]).collect()
+    }
+
+    #[test]
+    fn stop_words_are_never_required() {
+        let p = drop_stop_words(parse("Arbeitnehmer mit Arbeitsort"));
+        assert_eq!(words(&p), clauses(&["All:Arbeitnehmer", "All:Arbeitsort"]));
+        let p = drop_stop_words(parse(
+            "sachverstaendige fuer landwirtschaft -der the OR wald",
+        ));
+        assert_eq!(
+            words(&p),
+            clauses(&["All:sachverstaendige", "All:landwirtschaft", "All:wald"])
+        );
+        // Phrases of stop words only, and prefixed stop words, too.
+        let p = drop_stop_words(parse(r#"haushalt "für die" title:des"#));
+        assert_eq!(words(&p), vec![vec!["All:haushalt".to_owned()]]);
+        // Exact fields are not analyzed: kept.
+        let p = drop_stop_words(parse("format:der wald"));
+        assert_eq!(words(&p).len(), 2);
+    }
+
+    #[test]
+    fn stop_words_only_search_title_words() {
+        let p = drop_stop_words(parse("Was ist wo -der"));
+        assert_eq!(words(&p), clauses(&["Words:Was", "Words:ist", "Words:wo"]));
+        assert!(!QueryBuilder::fuzzy_applies(&p));
+        assert!(drop_stop_words(parse("-der")).clauses.is_empty());
     }
 
     #[test]
