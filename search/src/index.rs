@@ -29,8 +29,23 @@ const VERSION_FILE: &str = "schema-version";
 /// keyword boost, expressed as term frequency (titles are boosted by their
 /// own field instead, see `query::QueryBuilder`).
 const KEYWORD_REPEAT: usize = 2;
-/// Fewer exact hits than this try fuzzy matching.
+/// Fewer hits than this try the next, more forgiving step (see [`Match`]).
 pub const FUZZY_BELOW: u64 = 3;
+
+/// Which step of the search produced the hits: all words required
+/// (`all`); when that found fewer than [`FUZZY_BELOW`] datasets, all but a
+/// quarter of three or more words (`relaxed`); then words also matching
+/// near index terms, all required, then relaxed again (`fuzzy`). When a
+/// word is unknown to the index, the fuzzy step with all words required
+/// comes before the relaxed one. A later step is taken only when it finds
+/// more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    All,
+    Relaxed,
+    Fuzzy,
+}
 
 /// How the writer is sized.
 #[derive(Debug, Clone, Copy)]
@@ -125,8 +140,11 @@ pub struct SearchResult {
     /// Per facet (in the order of [`FACETS`]): counts among the datasets
     /// matching the query and every *other* facet's filter.
     pub facets: Vec<(String, Vec<FacetValue>)>,
-    /// Fuzzy matching was used (the exact words found too little).
+    /// Fuzzy matching was used (the exact words found too little): the
+    /// same as `matched == Match::Fuzzy`.
     pub fuzzy: bool,
+    /// The step that produced the hits.
+    pub matched: Match,
     /// The query did not follow the grammar and was searched as plain words.
     pub fallback: bool,
 }
@@ -699,7 +717,7 @@ impl SearchIndex {
     ) -> Result<SearchResult, SearchError> {
         let dense = self.dense_facets(searcher)?;
         let mut builder = QueryBuilder::new(self.fields.clone());
-        let (text, hl) = builder.build(&parsed, false);
+        let (text, hl) = builder.build(&parsed, None, false);
         let mut filters = self.filter_queries(req);
         // Facet filters are checked by the collector (see `collect`), which
         // must see every document that fails at most one of them. Narrow the
@@ -753,7 +771,7 @@ impl SearchIndex {
         } else {
             None
         };
-        let mut fuzzy = false;
+        let mut matched = Match::All;
         let run = |text: Option<Box<dyn Query>>, counting_only: bool| -> Result<_, SearchError> {
             let collector = SearchCollector {
                 facet_fields: FACETS.map(|s| s.to_owned()),
@@ -782,15 +800,34 @@ impl SearchIndex {
             Some(f) => run(Some(f.matching.box_clone()), true)?,
             None => run(text.as_ref().map(|q| q.box_clone()), false)?,
         };
-        if fruit.total < FUZZY_BELOW && QueryBuilder::fuzzy_applies(&parsed) {
-            let (fuzzy_text, _) = builder.build(&parsed, true);
-            let f2 = run(fuzzy_text, false)?;
-            if f2.total > fruit.total {
-                fruit = f2;
-                fuzzy = true;
+        // Too little: the forgiving steps, in order, each only when the
+        // steps before found fewer than `FUZZY_BELOW`.
+        if fruit.total < FUZZY_BELOW {
+            let relax = QueryBuilder::relax_applies(&parsed);
+            let fuzzy = QueryBuilder::fuzzy_applies(&parsed);
+            let relaxed = (Match::Relaxed, false, true, relax);
+            let corrected = (Match::Fuzzy, true, false, fuzzy);
+            // A word the index does not know is more likely misspelt than
+            // superfluous: correct it before dropping words.
+            let (first, second) = if fuzzy && builder.has_unknown_word(&parsed, searcher) {
+                (corrected, relaxed)
+            } else {
+                (relaxed, corrected)
+            };
+            let steps = [first, second, (Match::Fuzzy, true, true, fuzzy && relax)];
+            for (step, fuzzy, relaxed, applies) in steps {
+                if !applies || fruit.total >= FUZZY_BELOW {
+                    continue;
+                }
+                let (q, _) = builder.build(&parsed, fuzzy.then_some(searcher), relaxed);
+                let more = run(q, false)?;
+                if more.total > fruit.total {
+                    fruit = more;
+                    matched = step;
+                }
             }
         }
-        if let (Some(flat), false) = (&flat, fuzzy) {
+        if let (Some(flat), Match::All) = (&flat, matched) {
             let shown = req.offset + req.size;
             // More than shown: does the page end inside a tie, and where
             // does the tie end?
@@ -827,7 +864,8 @@ impl SearchIndex {
             total: fruit.total,
             hits,
             facets: facet_list(fruit.facets),
-            fuzzy,
+            fuzzy: matched == Match::Fuzzy,
+            matched,
             fallback: parsed.fallback,
         })
     }

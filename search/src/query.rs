@@ -21,7 +21,7 @@ use tantivy::query::{
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::Term;
+use tantivy::{Searcher, Term};
 
 /// Where an atom is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -377,12 +377,12 @@ impl QueryBuilder {
     }
 
     /// The query for one atom, or `None` when it has no searchable token
-    /// (only stop words). `fuzzy`: also match terms within an edit distance
-    /// (1 for 5–8 characters, 2 from 9) for words of at least 5 characters.
+    /// (only stop words). `fuzzy`: also match the index's terms near a
+    /// word's (see [`fuzzy_terms`]).
     fn atom_query(
         &mut self,
         atom: &Atom,
-        fuzzy: bool,
+        fuzzy: Option<&Searcher>,
         hl: &mut HighlightTerms,
     ) -> Option<Box<dyn Query>> {
         let exact_field = match atom.target {
@@ -417,18 +417,23 @@ impl QueryBuilder {
                 let term = Term::from_field_text(field, &tokens[0].1);
                 let exact: Box<dyn Query> =
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                let chars = tokens[0].1.chars().count();
-                if fuzzy && !atom.phrase && atom.target != Target::Words && chars >= 5 {
-                    let distance = if chars >= 9 { 2 } else { 1 };
-                    Box::new(BooleanQuery::new(vec![
-                        (Occur::Should, Box::new(BoostQuery::new(exact, 2.0))),
-                        (
-                            Occur::Should,
-                            Box::new(FuzzyTermQuery::new(term, distance, true)),
-                        ),
-                    ]))
-                } else {
+                let near = match fuzzy {
+                    Some(searcher) if !atom.phrase && atom.target != Target::Words => {
+                        fuzzy_terms(searcher, &term, &tokens[0].1)
+                    }
+                    _ => Vec::new(),
+                };
+                if near.is_empty() {
                     exact
+                } else {
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> =
+                        vec![(Occur::Should, Box::new(BoostQuery::new(exact, 2.0)))];
+                    alts.extend(near.into_iter().map(|t| {
+                        let q: Box<dyn Query> =
+                            Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs));
+                        (Occur::Should, q)
+                    }));
+                    Box::new(BooleanQuery::new(alts))
                 }
             } else {
                 let first = tokens[0].0;
@@ -455,14 +460,18 @@ impl QueryBuilder {
     }
 
     /// The text part of a search: `None` means "match everything".
+    /// `fuzzy`: words also match the index's terms near them (see
+    /// [`fuzzy_terms`]); `relaxed`: of three or more positive clauses, all
+    /// but a quarter (at least one) must match (see [`relaxed_minimum`]).
     pub fn build(
         &mut self,
         parsed: &Parsed,
-        fuzzy: bool,
+        fuzzy: Option<&Searcher>,
+        relaxed: bool,
     ) -> (Option<Box<dyn Query>>, HighlightTerms) {
         let mut hl = HighlightTerms::default();
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut positives = 0;
+        let mut negatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut positives: Vec<Box<dyn Query>> = Vec::new();
         for clause in &parsed.clauses {
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for a in &clause.alternatives {
@@ -472,7 +481,8 @@ impl QueryBuilder {
                 } else {
                     &mut hl
                 };
-                if let Some(q) = self.atom_query(a, fuzzy && !clause.negated, sink) {
+                let fuzzy = if clause.negated { None } else { fuzzy };
+                if let Some(q) = self.atom_query(a, fuzzy, sink) {
                     alts.push(q);
                 }
             }
@@ -484,19 +494,34 @@ impl QueryBuilder {
                 )),
             };
             if clause.negated {
-                musts.push((Occur::MustNot, q));
+                negatives.push((Occur::MustNot, q));
             } else {
-                positives += 1;
-                musts.push((Occur::Must, q));
+                positives.push(q);
             }
         }
-        if musts.is_empty() {
+        if negatives.is_empty() && positives.is_empty() {
             return (None, hl);
         }
-        if positives == 0 {
-            musts.push((Occur::Must, Box::new(AllQuery)));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let n = positives.len();
+        if relaxed && n >= RELAX_FROM {
+            let any: Vec<(Occur, Box<dyn Query>)> =
+                positives.into_iter().map(|q| (Occur::Should, q)).collect();
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(
+                    any,
+                    relaxed_minimum(n),
+                )),
+            ));
+        } else {
+            clauses.extend(positives.into_iter().map(|q| (Occur::Must, q)));
         }
-        (Some(Box::new(BooleanQuery::new(musts))), hl)
+        if n == 0 {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        clauses.extend(negatives);
+        (Some(Box::new(BooleanQuery::new(clauses))), hl)
     }
 
     /// The same query as [`QueryBuilder::build`] (without fuzzy matching)
@@ -557,6 +582,37 @@ impl QueryBuilder {
         })
     }
 
+    /// Whether a positive clause has no word the index knows: none of its
+    /// words (or `OR` alternatives) is a term of its fields in any
+    /// document. Such a word is misspelt (or part of a compound): the
+    /// search tries fuzzy matching before dropping words.
+    pub fn has_unknown_word(&mut self, parsed: &Parsed, searcher: &Searcher) -> bool {
+        parsed.clauses.iter().filter(|c| !c.negated).any(|c| {
+            c.alternatives.iter().all(|a| {
+                if a.phrase {
+                    return false;
+                }
+                let fields = self.text_fields(a.target);
+                if fields.is_empty() {
+                    return false;
+                }
+                fields.into_iter().all(|(field, analyzer, _)| {
+                    self.analyze(analyzer, &a.text).iter().all(|(_, t)| {
+                        searcher
+                            .doc_freq(&Term::from_field_text(field, t))
+                            .is_ok_and(|n| n == 0)
+                    })
+                })
+            })
+        })
+    }
+
+    /// Whether relaxing could change anything (at least [`RELAX_FROM`]
+    /// positive clauses).
+    pub fn relax_applies(parsed: &Parsed) -> bool {
+        parsed.clauses.iter().filter(|c| !c.negated).count() >= RELAX_FROM
+    }
+
     /// Whether fuzzy matching could change anything (a positive word of at
     /// least 5 characters).
     pub fn fuzzy_applies(parsed: &Parsed) -> bool {
@@ -572,6 +628,87 @@ impl QueryBuilder {
                 })
         })
     }
+}
+
+/// Relaxed matching applies from this many positive clauses.
+pub const RELAX_FROM: usize = 3;
+
+/// How many of `n` positive clauses a relaxed query requires: all but a
+/// quarter, and at least all but one (3 of 4, 4 of 5, 6 of 8).
+pub fn relaxed_minimum(n: usize) -> usize {
+    n - (n / 4).max(1)
+}
+
+/// Edits allowed between a word and an index term, by the word's length
+/// (analyzed, in characters): none below 5, 1 for 5–8, 2 from 9.
+pub fn fuzzy_distance(chars: usize) -> u8 {
+    match chars {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// At most this many index terms stand in for one word.
+const MAX_EXPANSIONS: usize = 30;
+
+/// Whether an index term near a word is a plausible misspelling of it,
+/// not an unrelated word that happens to be close: it starts with the
+/// word's first character, and it is one edit away (a transposition is
+/// one) or clears a similarity bar of 0.7 (Sørensen-Dice over character
+/// pairs). Two edits in a long compound often make another word with the
+/// same first half ("strassenbaum" → "strassennam"): the bar keeps those
+/// out, while two typos in one long word ("kindergardn") stay in.
+pub fn plausible_variant(word: &str, term: &str) -> bool {
+    if word.chars().next() != term.chars().next() {
+        return false;
+    }
+    strsim::damerau_levenshtein(word, term) <= 1 || strsim::sorensen_dice(word, term) >= 0.7
+}
+
+/// The index terms of `term`'s field within [`fuzzy_distance`] of `word`
+/// (transpositions count as one edit) that are [`plausible_variant`]s, the
+/// word itself excluded, nearest and most frequent first, at most
+/// [`MAX_EXPANSIONS`]. Reads each segment's term dictionary through a
+/// Levenshtein automaton: work bounded by the terms near the word, not by
+/// the index size.
+pub fn fuzzy_terms(searcher: &Searcher, term: &Term, word: &str) -> Vec<Term> {
+    let distance = fuzzy_distance(word.chars().count());
+    if distance == 0 {
+        return Vec::new();
+    }
+    let field = term.field();
+    let query = FuzzyTermQuery::new(term.clone(), distance, true);
+    let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(automaton) = query.automaton() else {
+            return Vec::new();
+        };
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            let Ok(text) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if text != word && plausible_variant(word, text) {
+                *found.entry(text.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    let mut ranked: Vec<(usize, u64, String)> = found
+        .into_iter()
+        .map(|(t, freq)| (strsim::damerau_levenshtein(word, &t), freq, t))
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    ranked
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .map(|(_, _, t)| Term::from_field_text(field, &t))
+        .collect()
 }
 
 #[cfg(test)]
@@ -620,6 +757,31 @@ mod tests {
             words(&parse("http://x")),
             vec![vec!["All:http://x".to_owned()]]
         );
+    }
+
+    #[test]
+    fn forgiving_steps() {
+        assert_eq!(
+            (3..=9).map(relaxed_minimum).collect::<Vec<_>>(),
+            vec![2, 3, 4, 5, 6, 6, 7]
+        );
+        assert_eq!([4, 5, 8, 9, 14].map(fuzzy_distance), [0, 1, 1, 2, 2]);
+        // One edit: a typo if it starts alike.
+        for (word, term) in [
+            ("schwimbad", "schwimmbad"),
+            ("musem", "museum"),
+            ("speilplatz", "spielplatz"),
+            ("apotek", "apothek"),
+        ] {
+            assert!(plausible_variant(word, term), "{word} {term}");
+        }
+        // Two edits: only above the similarity bar.
+        assert!(plausible_variant("bibliothk", "bibliothek"));
+        assert!(plausible_variant("wahlergebnise", "wahlergebniss"));
+        assert!(!plausible_variant("strassenbaum", "strassennam"));
+        // Another first character: never.
+        assert!(!plausible_variant("kita", "gita"));
+        assert!(!plausible_variant("bader", "lader"));
     }
 
     /// One clause of one alternative per item.

@@ -7,8 +7,8 @@
 //! against the committed baseline (`tests/relevance/baseline.toml`).
 
 use catalog_search::extract::{extract, RecordInfo};
-use catalog_search::{DatasetDoc, SearchIndex, SearchRequest, WriterOptions};
-use catalog_tests::fixtures;
+use catalog_search::{DatasetDoc, Match, SearchIndex, SearchRequest, WriterOptions};
+use catalog_tests::{fixtures, workspace};
 use harvester::split::{split_page, SplitOptions};
 use oxrdfio::{RdfFormat, RdfParser};
 use std::path::{Path, PathBuf};
@@ -220,4 +220,168 @@ fn stop_words_never_required_on_real_catalogs() {
     }
     assert!(search(index, "und").total > 0);
     assert_eq!(search(index, "zwischen wieder").total, 0);
+}
+
+#[test]
+fn forgiving_steps_on_real_catalogs() {
+    let Some(ix) = index_catalogs("forgiving") else {
+        return;
+    };
+    let index = &ix.index;
+    let step = |q: &str, matched: Match, first: &str| {
+        let r = search(index, q);
+        assert_eq!(r.matched, matched, "{q}");
+        assert_eq!(r.fuzzy, matched == Match::Fuzzy, "{q}");
+        assert!(
+            r.hits.first().is_some_and(|h| h.title.starts_with(first)),
+            "{q:?}: {first:?} not first: {:?}",
+            r.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+        );
+    };
+    // All words found together: no forgiving step.
+    step(
+        "bebauungsplaene potsdam",
+        Match::All,
+        "Bebauungspläne in Potsdam",
+    );
+    // One word of several that the dataset lacks: dropped.
+    step(
+        "standorte der baeckereien in rostock",
+        Match::Relaxed,
+        "Bäckereien",
+    );
+    step(
+        "einwohnerzahl potsdam entwicklung seit 1992",
+        Match::Relaxed,
+        "Einwohnerzahl von Potsdam seit 1992",
+    );
+    // Typos: corrected.
+    step("schwimbaeder", Match::Fuzzy, "Schwimmbäder");
+    step("apoteken", Match::Fuzzy, "Apotheken");
+    // An unknown word is corrected before words are dropped.
+    step(
+        "apoteken in rostock mit notdienst",
+        Match::Fuzzy,
+        "Apotheken",
+    );
+    step(
+        "baugenehmigung schleswig holstein januar 2004 statistk",
+        Match::Fuzzy,
+        "Baugenehmigungen in Schleswig-Holstein im Januar 2004",
+    );
+    // Two edits that make another word are no typo: "strassenbaeume" is
+    // not "Straßennamen" (a word of the Straßenwidmungen description).
+    let r = search(index, "strassenbaeume");
+    assert!(
+        r.hits
+            .iter()
+            .all(|h| !h.title.starts_with("Straßenwidmungen")),
+        "{:?}",
+        r.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+    );
+}
+
+/// The judged queries: (query, relevant dataset IRIs).
+fn judged() -> Vec<(String, Vec<String>)> {
+    let path = workspace().join("tests/relevance/queries.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut cols = l.split('\t');
+            let q = cols.next().unwrap_or_default().to_owned();
+            let relevant: Vec<String> = cols
+                .next()
+                .unwrap_or_default()
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+            assert!(
+                !relevant.is_empty(),
+                "{}: no relevant dataset for {q:?}",
+                path.display()
+            );
+            (q, relevant)
+        })
+        .collect()
+}
+
+/// nDCG@10 of a ranking (binary gains) and whether a relevant dataset is
+/// among the first three.
+fn score(ranked: &[String], relevant: &[String]) -> (f64, bool) {
+    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+    let dcg: f64 = ranked
+        .iter()
+        .take(10)
+        .enumerate()
+        .filter(|(_, d)| relevant.contains(d))
+        .map(|(i, _)| discount(i))
+        .sum();
+    let ideal: f64 = (0..relevant.len().min(10)).map(discount).sum();
+    let success = ranked.iter().take(3).any(|d| relevant.contains(d));
+    (dcg / ideal, success)
+}
+
+#[test]
+fn ndcg_score_is_standard() {
+    let r = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(score(&r(&["a", "b"]), &r(&["a"])), (1.0, true));
+    let (n, s) = score(&r(&["x", "y", "z", "a"]), &r(&["a"]));
+    assert!((n - 1.0 / 5f64.log2()).abs() < 1e-12 && !s);
+    let (n, _) = score(&r(&["b", "x", "a"]), &r(&["a", "b"]));
+    assert!((n - (1.0 + 0.5) / (1.0 + 1.0 / 3f64.log2())).abs() < 1e-12);
+    assert_eq!(score(&r(&["x"]), &r(&["a"])), (0.0, false));
+}
+
+/// The committed baseline: (nDCG@10, success@3).
+fn baseline() -> (f64, f64) {
+    let path = workspace().join("tests/relevance/baseline.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: toml::Table = text
+        .parse()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let get = |k: &str| {
+        v.get(k)
+            .and_then(toml::Value::as_float)
+            .unwrap_or_else(|| panic!("{}: no number {k}", path.display()))
+    };
+    (get("ndcg_at_10"), get("success_at_3"))
+}
+
+#[test]
+fn judged_queries_meet_the_baseline() {
+    let Some(ix) = index_catalogs("judged") else {
+        return;
+    };
+    let queries = judged();
+    assert!(queries.len() >= 100, "{} judged queries", queries.len());
+    let (mut ndcg, mut successes) = (0.0, 0usize);
+    let mut misses = Vec::new();
+    for (q, relevant) in &queries {
+        let r = search(&ix.index, q);
+        let ranked: Vec<String> = r.hits.iter().map(|h| h.dataset.clone()).collect();
+        let (n, s) = score(&ranked, relevant);
+        ndcg += n;
+        if s {
+            successes += 1;
+        } else {
+            let first: Vec<&str> = r.hits.iter().take(3).map(|h| h.title.as_str()).collect();
+            misses.push(format!("{q:?} ({:?}): {first:?}", r.matched));
+        }
+    }
+    let n = queries.len() as f64;
+    let (ndcg, success) = (ndcg / n, successes as f64 / n);
+    println!(
+        "{} judged queries: nDCG@10 {ndcg:.3}, success@3 {success:.3} ({successes}); not in the first three:",
+        queries.len()
+    );
+    for m in &misses {
+        println!("  {m}");
+    }
+    let (min_ndcg, min_success) = baseline();
+    assert!(
+        ndcg + 1e-9 >= min_ndcg && success + 1e-9 >= min_success,
+        "below the baseline (nDCG@10 {min_ndcg}, success@3 {min_success}): nDCG@10 {ndcg:.3}, success@3 {success:.3}; misses: {misses:#?}"
+    );
 }

@@ -243,6 +243,7 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
         facets,
         fuzzy: result.fuzzy,
         hits,
+        matched: result.matched,
         page,
         q: &q,
         query_fallback: result.fallback,
@@ -260,6 +261,9 @@ struct SearchJson<'a, S: serde::Serialize> {
     facets: BTreeMap<&'a str, &'a [catalog_search::FacetValue]>,
     fuzzy: bool,
     hits: Vec<HitJson<'a>>,
+    /// Which step produced the hits: `all`, `relaxed` or `fuzzy`.
+    #[serde(rename = "match")]
+    matched: catalog_search::Match,
     page: usize,
     q: &'a str,
     query_fallback: bool,
