@@ -7,6 +7,7 @@
 //! | `de` | `@de` and untagged text (the portals are German) | split on non-alphanumerics, drop tokens > 40 bytes, lowercase, [`GermanNormalizer`], German stop words (normalized the same way, so "für" and "fuer" both stop), ASCII folding, Snowball German stemmer |
 //! | `en` | `@en` text | split, drop long, lowercase, English stop words, ASCII folding, Snowball English (Porter2) stemmer |
 //! | `plain` | other languages | split, drop long, lowercase, ASCII folding |
+//! | `de_rev` | German titles and keywords once more, for compounds | the `de` chain without the stemmer, then each term reversed ([`Reverse`]) |
 //! | `words` | titles once more, for queries of stop words only | split, drop long, lowercase, [`GermanNormalizer`], ASCII folding (no stop words, no stemming) |
 //!
 //! The German stop words are the shipped list `search/lists/stopwords-de.txt`
@@ -16,13 +17,18 @@
 //! searched together, and a word one analyzer drops would otherwise be
 //! required by the other.
 //!
-//! German compounds are not split: no maintained crate ships a German
-//! decompounding dictionary, and tantivy's `SplitCompoundWords` needs one.
-//! Compound words match as a whole (and, with fuzzy matching, near misses).
+//! German compounds are split against the index's own vocabulary at query
+//! time (no maintained crate ships a German decompounding dictionary, and
+//! tantivy's `SplitCompoundWords` needs one): two query words that the
+//! index knows as one compound match it, and in the forgiving steps a word
+//! matches the compounds it begins (a prefix range of the term dictionary)
+//! or ends (a prefix range of the `de_rev` terms), and an unknown compound
+//! matches its longest known last part (see `query`).
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer, TokenizerManager,
+    StopWordFilter, TextAnalyzer, TextAnalyzerBuilder, Token, TokenFilter, TokenStream, Tokenizer,
+    TokenizerManager,
 };
 
 /// Analyzer names as registered in the index's tokenizer manager.
@@ -30,6 +36,7 @@ pub const GERMAN: &str = "de";
 pub const ENGLISH: &str = "en";
 pub const PLAIN: &str = "plain";
 pub const WORDS: &str = "words";
+pub const GERMAN_REVERSED: &str = "de_rev";
 
 /// The shipped German stop-word list (see the module docs).
 const GERMAN_STOP_LIST: &str = include_str!("../lists/stopwords-de.txt");
@@ -92,13 +99,19 @@ pub fn german() -> TextAnalyzer {
     PROTOTYPE.get_or_init(build_german).clone()
 }
 
-fn build_german() -> TextAnalyzer {
+/// The German chain up to the stemmer: split, drop long, lowercase,
+/// normalize, stop words, fold.
+fn german_words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(GermanNormalizer)
         .filter(StopWordFilter::remove(german_stop_words().iter().cloned()))
         .filter(AsciiFoldingFilter)
+}
+
+fn build_german() -> TextAnalyzer {
+    german_words()
         .filter(Stemmer::new(Language::German))
         .build()
 }
@@ -130,6 +143,17 @@ pub fn plain() -> TextAnalyzer {
         .build()
 }
 
+/// The German analyzer without stemming and with each term reversed, for
+/// finding compounds by their last part (see [`Reverse`]). Unstemmed: the
+/// stemmer cuts a compound's end differently from the word alone
+/// ("augenoptiker" → "augenopt", "optiker" → "optik").
+pub fn german_reversed() -> TextAnalyzer {
+    static PROTOTYPE: std::sync::OnceLock<TextAnalyzer> = std::sync::OnceLock::new();
+    PROTOTYPE
+        .get_or_init(|| german_words().filter(Reverse).build())
+        .clone()
+}
+
 /// The analyzer of every word as written (umlauts normalized, no stop
 /// words, no stemming): for queries that are stop words only.
 pub fn words() -> TextAnalyzer {
@@ -147,6 +171,7 @@ pub fn register(manager: &TokenizerManager) {
     manager.register(ENGLISH, english());
     manager.register(PLAIN, plain());
     manager.register(WORDS, words());
+    manager.register(GERMAN_REVERSED, german_reversed());
 }
 
 /// The tokens an analyzer makes of a text.
@@ -231,45 +256,82 @@ pub fn normalize_german(word: &str, out: &mut String) {
 }
 
 impl TokenFilter for GermanNormalizer {
-    type Tokenizer<T: Tokenizer> = GermanNormalizerFilter<T>;
+    type Tokenizer<T: Tokenizer> = MapWordsFilter<T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> GermanNormalizerFilter<T> {
-        GermanNormalizerFilter {
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MapWordsFilter<T> {
+        MapWords(normalize_german).transform(tokenizer)
+    }
+}
+
+/// Reverses each token ("augenoptik" → "kitponegua"): the reversed German
+/// terms of titles and keywords let a word find the compounds it ends
+/// ("optiker" → "Augenoptiker") by a prefix search (see
+/// `query::compound_terms`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reverse;
+
+/// Reverses a word by characters.
+pub fn reverse(word: &str, out: &mut String) {
+    out.clear();
+    out.extend(word.chars().rev());
+}
+
+impl TokenFilter for Reverse {
+    type Tokenizer<T: Tokenizer> = MapWordsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MapWordsFilter<T> {
+        MapWords(reverse).transform(tokenizer)
+    }
+}
+
+/// A filter that rewrites each token's text with a function.
+#[derive(Clone, Copy)]
+pub struct MapWords(pub fn(&str, &mut String));
+
+impl TokenFilter for MapWords {
+    type Tokenizer<T: Tokenizer> = MapWordsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> MapWordsFilter<T> {
+        MapWordsFilter {
             inner: tokenizer,
+            map: self.0,
             buffer: String::new(),
         }
     }
 }
 
 #[derive(Clone)]
-pub struct GermanNormalizerFilter<T> {
+pub struct MapWordsFilter<T> {
     inner: T,
+    map: fn(&str, &mut String),
     buffer: String,
 }
 
-impl<T: Tokenizer> Tokenizer for GermanNormalizerFilter<T> {
-    type TokenStream<'a> = GermanNormalizerStream<'a, T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for MapWordsFilter<T> {
+    type TokenStream<'a> = MapWordsStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        GermanNormalizerStream {
+        MapWordsStream {
             tail: self.inner.token_stream(text),
+            map: self.map,
             buffer: &mut self.buffer,
         }
     }
 }
 
-pub struct GermanNormalizerStream<'a, T> {
+pub struct MapWordsStream<'a, T> {
     tail: T,
+    map: fn(&str, &mut String),
     buffer: &'a mut String,
 }
 
-impl<T: TokenStream> TokenStream for GermanNormalizerStream<'_, T> {
+impl<T: TokenStream> TokenStream for MapWordsStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let token = self.tail.token_mut();
-        normalize_german(&token.text, self.buffer);
+        (self.map)(&token.text, self.buffer);
         std::mem::swap(&mut token.text, self.buffer);
         true
     }
@@ -352,6 +414,15 @@ mod tests {
         assert!(!only_stop_words("The-Who"));
         assert!(!only_stop_words("für Bäume"));
         assert!(!only_stop_words("..."));
+    }
+
+    #[test]
+    fn reversed_german_terms() {
+        let mut r = german_reversed();
+        assert_eq!(
+            tokens(&mut r, "Augenoptiker für Kleingärten"),
+            vec!["rekitponegua", "netragnielk"]
+        );
     }
 
     #[test]

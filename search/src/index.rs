@@ -503,6 +503,9 @@ impl SearchIndex {
             }
             doc.add_text(combined(t.lang()), &t.value);
             doc.add_text(f.title_words, &t.value);
+            if t.lang() == Lang::German {
+                doc.add_text(f.text_rev, &t.value);
+            }
         }
         for t in &d.keywords {
             if let Some(field) = lang_field(t.lang(), f.keywords_de, f.keywords_en) {
@@ -510,6 +513,9 @@ impl SearchIndex {
             }
             for _ in 0..KEYWORD_REPEAT {
                 doc.add_text(combined(t.lang()), &t.value);
+            }
+            if t.lang() == Lang::German {
+                doc.add_text(f.text_rev, &t.value);
             }
         }
         for t in &d.descriptions {
@@ -716,8 +722,8 @@ impl SearchIndex {
         req: &SearchRequest,
     ) -> Result<SearchResult, SearchError> {
         let dense = self.dense_facets(searcher)?;
-        let mut builder = QueryBuilder::new(self.fields.clone());
-        let (text, hl) = builder.build(&parsed, None, false);
+        let mut builder = QueryBuilder::new(self.fields.clone()).with_vocabulary(searcher);
+        let (text, hl) = builder.build(&parsed, false, false);
         let mut filters = self.filter_queries(req);
         // Facet filters are checked by the collector (see `collect`), which
         // must see every document that fails at most one of them. Narrow the
@@ -819,7 +825,7 @@ impl SearchIndex {
                 if !applies || fruit.total >= FUZZY_BELOW {
                     continue;
                 }
-                let (q, _) = builder.build(&parsed, fuzzy.then_some(searcher), relaxed);
+                let (q, _) = builder.build(&parsed, fuzzy, relaxed);
                 let more = run(q, false)?;
                 if more.total > fruit.total {
                     fruit = more;

@@ -307,6 +307,10 @@ pub struct QueryBuilder {
     en: TextAnalyzer,
     plain: TextAnalyzer,
     words: TextAnalyzer,
+    de_rev: TextAnalyzer,
+    /// The index whose terms fuzzy matching, compounds and joined words
+    /// are looked up in (none: exact words only).
+    vocabulary: Option<Searcher>,
 }
 
 /// Terms of the query per analyzer, for highlighting.
@@ -332,7 +336,16 @@ impl QueryBuilder {
             en: analysis::english(),
             plain: analysis::plain(),
             words: analysis::words(),
+            de_rev: analysis::german_reversed(),
+            vocabulary: None,
         }
+    }
+
+    /// Looks terms up in `searcher`'s index: needed for fuzzy matching,
+    /// compounds and joined words.
+    pub fn with_vocabulary(mut self, searcher: &Searcher) -> Self {
+        self.vocabulary = Some(searcher.clone());
+        self
     }
 
     fn text_fields(&self, target: Target) -> Vec<(Field, Analyzer, f32)> {
@@ -378,11 +391,12 @@ impl QueryBuilder {
 
     /// The query for one atom, or `None` when it has no searchable token
     /// (only stop words). `fuzzy`: also match the index's terms near a
-    /// word's (see [`fuzzy_terms`]).
+    /// word's (see [`fuzzy_terms`]) and, in German fields, the compounds
+    /// that begin or end with it (see [`compound_terms`]).
     fn atom_query(
         &mut self,
         atom: &Atom,
-        fuzzy: Option<&Searcher>,
+        fuzzy: bool,
         hl: &mut HighlightTerms,
     ) -> Option<Box<dyn Query>> {
         let exact_field = match atom.target {
@@ -417,9 +431,22 @@ impl QueryBuilder {
                 let term = Term::from_field_text(field, &tokens[0].1);
                 let exact: Box<dyn Query> =
                     Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                let near = match fuzzy {
-                    Some(searcher) if !atom.phrase && atom.target != Target::Words => {
-                        fuzzy_terms(searcher, &term, &tokens[0].1)
+                let near = match &self.vocabulary {
+                    Some(searcher) if fuzzy && !atom.phrase && atom.target != Target::Words => {
+                        let mut near = fuzzy_terms(searcher, &term, &tokens[0].1);
+                        if matches!(analyzer, Analyzer::De) {
+                            let backwards = analysis::tokens(&mut self.de_rev, &atom.text);
+                            near.extend(last_part(searcher, field, &atom.text, &mut self.de));
+                            if let [backwards] = backwards.as_slice() {
+                                near.extend(compound_terms(
+                                    searcher,
+                                    (field, &tokens[0].1),
+                                    (self.fields.text_rev, backwards),
+                                    &mut self.de,
+                                ));
+                            }
+                        }
+                        near
                     }
                     _ => Vec::new(),
                 };
@@ -466,12 +493,14 @@ impl QueryBuilder {
     pub fn build(
         &mut self,
         parsed: &Parsed,
-        fuzzy: Option<&Searcher>,
+        fuzzy: bool,
         relaxed: bool,
     ) -> (Option<Box<dyn Query>>, HighlightTerms) {
         let mut hl = HighlightTerms::default();
         let mut negatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut positives: Vec<Box<dyn Query>> = Vec::new();
+        // Per positive clause: its word, when it is one unprefixed word.
+        let mut single: Vec<Option<&str>> = Vec::new();
         for clause in &parsed.clauses {
             let mut alts: Vec<Box<dyn Query>> = Vec::new();
             for a in &clause.alternatives {
@@ -481,8 +510,7 @@ impl QueryBuilder {
                 } else {
                     &mut hl
                 };
-                let fuzzy = if clause.negated { None } else { fuzzy };
-                if let Some(q) = self.atom_query(a, fuzzy, sink) {
+                if let Some(q) = self.atom_query(a, fuzzy && !clause.negated, sink) {
                     alts.push(q);
                 }
             }
@@ -497,8 +525,13 @@ impl QueryBuilder {
                 negatives.push((Occur::MustNot, q));
             } else {
                 positives.push(q);
+                single.push(match clause.alternatives.as_slice() {
+                    [a] if a.target == Target::All && !a.phrase => Some(a.text.as_str()),
+                    _ => None,
+                });
             }
         }
+        let positives = self.join_compounds(positives, &single);
         if negatives.is_empty() && positives.is_empty() {
             return (None, hl);
         }
@@ -582,6 +615,79 @@ impl QueryBuilder {
         })
     }
 
+    /// Two neighbouring words that the index knows as one compound ("baum
+    /// kataster", "kataster bäume" → "Baumkataster"): either word order,
+    /// the first word's stem joined to the second as written, with or
+    /// without a linking element (`s`, `es`, `n`, `en`, `e`, `er`). The
+    /// compound's German term, when a document has it.
+    fn joined_term(&mut self, a: &str, b: &str) -> Option<String> {
+        let searcher = self.vocabulary.clone()?;
+        let field = self.fields.text_de;
+        for (x, y) in [(a, b), (b, a)] {
+            let stem = match self.analyze(Analyzer::De, x).as_slice() {
+                [(_, stem)] => stem.clone(),
+                _ => continue,
+            };
+            let mut tail = String::new();
+            analysis::normalize_german(&y.to_lowercase(), &mut tail);
+            for link in ["", "s", "es", "n", "en", "e", "er"] {
+                let joined = format!("{stem}{link}{tail}");
+                if let [(_, t)] = self.analyze(Analyzer::De, &joined).as_slice() {
+                    let found = searcher
+                        .doc_freq(&Term::from_field_text(field, t))
+                        .is_ok_and(|n| n > 0);
+                    if found {
+                        return Some(t.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Merges each pair of neighbouring one-word clauses that form a
+    /// compound of the index (see [`QueryBuilder::joined_term`]) into one
+    /// clause: both words, or the compound.
+    fn join_compounds(
+        &mut self,
+        positives: Vec<Box<dyn Query>>,
+        single: &[Option<&str>],
+    ) -> Vec<Box<dyn Query>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        let mut pending: Option<(Box<dyn Query>, Option<&str>)> = None;
+        for (q, word) in positives.into_iter().zip(single.iter().copied()) {
+            let joined = match (&pending, word) {
+                (Some((_, Some(a))), Some(b)) => self.joined_term(a, b),
+                _ => None,
+            };
+            match (pending.take(), joined) {
+                (Some((first, _)), Some(t)) => {
+                    let term = |field| -> Box<dyn Query> {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &t),
+                            IndexRecordOption::WithFreqs,
+                        ))
+                    };
+                    let both: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                        (Occur::Must, first),
+                        (Occur::Must, q),
+                    ]));
+                    out.push(Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, both),
+                        (Occur::Should, boosted(term(self.fields.title_de), 2.0)),
+                        (Occur::Should, term(self.fields.text_de)),
+                    ])));
+                }
+                (previous, _) => {
+                    out.extend(previous.map(|(p, _)| p));
+                    pending = Some((q, word));
+                }
+            }
+        }
+        out.extend(pending.map(|(p, _)| p));
+        out
+    }
+
     /// Whether a positive clause has no word the index knows: none of its
     /// words (or `OR` alternatives) is a term of its fields in any
     /// document. Such a word is misspelt (or part of a compound): the
@@ -614,7 +720,7 @@ impl QueryBuilder {
     }
 
     /// Whether fuzzy matching could change anything (a positive word of at
-    /// least 5 characters).
+    /// least 4 characters: typos from 5, compounds from 4).
     pub fn fuzzy_applies(parsed: &Parsed) -> bool {
         parsed.clauses.iter().any(|c| {
             !c.negated
@@ -624,7 +730,7 @@ impl QueryBuilder {
                             a.target,
                             Target::Facet(_) | Target::Id | Target::Iri | Target::Words
                         )
-                        && a.text.chars().count() >= 5
+                        && a.text.chars().count() >= 4
                 })
         })
     }
@@ -664,6 +770,109 @@ pub fn plausible_variant(word: &str, term: &str) -> bool {
         return false;
     }
     strsim::damerau_levenshtein(word, term) <= 1 || strsim::sorensen_dice(word, term) >= 0.7
+}
+
+/// The German term of `field` for the longest last part of a compound
+/// word that the index knows, when the word itself is no term of `field`:
+/// "strassenbaeume" → "baum", "bushaltestellen" → "haltestell". A German
+/// compound names a kind of its last part, so the part stands in for the
+/// whole. The part has at least 5 characters and the rest at least 3; at
+/// most one dictionary lookup per character.
+pub fn last_part(
+    searcher: &Searcher,
+    field: Field,
+    word: &str,
+    de: &mut TextAnalyzer,
+) -> Option<Term> {
+    let known = |t: &str| {
+        searcher
+            .doc_freq(&Term::from_field_text(field, t))
+            .is_ok_and(|n| n > 0)
+    };
+    let mut lower = String::new();
+    analysis::normalize_german(&word.to_lowercase(), &mut lower);
+    if let [whole] = analysis::tokens(de, &lower).as_slice() {
+        if known(whole) {
+            return None;
+        }
+    }
+    let starts: Vec<usize> = lower.char_indices().map(|(i, _)| i).collect();
+    let chars = starts.len();
+    (3..chars.saturating_sub(4)).find_map(|k| {
+        let tail = &lower[starts[k]..];
+        match analysis::tokens(de, tail).as_slice() {
+            [t] if t.chars().count() >= 4 && known(t) => Some(Term::from_field_text(field, t)),
+            _ => None,
+        }
+    })
+}
+
+/// At most this many index terms are read to find the compounds of a word.
+const COMPOUND_SCAN: usize = 2_000;
+
+/// The German terms of `field` that are compounds beginning or ending with
+/// a word (at least 4 characters; the compound at least 3 longer):
+/// "radweg" → "radwegenetz", "optiker" → "augenoptiker". Beginnings: the
+/// word's stem `stem` as a prefix range of the field's term dictionary.
+/// Endings: the word unstemmed and reversed (`backwards`) as a prefix range
+/// of the reversed terms of titles and keywords (`reversed`, see
+/// [`analysis::german_reversed`]), each found term turned and stemmed by
+/// `de`. At most [`COMPOUND_SCAN`] terms are read per segment and
+/// direction, and the [`MAX_EXPANSIONS`] most frequent kept: bounded work,
+/// whatever the index size. This is the decompounder: its word list is the
+/// index's own vocabulary.
+pub fn compound_terms(
+    searcher: &Searcher,
+    (field, stem): (Field, &str),
+    (reversed, backwards): (Field, &str),
+    de: &mut TextAnalyzer,
+) -> Vec<Term> {
+    let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for (dict_field, prefix, flip) in [(field, stem, false), (reversed, backwards, true)] {
+        let chars = prefix.chars().count();
+        if chars < 4 {
+            continue;
+        }
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(dict_field) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().range().ge(prefix.as_bytes()).into_stream()
+            else {
+                continue;
+            };
+            let mut read = 0;
+            while read < COMPOUND_SCAN && stream.advance() {
+                read += 1;
+                let Ok(text) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                if !text.starts_with(prefix) {
+                    break;
+                }
+                if text.chars().count() < chars + 3 {
+                    continue;
+                }
+                let freq = u64::from(stream.value().doc_freq);
+                if flip {
+                    let mut forward = String::new();
+                    analysis::reverse(text, &mut forward);
+                    for t in analysis::tokens(de, &forward) {
+                        *found.entry(t).or_default() += freq;
+                    }
+                } else {
+                    *found.entry(text.to_owned()).or_default() += freq;
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(u64, String)> = found.into_iter().map(|(t, n)| (n, t)).collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked
+        .into_iter()
+        .take(MAX_EXPANSIONS)
+        .map(|(_, t)| Term::from_field_text(field, &t))
+        .collect()
 }
 
 /// The index terms of `term`'s field within [`fuzzy_distance`] of `word`

@@ -269,6 +269,11 @@ fn forgiving_steps_on_real_catalogs() {
         Match::Fuzzy,
         "Baugenehmigungen in Schleswig-Holstein im Januar 2004",
     );
+    // Compounds: by their first part, by their last part, and a compound
+    // the index lacks by its last part.
+    step("kleingaerten", Match::Fuzzy, "Kleingartenanlagen");
+    step("optiker", Match::Fuzzy, "Augenoptiker");
+    assert_top(index, "strassenbaeume", "Bäume", 3);
     // Two edits that make another word are no typo: "strassenbaeume" is
     // not "Straßennamen" (a word of the Straßenwidmungen description).
     let r = search(index, "strassenbaeume");
