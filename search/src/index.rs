@@ -3,7 +3,7 @@
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
-use crate::query::{drop_stop_words, parse, FlatQuery, QueryBuilder};
+use crate::query::{drop_stop_words, expand_synonyms, parse, FlatQuery, QueryBuilder};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
@@ -680,7 +680,7 @@ impl SearchIndex {
     /// searcher generation.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
         let searcher = self.reader.searcher();
-        let parsed = drop_stop_words(parse(&req.q));
+        let parsed = expand_synonyms(drop_stop_words(parse(&req.q)));
         if !parsed.clauses.is_empty() {
             return self.search_with(&searcher, parsed, req);
         }

@@ -276,6 +276,75 @@ pub fn drop_stop_words(mut parsed: Parsed) -> Parsed {
     parsed
 }
 
+/// The shipped synonym list (see its header).
+const SYNONYM_LIST: &str = include_str!("../lists/synonyms-de.txt");
+
+/// How a synonym is looked up: lowercased, umlauts and ß folded as German
+/// text is, hyphens dropped, spaces collapsed.
+fn synonym_key(text: &str) -> String {
+    let lower = text.to_lowercase().replace('-', "");
+    let mut out = String::new();
+    analysis::normalize_german(&lower, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The synonym groups by member key: each member's group (as written).
+fn synonyms() -> &'static std::collections::HashMap<String, Vec<String>> {
+    static MAP: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for line in SYNONYM_LIST.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let group: Vec<String> = line
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect();
+            for m in &group {
+                map.entry(synonym_key(m))
+                    .or_default()
+                    .extend(group.iter().cloned());
+            }
+        }
+        map
+    })
+}
+
+/// Adds the synonyms of the shipped list (`search/lists/synonyms-de.txt`)
+/// to each positive unprefixed word as `OR` alternatives ("kita" also
+/// finds "Kindertagesstätte"; a synonym of several words is a phrase).
+pub fn expand_synonyms(mut parsed: Parsed) -> Parsed {
+    for clause in parsed.clauses.iter_mut().filter(|c| !c.negated) {
+        let mut seen: std::collections::HashSet<String> = clause
+            .alternatives
+            .iter()
+            .map(|a| synonym_key(&a.text))
+            .collect();
+        let mut extra = Vec::new();
+        for a in &clause.alternatives {
+            if a.target != Target::All || a.phrase {
+                continue;
+            }
+            for member in synonyms().get(&synonym_key(&a.text)).into_iter().flatten() {
+                if seen.insert(synonym_key(member)) {
+                    extra.push(Atom {
+                        target: Target::All,
+                        text: member.clone(),
+                        phrase: member.contains(' '),
+                    });
+                }
+            }
+        }
+        clause.alternatives.extend(extra);
+    }
+    parsed
+}
+
 /// A flat word query (see [`QueryBuilder::build_flat`]).
 pub struct FlatQuery {
     /// All terms, boosted as in [`QueryBuilder::build`]: for the best hits.
@@ -966,6 +1035,37 @@ mod tests {
             words(&parse("http://x")),
             vec![vec!["All:http://x".to_owned()]]
         );
+    }
+
+    #[test]
+    fn synonyms_are_alternatives() {
+        let p = expand_synonyms(parse("OePNV -Kita haltestellen"));
+        let w = words(&p);
+        assert!(w[0].contains(&"All:nahverkehr".to_owned()), "{w:?}");
+        assert!(
+            w[0].contains(&"All:öffentlicher personennahverkehr\"".to_owned()),
+            "{w:?}"
+        );
+        // "öpnv" is the word typed ("OePNV"): not added again.
+        assert!(!w[0].contains(&"All:öpnv".to_owned()), "{w:?}");
+        // Exclusions are not widened.
+        assert_eq!(w[1], vec!["-All:Kita".to_owned()]);
+        let p = expand_synonyms(parse("B-Plan"));
+        assert!(words(&p)[0].contains(&"All:bebauungsplan".to_owned()));
+        assert_eq!(
+            synonym_key("Öffentlicher  Personennahverkehr"),
+            synonym_key("oeffentlicher personennahverkehr")
+        );
+        // Every group of the shipped list has at least two members.
+        for line in SYNONYM_LIST
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            assert!(
+                line.split(',').filter(|m| !m.trim().is_empty()).count() >= 2,
+                "{line}"
+            );
+        }
     }
 
     #[test]
