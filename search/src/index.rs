@@ -145,6 +145,9 @@ pub struct SearchResult {
     pub fuzzy: bool,
     /// The step that produced the hits.
     pub matched: Match,
+    /// For a fuzzy answer: the query with each word the index does not know
+    /// replaced by the nearest word of the hits' titles, as written there.
+    pub did_you_mean: Option<String>,
     /// The query did not follow the grammar and was searched as plain words.
     pub fallback: bool,
 }
@@ -866,6 +869,11 @@ impl SearchIndex {
             }
         }
         let hits = self.hits(searcher, &fruit.top, req, &hl)?;
+        let did_you_mean = if matched == Match::Fuzzy {
+            did_you_mean(searcher, self.fields.text_de, &req.q, &hits)
+        } else {
+            None
+        };
         Ok(SearchResult {
             total: fruit.total,
             hits,
@@ -873,6 +881,7 @@ impl SearchIndex {
             fuzzy: matched == Match::Fuzzy,
             matched,
             fallback: parsed.fallback,
+            did_you_mean,
         })
     }
 
@@ -1030,6 +1039,65 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// The query `q` with each plain word that is no German term of the index
+/// (`field`) replaced by the nearest word of the hits' titles within the
+/// fuzzy distance of its length that is a plausible variant of it (see
+/// [`crate::query::plausible_variant`]), as the title writes it
+/// ("schwimbaeder" → "Schwimmbäder"); `None` when no word was replaced.
+fn did_you_mean(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    q: &str,
+    hits: &[Hit],
+) -> Option<String> {
+    let normalized = |w: &str| {
+        let mut out = String::new();
+        analysis::normalize_german(&w.to_lowercase(), &mut out);
+        out
+    };
+    let mut de = analysis::german();
+    let title_words: Vec<(&str, String)> = hits
+        .iter()
+        .flat_map(|h| h.title.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(|w| (w, normalized(w)))
+        .collect();
+    let mut changed = false;
+    let words: Vec<String> = q
+        .split_whitespace()
+        .map(|w| {
+            if !w.chars().all(char::is_alphanumeric) {
+                return w.to_owned();
+            }
+            let known = match analysis::tokens(&mut de, w).as_slice() {
+                [t] => searcher
+                    .doc_freq(&Term::from_field_text(field, t))
+                    .is_ok_and(|n| n > 0),
+                _ => true,
+            };
+            if known {
+                return w.to_owned();
+            }
+            let typed = normalized(w);
+            let limit = usize::from(crate::query::fuzzy_distance(typed.chars().count()));
+            let best = title_words
+                .iter()
+                .filter(|(_, n)| crate::query::plausible_variant(&typed, n))
+                .map(|(t, n)| (strsim::damerau_levenshtein(&typed, n), *t))
+                .filter(|(d, _)| *d >= 1 && *d <= limit)
+                .min_by_key(|(d, _)| *d);
+            match best {
+                Some((_, t)) => {
+                    changed = true;
+                    t.to_owned()
+                }
+                None => w.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| words.join(" "))
 }
 
 /// Hits asked of block-max WAND beyond the page, to see a tie at the

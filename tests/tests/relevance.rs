@@ -255,9 +255,16 @@ fn forgiving_steps_on_real_catalogs() {
         Match::Relaxed,
         "Einwohnerzahl von Potsdam seit 1992",
     );
-    // Typos: corrected.
+    // Typos: corrected, and the answer says how.
     step("schwimbaeder", Match::Fuzzy, "Schwimmbäder");
     step("apoteken", Match::Fuzzy, "Apotheken");
+    let mean = |q: &str| search(index, q).did_you_mean;
+    assert_eq!(mean("schwimbaeder").as_deref(), Some("Schwimmbäder"));
+    assert_eq!(
+        mean("apoteken rostock").as_deref(),
+        Some("Apotheken rostock")
+    );
+    assert_eq!(mean("schwimmbaeder"), None);
     // An unknown word is corrected before words are dropped.
     step(
         "apoteken in rostock mit notdienst",

@@ -240,6 +240,7 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     // Typed serialization: no intermediate `serde_json::Value` tree per
     // answer (facets and hits make up ~12 KB of JSON).
     axum::Json(SearchJson {
+        did_you_mean: result.did_you_mean.as_deref(),
         facets,
         fuzzy: result.fuzzy,
         hits,
@@ -258,6 +259,8 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
 /// JSON answers (`serde_json` objects are sorted maps).
 #[derive(serde::Serialize)]
 struct SearchJson<'a, S: serde::Serialize> {
+    /// For a fuzzy answer, the query with unknown words corrected.
+    did_you_mean: Option<&'a str>,
     facets: BTreeMap<&'a str, &'a [catalog_search::FacetValue]>,
     fuzzy: bool,
     hits: Vec<HitJson<'a>>,
