@@ -3,7 +3,9 @@
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
-use crate::query::{drop_stop_words, expand_synonyms, parse, FlatQuery, QueryBuilder};
+use crate::query::{
+    drop_stop_words, expand_synonyms, parse, prefix_terms, FlatQuery, QueryBuilder,
+};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
@@ -150,6 +152,14 @@ pub struct SearchResult {
     pub did_you_mean: Option<String>,
     /// The query did not follow the grammar and was searched as plain words.
     pub fallback: bool,
+}
+
+/// Completions for search-as-you-type (see [`SearchIndex::suggest`]).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Suggestions {
+    pub titles: Vec<String>,
+    pub keywords: Vec<String>,
+    pub publishers: Vec<String>,
 }
 
 /// The search index.
@@ -445,6 +455,93 @@ impl SearchIndex {
             }
         }
         Ok(out)
+    }
+
+    /// Completions of what a citizen is typing: titles whose words begin
+    /// with the typed words (the last one as a prefix), and keyword and
+    /// publisher values that begin with the typed text; umlaut spellings
+    /// and case do not matter. At most `size` of each, titles best first,
+    /// keywords and publishers most frequent first. Bounded work: at most
+    /// [`SUGGEST_SCAN`] dictionary terms read per prefix and segment.
+    pub fn suggest(&self, q: &str, size: usize) -> Result<Suggestions, SearchError> {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        let typed = analysis::tokens(&mut analysis::words(), q);
+        let Some((last, complete)) = typed.split_last() else {
+            return Ok(Suggestions::default());
+        };
+        if size == 0 {
+            return Ok(Suggestions::default());
+        }
+        // Titles: every complete word, and a word beginning with the last.
+        let starts = prefix_terms(&searcher, f.title_words, last, SUGGEST_SCAN);
+        let mut titles = Vec::new();
+        if !starts.is_empty() {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = complete
+                .iter()
+                .map(|w| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.title_words, w),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    )
+                })
+                .collect();
+            let alternatives = starts
+                .into_iter()
+                .map(|(t, _)| Term::from_field_text(f.title_words, &t));
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(alternatives)),
+                    1.0,
+                )),
+            ));
+            let top = searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(size * 2).order_by_score(),
+            )?;
+            for (_, address) in top {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                if let Some(t) = doc.get_first(f.title).and_then(|v| v.as_str()) {
+                    if !titles.iter().any(|x: &String| x == t) && titles.len() < size {
+                        titles.push(t.to_owned());
+                    }
+                }
+            }
+        }
+        // Keyword and publisher values: their dictionaries hold them as
+        // written, so read from the typed text's first letter in both cases.
+        let mut wanted = String::new();
+        analysis::normalize_german(&q.trim().to_lowercase(), &mut wanted);
+        let values = |field| -> Vec<String> {
+            let mut found: HashMap<String, u64> = HashMap::new();
+            let mut first: Vec<String> = Vec::new();
+            if let Some(c) = q.trim().chars().next() {
+                first.extend(c.to_lowercase().map(String::from));
+                first.extend(c.to_uppercase().map(String::from));
+            }
+            first.dedup();
+            for p in &first {
+                for (value, freq) in prefix_terms(&searcher, field, p, SUGGEST_SCAN) {
+                    let mut normalized = String::new();
+                    analysis::normalize_german(&value.to_lowercase(), &mut normalized);
+                    if normalized.starts_with(&wanted) {
+                        *found.entry(value).or_default() += freq;
+                    }
+                }
+            }
+            let mut ranked: Vec<(u64, String)> = found.into_iter().map(|(v, n)| (n, v)).collect();
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            ranked.into_iter().take(size).map(|(_, v)| v).collect()
+        };
+        Ok(Suggestions {
+            titles,
+            keywords: values(f.facets[5]),
+            publishers: values(f.facets[1]),
+        })
     }
 
     /// Number of searchable documents.
@@ -1099,6 +1196,9 @@ fn did_you_mean(
         .collect();
     changed.then(|| words.join(" "))
 }
+
+/// Terms read per prefix and segment by [`SearchIndex::suggest`].
+pub const SUGGEST_SCAN: usize = 500;
 
 /// Hits asked of block-max WAND beyond the page, to see a tie at the
 /// page's last place end.

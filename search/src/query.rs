@@ -887,9 +887,9 @@ const COMPOUND_SCAN: usize = 2_000;
 /// of the reversed terms of titles and keywords (`reversed`, see
 /// [`analysis::german_reversed`]), each found term turned and stemmed by
 /// `de`. At most [`COMPOUND_SCAN`] terms are read per segment and
-/// direction, and the [`MAX_EXPANSIONS`] most frequent kept: bounded work,
-/// whatever the index size. This is the decompounder: its word list is the
-/// index's own vocabulary.
+/// direction (see [`prefix_terms`]), and the [`MAX_EXPANSIONS`] most
+/// frequent kept: bounded work, whatever the index size. This is the
+/// decompounder: its word list is the index's own vocabulary.
 pub fn compound_terms(
     searcher: &Searcher,
     (field, stem): (Field, &str),
@@ -902,36 +902,18 @@ pub fn compound_terms(
         if chars < 4 {
             continue;
         }
-        for segment in searcher.segment_readers() {
-            let Ok(inverted) = segment.inverted_index(dict_field) else {
+        for (text, freq) in prefix_terms(searcher, dict_field, prefix, COMPOUND_SCAN) {
+            if text.chars().count() < chars + 3 {
                 continue;
-            };
-            let Ok(mut stream) = inverted.terms().range().ge(prefix.as_bytes()).into_stream()
-            else {
-                continue;
-            };
-            let mut read = 0;
-            while read < COMPOUND_SCAN && stream.advance() {
-                read += 1;
-                let Ok(text) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                if !text.starts_with(prefix) {
-                    break;
+            }
+            if flip {
+                let mut forward = String::new();
+                analysis::reverse(&text, &mut forward);
+                for t in analysis::tokens(de, &forward) {
+                    *found.entry(t).or_default() += freq;
                 }
-                if text.chars().count() < chars + 3 {
-                    continue;
-                }
-                let freq = u64::from(stream.value().doc_freq);
-                if flip {
-                    let mut forward = String::new();
-                    analysis::reverse(text, &mut forward);
-                    for t in analysis::tokens(de, &forward) {
-                        *found.entry(t).or_default() += freq;
-                    }
-                } else {
-                    *found.entry(text.to_owned()).or_default() += freq;
-                }
+            } else {
+                *found.entry(text).or_default() += freq;
             }
         }
     }
@@ -942,6 +924,38 @@ pub fn compound_terms(
         .take(MAX_EXPANSIONS)
         .map(|(_, t)| Term::from_field_text(field, &t))
         .collect()
+}
+
+/// The terms of `field` that begin with `prefix` (at most `limit` read per
+/// segment, in dictionary order) and their document counts over the
+/// segments.
+pub fn prefix_terms(
+    searcher: &Searcher,
+    field: Field,
+    prefix: &str,
+    limit: usize,
+) -> Vec<(String, u64)> {
+    let mut found: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(prefix.as_bytes()).into_stream() else {
+            continue;
+        };
+        let mut read = 0;
+        while read < limit && stream.advance() {
+            read += 1;
+            let Ok(text) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if !text.starts_with(prefix) {
+                break;
+            }
+            *found.entry(text.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+        }
+    }
+    found.into_iter().collect()
 }
 
 /// The index terms of `term`'s field within [`fuzzy_distance`] of `word`

@@ -404,3 +404,39 @@ fn judged_queries_meet_the_baseline() {
         "below the baseline (nDCG@10 {min_ndcg}, success@3 {min_success}): nDCG@10 {ndcg:.3}, success@3 {success:.3}; misses: {misses:#?}"
     );
 }
+
+#[test]
+fn suggestions_complete_what_is_typed() {
+    let Some(ix) = index_catalogs("suggest") else {
+        return;
+    };
+    let index = &ix.index;
+    let s = index.suggest("schwimm", 5).expect("suggest");
+    assert_eq!(s.titles, vec!["Schwimmbäder"]);
+    // Words typed so far must all be in the title; the last one begins.
+    let s = index.suggest("wahllokale pots", 10).expect("suggest");
+    assert!(!s.titles.is_empty());
+    for t in &s.titles {
+        assert!(t.contains("Wahllokale") && t.contains("Potsdam"), "{t}");
+    }
+    // Umlauts written out, any case.
+    let s = index.suggest("GRUENFL", 5).expect("suggest");
+    assert!(
+        s.titles.contains(&"Grünflächen in Potsdam".to_owned()),
+        "{:?}",
+        s.titles
+    );
+    // Keyword and publisher values that begin with the text, any case.
+    let s = index.suggest("pots", 5).expect("suggest");
+    assert!(!s.publishers.is_empty() || !s.keywords.is_empty(), "{s:?}");
+    for v in s.publishers.iter().chain(&s.keywords) {
+        assert!(v.to_lowercase().starts_with("pots"), "{v}");
+    }
+    assert!(index.suggest("", 5).expect("suggest").titles.is_empty());
+    assert!(index.suggest("qqqq", 5).expect("suggest").titles.is_empty());
+    assert!(index
+        .suggest("schwimm", 0)
+        .expect("suggest")
+        .titles
+        .is_empty());
+}
