@@ -26,6 +26,7 @@ pub const MAX_Q: usize = 1000;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/search", get(search))
+        .route("/api/suggest", get(suggest))
         .route("/api/openapi.json", get(openapi))
 }
 
@@ -240,9 +241,11 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     // Typed serialization: no intermediate `serde_json::Value` tree per
     // answer (facets and hits make up ~12 KB of JSON).
     axum::Json(SearchJson {
+        did_you_mean: result.did_you_mean.as_deref(),
         facets,
         fuzzy: result.fuzzy,
         hits,
+        matched: result.matched,
         page,
         q: &q,
         query_fallback: result.fallback,
@@ -253,13 +256,71 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     .into_response()
 }
 
+/// Most completions of each kind in a `/api/suggest` answer.
+pub const MAX_SUGGEST: usize = 20;
+
+/// `GET /api/suggest?q=…&size=…`: completions of what a citizen is typing
+/// (titles, keywords, publishers; `size` of each, default 5, at most
+/// [`MAX_SUGGEST`]).
+async fn suggest(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Response {
+    let mut q = String::new();
+    let mut size = 5usize;
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "q" if v.chars().count() <= MAX_Q => q = v.into_owned(),
+            "q" => {
+                return ApiError::bad_request(format!(
+                    "parameter 'q': longer than {MAX_Q} characters"
+                ))
+                .into_response()
+            }
+            "size" => match parse_count("size", &v, 0) {
+                Ok(n) => size = n.min(MAX_SUGGEST),
+                Err(e) => return e.into_response(),
+            },
+            other => {
+                return ApiError::bad_request(format!("unknown parameter '{other}': use q, size"))
+                    .into_response()
+            }
+        }
+    }
+    let index = state.search.clone();
+    let typed = q.clone();
+    let result = tokio::task::spawn_blocking(move || index.suggest(&typed, size)).await;
+    match result {
+        Ok(Ok(s)) => axum::Json(SuggestJson {
+            keywords: s.keywords,
+            publishers: s.publishers,
+            q,
+            titles: s.titles,
+        })
+        .into_response(),
+        Ok(Err(e)) => ApiError::internal(format!("suggest failed: {e}")).into_response(),
+        Err(e) => ApiError::internal(format!("suggest failed: {e}")).into_response(),
+    }
+}
+
+/// The `/api/suggest` answer (fields in alphabetical order).
+#[derive(serde::Serialize)]
+struct SuggestJson {
+    keywords: Vec<String>,
+    publishers: Vec<String>,
+    q: String,
+    titles: Vec<String>,
+}
+
 /// The `/api/search` answer. Fields in alphabetical order, like the other
 /// JSON answers (`serde_json` objects are sorted maps).
 #[derive(serde::Serialize)]
 struct SearchJson<'a, S: serde::Serialize> {
+    /// For a fuzzy answer, the query with unknown words corrected.
+    did_you_mean: Option<&'a str>,
     facets: BTreeMap<&'a str, &'a [catalog_search::FacetValue]>,
     fuzzy: bool,
     hits: Vec<HitJson<'a>>,
+    /// Which step produced the hits: `all`, `relaxed` or `fuzzy`.
+    #[serde(rename = "match")]
+    matched: catalog_search::Match,
     page: usize,
     q: &'a str,
     query_fallback: bool,
@@ -338,6 +399,7 @@ mod tests {
         assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
         for path in [
             "/api/search",
+            "/api/suggest",
             "/api/datasets/{id}",
             "/datasets/{id}",
             "/api/openapi.json",
