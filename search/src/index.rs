@@ -50,6 +50,7 @@ impl Default for WriterOptions {
 }
 
 /// Sort order of hits.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
@@ -111,6 +112,7 @@ pub struct Hit {
 }
 
 /// A facet value and the number of matching datasets that have it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FacetValue {
     pub value: String,

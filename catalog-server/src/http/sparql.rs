@@ -27,6 +27,25 @@ struct SparqlRequest {
     update: bool,
 }
 
+/// The form fields of `POST /sparql` (`application/x-www-form-urlencoded`),
+/// as [`SparqlRequest::absorb`] reads them.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the form for the OpenAPI document only.
+pub struct SparqlForm {
+    /// The SPARQL query.
+    #[schema(required = false)]
+    query: String,
+    /// Graphs whose union is the default graph (repeatable).
+    #[schema(rename = "default-graph-uri", required = false)]
+    default_graph_uri: Vec<String>,
+    /// The named graphs the query may use (repeatable).
+    #[schema(rename = "named-graph-uri", required = false)]
+    named_graph_uri: Vec<String>,
+    /// The answer's format (json, xml, csv, tsv, ttl, nt, rdf, jsonld, or a media type).
+    #[schema(required = false)]
+    format: String,
+}
+
 impl SparqlRequest {
     fn absorb(&mut self, form: &[u8]) {
         for (k, v) in url::form_urlencoded::parse(form) {
@@ -42,6 +61,40 @@ impl SparqlRequest {
     }
 }
 
+/// A SPARQL query in the query string.
+#[utoipa::path(
+    get,
+    path = "/sparql",
+    tag = "sparql",
+    params(
+        ("query" = Option<String>, Query, description = "The SPARQL query (without it, GET answers the index page)."),
+        ("default-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "Graphs whose union is the default graph (default: the union of all graphs)."),
+        ("named-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "The named graphs the query may use."),
+        ("format" = Option<String>, Query, description = "The answer's format, overriding the Accept header: json, xml, csv, tsv (results) or ttl, nt, rdf, jsonld (graphs), or a media type."),
+        ("output" = Option<String>, Query, description = "The same as format."),
+    ),
+    responses(
+        (status = 200, description = "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.", content(
+            (serde_json::Value = "application/sparql-results+json"),
+            (String = "application/sparql-results+xml"),
+            (String = "text/csv"),
+            (String = "text/tab-separated-values"),
+            (String = "text/turtle"),
+            (String = "application/n-triples"),
+            (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit.", body = ApiError, content_type = "text/plain"),
+        (status = 403, description = "An update: the endpoint is read-only.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query).", body = ApiError, content_type = "text/plain"),
+        (status = 422, description = "The evaluation needed more memory than sparql.max_memory and was stopped.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The evaluation failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout.", body = ApiError, content_type = "text/plain",
+            headers(("Retry-After" = String, description = "Seconds to wait, when busy."))),
+    )
+)]
 pub(super) async fn sparql_get(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
@@ -56,6 +109,48 @@ pub(super) async fn sparql_get(
     run_sparql(state, req, &headers).await
 }
 
+/// A SPARQL query in the body (a form or the query itself); the
+/// parameters of GET may also be given in the query string.
+#[utoipa::path(
+    post,
+    path = "/sparql",
+    tag = "sparql",
+    params(
+        ("query" = Option<String>, Query, description = "The SPARQL query (without it, GET answers the index page)."),
+        ("default-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "Graphs whose union is the default graph (default: the union of all graphs)."),
+        ("named-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "The named graphs the query may use."),
+        ("format" = Option<String>, Query, description = "The answer's format, overriding the Accept header: json, xml, csv, tsv (results) or ttl, nt, rdf, jsonld (graphs), or a media type."),
+        ("output" = Option<String>, Query, description = "The same as format."),
+    ),
+    request_body(description = "The query: a form with a `query` field, or the query itself (`application/sparql-query`); at most http.max_query bytes. Updates (`application/sparql-update`, or an `update` field) are refused.", content(
+        (SparqlForm = "application/x-www-form-urlencoded"),
+        (String = "application/sparql-query"),
+        (String = "application/sparql-update"),
+    )),
+    responses(
+        (status = 200, description = "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.", content(
+            (serde_json::Value = "application/sparql-results+json"),
+            (String = "application/sparql-results+xml"),
+            (String = "text/csv"),
+            (String = "text/tab-separated-values"),
+            (String = "text/turtle"),
+            (String = "application/n-triples"),
+            (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit.", body = ApiError, content_type = "text/plain"),
+        (status = 403, description = "An update: the endpoint is read-only.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query).", body = ApiError, content_type = "text/plain"),
+        (status = 422, description = "The evaluation needed more memory than sparql.max_memory and was stopped.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The evaluation failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout.", body = ApiError, content_type = "text/plain",
+            headers(("Retry-After" = String, description = "Seconds to wait, when busy."))),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 415, description = "Another Content-Type.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 pub(super) async fn sparql_post(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
