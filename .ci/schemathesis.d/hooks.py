@@ -18,6 +18,23 @@ invalid and a valid one becomes one the server must accept.
 import re
 
 import schemathesis
+from hypothesis.internal import lambda_sources
+
+# CPython 3.11.7's ast.parse can raise "SystemError: AST constructor
+# recursion depth mismatch" when hypothesis parses a module's source to
+# describe a filter's lambda (a name for its repr only); schemathesis then
+# reports an error for the operation. A failed description is a plain name.
+_describe = lambda_sources.lambda_description
+
+
+def _lambda_description(f):
+    try:
+        return _describe(f)
+    except SystemError:
+        return "lambda"
+
+
+lambda_sources.lambda_description = _lambda_description
 
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 DATE = re.compile(

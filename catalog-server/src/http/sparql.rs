@@ -27,6 +27,27 @@ struct SparqlRequest {
     update: bool,
 }
 
+/// The query-string parameters of `/sparql`, as [`SparqlRequest::absorb`]
+/// reads them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Describes the parameters for the OpenAPI document only.
+pub struct SparqlParams {
+    /// The SPARQL query (without it, GET answers the index page).
+    query: Option<String>,
+    /// Graphs whose union is the default graph (default: the union of all graphs).
+    #[param(rename = "default-graph-uri", style = Form, explode)]
+    default_graph_uri: Option<Vec<String>>,
+    /// The named graphs the query may use.
+    #[param(rename = "named-graph-uri", style = Form, explode)]
+    named_graph_uri: Option<Vec<String>>,
+    /// The answer's format, overriding the Accept header: json, xml, csv, tsv
+    /// (results) or ttl, nt, rdf, jsonld (graphs), or a media type.
+    format: Option<String>,
+    /// The same as format.
+    output: Option<String>,
+}
+
 /// The form fields of `POST /sparql` (`application/x-www-form-urlencoded`),
 /// as [`SparqlRequest::absorb`] reads them.
 #[derive(utoipa::ToSchema)]
@@ -66,13 +87,7 @@ impl SparqlRequest {
     get,
     path = "/sparql",
     tag = "sparql",
-    params(
-        ("query" = Option<String>, Query, description = "The SPARQL query (without it, GET answers the index page)."),
-        ("default-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "Graphs whose union is the default graph (default: the union of all graphs)."),
-        ("named-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "The named graphs the query may use."),
-        ("format" = Option<String>, Query, description = "The answer's format, overriding the Accept header: json, xml, csv, tsv (results) or ttl, nt, rdf, jsonld (graphs), or a media type."),
-        ("output" = Option<String>, Query, description = "The same as format."),
-    ),
+    params(SparqlParams),
     responses(
         (status = 200, description = "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.", content(
             (serde_json::Value = "application/sparql-results+json"),
@@ -115,13 +130,7 @@ pub(super) async fn sparql_get(
     post,
     path = "/sparql",
     tag = "sparql",
-    params(
-        ("query" = Option<String>, Query, description = "The SPARQL query (without it, GET answers the index page)."),
-        ("default-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "Graphs whose union is the default graph (default: the union of all graphs)."),
-        ("named-graph-uri" = Option<Vec<String>>, Query, style = Form, explode, description = "The named graphs the query may use."),
-        ("format" = Option<String>, Query, description = "The answer's format, overriding the Accept header: json, xml, csv, tsv (results) or ttl, nt, rdf, jsonld (graphs), or a media type."),
-        ("output" = Option<String>, Query, description = "The same as format."),
-    ),
+    params(SparqlParams),
     request_body(description = "The query: a form with a `query` field, or the query itself (`application/sparql-query`); at most http.max_query bytes. Updates (`application/sparql-update`, or an `update` field) are refused.", content(
         (SparqlForm = "application/x-www-form-urlencoded"),
         (String = "application/sparql-query"),

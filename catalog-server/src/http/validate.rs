@@ -93,14 +93,14 @@ impl FromRequestParts<Arc<AppState>> for ValidationSlot {
         ("profile" = Option<String>, Query, description = "The validation profile (default dcat-ap-de-3; shipped: dcat-ap-3, dcat-ap-de-3, dcat-ap-2.1.1, dcat-ap-de-2, dcat-ap-de-2-konventionen)."),
         ("format" = Option<String>, Query, pattern = "^([Jj][Ss][Oo][Nn]|[Tt][Uu][Rr][Tt][Ll][Ee]|[Tt][Tt][Ll])$", description = "The report's format, overriding the Accept header: json (default) or turtle."),
     ),
-    request_body(description = "An RDF document, at most http.max_upload bytes. Its syntax comes from the Content-Type, and is sniffed when that is missing, wrong or says nothing (application/octet-stream, text/plain, a form).", content(
-        (String = "text/turtle"),
-        (String = "application/rdf+xml"),
+    request_body(description = "An RDF document, at most http.max_upload bytes. Its syntax comes from the Content-Type, and is sniffed when that is missing, wrong or says nothing (application/octet-stream, text/plain, a form): a body of any media type is read as whichever RDF syntax it is in, so no schema constrains it.", content(
+        (serde_json::Value = "text/turtle"),
+        (serde_json::Value = "application/rdf+xml"),
         (serde_json::Value = "application/ld+json"),
-        (String = "application/n-triples"),
-        (String = "application/n-quads"),
-        (String = "application/trig"),
-        (String = "application/octet-stream"),
+        (serde_json::Value = "application/n-triples"),
+        (serde_json::Value = "application/n-quads"),
+        (serde_json::Value = "application/trig"),
+        (serde_json::Value = "application/octet-stream"),
     )),
     responses(
         (status = 200, description = "The validation report.", content(
