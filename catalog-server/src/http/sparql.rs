@@ -27,6 +27,65 @@ struct SparqlRequest {
     update: bool,
 }
 
+/// The answers of `GET` and `POST /sparql` (`POST` adds 408 and 415).
+pub struct SparqlAnswers;
+
+impl utoipa::IntoResponses for SparqlAnswers {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, ResponseBuilder};
+        let content = |schema: ObjectBuilder| ContentBuilder::new().schema(Some(schema)).build();
+        let text = || content(ObjectBuilder::new().schema_type(Type::String));
+        let any = || content(ObjectBuilder::new());
+        let mut ok = ResponseBuilder::new().description(
+            "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.",
+        );
+        for (media, json) in [
+            ("application/sparql-results+json", true),
+            ("application/sparql-results+xml", false),
+            ("text/csv", false),
+            ("text/tab-separated-values", false),
+            ("text/turtle", false),
+            ("application/n-triples", false),
+            ("application/rdf+xml", false),
+            ("application/ld+json", true),
+            ("text/html", false),
+        ] {
+            ok = ok.content(media, if json { any() } else { text() });
+        }
+        let mut answers = std::collections::BTreeMap::new();
+        answers.insert("200".to_owned(), ok.build().into());
+        for (status, description) in [
+            ("400", "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit."),
+            ("403", "An update: the endpoint is read-only."),
+            ("406", "None of the accepted media types can be produced."),
+            ("413", "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query)."),
+            ("422", "The evaluation needed more memory than sparql.max_memory and was stopped."),
+            ("500", "The evaluation failed."),
+            ("503", "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout."),
+        ] {
+            let mut error = ResponseBuilder::new().description(description).content(
+                "text/plain",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiError")))
+                    .build(),
+            );
+            if status == "503" {
+                error = error.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some("Seconds to wait, when busy."))
+                        .build(),
+                );
+            }
+            answers.insert(status.to_owned(), error.build().into());
+        }
+        answers
+    }
+}
+
 /// The query-string parameters of `/sparql`, as [`SparqlRequest::absorb`]
 /// reads them.
 #[derive(utoipa::IntoParams)]
@@ -88,27 +147,7 @@ impl SparqlRequest {
     path = "/sparql",
     tag = "sparql",
     params(SparqlParams),
-    responses(
-        (status = 200, description = "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.", content(
-            (serde_json::Value = "application/sparql-results+json"),
-            (String = "application/sparql-results+xml"),
-            (String = "text/csv"),
-            (String = "text/tab-separated-values"),
-            (String = "text/turtle"),
-            (String = "application/n-triples"),
-            (String = "application/rdf+xml"),
-            (serde_json::Value = "application/ld+json"),
-            (String = "text/html"),
-        )),
-        (status = 400, description = "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit.", body = ApiError, content_type = "text/plain"),
-        (status = 403, description = "An update: the endpoint is read-only.", body = ApiError, content_type = "text/plain"),
-        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
-        (status = 413, description = "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query).", body = ApiError, content_type = "text/plain"),
-        (status = 422, description = "The evaluation needed more memory than sparql.max_memory and was stopped.", body = ApiError, content_type = "text/plain"),
-        (status = 500, description = "The evaluation failed.", body = ApiError, content_type = "text/plain"),
-        (status = 503, description = "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout.", body = ApiError, content_type = "text/plain",
-            headers(("Retry-After" = String, description = "Seconds to wait, when busy."))),
-    )
+    responses(SparqlAnswers)
 )]
 pub(super) async fn sparql_get(
     State(state): State<Arc<AppState>>,
@@ -137,25 +176,7 @@ pub(super) async fn sparql_get(
         (String = "application/sparql-update"),
     )),
     responses(
-        (status = 200, description = "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.", content(
-            (serde_json::Value = "application/sparql-results+json"),
-            (String = "application/sparql-results+xml"),
-            (String = "text/csv"),
-            (String = "text/tab-separated-values"),
-            (String = "text/turtle"),
-            (String = "application/n-triples"),
-            (String = "application/rdf+xml"),
-            (serde_json::Value = "application/ld+json"),
-            (String = "text/html"),
-        )),
-        (status = 400, description = "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit.", body = ApiError, content_type = "text/plain"),
-        (status = 403, description = "An update: the endpoint is read-only.", body = ApiError, content_type = "text/plain"),
-        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
-        (status = 413, description = "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query).", body = ApiError, content_type = "text/plain"),
-        (status = 422, description = "The evaluation needed more memory than sparql.max_memory and was stopped.", body = ApiError, content_type = "text/plain"),
-        (status = 500, description = "The evaluation failed.", body = ApiError, content_type = "text/plain"),
-        (status = 503, description = "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout.", body = ApiError, content_type = "text/plain",
-            headers(("Retry-After" = String, description = "Seconds to wait, when busy."))),
+        SparqlAnswers,
         (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
         (status = 415, description = "Another Content-Type.", body = ApiError, content_type = "text/plain"),
     )
