@@ -54,25 +54,26 @@ fn escape(s: &str) -> String {
 /// Below this much free disk space `/health` reports the store unhealthy.
 pub const MIN_FREE_DISK: u64 = 1024 * 1024 * 1024;
 
-/// The answer of `/health`.
+/// The answer of `/health` (fields in alphabetical order, as the API
+/// reference shows it).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` (answered 200) or `unhealthy` (answered 503).
-    #[schema(pattern = "^(ok|unhealthy)$")]
-    pub status: &'static str,
-    /// The server's version.
-    pub version: &'static str,
-    pub sources_configured: usize,
-    /// Sources with records in the store.
-    pub sources_stored: usize,
     /// Graphs in the record archive (null when the archive is unavailable).
     pub archived_graphs: Option<u64>,
     /// Free space on the data folder's disk (null when unknown).
     pub free_disk_bytes: Option<u64>,
-    /// Runs running for more than twice their time limit (or a day).
-    pub stuck_runs: Vec<String>,
     /// The failed checks, empty when healthy.
     pub problems: Vec<String>,
+    pub sources_configured: usize,
+    /// Sources with records in the store.
+    pub sources_stored: usize,
+    /// `ok` (answered 200) or `unhealthy` (answered 503).
+    #[schema(pattern = "^(ok|unhealthy)$")]
+    pub status: &'static str,
+    /// Runs running for more than twice their time limit (or a day).
+    pub stuck_runs: Vec<String>,
+    /// The server's version.
+    pub version: &'static str,
 }
 
 /// `/health`: the store, the archive, free disk space and stuck runs; 200
