@@ -343,8 +343,7 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
     .into_response()
 }
 
-/// The `/api/search` answer. Fields in alphabetical order, like the other
-/// JSON answers (`serde_json` objects are sorted maps).
+/// The `/api/search` answer (fields in alphabetical order).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct SearchAnswer<'a> {
     /// Per facet (theme, publisher, source, format, license, keyword,
