@@ -70,6 +70,7 @@ impl Default for WriterOptions {
 }
 
 /// Sort order of hits.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
@@ -131,6 +132,7 @@ pub struct Hit {
 }
 
 /// A facet value and the number of matching datasets that have it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FacetValue {
     pub value: String,

@@ -17,13 +17,13 @@ use crate::store::StoreError;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use oxigraph::io::RdfFormat;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tower_http::compression::CompressionLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The syntaxes served, by file extension.
 const EXTENSIONS: &[&str] = &["ttl", "rdf", "jsonld", "nt"];
@@ -31,20 +31,45 @@ const EXTENSIONS: &[&str] = &["ttl", "rdf", "jsonld", "nt"];
 /// How often a page is read again when a record changed under it.
 const ATTEMPTS: usize = 3;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    let mut r = Router::new().route("/catalog", get(land_negotiated));
-    for ext in EXTENSIONS {
-        r = r.route(&format!("/catalog.{ext}"), get(land_with_extension));
-    }
-    r.route("/catalogs/{file}", get(source_catalog)).layer(
-        CompressionLayer::new()
-            .gzip(true)
-            .no_br()
-            .no_deflate()
-            .no_zstd(),
-    )
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(land_negotiated))
+        .routes(routes!(land_ttl))
+        .routes(routes!(land_rdf))
+        .routes(routes!(land_jsonld))
+        .routes(routes!(land_nt))
+        .routes(routes!(source_catalog))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .no_br()
+                .no_deflate()
+                .no_zstd(),
+        )
 }
 
+/// The Land catalog in the syntax the Accept header asks for (Turtle by default).
+#[utoipa::path(
+    get,
+    path = "/catalog",
+    tag = "catalog",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn land_negotiated(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
@@ -53,16 +78,151 @@ async fn land_negotiated(
     respond(state, None, None, raw, headers).await
 }
 
-async fn land_with_extension(
+/// The Land catalog as Turtle.
+#[utoipa::path(
+    get,
+    path = "/catalog.ttl",
+    tag = "catalog",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
+async fn land_ttl(
     State(state): State<Arc<AppState>>,
-    uri: axum::http::Uri,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let ext = uri.path().rsplit('.').next().map(str::to_owned);
-    respond(state, None, ext, raw, headers).await
+    respond(state, None, Some("ttl".to_owned()), raw, headers).await
 }
 
+/// The Land catalog as RDF/XML.
+#[utoipa::path(
+    get,
+    path = "/catalog.rdf",
+    tag = "catalog",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
+async fn land_rdf(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    respond(state, None, Some("rdf".to_owned()), raw, headers).await
+}
+
+/// The Land catalog as JSON-LD.
+#[utoipa::path(
+    get,
+    path = "/catalog.jsonld",
+    tag = "catalog",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
+async fn land_jsonld(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    respond(state, None, Some("jsonld".to_owned()), raw, headers).await
+}
+
+/// The Land catalog as N-Triples.
+#[utoipa::path(
+    get,
+    path = "/catalog.nt",
+    tag = "catalog",
+    params(
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
+async fn land_nt(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    respond(state, None, Some("nt".to_owned()), raw, headers).await
+}
+
+/// One source's (municipality's) catalog: `{file}` is the source id,
+/// optionally with `.ttl`, `.rdf`, `.jsonld` or `.nt` (else the Accept
+/// header decides).
+#[utoipa::path(
+    get,
+    path = "/catalogs/{file}",
+    tag = "catalog",
+    params(
+        ("file" = String, Path, description = "The source id, optionally with .ttl, .rdf, .jsonld or .nt."),
+        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
+        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
+        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+    ),
+    responses(
+        (status = 200, description = "A page of the catalog with Hydra paging.", content(
+            (String = "text/turtle"), (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"), (String = "application/n-triples"))),
+        (status = 304, description = "Not modified (If-None-Match or If-Modified-Since)."),
+        (status = 400, description = "A bad or unknown parameter: the message names it.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such page or source.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "The store changed under the page too often; try again.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn source_catalog(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,

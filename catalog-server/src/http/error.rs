@@ -27,6 +27,21 @@ impl ApiError {
     }
 }
 
+/// In the OpenAPI document an `ApiError` is its body: one line of plain
+/// text (`text/plain; charset=utf-8`) saying what to fix.
+impl utoipa::PartialSchema for ApiError {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "An error answer of the public endpoints: plain text (text/plain; charset=utf-8) saying what was wrong and what to fix.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ApiError {}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
