@@ -48,16 +48,34 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         )
 }
 
+/// The query parameters of every catalog page, for the OpenAPI document
+/// (the handlers read the raw query, see [`parse_query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Describes the parameters for the OpenAPI document only.
+pub struct CatalogQuery {
+    /// Page number (default 1; page size: [catalog] page_size).
+    #[param(minimum = 1)]
+    page: Option<u64>,
+    /// Only records changed in this catalog at or after this ISO 8601 date
+    /// (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC
+    /// without a zone).
+    #[param(
+        pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$",
+        example = "2026-12-01"
+    )]
+    modified_since: Option<String>,
+    /// The paging cursor that the next links carry (the last record id of
+    /// the page before).
+    after: Option<String>,
+}
+
 /// The Land catalog in the syntax the Accept header asks for (Turtle by default).
 #[utoipa::path(
     get,
     path = "/catalog",
     tag = "catalog",
-    params(
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
-    ),
+    params(CatalogQuery),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
             (String = "text/turtle"), (String = "application/rdf+xml"),
@@ -83,11 +101,7 @@ async fn land_negotiated(
     get,
     path = "/catalog.ttl",
     tag = "catalog",
-    params(
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
-    ),
+    params(CatalogQuery),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
             (String = "text/turtle"), (String = "application/rdf+xml"),
@@ -113,11 +127,7 @@ async fn land_ttl(
     get,
     path = "/catalog.rdf",
     tag = "catalog",
-    params(
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
-    ),
+    params(CatalogQuery),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
             (String = "text/turtle"), (String = "application/rdf+xml"),
@@ -143,11 +153,7 @@ async fn land_rdf(
     get,
     path = "/catalog.jsonld",
     tag = "catalog",
-    params(
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
-    ),
+    params(CatalogQuery),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
             (String = "text/turtle"), (String = "application/rdf+xml"),
@@ -173,11 +179,7 @@ async fn land_jsonld(
     get,
     path = "/catalog.nt",
     tag = "catalog",
-    params(
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
-    ),
+    params(CatalogQuery),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
             (String = "text/turtle"), (String = "application/rdf+xml"),
@@ -207,9 +209,7 @@ async fn land_nt(
     tag = "catalog",
     params(
         ("file" = String, Path, description = "The source id, optionally with .ttl, .rdf, .jsonld or .nt."),
-        ("page" = Option<u64>, Query, minimum = 1, description = "Page number (default 1; page size: [catalog] page_size)."),
-        ("modified_since" = Option<String>, Query, pattern = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]((:[0-5][0-9](\\.[0-9]{1,9})?)(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?$", description = "Only records changed in this catalog at or after this ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm[:ss[.f][zone]]; UTC without a zone).", example = "2026-12-01"),
-        ("after" = Option<String>, Query, description = "The paging cursor that the next links carry (the last record id of the page before)."),
+        CatalogQuery,
     ),
     responses(
         (status = 200, description = "A page of the catalog with Hydra paging.", content(
