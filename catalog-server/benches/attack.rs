@@ -349,10 +349,10 @@ async fn measure(server: &str, length: Duration, attack: bool, harvest: Option<&
     }
     // Drain stragglers (queued SPARQL evaluations end with the timeout).
     tokio::time::sleep(Duration::from_secs(2)).await;
-    Arc::try_unwrap(result)
-        .ok()
-        .and_then(|m| m.into_inner().ok())
-        .unwrap_or_default()
+    // The clients have ended; `shared` still holds a handle.
+    drop(shared);
+    let taken = result.lock().map(|mut r| std::mem::take(&mut *r));
+    taken.unwrap_or_default()
 }
 
 /// What the clients of a phase share.

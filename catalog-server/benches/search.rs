@@ -365,6 +365,16 @@ fn query_mix() -> Vec<(u32, String)> {
     ] {
         mix.push((3, format!("q={}", enc(q))));
     }
+    // As citizens type: stop words in both spellings, a compound in two
+    // words, words a dataset lacks (the relaxed step).
+    for q in [
+        "haltestellen fuer den bus in der stadt",
+        "die ladestationen für elektroautos",
+        "baum kataster",
+        "kataster der baeume und gruenflaechen im kreis",
+    ] {
+        mix.push((3, format!("q={}", enc(q))));
+    }
     mix.push((3, format!("q={}", enc("\"Straßenbäume Nordhafen\""))));
     mix.push((2, format!("q={}", enc("Parkplätze -Parkscheinautomaten"))));
     mix.push((2, format!("q={}", enc("Radwege OR Fahrradabstellanlagen"))));
@@ -528,6 +538,7 @@ fn load_test(
             config.sparql.max_queued,
         )),
         limits: Default::default(),
+        catalog_view: Default::default(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

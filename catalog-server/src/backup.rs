@@ -31,15 +31,17 @@ impl BackupError {
 }
 
 /// What a backup holds: written as `backup.json` into the copy.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct BackupReport {
     /// The folder written.
+    #[schema(value_type = String)]
     pub dir: PathBuf,
     /// When the copy was taken (RFC 3339, UTC).
     pub taken: String,
     /// The program version that took it.
     pub version: &'static str,
     #[serde(flatten)]
+    #[schema(inline)]
     pub store: StoreBackup,
     /// Documents of the search index copied (`None`: no index was copied;
     /// the server builds it from the store at its first start).

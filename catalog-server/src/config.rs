@@ -87,11 +87,28 @@ pub struct CatalogConfig {
     pub language: Option<String>,
     #[serde(default)]
     pub homepage: Option<Iri>,
+    /// Datasets per page of the catalog endpoint (`/catalog.ttl`,
+    /// `/catalogs/{source}.ttl`): at least 1, at most [`MAX_PAGE_SIZE`].
+    #[serde(default = "default_page_size")]
+    pub page_size: usize,
+    /// The Land's `dcatde:contributorID`
+    /// (`http://dcat-ap.de/def/contributors/…`): the catalog endpoint
+    /// stamps it on every dataset in place of the dataset's own
+    /// `dcat-ap.de` contributor IDs.
+    #[serde(default)]
+    pub contributor_id: Option<Iri>,
 }
 
 fn default_catalog_title() -> String {
     "Open-Data-Katalog".to_owned()
 }
+
+fn default_page_size() -> usize {
+    100
+}
+
+/// The largest `catalog.page_size`.
+pub const MAX_PAGE_SIZE: usize = 1_000;
 
 impl Default for CatalogConfig {
     fn default() -> Self {
@@ -101,6 +118,8 @@ impl Default for CatalogConfig {
             publisher: None,
             language: None,
             homepage: None,
+            page_size: default_page_size(),
+            contributor_id: None,
         }
     }
 }
@@ -929,6 +948,12 @@ impl Config {
                 s.id.0,
                 s.profile.0,
                 known.join(", ")
+            )));
+        }
+        if raw.catalog.page_size == 0 || raw.catalog.page_size > MAX_PAGE_SIZE {
+            return Err(invalid(format!(
+                "catalog.page_size must be between 1 and {MAX_PAGE_SIZE}, not {}",
+                raw.catalog.page_size
             )));
         }
         if raw.harvest.concurrency == 0 {

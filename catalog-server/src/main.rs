@@ -388,6 +388,7 @@ async fn serve(
             config.sparql.max_queued,
         )),
         limits: limits.clone(),
+        catalog_view: Default::default(),
     });
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",

@@ -117,8 +117,9 @@ fuzz_target!(|data: &[u8]| {
     let index = index();
     let parsed = parse(&q);
     let mut builder = QueryBuilder::new(index.fields().clone());
-    let _ = builder.build(&parsed, true);
-    let _ = builder.build(&parsed, false);
+    for (fuzzy, relaxed) in [(false, false), (false, true), (true, false), (true, true)] {
+        let _ = builder.build(&parsed, fuzzy, relaxed);
+    }
     let _ = builder.build_flat(&parsed);
     let _ = QueryBuilder::fuzzy_applies(&parsed);
 

@@ -18,7 +18,13 @@
 //!   have equal keys, hence identical subtrees, so either order yields the same
 //!   text. This is linear in the graph and several times cheaper than RDFC-1.0.
 //! - **Anything else** (shared or cyclic blank nodes): RDFC-1.0 (W3C RDF
-//!   Dataset Canonicalization) with SHA-256, via oxrdf.
+//!   Dataset Canonicalization) with SHA-256, via oxrdf — unless more than
+//!   [`MAX_SYMMETRIC_BLANK_NODES`] blank nodes are linked to other blank nodes
+//!   and share their first-degree hash with another: RDFC-1.0 then tries
+//!   every ordering of them (a "poison graph": 8 blank nodes all linked to
+//!   each other took 29 s, 10 took hours). Such a graph is labelled in the
+//!   order its blank nodes first appear instead, with a warning: the form is
+//!   then stable for the same document, not across reorderings of it.
 
 use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxrdf::{BlankNode, Graph, NamedOrBlankNode, Term, Triple};
@@ -51,7 +57,16 @@ pub fn canonical_form(triples: &[Triple]) -> (String, Vec<Triple>) {
     } else if let Some(t) = forest_labels(triples) {
         t
     } else {
-        rdfc10(triples)
+        let symmetric = symmetric_blank_nodes(triples);
+        if symmetric > MAX_SYMMETRIC_BLANK_NODES {
+            tracing::warn!(
+                "a record graph has {symmetric} blank nodes that RDFC-1.0 cannot tell apart \
+                 without trying their orderings; labelled in document order instead"
+            );
+            document_order_labels(triples)
+        } else {
+            rdfc10(triples)
+        }
     };
     // Every line into one buffer, then sort the line ranges: no allocation
     // per line.
@@ -81,6 +96,84 @@ pub fn rdfc10(triples: &[Triple]) -> Vec<Triple> {
         hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
     });
     graph.iter().map(|t| t.into_owned()).collect()
+}
+
+/// The most blank nodes that may be indistinguishable by their own triples
+/// (same first-degree hash) and linked to other blank nodes before RDFC-1.0
+/// is not attempted: its work grows with the factorial of their number.
+pub const MAX_SYMMETRIC_BLANK_NODES: usize = 6;
+
+/// How many blank nodes share their first-degree hash (RDFC-1.0, 4.6: their
+/// triples with themselves as `_:a` and other blank nodes as `_:z`) with
+/// another blank node and are linked to a blank node: those that RDFC-1.0's
+/// N-degree step must order by trying permutations.
+pub fn symmetric_blank_nodes(triples: &[Triple]) -> usize {
+    let mut lines: HashMap<&str, Vec<String>, Fast> = HashMap::default();
+    let mut linked: HashSet<&str, Fast> = HashSet::default();
+    for t in triples {
+        let subject = match &t.subject {
+            NamedOrBlankNode::BlankNode(b) => Some(b.as_str()),
+            _ => None,
+        };
+        let object = match &t.object {
+            Term::BlankNode(b) => Some(b.as_str()),
+            _ => None,
+        };
+        if let (Some(s), Some(o)) = (subject, object) {
+            linked.insert(s);
+            linked.insert(o);
+        }
+        for node in [subject, object].into_iter().flatten() {
+            let term = |b: Option<&str>, other: String| match b {
+                Some(x) if x == node => "_:a".to_owned(),
+                Some(_) => "_:z".to_owned(),
+                None => other,
+            };
+            let line = format!(
+                "{} {} {}",
+                term(subject, t.subject.to_string()),
+                t.predicate,
+                term(object, t.object.to_string())
+            );
+            lines.entry(node).or_default().push(line);
+        }
+    }
+    let mut classes: HashMap<Vec<String>, Vec<&str>, Fast> = HashMap::default();
+    for (node, mut l) in lines {
+        l.sort_unstable();
+        classes.entry(l).or_default().push(node);
+    }
+    classes
+        .values()
+        .filter(|nodes| nodes.len() > 1)
+        .flatten()
+        .filter(|n| linked.contains(*n))
+        .count()
+}
+
+/// Blank nodes labelled `c14nN` in the order they first appear.
+fn document_order_labels(triples: &[Triple]) -> Vec<Triple> {
+    fn label<'a>(labels: &mut HashMap<&'a str, BlankNode, Fast>, b: &'a BlankNode) -> BlankNode {
+        let next = labels.len();
+        labels
+            .entry(b.as_str())
+            .or_insert_with(|| BlankNode::new_unchecked(format!("c14n{next}")))
+            .clone()
+    }
+    let mut labels: HashMap<&str, BlankNode, Fast> = HashMap::default();
+    let mut out = Vec::with_capacity(triples.len());
+    for t in triples {
+        let subject: NamedOrBlankNode = match &t.subject {
+            NamedOrBlankNode::BlankNode(b) => label(&mut labels, b).into(),
+            other => other.clone(),
+        };
+        let object: Term = match &t.object {
+            Term::BlankNode(b) => label(&mut labels, b).into(),
+            other => other.clone(),
+        };
+        out.push(Triple::new(subject, t.predicate.clone(), object));
+    }
+    out
 }
 
 /// Labels for a graph whose blank nodes form a forest; `None` otherwise.
@@ -252,6 +345,48 @@ mod tests {
             .for_slice(ttl)
             .map(|q| Triple::from(q.unwrap()))
             .collect()
+    }
+
+    /// `k` blank nodes, each linked to all others and to one dataset: all
+    /// indistinguishable by their own triples.
+    fn clique(k: usize) -> String {
+        let mut s = String::new();
+        for i in 0..k {
+            s.push_str(&format!("<http://x/ds> <http://x/q> _:b{i} .\n"));
+            for j in (0..k).filter(|j| *j != i) {
+                s.push_str(&format!("_:b{i} <http://x/p> _:b{j} .\n"));
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn poison_graphs_are_labelled_in_document_order_at_once() {
+        // Small ones stay RDFC-1.0: reordered and relabelled, the same form.
+        let small = clique(MAX_SYMMETRIC_BLANK_NODES);
+        assert_eq!(
+            symmetric_blank_nodes(&parse(&small)),
+            MAX_SYMMETRIC_BLANK_NODES
+        );
+        let forms: HashSet<String> = variants(&small)
+            .iter()
+            .step_by(23)
+            .map(|v| canonical_ntriples(v))
+            .collect();
+        assert_eq!(forms.len(), 1);
+        // 12 would take RDFC-1.0 days; the same document gives the same form.
+        let big = clique(12);
+        let started = std::time::Instant::now();
+        let first = canonical_ntriples(&parse(&big));
+        assert_eq!(first, canonical_ntriples(&parse(&big)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(first.lines().count(), 12 * 12);
+        // Distinct blank nodes (their own literals) are not symmetric.
+        let mut distinct = big.clone();
+        for i in 0..12 {
+            distinct.push_str(&format!("_:b{i} <http://x/n> \"{i}\" .\n"));
+        }
+        assert_eq!(symmetric_blank_nodes(&parse(&distinct)), 0);
     }
 
     /// All orderings we try of a graph, with fresh blank node labels each.

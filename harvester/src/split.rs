@@ -7,7 +7,17 @@
 //! followed wherever they lead. `dcat:CatalogRecord`s whose `foaf:primaryTopic`
 //! is the dataset are included too.
 //!
-//! Datasets named by blank nodes get a minted IRI (see [`mint_dataset_iri`]).
+//! Data services are records too: a `dcat:DataService` named by an IRI, or
+//! listed by a catalog's `dcat:service`, gets a record of its own (its
+//! `dcat:servesDataset` links are kept, the datasets' descriptions are not
+//! copied into it). Dataset records still carry the description of the
+//! services their distributions name with `dcat:accessService`, so each
+//! record stays self-contained. A blank-node service that only a
+//! distribution names stays part of that dataset's record (and is copied
+//! into the records that name it when a catalog lists it too).
+//!
+//! Datasets and services named by blank nodes get a minted IRI (see
+//! [`mint_dataset_iri`]).
 
 use crate::record::{snippet, Record, RecordError};
 use crate::vocab::{dcat, dct, foaf, hydra, rdf};
@@ -62,6 +72,9 @@ pub fn split_page(triples: Vec<Triple>, page_url: &str, options: &SplitOptions) 
     let mut next_links = Vec::new();
     let mut topic_of: HashMap<NamedOrBlankNode, Vec<NamedOrBlankNode>> = HashMap::new();
     let mut catalog_records: HashSet<NamedOrBlankNode> = HashSet::new();
+    // Data services that become records: named ones, and those a catalog lists.
+    let mut services: Vec<NamedOrBlankNode> = Vec::new();
+    let mut typed_services: HashSet<NamedOrBlankNode> = HashSet::new();
 
     let mut has_dcat = false;
     for t in &triples {
@@ -79,6 +92,11 @@ pub fn split_page(triples: Vec<Triple>, page_url: &str, options: &SplitOptions) 
             } else if matches!(&t.object, Term::NamedNode(n) if n.as_ref() == dcat::CATALOG_RECORD)
             {
                 catalog_records.insert(t.subject.clone());
+            } else if matches!(&t.object, Term::NamedNode(n) if n.as_ref() == dcat::DATA_SERVICE)
+                && typed_services.insert(t.subject.clone())
+                && t.subject.is_named_node()
+            {
+                services.push(t.subject.clone());
             }
         } else if p == hydra::NEXT || p == hydra::NEXT_PAGE {
             let link = match &t.object {
@@ -97,7 +115,8 @@ pub fn split_page(triples: Vec<Triple>, page_url: &str, options: &SplitOptions) 
             }
         }
     }
-    // Untyped datasets listed by a catalog that describes them on the page.
+    // Untyped datasets listed by a catalog that describes them on the page;
+    // blank-node services a catalog lists.
     for t in &triples {
         if t.predicate.as_ref() == dcat::DATASET_LINK {
             if let Some(d) = as_node(&t.object) {
@@ -105,8 +124,17 @@ pub fn split_page(triples: Vec<Triple>, page_url: &str, options: &SplitOptions) 
                     datasets.push(d);
                 }
             }
+        } else if t.predicate.as_ref() == dcat::SERVICE {
+            if let Some(d) = as_node(&t.object) {
+                if d.is_blank_node() && typed_services.contains(&d) && !services.contains(&d) {
+                    services.push(d);
+                }
+            }
         }
     }
+    // A node typed both dataset and service is one record.
+    services.retain(|s| !dataset_set.contains(s));
+    let record_roots: Vec<&NamedOrBlankNode> = datasets.iter().chain(services.iter()).collect();
 
     let mut out = SplitPage {
         next_links,
@@ -114,7 +142,7 @@ pub fn split_page(triples: Vec<Triple>, page_url: &str, options: &SplitOptions) 
         has_dcat,
         ..SplitPage::default()
     };
-    for dataset in &datasets {
+    for dataset in record_roots {
         let mut visited: HashSet<NamedOrBlankNode> = HashSet::new();
         let mut queue: VecDeque<NamedOrBlankNode> = VecDeque::new();
         visited.insert(dataset.clone());
@@ -334,6 +362,38 @@ mod tests {
         let d3 = by_iri["https://land.example/id/dataset/kiel/abc%2F1%20%C3%A4"];
         assert!(d3.minted);
         assert!(d3.triples.iter().all(|t| !t.subject.is_blank_node()));
+    }
+
+    #[test]
+    fn data_services_are_records() {
+        let ttl = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            <cat> a dcat:Catalog ; dcat:dataset <d> ; dcat:service <api>, _:wms .
+            <d> a dcat:Dataset ; dct:title "D" ;
+                dcat:distribution [ a dcat:Distribution ; dcat:accessService <api> ; dcat:accessURL <http://x.example/api> ] ,
+                    [ a dcat:Distribution ; dcat:accessService [ a dcat:DataService ; dct:title "inline" ] ] .
+            <api> a dcat:DataService ; dct:title "API" ; dcat:endpointURL <http://x.example/api> ; dcat:servesDataset <d> .
+            _:wms a dcat:DataService ; dct:identifier "wms-1" ; dct:title "WMS" ."#;
+        let page = split_page(parse(ttl), "p", &options());
+        assert!(page.errors.is_empty(), "{:?}", page.errors);
+        let iris: Vec<&str> = page.records.iter().map(|r| r.dataset.as_str()).collect();
+        assert_eq!(
+            iris,
+            [
+                "http://example.org/d",
+                "http://example.org/api",
+                "https://land.example/id/dataset/kiel/wms%2D1"
+            ]
+        );
+        let api = &page.records[1];
+        // Type, title, endpoint and the link to the dataset, not its description.
+        assert_eq!(api.triples.len(), 4, "{:#?}", api.triples);
+        // The dataset record still describes the service its distribution uses.
+        let d = &page.records[0];
+        assert!(d
+            .triples
+            .iter()
+            .any(|t| t.subject.to_string() == "<http://example.org/api>"
+                && t.predicate == dcat::ENDPOINT_URL));
     }
 
     #[test]

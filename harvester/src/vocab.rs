@@ -22,7 +22,10 @@ pub mod dcat {
         ACCESS_URL = "accessURL", DOWNLOAD_URL = "downloadURL", KEYWORD = "keyword", THEME = "theme",
         BYTE_SIZE = "byteSize", MEDIA_TYPE = "mediaType", LANDING_PAGE = "landingPage",
         CONTACT_POINT = "contactPoint", BBOX = "bbox", START_DATE = "startDate", END_DATE = "endDate",
-        THEME_TAXONOMY = "themeTaxonomy");
+        THEME_TAXONOMY = "themeTaxonomy", SERVICE = "service", ACCESS_SERVICE = "accessService",
+        SERVES_DATASET = "servesDataset", ENDPOINT_URL = "endpointURL",
+        ENDPOINT_DESCRIPTION = "endpointDescription", IN_SERIES = "inSeries", VERSION = "version",
+        SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters");
 }
 
 pub mod dct {
@@ -34,7 +37,7 @@ pub mod dct {
         CREATOR = "creator", CONFORMS_TO = "conformsTo", ACCESS_RIGHTS = "accessRights",
         RIGHTS = "rights", PROVENANCE = "provenance", RIGHTS_HOLDER = "rightsHolder",
         LOCATION = "Location", PERIOD_OF_TIME = "PeriodOfTime", LICENSE_DOCUMENT = "LicenseDocument",
-        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent");
+        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", ALTERNATIVE = "alternative");
 }
 
 pub mod foaf {
@@ -62,6 +65,33 @@ pub mod dcatde {
         CONTRIBUTOR_ID = "contributorID", POLITICAL_GEOCODING_URI = "politicalGeocodingURI",
         POLITICAL_GEOCODING_LEVEL_URI = "politicalGeocodingLevelURI", MAINTAINER = "maintainer",
         ORIGINATOR = "originator", LICENSE_ATTRIBUTION_BY_TEXT = "licenseAttributionByText");
+}
+
+/// DCAT-AP's own terms (High-Value Datasets).
+pub mod dcatap {
+    terms!("http://data.europa.eu/r5r/";
+        APPLICABLE_LEGISLATION = "applicableLegislation", HVD_CATEGORY = "hvdCategory");
+}
+
+/// Where legislation and High-Value Dataset category IRIs live.
+pub mod hvd {
+    /// Legislation IRIs (ELI) start with this.
+    pub const ELI_NS: &str = "http://data.europa.eu/eli/";
+    /// The HVD category concepts (`c_…`) of the EU vocabulary.
+    pub const CATEGORY_NS: &str = "http://data.europa.eu/bna/c_";
+}
+
+pub mod dqv {
+    terms!("http://www.w3.org/ns/dqv#";
+        HAS_QUALITY_MEASUREMENT = "hasQualityMeasurement", QUALITY_MEASUREMENT = "QualityMeasurement",
+        IS_MEASUREMENT_OF = "isMeasurementOf", VALUE = "value");
+}
+
+/// GeoDCAT-AP.
+pub mod geodcatap {
+    terms!("http://data.europa.eu/930/";
+        RESOURCE_TYPE = "resourceType", REFERENCE_SYSTEM = "referenceSystem",
+        SPATIAL_RESOLUTION_AS_SCALE = "spatialResolutionAsScale");
 }
 
 pub mod xsd {

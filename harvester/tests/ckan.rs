@@ -346,6 +346,18 @@ async fn ckan_fixtures_map_field_by_field() {
         ])
     );
     assert_eq!(objects(r, &ds(r), &format!("{DCT}language")).len(), 3);
+    // High-Value Datasets: a JSON-encoded list in an extra.
+    assert_eq!(
+        literal_values(&objects(
+            r,
+            &ds(r),
+            "http://data.europa.eu/r5r/applicableLegislation"
+        )),
+        BTreeSet::from([
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj".to_owned(),
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj_alt".to_owned()
+        ])
+    );
     let temporal = objects(r, &ds(r), &format!("{DCT}temporal"))[0].clone();
     assert_eq!(
         literal_values(&objects(r, &temporal, &format!("{DCAT}startDate"))),
@@ -379,6 +391,67 @@ async fn ckan_fixtures_map_field_by_field() {
     );
     // ckanext-scheming: publisher, contact, temporal and spatial coverage as lists of objects.
     let r = find(&records, &format!("{base}dataset/test-dataset-scheming"));
+    // DCAT-AP 3 fields of ckanext-dcat's scheming example.
+    assert_eq!(
+        literal_values(&objects(
+            r,
+            &ds(r),
+            "http://www.w3.org/ns/dcat#spatialResolutionInMeters"
+        )),
+        BTreeSet::from(["1.5".to_owned()])
+    );
+    assert_eq!(
+        literal_values(&objects(
+            r,
+            &ds(r),
+            "http://www.w3.org/ns/dcat#temporalResolution"
+        )),
+        BTreeSet::from(["PT15M".to_owned()])
+    );
+    let alternate: BTreeSet<String> = objects(r, &ds(r), "http://www.w3.org/ns/adms#identifier")
+        .into_iter()
+        .flat_map(|i| {
+            literal_values(&objects(
+                r,
+                i,
+                "http://www.w3.org/2004/02/skos/core#notation",
+            ))
+        })
+        .collect();
+    assert_eq!(
+        alternate,
+        BTreeSet::from(["alt-id-1".to_owned(), "alt-id-2".to_owned()])
+    );
+    let dist = objects(r, &ds(r), &format!("{DCAT}distribution"))[0].clone();
+    for (p, o) in [
+        (
+            "http://www.w3.org/ns/adms#status",
+            "http://publications.europa.eu/resource/authority/distribution-status/COMPLETED",
+        ),
+        (
+            "http://data.europa.eu/r5r/availability",
+            "http://publications.europa.eu/resource/authority/planned-availability/EXPERIMENTAL",
+        ),
+        (
+            "http://www.w3.org/ns/dcat#packageFormat",
+            "http://publications.europa.eu/resource/authority/file-type/TAR",
+        ),
+    ] {
+        assert_eq!(
+            literal_values(&objects(r, &dist, p)),
+            BTreeSet::from([o.to_owned()]),
+            "{p}"
+        );
+    }
+    let rights = objects(r, &dist, &format!("{DCT}rights"))[0].clone();
+    assert_eq!(
+        literal_values(&objects(
+            r,
+            &rights,
+            "http://www.w3.org/2000/01/rdf-schema#label"
+        )),
+        BTreeSet::from(["Some stament about rights".to_owned()])
+    );
     let publisher = objects(r, &ds(r), &format!("{DCT}publisher"))[0].clone();
     assert_eq!(
         publisher,

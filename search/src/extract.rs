@@ -34,6 +34,7 @@ const SCHEMA: &str = "http://schema.org/";
 const SCHEMA_S: &str = "https://schema.org/";
 
 /// A language-tagged (or untagged) text.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Text {
     pub value: String,
@@ -61,6 +62,7 @@ impl Text {
 }
 
 /// A bounding box in lon/lat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct BBox {
     pub min_lon: f64,
@@ -116,6 +118,7 @@ impl BBox {
 }
 
 /// One distribution, for the JSON view.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct DistributionView {
     pub iri: Option<String>,

@@ -3,7 +3,9 @@
 
 use crate::collect::{FacetCounts, SearchCollector, SegmentFacets, SortKey};
 use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
-use crate::query::{parse, FlatQuery, QueryBuilder};
+use crate::query::{
+    drop_stop_words, expand_synonyms, parse, prefix_terms, FlatQuery, QueryBuilder,
+};
 use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
@@ -32,8 +34,23 @@ const VERSION_FILE: &str = "schema-version";
 /// keyword boost, expressed as term frequency (titles are boosted by their
 /// own field instead, see `query::QueryBuilder`).
 const KEYWORD_REPEAT: usize = 2;
-/// Fewer exact hits than this try fuzzy matching.
+/// Fewer hits than this try the next, more forgiving step (see [`Match`]).
 pub const FUZZY_BELOW: u64 = 3;
+
+/// Which step of the search produced the hits: all words required
+/// (`all`); when that found fewer than [`FUZZY_BELOW`] datasets, all but a
+/// quarter of three or more words (`relaxed`); then words also matching
+/// near index terms, all required, then relaxed again (`fuzzy`). When a
+/// word is unknown to the index, the fuzzy step with all words required
+/// comes before the relaxed one. A later step is taken only when it finds
+/// more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    All,
+    Relaxed,
+    Fuzzy,
+}
 
 /// How the writer is sized.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +70,7 @@ impl Default for WriterOptions {
 }
 
 /// Sort order of hits.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
@@ -114,6 +132,7 @@ pub struct Hit {
 }
 
 /// A facet value and the number of matching datasets that have it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FacetValue {
     pub value: String,
@@ -128,10 +147,24 @@ pub struct SearchResult {
     /// Per facet (in the order of [`FACETS`]): counts among the datasets
     /// matching the query and every *other* facet's filter.
     pub facets: Vec<(String, Vec<FacetValue>)>,
-    /// Fuzzy matching was used (the exact words found too little).
+    /// Fuzzy matching was used (the exact words found too little): the
+    /// same as `matched == Match::Fuzzy`.
     pub fuzzy: bool,
+    /// The step that produced the hits.
+    pub matched: Match,
+    /// For a fuzzy answer: the query with each word the index does not know
+    /// replaced by the nearest word of the hits' titles, as written there.
+    pub did_you_mean: Option<String>,
     /// The query did not follow the grammar and was searched as plain words.
     pub fallback: bool,
+}
+
+/// Completions for search-as-you-type (see [`SearchIndex::suggest`]).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Suggestions {
+    pub titles: Vec<String>,
+    pub keywords: Vec<String>,
+    pub publishers: Vec<String>,
 }
 
 /// The search index.
@@ -429,6 +462,93 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// Completions of what a citizen is typing: titles whose words begin
+    /// with the typed words (the last one as a prefix), and keyword and
+    /// publisher values that begin with the typed text; umlaut spellings
+    /// and case do not matter. At most `size` of each, titles best first,
+    /// keywords and publishers most frequent first. Bounded work: at most
+    /// [`SUGGEST_SCAN`] dictionary terms read per prefix and segment.
+    pub fn suggest(&self, q: &str, size: usize) -> Result<Suggestions, SearchError> {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        let typed = analysis::tokens(&mut analysis::words(), q);
+        let Some((last, complete)) = typed.split_last() else {
+            return Ok(Suggestions::default());
+        };
+        if size == 0 {
+            return Ok(Suggestions::default());
+        }
+        // Titles: every complete word, and a word beginning with the last.
+        let starts = prefix_terms(&searcher, f.title_words, last, SUGGEST_SCAN);
+        let mut titles = Vec::new();
+        if !starts.is_empty() {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = complete
+                .iter()
+                .map(|w| -> (Occur, Box<dyn Query>) {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.title_words, w),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    )
+                })
+                .collect();
+            let alternatives = starts
+                .into_iter()
+                .map(|(t, _)| Term::from_field_text(f.title_words, &t));
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermSetQuery::new(alternatives)),
+                    1.0,
+                )),
+            ));
+            let top = searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(size * 2).order_by_score(),
+            )?;
+            for (_, address) in top {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                if let Some(t) = doc.get_first(f.title).and_then(|v| v.as_str()) {
+                    if !titles.iter().any(|x: &String| x == t) && titles.len() < size {
+                        titles.push(t.to_owned());
+                    }
+                }
+            }
+        }
+        // Keyword and publisher values: their dictionaries hold them as
+        // written, so read from the typed text's first letter in both cases.
+        let mut wanted = String::new();
+        analysis::normalize_german(&q.trim().to_lowercase(), &mut wanted);
+        let values = |field| -> Vec<String> {
+            let mut found: HashMap<String, u64> = HashMap::new();
+            let mut first: Vec<String> = Vec::new();
+            if let Some(c) = q.trim().chars().next() {
+                first.extend(c.to_lowercase().map(String::from));
+                first.extend(c.to_uppercase().map(String::from));
+            }
+            first.dedup();
+            for p in &first {
+                for (value, freq) in prefix_terms(&searcher, field, p, SUGGEST_SCAN) {
+                    let mut normalized = String::new();
+                    analysis::normalize_german(&value.to_lowercase(), &mut normalized);
+                    if normalized.starts_with(&wanted) {
+                        *found.entry(value).or_default() += freq;
+                    }
+                }
+            }
+            let mut ranked: Vec<(u64, String)> = found.into_iter().map(|(v, n)| (n, v)).collect();
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            ranked.into_iter().take(size).map(|(_, v)| v).collect()
+        };
+        Ok(Suggestions {
+            titles,
+            keywords: values(f.facets[5]),
+            publishers: values(f.facets[1]),
+        })
+    }
+
     /// Number of searchable documents.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -487,6 +607,10 @@ impl SearchIndex {
                 doc.add_text(field, &t.value);
             }
             doc.add_text(combined(t.lang()), &t.value);
+            doc.add_text(f.title_words, &t.value);
+            if t.lang() == Lang::German {
+                doc.add_text(f.text_rev, &t.value);
+            }
         }
         for t in &d.keywords {
             if let Some(field) = lang_field(t.lang(), f.keywords_de, f.keywords_en) {
@@ -494,6 +618,9 @@ impl SearchIndex {
             }
             for _ in 0..KEYWORD_REPEAT {
                 doc.add_text(combined(t.lang()), &t.value);
+            }
+            if t.lang() == Lang::German {
+                doc.add_text(f.text_rev, &t.value);
             }
         }
         for t in &d.descriptions {
@@ -658,7 +785,7 @@ impl SearchIndex {
     /// searcher generation.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResult, SearchError> {
         let searcher = self.reader.searcher();
-        let parsed = parse(&req.q);
+        let parsed = expand_synonyms(drop_stop_words(parse(&req.q)));
         if !parsed.clauses.is_empty() {
             return self.search_with(&searcher, parsed, req);
         }
@@ -700,8 +827,8 @@ impl SearchIndex {
         req: &SearchRequest,
     ) -> Result<SearchResult, SearchError> {
         let dense = self.dense_facets(searcher)?;
-        let mut builder = QueryBuilder::new(self.fields.clone());
-        let (text, hl) = builder.build(&parsed, false);
+        let mut builder = QueryBuilder::new(self.fields.clone()).with_vocabulary(searcher);
+        let (text, hl) = builder.build(&parsed, false, false);
         let mut filters = self.filter_queries(req);
         // Facet filters are checked by the collector (see `collect`), which
         // must see every document that fails at most one of them. Narrow the
@@ -755,7 +882,7 @@ impl SearchIndex {
         } else {
             None
         };
-        let mut fuzzy = false;
+        let mut matched = Match::All;
         let run = |text: Option<Box<dyn Query>>, counting_only: bool| -> Result<_, SearchError> {
             let collector = SearchCollector {
                 facet_fields: FACETS.map(|s| s.to_owned()),
@@ -784,15 +911,34 @@ impl SearchIndex {
             Some(f) => run(Some(f.matching.box_clone()), true)?,
             None => run(text.as_ref().map(|q| q.box_clone()), false)?,
         };
-        if fruit.total < FUZZY_BELOW && QueryBuilder::fuzzy_applies(&parsed) {
-            let (fuzzy_text, _) = builder.build(&parsed, true);
-            let f2 = run(fuzzy_text, false)?;
-            if f2.total > fruit.total {
-                fruit = f2;
-                fuzzy = true;
+        // Too little: the forgiving steps, in order, each only when the
+        // steps before found fewer than `FUZZY_BELOW`.
+        if fruit.total < FUZZY_BELOW {
+            let relax = QueryBuilder::relax_applies(&parsed);
+            let fuzzy = QueryBuilder::fuzzy_applies(&parsed);
+            let relaxed = (Match::Relaxed, false, true, relax);
+            let corrected = (Match::Fuzzy, true, false, fuzzy);
+            // A word the index does not know is more likely misspelt than
+            // superfluous: correct it before dropping words.
+            let (first, second) = if fuzzy && builder.has_unknown_word(&parsed, searcher) {
+                (corrected, relaxed)
+            } else {
+                (relaxed, corrected)
+            };
+            let steps = [first, second, (Match::Fuzzy, true, true, fuzzy && relax)];
+            for (step, fuzzy, relaxed, applies) in steps {
+                if !applies || fruit.total >= FUZZY_BELOW {
+                    continue;
+                }
+                let (q, _) = builder.build(&parsed, fuzzy, relaxed);
+                let more = run(q, false)?;
+                if more.total > fruit.total {
+                    fruit = more;
+                    matched = step;
+                }
             }
         }
-        if let (Some(flat), false) = (&flat, fuzzy) {
+        if let (Some(flat), Match::All) = (&flat, matched) {
             let shown = req.offset + req.size;
             // More than shown: does the page end inside a tie, and where
             // does the tie end?
@@ -825,12 +971,19 @@ impl SearchIndex {
             }
         }
         let hits = self.hits(searcher, &fruit.top, req, &hl)?;
+        let did_you_mean = if matched == Match::Fuzzy {
+            did_you_mean(searcher, self.fields.text_de, &req.q, &hits)
+        } else {
+            None
+        };
         Ok(SearchResult {
             total: fruit.total,
             hits,
             facets: facet_list(fruit.facets),
-            fuzzy,
+            fuzzy: matched == Match::Fuzzy,
+            matched,
             fallback: parsed.fallback,
+            did_you_mean,
         })
     }
 
@@ -989,6 +1142,68 @@ impl SearchIndex {
         Ok(out)
     }
 }
+
+/// The query `q` with each plain word that is no German term of the index
+/// (`field`) replaced by the nearest word of the hits' titles within the
+/// fuzzy distance of its length that is a plausible variant of it (see
+/// [`crate::query::plausible_variant`]), as the title writes it
+/// ("schwimbaeder" → "Schwimmbäder"); `None` when no word was replaced.
+fn did_you_mean(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    q: &str,
+    hits: &[Hit],
+) -> Option<String> {
+    let normalized = |w: &str| {
+        let mut out = String::new();
+        analysis::normalize_german(&w.to_lowercase(), &mut out);
+        out
+    };
+    let mut de = analysis::german();
+    let title_words: Vec<(&str, String)> = hits
+        .iter()
+        .flat_map(|h| h.title.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(|w| (w, normalized(w)))
+        .collect();
+    let mut changed = false;
+    let words: Vec<String> = q
+        .split_whitespace()
+        .map(|w| {
+            if !w.chars().all(char::is_alphanumeric) {
+                return w.to_owned();
+            }
+            let known = match analysis::tokens(&mut de, w).as_slice() {
+                [t] => searcher
+                    .doc_freq(&Term::from_field_text(field, t))
+                    .is_ok_and(|n| n > 0),
+                _ => true,
+            };
+            if known {
+                return w.to_owned();
+            }
+            let typed = normalized(w);
+            let limit = usize::from(crate::query::fuzzy_distance(typed.chars().count()));
+            let best = title_words
+                .iter()
+                .filter(|(_, n)| crate::query::plausible_variant(&typed, n))
+                .map(|(t, n)| (strsim::damerau_levenshtein(&typed, n), *t))
+                .filter(|(d, _)| *d >= 1 && *d <= limit)
+                .min_by_key(|(d, _)| *d);
+            match best {
+                Some((_, t)) => {
+                    changed = true;
+                    t.to_owned()
+                }
+                None => w.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// Terms read per prefix and segment by [`SearchIndex::suggest`].
+pub const SUGGEST_SCAN: usize = 500;
 
 /// Hits asked of block-max WAND beyond the page, to see a tie at the
 /// page's last place end.

@@ -20,8 +20,8 @@ pub mod schema;
 
 pub use extract::{extract, BBox, DatasetDoc, RecordInfo};
 pub use index::{
-    FacetValue, Hit, SearchIndex, SearchRequest, SearchResult, Sort, WriterOptions,
-    BROWSE_CACHE_DEFAULT,
+    FacetValue, Hit, Match, SearchIndex, SearchRequest, SearchResult, Sort, Suggestions,
+    WriterOptions, BROWSE_CACHE_DEFAULT,
 };
 pub use schema::{FACETS, SCHEMA_VERSION};
 

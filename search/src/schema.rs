@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The facets, in the order of the API: (API name, field name).
 pub const FACETS: [&str; 7] = [
@@ -50,6 +50,12 @@ pub struct Fields {
     pub text_en: Field,
     /// Combined text in other languages (plain analyzer).
     pub text_plain: Field,
+    /// Every title with every word (the `words` analyzer: no stop words
+    /// removed): what a query of stop words only searches.
+    pub title_words: Field,
+    /// German titles and keywords with each term reversed (the `de_rev`
+    /// analyzer): its term dictionary finds the compounds a word ends.
+    pub text_rev: Field,
     /// The facet fields, in the order of [`FACETS`].
     pub facets: [Field; 7],
     pub modified: Field,
@@ -95,6 +101,15 @@ impl Fields {
         let text_de = b.add_text_field("text_de", text(analysis::GERMAN));
         let text_en = b.add_text_field("text_en", text(analysis::ENGLISH));
         let text_plain = b.add_text_field("text_plain", text(analysis::PLAIN));
+        let title_words = b.add_text_field("title_words", text(analysis::WORDS));
+        let text_rev = b.add_text_field(
+            "text_rev",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analysis::GERMAN_REVERSED)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        );
         let facets = FACETS.map(|name| b.add_text_field(name, raw_fast.clone()));
         let num = || NumericOptions::default().set_fast().set_indexed();
         let modified = b.add_i64_field("modified", num().set_stored());
@@ -127,6 +142,8 @@ impl Fields {
             text_de,
             text_en,
             text_plain,
+            title_words,
+            text_rev,
             facets,
             modified,
             issued,

@@ -2,7 +2,7 @@
 //! counts), filters, sorting, replacement and removal, damage detection.
 
 use catalog_search::extract::{extract, RecordInfo};
-use catalog_search::{DatasetDoc, SearchIndex, SearchRequest, Sort, WriterOptions};
+use catalog_search::{DatasetDoc, Match, SearchIndex, SearchRequest, Sort, WriterOptions};
 use oxrdf::{BlankNode, Literal, NamedNode, Triple};
 
 fn n(s: &str) -> NamedNode {
@@ -233,7 +233,9 @@ fn queries_facets_filters_updates() {
     changed.hash = "h2".into();
     changed.descriptions.clear();
     index.apply(&[changed], &["b".to_owned()]).expect("apply");
-    assert!(ids(&index, &q("Straßenbäume")).is_empty());
+    // The old title is gone (unprefixed, "Straßenbäume" would still find
+    // the tree dataset by its keyword "Baum", the compound's last part).
+    assert!(ids(&index, &q("title:Straßenbäume")).is_empty());
     assert_eq!(ids(&index, &q("Stadtbäume")), vec!["a"]);
     assert!(ids(&index, &q("Haltestellen")).is_empty());
     let held = index.indexed().expect("indexed");
@@ -693,5 +695,47 @@ fn two_pass_searches_equal_the_single_pass() {
         }
     }
     drop(index);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A dataset of its own with a German title, for the compound tests.
+fn titled(id: &'static str, title: &'static str) -> Rec {
+    Rec {
+        id,
+        title,
+        lang: "de",
+        keywords: &[],
+        theme: "ENVI",
+        format: "CSV",
+        modified: "2024-01-01",
+        wkt: None,
+    }
+}
+
+#[test]
+fn compounds_are_found_by_their_parts() {
+    let dir = std::env::temp_dir().join(format!("search-test-compounds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (index, _) = SearchIndex::open(&dir, WriterOptions::default()).expect("open");
+    let recs = [
+        titled("k", "Baumkataster der Stadt"),
+        titled("r", "Radwegenetz im Kreis"),
+        titled("o", "Augenoptiker"),
+        titled("w", "Wasserstände der Pegel"),
+    ];
+    let docs: Vec<DatasetDoc> = recs.iter().map(|r| doc(r, "stadt")).collect();
+    index.apply(&docs, &[]).expect("apply");
+    let first = |text: &str| {
+        let r = index.search(&q(text)).expect("search");
+        (r.hits.first().map(|h| h.id.clone()), r.matched)
+    };
+    // Two words of a compound, in either order, match it exactly.
+    assert_eq!(first("Baum Kataster"), (Some("k".into()), Match::All));
+    assert_eq!(first("kataster baeume"), (Some("k".into()), Match::All));
+    // A word finds the compounds it begins or ends (a forgiving step).
+    assert_eq!(first("Radweg"), (Some("r".into()), Match::Fuzzy));
+    assert_eq!(first("optiker"), (Some("o".into()), Match::Fuzzy));
+    // Parts shorter than four characters do not expand.
+    assert_eq!(index.search(&q("rad")).expect("search").total, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -62,6 +62,51 @@ pub fn media_type_for(path: &Path) -> &'static str {
     }
 }
 
+/// Real DCAT catalogs (under the `dcat` fixtures) that the round-trip tests
+/// harvest: RDF/XML, Turtle, N-Triples, blank-node datasets, collections.
+pub const ROUNDTRIP_FILES: &[&str] = &[
+    "govdata-shacl-testcases/dashboard/brandenburg-catalog-original-input.rdf",
+    "schleswig-holstein-catalog/with_collection.xml",
+    "dcat-ap-de-reference-examples/v2.0/RDF-TURTLE/dcat_ap_de-RefImp_TTL_ADVANCED.ttl",
+    "ckanext-dcat-examples/dataset_gov_de.rdf",
+    "udata-dcat/bnodes.xml",
+    "semiceu-dcat-ap-examples/2.1.1/example1.nt",
+    "ckanext-dcat-examples/dataset_health_no_blank.ttl",
+];
+
+/// One fixture file served by a [`StubServer`] as source `r{i}`.
+pub struct ServedFixture {
+    pub id: String,
+    pub url: String,
+    pub file: PathBuf,
+    pub body: Vec<u8>,
+}
+
+/// Serves `files` (relative to `dir`) from `stub`, the i-th at
+/// `/r{i}/{file name}` with its media type, as sources `r0`, `r1`, …
+pub fn serve_fixtures(stub: &StubServer, dir: &Path, files: &[&str]) -> Vec<ServedFixture> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let file = dir.join(rel);
+            let body =
+                std::fs::read(&file).unwrap_or_else(|e| panic!("fixture {}: {e}", file.display()));
+            let path = format!(
+                "/r{i}/{}",
+                file.file_name().unwrap_or_default().to_string_lossy()
+            );
+            stub.serve_bytes(&path, body.clone(), media_type_for(&file));
+            ServedFixture {
+                id: format!("r{i}"),
+                url: stub.url(&path),
+                file,
+                body,
+            }
+        })
+        .collect()
+}
+
 /// How the stub answers one path.
 #[derive(Clone)]
 pub enum Behaviour {
@@ -559,6 +604,12 @@ impl Served {
         Self::start_inner(config, &[], &[], Some(address_space_bytes), None)
     }
 
+    /// `serve` on a given port (a config whose `base_iri` names it), with
+    /// environment variables as in [`Served::start_with`].
+    pub fn start_on(config: &Path, port: u16, env: &[(&str, &str)]) -> Self {
+        Self::start_at(config, port, &[], env, None, None)
+    }
+
     fn start_inner(
         config: &Path,
         args: &[&str],
@@ -566,7 +617,17 @@ impl Served {
         cap: Option<u64>,
         log: Option<&Path>,
     ) -> Self {
-        let port = free_port();
+        Self::start_at(config, free_port(), args, env, cap, log)
+    }
+
+    fn start_at(
+        config: &Path,
+        port: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cap: Option<u64>,
+        log: Option<&Path>,
+    ) -> Self {
         let mut cmd = Command::new(catalog_binary());
         cmd.arg("--config")
             .arg(config)

@@ -7,7 +7,8 @@
 //!
 //! "Dataset" means, here as in the harvester: a node typed `dcat:Dataset` or
 //! `dcat:DatasetSeries`, or the object of a catalog's `dcat:dataset` that is
-//! described on the page.
+//! described on the page; "record" adds the data services that are records:
+//! named `dcat:DataService`s and those a catalog lists with `dcat:service`.
 
 use catalog_tests::*;
 use oxigraph::io::{JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParser};
@@ -168,7 +169,8 @@ fn independent_counts(pages: &[PathBuf], urls: &[String], dcat_dir: &Path) -> (u
             store.insert(&q).expect("insert");
         }
     }
-    let datasets = "{ { ?d a dcat:Dataset } UNION { ?d a dcat:DatasetSeries } UNION { ?c dcat:dataset ?d . ?d ?anyp ?anyo } }";
+    let datasets = "{ { ?d a dcat:Dataset } UNION { ?d a dcat:DatasetSeries } UNION { ?c dcat:dataset ?d . ?d ?anyp ?anyo } \
+        UNION { ?d a dcat:DataService FILTER isIRI(?d) } UNION { ?c dcat:service ?d . ?d a dcat:DataService } }";
     let count = |q: &str| -> usize {
         let query = format!("PREFIX dcat: <http://www.w3.org/ns/dcat#> {q}");
         match SparqlEvaluator::new()

@@ -216,6 +216,16 @@ fn ckan_reason(v: &Violation, p: &Value) -> Option<&'static str> {
             .starts_with("http://publications.europa.eu/resource/authority/access-right/"))
         .then_some("source: access_rights is free text, not an EU access-right IRI");
     }
+    if kind == format!("<{DCAT}Distribution> <{DCAT}packageFormat> [PatternConstraintComponent]")
+        || kind
+            == format!("<{DCAT}Distribution> <{DCAT}compressFormat> [PatternConstraintComponent]")
+    {
+        return (!value_iri(v).starts_with("https://www.iana.org/assignments/media-types/")
+            && p.to_string().contains(value_iri(v)))
+        .then_some(
+            "source: package or compression format as an EU file type, not an IANA media type",
+        );
+    }
     if kind == format!("<{DCAT}Dataset> <{DCAT}theme> [NodeConstraintComponent]") {
         return p
             .to_string()
@@ -233,6 +243,30 @@ fn ckan_reason(v: &Violation, p: &Value) -> Option<&'static str> {
     None
 }
 
+/// The text content of every `element` in `xml`, tags replaced by spaces.
+fn element_text(xml: &str, element: &str) -> String {
+    let mut text = String::new();
+    let mut rest = xml;
+    let close = format!("</{element}>");
+    while let Some(i) = rest.find(&format!("<{element}")) {
+        let end = rest[i..].find(&close).map_or(rest.len(), |e| i + e);
+        let mut in_tag = false;
+        for c in rest[i..end].chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    text
+}
+
 /// Why a CSW Violation is not the mapping's fault, checked against the XML.
 fn csw_reason(v: &Violation, xml: &str) -> Option<&'static str> {
     let kind = v.kind();
@@ -244,6 +278,16 @@ fn csw_reason(v: &Violation, xml: &str) -> Option<&'static str> {
             "vocabulary gap: sh:class dcat:Resource, but eu/class-hierarchy.ttl has no \
              dcat:Dataset/DataService ⊑ dcat:Resource",
         );
+    }
+    if kind == format!("<{DCAT}DataService> <{DCAT}servesDataset> [ClassConstraintComponent]")
+        && xml.contains("srv:operatesOn")
+    {
+        return Some("per-record validation: dcat:servesDataset names a dataset of another record");
+    }
+    if kind == format!("<{DCAT}Dataset> <{DCAT}inSeries> [ClassConstraintComponent]")
+        && xml.contains("gmd:parentIdentifier")
+    {
+        return Some("per-record validation: dcat:inSeries names the series of another record");
     }
     if kind.starts_with("<http://www.w3.org/2006/vcard/ns#")
         && v.component == "MinCountConstraintComponent"
@@ -269,30 +313,20 @@ fn csw_reason(v: &Violation, xml: &str) -> Option<&'static str> {
     {
         return Some("GeoDCAT-AP vs DCAT-AP.de: INSPIRE theme besides the EU data themes");
     }
+    // The mapping states no title or description the record lacks.
+    for (property, element) in [("title", "gmd:title"), ("description", "gmd:abstract")] {
+        if kind.ends_with(&format!("<{DCT}{property}> [MinCountConstraintComponent]")) {
+            let ident = xml.find("identificationInfo").map_or("", |i| &xml[i..]);
+            return element_text(ident, element)
+                .trim()
+                .is_empty()
+                .then_some("source: no title or abstract");
+        }
+    }
     if kind == format!("<{DCAT}Distribution> <{DCT}license> [MinCountConstraintComponent]") {
         // The text content of the constraint blocks (tags dropped: restriction
         // codes such as codeListValue="license" are no licence).
-        let mut text = String::new();
-        let mut rest = xml;
-        while let Some(i) = rest.find("<gmd:resourceConstraints") {
-            let end = rest[i..]
-                .find("</gmd:resourceConstraints>")
-                .map_or(rest.len(), |e| i + e);
-            let mut in_tag = false;
-            for c in rest[i..end].chars() {
-                match c {
-                    '<' => in_tag = true,
-                    '>' => {
-                        in_tag = false;
-                        text.push(' ');
-                    }
-                    c if !in_tag => text.push(c),
-                    _ => {}
-                }
-            }
-            rest = &rest[end..];
-        }
-        let lower = text.to_lowercase();
+        let lower = element_text(xml, "gmd:resourceConstraints").to_lowercase();
         let licence_words = [
             "http",
             "lizenz",

@@ -226,6 +226,31 @@ fn by_record(served: &Served, query: &str, var: &str) -> BTreeMap<String, u64> {
         .collect()
 }
 
+/// The points a stored measurement `?meas` stands for, bound to `?p`:
+/// `weight` when its `dqv:value` is true or a 2xx/3xx status, else 0 (no
+/// value: the metric was not measured, as links that were not checked).
+fn stored_points(weight: &str) -> String {
+    format!(
+        "OPTIONAL {{ ?meas dqv:value ?val }} \
+         BIND(IF(BOUND(?val) && ((datatype(?val) = <http://www.w3.org/2001/XMLSchema#boolean> && ?val) \
+              || (datatype(?val) = <http://www.w3.org/2001/XMLSchema#integer> && ?val >= 200 && ?val < 400)), {weight}, 0) AS ?p)"
+    )
+}
+
+/// Every metric's weight from the table (and dcatApCompliance), as a
+/// SPARQL `VALUES (?metric ?w)` block, optionally only of one scope.
+fn weights(scope: Option<&str>) -> String {
+    let mut rows: Vec<String> = table()
+        .iter()
+        .filter(|t| scope.is_none_or(|s| s == t.2))
+        .map(|t| format!("(pv:{} {})", t.0, t.1))
+        .collect();
+    if scope.is_none() {
+        rows.push("(pv:dcatApCompliance 30)".into());
+    }
+    format!("VALUES (?metric ?w) {{ {} }}", rows.join(" "))
+}
+
 #[test]
 fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     let Some(dashboard) = fixtures("dcat/govdata-shacl-testcases/dashboard") else {
@@ -276,8 +301,9 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
         let rows = served.select(&format!(
             "{PREFIXES} SELECT ?r ?stored ?expected WHERE {{ \
                GRAPH ?m {{ ?r foaf:primaryTopic ?d ; cat:validation ?vg }} \
-               GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:{name} ; cat:qualityPoints ?stored ; dqv:computedOn ?on }} \
-               BIND({expected} AS ?expected) }}"
+               GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:{name} ; dqv:computedOn ?on {} }} \
+               BIND(?p AS ?stored) BIND({expected} AS ?expected) }}",
+            stored_points(&points.to_string())
         ));
         assert_eq!(rows.len(), records, "{name}: one measurement per record");
         let wrong: Vec<_> = rows
@@ -293,7 +319,7 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
         );
         if name.ends_with("StatusCode") {
             let notes = served.count(&format!(
-                "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:{name} ; cat:qualityNote \"not checked\" }} }}"
+                "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:{name} FILTER NOT EXISTS {{ ?meas dqv:value ?v }} }} }}"
             ));
             // Records without distributions say "no distribution" instead.
             assert!(notes > 0 && notes <= records, "{name}: {notes}");
@@ -318,17 +344,13 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
         ),
         "best",
     );
-    let distribution_metrics: Vec<String> = table
-        .iter()
-        .filter(|t| t.2 == "distribution")
-        .map(|t| format!("pv:{}", t.0))
-        .collect();
     let stored = by_record(
         &served,
         &format!(
             "SELECT ?r (SUM(?p) AS ?s) WHERE {{ GRAPH ?m {{ ?r cat:validation ?vg }} \
-               GRAPH ?vg {{ ?meas dqv:isMeasurementOf ?metric ; cat:qualityPoints ?p }} VALUES ?metric {{ {} }} }} GROUP BY ?r",
-            distribution_metrics.join(" ")
+               GRAPH ?vg {{ {} ?meas dqv:isMeasurementOf ?metric {} }} }} GROUP BY ?r",
+            weights(Some("distribution")),
+            stored_points("?w")
         ),
         "s",
     );
@@ -350,7 +372,8 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     // dcatApCompliance: no violation under the source's profile.
     let compliance = served.select(&format!(
         "{PREFIXES} SELECT ?r ?stored ?v WHERE {{ GRAPH ?m {{ ?r cat:violations ?v ; cat:validation ?vg }} \
-           GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:dcatApCompliance ; cat:qualityPoints ?stored }} }}"
+           GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:dcatApCompliance {} }} BIND(?p AS ?stored) }}",
+        stored_points("30")
     ));
     assert_eq!(compliance.len(), records);
     for row in &compliance {
@@ -363,10 +386,12 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     let wrong = served.count(&format!(
         "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ \
            {{ SELECT ?r (SUM(?p) AS ?sum) WHERE {{ GRAPH ?m {{ ?r cat:validation ?vg }} \
-              GRAPH ?vg {{ ?meas dqv:isMeasurementOf ?metric ; cat:qualityPoints ?p FILTER(?metric != pv:score) }} }} GROUP BY ?r }} \
+              GRAPH ?vg {{ {} ?meas dqv:isMeasurementOf ?metric {} }} }} GROUP BY ?r }} \
            GRAPH ?m {{ ?r cat:qualityScore ?score ; cat:qualityBand ?band }} \
            BIND(IF(?sum > 350, \"Excellent\", IF(?sum > 220, \"Good\", IF(?sum > 120, \"Sufficient\", \"Bad\"))) AS ?want) \
-           FILTER(?score != ?sum || ?band != ?want) }}"
+           FILTER(?score != ?sum || ?band != ?want) }}",
+        weights(None),
+        stored_points("?w")
     ));
     assert_eq!(wrong, 0);
     let bands = served.count(&format!(
@@ -427,7 +452,7 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     );
     let keywords = served.count(&format!(
         "{PREFIXES} SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <urn:dcat-catalog:meta:brandenburg> {{ ?r cat:validation ?vg }} \
-           GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:keywordAvailability ; cat:qualityPoints 30 }} }}"
+           GRAPH ?vg {{ ?meas dqv:isMeasurementOf pv:keywordAvailability ; dqv:value true }} }}"
     ));
     assert_eq!(
         s["metrics"]["keywordAvailability"]["passed"].as_u64(),
@@ -456,17 +481,23 @@ const STADT_V2: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix d
     dct:format <http://publications.europa.eu/resource/authority/file-type/CSV> .
 "#;
 
-/// The stored score of the one record, and its points by metric.
+/// The stored score of the one record, and its points by metric (the
+/// score's own measurement as `score`), read from the DQV measurements;
+/// the points in the record's meta must say the same.
 fn stored_quality(cfg: &Path) -> (u64, BTreeMap<String, u64>, u64) {
     let served = Served::start(cfg);
     let rows = served.select(&format!(
-        "{PREFIXES} SELECT ?score ?v ?metric ?p WHERE {{ GRAPH ?m {{ ?r cat:qualityScore ?score ; cat:violations ?v ; cat:validation ?vg }} \
-           GRAPH ?vg {{ ?meas dqv:isMeasurementOf ?metric ; cat:qualityPoints ?p }} }}"
+        "{PREFIXES} SELECT ?score ?v ?metric ?p ?meta WHERE {{ \
+           GRAPH ?m {{ ?r cat:qualityScore ?score ; cat:qualityPoints ?meta ; cat:violations ?v ; cat:validation ?vg }} \
+           {{ GRAPH ?vg {{ {} ?meas dqv:isMeasurementOf ?metric {} }} }} \
+           UNION {{ GRAPH ?vg {{ ?meas dqv:isMeasurementOf ?metric ; dqv:value ?p FILTER(?metric = pv:score) }} }} }}",
+        weights(None),
+        stored_points("?w")
     ));
     assert_eq!(rows.len(), 24, "{rows:?}");
     let score = rows[0]["score"].parse().expect("score");
     let violations = rows[0]["v"].parse().expect("violations");
-    let points = rows
+    let points: BTreeMap<String, u64> = rows
         .iter()
         .map(|r| {
             (
@@ -477,6 +508,20 @@ fn stored_quality(cfg: &Path) -> (u64, BTreeMap<String, u64>, u64) {
             )
         })
         .collect();
+    let meta: Vec<u64> = rows[0]["meta"]
+        .split(' ')
+        .map(|p| p.parse().expect("meta points"))
+        .collect();
+    let mut from_dqv: Vec<u64> = points
+        .iter()
+        .filter(|(m, _)| *m != "score")
+        .map(|(_, p)| *p)
+        .collect();
+    let mut meta_sorted = meta.clone();
+    from_dqv.sort_unstable();
+    meta_sorted.sort_unstable();
+    assert_eq!(meta_sorted, from_dqv, "meta points and DQV agree");
+    assert_eq!(meta.iter().sum::<u64>(), score);
     (score, points, violations)
 }
 

@@ -10,16 +10,6 @@ use harvester::split::{canonical_ntriples, split_page, SplitOptions};
 use oxrdf::{GraphName, Triple};
 use std::collections::BTreeMap;
 
-const FILES: &[&str] = &[
-    "govdata-shacl-testcases/dashboard/brandenburg-catalog-original-input.rdf",
-    "schleswig-holstein-catalog/with_collection.xml",
-    "dcat-ap-de-reference-examples/v2.0/RDF-TURTLE/dcat_ap_de-RefImp_TTL_ADVANCED.ttl",
-    "ckanext-dcat-examples/dataset_gov_de.rdf",
-    "udata-dcat/bnodes.xml",
-    "semiceu-dcat-ap-examples/2.1.1/example1.nt",
-    "ckanext-dcat-examples/dataset_health_no_blank.ttl",
-];
-
 #[test]
 fn exported_record_graphs_equal_harvested_records() {
     let Some(dcat_dir) = fixtures("dcat") else {
@@ -29,16 +19,12 @@ fn exported_record_graphs_equal_harvested_records() {
     let dir = TempDir::new("roundtrip");
     let mut specs = Vec::new();
     let mut expected: BTreeMap<String, String> = BTreeMap::new();
-    for (i, rel) in FILES.iter().enumerate() {
-        let file = dcat_dir.join(rel);
-        let body = std::fs::read(&file).expect("fixture");
-        let path = format!(
-            "/r{i}/{}",
-            file.file_name().unwrap_or_default().to_string_lossy()
-        );
-        let url = stub.url(&path);
-        stub.serve_bytes(&path, body.clone(), media_type_for(&file));
-        specs.push(SourceSpec::new(&format!("r{i}"), &url));
+    for (i, f) in serve_fixtures(&stub, &dcat_dir, ROUNDTRIP_FILES)
+        .into_iter()
+        .enumerate()
+    {
+        let (url, file, body) = (f.url, f.file, f.body);
+        specs.push(SourceSpec::new(&f.id, &url));
         // What the harvester makes of the file, computed here independently of the store.
         let doc = Document {
             url: url.clone(),

@@ -270,7 +270,17 @@ fn citizen_queries_facets_and_filters_on_real_fixtures() {
     assert!(titles(&v).iter().take(3).any(|t| t == "Bäume"), "{v}");
     // Typos are corrected only when needed, and say so.
     assert_eq!(search(served, "q=Haltestelen")["fuzzy"], true);
+    assert_eq!(search(served, "q=Haltestelen")["match"], "fuzzy");
     assert_eq!(search(served, "q=Haltestellen")["fuzzy"], false);
+    assert_eq!(search(served, "q=Haltestellen")["match"], "all");
+    // Stop words are never required, in either spelling; the answer says
+    // when words were dropped.
+    let v = search(served, "q=baeume+fuer+rostock");
+    assert_eq!(titles(&v).first().map(String::as_str), Some("Bäume"));
+    assert_eq!(titles(&v), titles(&search(served, "q=baeume+rostock")));
+    let v = search(served, "q=haltestellen+im+rostocker+nahverkehr+netz");
+    assert_ne!(v["match"], "all");
+    assert_eq!(titles(&v).first().map(String::as_str), Some("Haltestellen"));
     // Hits carry what the issue asks for.
     let v = search(served, "q=B%C3%A4ume&size=1");
     let hit = &v["hits"][0];

@@ -17,6 +17,7 @@ use catalog_tests::portals::{
 };
 use catalog_tests::*;
 use std::fmt::Write as _;
+use std::time::{Duration, Instant};
 
 /// Address space of every `catalog-server` process of these tests.
 const ADDRESS_SPACE: u64 = 4 << 30;
@@ -478,4 +479,36 @@ fn validate_command_refuses_hostile_dtds() {
             peak_kib / 1024
         );
     }
+}
+
+/// Deep nesting: the RDF/XML parser's work grows with the square of the
+/// depth (50,000 levels took 53 s), so a few megabytes of nesting are
+/// refused at once, as an upload and as a harvested page alike (one guard).
+#[test]
+fn deeply_nested_xml_is_refused_at_once() {
+    let dir = TempDir::new("xml-attacks-deep");
+    let config = write_config(dir.path(), &[], "");
+    let served = Served::start_capped(&config, ADDRESS_SPACE);
+    let levels = 200_000;
+    let doc = format!(
+        "<?xml version=\"1.0\"?><rdf:RDF {RDF_NS}>{}x{}</rdf:RDF>",
+        "<rdf:Description rdf:about=\"http://x/s\"><dct:relation>".repeat(levels),
+        "</dct:relation></rdf:Description>".repeat(levels)
+    );
+    let started = Instant::now();
+    let (status, body) = request(
+        reqwest::Method::POST,
+        &format!("{}/api/validate", served.base),
+        "application/json",
+        Some(("application/rdf+xml", doc.into_bytes())),
+    )
+    .expect("POST /api/validate");
+    let text = String::from_utf8_lossy(&body);
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("more than 512 levels deep"), "{text}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "refusing took {:?}",
+        started.elapsed()
+    );
 }

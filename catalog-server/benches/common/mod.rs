@@ -88,6 +88,15 @@ pub fn bench_profile() -> String {
     std::env::var("BENCH_PROFILE").unwrap_or_else(|_| "dcat-ap-de-3".to_owned())
 }
 
+/// A fresh, empty folder `catalog-bench-{name}-{pid}` in the temporary
+/// directory.
+pub fn bench_dir(name: &str) -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("catalog-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 /// A fresh folder `catalog-bench-{name}-{pid}` in the temporary directory
 /// with a config of one source (`source_toml`, a `[[sources]]` table and
 /// any sections before it) validated with [`bench_profile`]; returns the
@@ -96,9 +105,7 @@ pub fn bench_config(
     name: &str,
     source_toml: &str,
 ) -> anyhow::Result<(std::path::PathBuf, Arc<Config>)> {
-    let dir = std::env::temp_dir().join(format!("catalog-bench-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
+    let dir = bench_dir(name)?;
     let config_path = dir.join("catalog.toml");
     std::fs::write(
         &config_path,

@@ -65,6 +65,7 @@ fn prepare_and_validate(
             quality: Some(RecordQuality {
                 score: scored.score,
                 band: scored.band.name().to_owned(),
+                points: scored.points(),
             }),
         });
     }

@@ -31,7 +31,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// Whether a job waits for a slot or runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Queued,
@@ -39,7 +39,7 @@ pub enum JobState {
 }
 
 /// A queued or running run of one source.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Job {
     pub run_id: String,
     pub source: String,
@@ -80,7 +80,7 @@ impl std::fmt::Display for TriggerError {
 impl std::error::Error for TriggerError {}
 
 /// What a reload changed.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct ReloadSummary {
     pub config: String,
     pub sources: usize,

@@ -24,24 +24,32 @@
 //! `http.preview_concurrency` at once (beyond it 503 with `Retry-After`),
 //! each at most `http.preview_timeout`.
 
+use super::audit::AuditEntry;
 use super::audit::AuditLog;
 use super::limits::{body_limit, BodyLimit, HttpLimits, MAX_ADMIN_BODY};
+use super::ApiError;
 use super::ClientAddr;
 use crate::config::Config;
+use crate::harvest::scheduler::{Job, ReloadSummary};
 use crate::harvest::scheduler::{JobState, Scheduler, TriggerError};
 use crate::metrics::Metrics;
-use crate::store::Trigger;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use crate::store::{RunRecord, StoredError, Trigger};
+use crate::validation::ReportView;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
-use axum::{Json, Router};
+use axum::routing::MethodRouter;
+use axum::Json;
 use harvester::HarvestEvent;
-use serde_json::{json, Value};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// What the admin handlers share.
 pub struct AdminState {
@@ -76,8 +84,9 @@ impl AdminState {
     }
 }
 
-/// The admin and status routes, and `/metrics`.
-pub fn router(state: Arc<AdminState>) -> Router {
+/// The admin and status routes, and `/metrics`, each registered with its
+/// OpenAPI description.
+pub fn routes(state: Arc<AdminState>) -> OpenApiRouter {
     // No admin request has a body: a few KiB of slack, then 413.
     let small = |route: MethodRouter<Arc<AdminState>>| {
         route
@@ -90,22 +99,35 @@ pub fn router(state: Arc<AdminState>) -> Router {
                 body_limit,
             ))
     };
-    Router::new()
-        .route("/api/sources", get(list_sources))
-        .route("/api/sources/{id}/runs", get(source_runs))
-        .route("/api/runs/{id}", get(one_run))
-        .route("/api/sources/{id}/harvest", small(post(harvest_now)))
-        .route("/api/sources/{id}/preview", small(post(preview)))
-        .route("/api/admin/reload", small(post(reload)))
-        .route("/api/admin/audit", get(audit_trail))
-        .route("/api/admin/backup", small(post(backup)))
-        .route("/metrics", get(metrics))
+    OpenApiRouter::new()
+        .routes(routes!(list_sources))
+        .routes(routes!(source_runs))
+        .routes(routes!(one_run))
+        .routes(routes!(harvest_now).map(small))
+        .routes(routes!(preview).map(small))
+        .routes(routes!(reload).map(small))
+        .routes(routes!(audit_trail))
+        .routes(routes!(backup).map(small))
+        .routes(routes!(metrics))
         .with_state(state)
+}
+
+/// The error answer of the admin API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminError {
+    /// What was wrong.
+    pub error: String,
 }
 
 /// A JSON error answer `{"error": message}`.
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+    (
+        status,
+        Json(AdminError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
 }
 
 /// Checks the bearer token of an admin request (`what`: the method and
@@ -210,14 +232,105 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// A run record without its item errors (their number instead), for lists.
-fn run_summary(run: &crate::store::RunRecord) -> Value {
-    let mut v = serde_json::to_value(run).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.insert("errors".into(), json!(run.errors.len()));
-    }
-    v
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunSummary {
+    pub id: String,
+    pub source: String,
+    pub trigger: String,
+    /// running, success, partial, failed or interrupted.
+    pub status: String,
+    pub started: String,
+    pub ended: Option<String>,
+    /// The listing was read to its end.
+    pub complete: Option<bool>,
+    pub end_reason: Option<String>,
+    /// Why nothing was withdrawn, when a withdrawal was considered and refused.
+    pub deletions: Option<String>,
+    pub counts: BTreeMap<String, u64>,
+    /// The number of item errors (`GET /api/runs/{id}` lists them).
+    pub errors: usize,
 }
 
+impl From<&crate::store::RunRecord> for RunSummary {
+    fn from(run: &crate::store::RunRecord) -> Self {
+        Self {
+            id: run.id.clone(),
+            source: run.source.clone(),
+            trigger: run.trigger.clone(),
+            status: run.status.clone(),
+            started: run.started.clone(),
+            ended: run.ended.clone(),
+            complete: run.complete,
+            end_reason: run.end_reason.clone(),
+            deletions: run.deletions.clone(),
+            counts: run.counts.clone(),
+            errors: run.errors.len(),
+        }
+    }
+}
+
+/// `GET /api/sources`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourcesAnswer {
+    /// The time zone of the schedules.
+    pub time_zone: String,
+    pub max_concurrent_runs: usize,
+    /// Queued and running jobs.
+    pub jobs: Vec<Job>,
+    pub sources: Vec<SourceStatus>,
+}
+
+/// One configured source and its runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceStatus {
+    pub id: String,
+    pub title: String,
+    /// dcat, ckan or csw.
+    pub kind: String,
+    pub url: String,
+    pub enabled: bool,
+    /// The validation profile (`none`: not validated).
+    pub profile: String,
+    /// The cron expression, if scheduled.
+    pub schedule: Option<String>,
+    /// The next scheduled run (RFC 3339).
+    pub next_run: Option<String>,
+    /// idle, queued or running.
+    #[schema(pattern = "^(idle|queued|running)$")]
+    pub state: &'static str,
+    pub job: Option<Job>,
+    pub last_run: Option<RunSummary>,
+    pub last_success: Option<RunRef>,
+    pub links: SourceLinks,
+}
+
+/// A run, by id and time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunRef {
+    pub id: String,
+    pub started: String,
+    pub ended: Option<String>,
+}
+
+/// The source's admin endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceLinks {
+    pub runs: String,
+    pub harvest: String,
+    pub preview: String,
+}
+
+/// Every configured source: schedule, next run, job, last run.
+#[utoipa::path(
+    get,
+    path = "/api/sources",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The sources.", body = SourcesAnswer),
+        (status = 500, description = "The store read could not run.", body = AdminError),
+        (status = 503, description = "Reading the store failed.", body = AdminError),
+    )
+)]
 async fn list_sources(State(state): State<Arc<AdminState>>) -> Response {
     let scheduler = state.scheduler.clone();
     let harvesting = scheduler.harvesting();
@@ -234,53 +347,70 @@ async fn list_sources(State(state): State<Arc<AdminState>>) -> Response {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let sources: Vec<Value> = config
+    let sources: Vec<SourceStatus> = config
         .sources
         .iter()
         .zip(last)
         .map(|(s, (last_run, last_success))| {
             let job = scheduler.job(&s.id.0);
-            json!({
-                "id": s.id.0,
-                "title": s.title,
-                "kind": s.kind.as_str(),
-                "url": s.url,
-                "enabled": s.enabled,
-                "profile": s.profile.0,
-                "schedule": s.schedule.as_ref().map(|c| c.expression.clone()),
-                "next_run": scheduler.next_run(s),
-                "state": match &job {
+            SourceStatus {
+                id: s.id.0.clone(),
+                title: s.title.clone(),
+                kind: s.kind.as_str().to_owned(),
+                url: s.url.clone(),
+                enabled: s.enabled,
+                profile: s.profile.0.clone(),
+                schedule: s.schedule.as_ref().map(|c| c.expression.clone()),
+                next_run: scheduler.next_run(s),
+                state: match &job {
                     Some(j) if j.state == JobState::Running => "running",
                     Some(_) => "queued",
                     None => "idle",
                 },
-                "job": job,
-                "last_run": last_run.as_ref().map(run_summary),
-                "last_success": last_success.map(|r| json!({"id": r.id, "started": r.started, "ended": r.ended})),
-                "links": {
-                    "runs": format!("/api/sources/{}/runs", s.id.0),
-                    "harvest": format!("/api/sources/{}/harvest", s.id.0),
-                    "preview": format!("/api/sources/{}/preview", s.id.0),
+                job,
+                last_run: last_run.as_ref().map(RunSummary::from),
+                last_success: last_success.map(|r| RunRef {
+                    id: r.id,
+                    started: r.started,
+                    ended: r.ended,
+                }),
+                links: SourceLinks {
+                    runs: format!("/api/sources/{}/runs", s.id.0),
+                    harvest: format!("/api/sources/{}/harvest", s.id.0),
+                    preview: format!("/api/sources/{}/preview", s.id.0),
                 },
-            })
+            }
         })
         .collect();
-    Json(json!({
-        "time_zone": config.harvest.time_zone.name(),
-        "max_concurrent_runs": config.harvest.max_concurrent_runs,
-        "jobs": scheduler.jobs(),
-        "sources": sources,
-    }))
+    Json(SourcesAnswer {
+        time_zone: config.harvest.time_zone.name().to_owned(),
+        max_concurrent_runs: config.harvest.max_concurrent_runs,
+        jobs: scheduler.jobs(),
+        sources,
+    })
     .into_response()
 }
 
-#[derive(serde::Deserialize)]
-struct LimitQuery {
-    limit: Option<String>,
+/// The runs of a source, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceRuns {
+    pub source: String,
+    /// The source's queued or running job.
+    pub job: Option<Job>,
+    pub runs: Vec<RunRecord>,
 }
 
-fn parse_limit(q: &LimitQuery, default: usize, max: usize) -> Result<usize, String> {
-    match &q.limit {
+/// The `limit` parameter of a query string (others are ignored): at most
+/// once, a number from 1 to `max`; `default` without it.
+fn parse_limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize, String> {
+    let mut given = url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "limit")
+        .map(|(_, v)| v.into_owned());
+    let limit = given.next();
+    if given.next().is_some() {
+        return Err("parameter limit given more than once".to_owned());
+    }
+    match limit {
         None => Ok(default),
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
@@ -291,12 +421,29 @@ fn parse_limit(q: &LimitQuery, default: usize, max: usize) -> Result<usize, Stri
     }
 }
 
+/// The latest runs of a source.
+#[utoipa::path(
+    get,
+    path = "/api/sources/{id}/runs",
+    tag = "admin",
+    params(
+        ("id" = String, Path, description = "The source id."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many runs (default 20)."),
+    ),
+    responses(
+        (status = 200, description = "The runs, newest first.", body = SourceRuns),
+        (status = 400, description = "A bad limit (JSON), or a path segment that is not UTF-8 once percent-decoded (plain text).", content((AdminError = "application/json"), (ApiError = "text/plain"))),
+        (status = 404, description = "No such source in the config and no runs of it in the store.", body = AdminError),
+        (status = 500, description = "The store read could not run.", body = AdminError),
+        (status = 503, description = "Reading the store failed.", body = AdminError),
+    )
+)]
 async fn source_runs(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
-    Query(q): Query<LimitQuery>,
+    RawQuery(q): RawQuery,
 ) -> Response {
-    let limit = match parse_limit(&q, 20, 1000) {
+    let limit = match parse_limit(q.as_deref(), 20, 1000) {
         Ok(n) => n,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
@@ -313,22 +460,61 @@ async fn source_runs(
             format!("no source {id:?} in the config and no runs of it in the store"),
         );
     }
-    Json(json!({ "source": id, "job": state.scheduler.job(&id), "runs": runs })).into_response()
+    let job = state.scheduler.job(&id);
+    Json(SourceRuns {
+        source: id,
+        job,
+        runs,
+    })
+    .into_response()
 }
 
+/// A run that is queued in the scheduler and not stored yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedRun {
+    pub id: String,
+    pub source: String,
+    pub trigger: Trigger,
+    pub status: JobState,
+    /// When the run was requested (RFC 3339).
+    pub requested: String,
+}
+
+/// A run: stored (running or ended), or queued.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RunAnswer {
+    Stored(RunRecord),
+    Queued(QueuedRun),
+}
+
+/// One run, with its item errors.
+#[utoipa::path(
+    get,
+    path = "/api/runs/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "The run id (`{source}-{unix milliseconds}`).")),
+    responses(
+        (status = 200, description = "The run.", body = RunAnswer),
+        (status = 400, description = "A path segment that is not UTF-8 once percent-decoded.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such run.", body = AdminError),
+        (status = 500, description = "The store read could not run.", body = AdminError),
+        (status = 503, description = "Reading the store failed.", body = AdminError),
+    )
+)]
 async fn one_run(State(state): State<Arc<AdminState>>, Path(id): Path<String>) -> Response {
     let store = state.scheduler.harvesting().store.clone();
     let rid = id.clone();
     match blocking(move || store.run(&rid)).await {
-        Ok(Some(run)) => Json(run).into_response(),
+        Ok(Some(run)) => Json(RunAnswer::Stored(run)).into_response(),
         Ok(None) => match state.scheduler.job_by_run(&id) {
             // Not stored until it starts.
-            Some(job) => Json(json!({
-                "id": job.run_id,
-                "source": job.source,
-                "trigger": job.trigger,
-                "status": job.state,
-                "requested": job.requested,
+            Some(job) => Json(RunAnswer::Queued(QueuedRun {
+                id: job.run_id,
+                source: job.source,
+                trigger: job.trigger,
+                status: job.state,
+                requested: job.requested,
             }))
             .into_response(),
             None => error(StatusCode::NOT_FOUND, format!("no run {id:?}")),
@@ -337,6 +523,43 @@ async fn one_run(State(state): State<Arc<AdminState>>, Path(id): Path<String>) -
     }
 }
 
+/// A run accepted by `POST /api/sources/{id}/harvest`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HarvestAccepted {
+    pub run_id: String,
+    pub source: String,
+    pub state: JobState,
+    /// Where the run is: `/api/runs/{run_id}`.
+    pub run: String,
+}
+
+/// `POST /api/sources/{id}/harvest` refused: the source has a job already.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HarvestConflict {
+    pub error: String,
+    pub current: Job,
+}
+
+/// Starts a run of the source now.
+#[utoipa::path(
+    post,
+    path = "/api/sources/{id}/harvest",
+    tag = "admin",
+    params(("id" = String, Path, description = "The source id.")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 202, description = "The run is queued.", body = HarvestAccepted,
+            headers(("Location" = String, description = "The run: /api/runs/{run_id}."))),
+        (status = 401, description = "No bearer token (with WWW-Authenticate).", body = AdminError,
+            headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "A wrong token, or no usable token configured.", body = AdminError),
+        (status = 400, description = "A path segment that is not UTF-8 once percent-decoded.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such source in the config.", body = AdminError),
+        (status = 409, description = "The source has a queued or running job: one run per source at a time.", body = HarvestConflict),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "A body (none is read) larger than 4 KiB.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn harvest_now(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
@@ -352,12 +575,12 @@ async fn harvest_now(
             let location = format!("/api/runs/{}", job.run_id);
             let mut r = (
                 StatusCode::ACCEPTED,
-                Json(json!({
-                    "run_id": job.run_id,
-                    "source": job.source,
-                    "state": job.state,
-                    "run": location,
-                })),
+                Json(HarvestAccepted {
+                    run_id: job.run_id.clone(),
+                    source: job.source.clone(),
+                    state: job.state,
+                    run: location.clone(),
+                }),
             )
                 .into_response();
             if let Ok(v) = HeaderValue::from_str(&location) {
@@ -372,18 +595,18 @@ async fn harvest_now(
             ),
             "no such source".to_owned(),
         ),
-        Err(e @ TriggerError::Busy(_)) => {
-            let current = match &e {
-                TriggerError::Busy(job) => json!(job),
-                TriggerError::UnknownSource(_) => Value::Null,
-            };
+        Err(TriggerError::Busy(job)) => {
+            let message = TriggerError::Busy(job.clone()).to_string();
             (
                 (
                     StatusCode::CONFLICT,
-                    Json(json!({ "error": e.to_string(), "current": current })),
+                    Json(HarvestConflict {
+                        error: message.clone(),
+                        current: job,
+                    }),
                 )
                     .into_response(),
-                e.to_string(),
+                message,
             )
         }
     };
@@ -397,6 +620,23 @@ async fn harvest_now(
     response
 }
 
+/// Re-reads the config file; jobs in progress go on with the config they
+/// started with.
+#[utoipa::path(
+    post,
+    path = "/api/admin/reload",
+    tag = "admin",
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "What the reload changed.", body = ReloadSummary),
+        (status = 401, description = "No bearer token (with WWW-Authenticate).", body = AdminError,
+            headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "A wrong token, or no usable token configured.", body = AdminError),
+        (status = 422, description = "The config is invalid, or changes data_dir; the config in force stays.", body = AdminError),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "A body (none is read) larger than 4 KiB.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn reload(
     State(state): State<Arc<AdminState>>,
     client: ClientAddr,
@@ -412,23 +652,12 @@ async fn reload(
     }
     let (response, outcome) = match state.scheduler.reload().await {
         Ok(summary) => {
-            let v = serde_json::to_value(&summary).unwrap_or(Value::Null);
-            let list = |k: &str| {
-                v[k].as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_default()
-            };
             state.limits.warn_if_changed(&state.scheduler.config().http);
             let outcome = format!(
                 "reloaded: added [{}], removed [{}], changed [{}]",
-                list("added"),
-                list("removed"),
-                list("changed")
+                summary.added.join(" "),
+                summary.removed.join(" "),
+                summary.changed.join(" ")
             );
             (Json(summary).into_response(), outcome)
         }
@@ -444,10 +673,30 @@ async fn reload(
     response
 }
 
+/// The last admin actions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditAnswer {
+    pub actions: Vec<AuditEntry>,
+}
+
 /// `GET /api/admin/audit?limit=N`: the last admin actions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit",
+    tag = "admin",
+    params(("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many actions (default 100).")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The actions.", body = AuditAnswer),
+        (status = 400, description = "A bad limit.", body = AdminError),
+        (status = 401, description = "No bearer token (with WWW-Authenticate).", body = AdminError,
+            headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "A wrong token, or no usable token configured.", body = AdminError),
+    )
+)]
 async fn audit_trail(
     State(state): State<Arc<AdminState>>,
-    Query(q): Query<LimitQuery>,
+    RawQuery(q): RawQuery,
     client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
@@ -459,13 +708,23 @@ async fn audit_trail(
     ) {
         return r;
     }
-    let limit = match parse_limit(&q, 100, super::audit::AUDIT_CAPACITY) {
+    let limit = match parse_limit(q.as_deref(), 100, super::audit::AUDIT_CAPACITY) {
         Ok(n) => n,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
-    Json(json!({ "actions": state.audit.recent(limit) })).into_response()
+    Json(AuditAnswer {
+        actions: state.audit.recent(limit),
+    })
+    .into_response()
 }
 
+/// The process's metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    responses((status = 200, description = "Prometheus text exposition (version 0.0.4).", body = String, content_type = "text/plain")),
+)]
 async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
     (
         [(
@@ -477,10 +736,35 @@ async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
         .into_response()
 }
 
+/// Fetches and maps the first records of a source, stores nothing.
+#[utoipa::path(
+    post,
+    path = "/api/sources/{id}/preview",
+    tag = "admin",
+    params(
+        ("id" = String, Path, description = "The source id."),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "How many records (default 10)."),
+    ),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The records as the harvest would store them, with their validation reports.", body = Preview),
+        (status = 400, description = "A bad limit (JSON), or a path segment that is not UTF-8 once percent-decoded (plain text).", content((AdminError = "application/json"), (ApiError = "text/plain"))),
+        (status = 401, description = "No bearer token (with WWW-Authenticate).", body = AdminError,
+            headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "A wrong token, or no usable token configured.", body = AdminError),
+        (status = 404, description = "No such source in the config.", body = AdminError),
+        (status = 422, description = "The source cannot be read (its profile or its harvester setup failed).", body = AdminError),
+        (status = 500, description = "Loading the profile could not run.", body = AdminError),
+        (status = 503, description = "http.preview_concurrency previews are running already (with Retry-After).", body = ApiError, content_type = "text/plain",
+            headers(("Retry-After" = String, description = "Seconds to wait."))),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "A body (none is read) larger than 4 KiB.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn preview(
     State(state): State<Arc<AdminState>>,
     Path(id): Path<String>,
-    Query(q): Query<LimitQuery>,
+    RawQuery(q): RawQuery,
     client: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
@@ -489,7 +773,7 @@ async fn preview(
     if let Some(r) = refusal(&harvesting.config, &headers, client, &what) {
         return r;
     }
-    let (response, outcome) = run_preview(&state, harvesting, &id, &q).await;
+    let (response, outcome) = run_preview(&state, harvesting, &id, q.as_deref()).await;
     state.audit.record(
         "preview",
         Some(&id),
@@ -511,7 +795,7 @@ async fn run_preview(
     state: &AdminState,
     harvesting: Arc<crate::harvest::Harvesting>,
     id: &str,
-    q: &LimitQuery,
+    q: Option<&str>,
 ) -> (Response, String) {
     let id = id.to_owned();
     // Held until the last piece of work (also blocking validation that
@@ -555,8 +839,8 @@ async fn run_preview(
             )
         }
     };
-    let mut records: Vec<Value> = Vec::new();
-    let mut errors: Vec<Value> = Vec::new();
+    let mut records: Vec<PreviewRecord> = Vec::new();
+    let mut errors: Vec<StoredError> = Vec::new();
     let mut pages = 0usize;
     let mut finished: Option<(bool, Option<String>)> = None;
     let started = Instant::now();
@@ -566,10 +850,12 @@ async fn run_preview(
                 HarvestEvent::Page(page) => {
                     pages += 1;
                     for e in page.record_errors {
-                        errors.push(json!({
-                            "url": e.page_url, "record": e.record,
-                            "reason": e.reason, "snippet": e.snippet,
-                        }));
+                        errors.push(StoredError {
+                            url: e.page_url,
+                            record: Some(e.record),
+                            reason: e.reason,
+                            snippet: e.snippet,
+                        });
                     }
                     let room = limit.saturating_sub(records.len());
                     let take: Vec<harvester::Record> =
@@ -591,10 +877,12 @@ async fn run_preview(
                 }
                 // Unreachable here: a preview asks without page memos.
                 HarvestEvent::PageUnchanged { .. } => pages += 1,
-                HarvestEvent::PageFailed(e) => errors.push(json!({
-                    "url": e.url, "record": null,
-                    "reason": format!("page {}: {}", e.number, e.reason), "snippet": "",
-                })),
+                HarvestEvent::PageFailed(e) => errors.push(StoredError {
+                    url: e.url,
+                    record: None,
+                    reason: format!("page {}: {}", e.number, e.reason),
+                    snippet: String::new(),
+                }),
                 HarvestEvent::Finished {
                     complete, reason, ..
                 } => finished = Some((complete, reason)),
@@ -606,14 +894,15 @@ async fn run_preview(
         .is_err();
     producer.abort();
     if timed_out {
-        errors.push(json!({
-            "url": source.url, "record": null,
-            "reason": format!(
+        errors.push(StoredError {
+            url: source.url.clone(),
+            record: None,
+            reason: format!(
                 "the preview was stopped after {} s (http.preview_timeout)",
                 preview_timeout.as_secs_f64()
             ),
-            "snippet": "",
-        }));
+            snippet: String::new(),
+        });
     }
     let outcome = format!(
         "previewed {} records from {} pages{}",
@@ -625,54 +914,91 @@ async fn run_preview(
             ""
         }
     );
-    let answer = Json(json!({
-        "source": id,
-        "kind": source.kind.as_str(),
-        "url": source.url,
-        "limit": limit,
-        "pages_read": pages,
-        // Whether the whole listing was read (false when the limit cut it).
-        "listing_complete": finished.as_ref().map(|f| f.0),
-        "end_reason": finished.and_then(|f| f.1),
-        "records": records,
-        "errors": errors,
-        "profile": source.profile.0,
-        "stored": false,
-        "seconds": started.elapsed().as_secs_f64(),
-    }))
+    let answer = Json(Preview {
+        source: id,
+        kind: source.kind.as_str().to_owned(),
+        url: source.url.clone(),
+        limit,
+        pages_read: pages,
+        listing_complete: finished.as_ref().map(|f| f.0),
+        end_reason: finished.and_then(|f| f.1),
+        records,
+        errors,
+        profile: source.profile.0.clone(),
+        stored: false,
+        seconds: started.elapsed().as_secs_f64(),
+    })
     .into_response();
     (answer, outcome)
 }
 
+/// The answer of a preview.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Preview {
+    pub source: String,
+    pub kind: String,
+    pub url: String,
+    pub limit: usize,
+    pub pages_read: usize,
+    /// Whether the whole listing was read (false when the limit cut it;
+    /// null when the preview stopped before the harvester finished).
+    pub listing_complete: Option<bool>,
+    pub end_reason: Option<String>,
+    pub records: Vec<PreviewRecord>,
+    /// Failed pages and records.
+    pub errors: Vec<StoredError>,
+    /// The source's validation profile.
+    pub profile: String,
+    /// Always false: a preview stores nothing.
+    pub stored: bool,
+    pub seconds: f64,
+}
+
 /// One previewed record: its canonical N-Triples, hash and, when the source
 /// has a profile, its validation report (as `POST /api/validate` gives it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewRecord {
+    pub dataset: String,
+    pub page_url: String,
+    /// The dataset IRI was minted (the source used a blank node).
+    pub minted_iri: bool,
+    pub triples: usize,
+    /// SHA-256 of the canonical N-Triples.
+    pub hash: String,
+    pub ntriples: String,
+    /// Null when the source's profile is `none`.
+    pub validation: Option<PreviewValidation>,
+}
+
+/// A previewed record's validation: the report, or why there is none.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PreviewValidation {
+    Report(ReportView),
+    Failed { error: String },
+}
+
 fn preview_record(
     r: &harvester::Record,
     profile: Option<&crate::validation::LoadedProfile>,
-) -> Value {
+) -> PreviewRecord {
     let (canonical, _) = harvester::canonical_form(&r.triples);
-    let validation = match profile {
-        None => Value::Null,
-        Some(p) => match p.check(&r.triples) {
-            Ok(c) => serde_json::to_value(crate::validation::ReportView::new(
-                &p.name, &p.notes, &c.report,
-            ))
-            .unwrap_or(Value::Null),
-            Err(e) => json!({ "error": e }),
-        },
-    };
-    json!({
-        "dataset": r.dataset.as_str(),
-        "page_url": r.page_url,
-        "minted_iri": r.minted,
-        "triples": r.triples.len(),
-        "hash": hex::encode(Sha256::digest(canonical.as_bytes())),
-        "ntriples": canonical,
-        "validation": validation,
-    })
+    let validation = profile.map(|p| match p.check(&r.triples) {
+        Ok(c) => PreviewValidation::Report(ReportView::new(&p.name, &p.notes, &c.report)),
+        Err(error) => PreviewValidation::Failed { error },
+    });
+    PreviewRecord {
+        dataset: r.dataset.as_str().to_owned(),
+        page_url: r.page_url.clone(),
+        minted_iri: r.minted,
+        triples: r.triples.len(),
+        hash: hex::encode(Sha256::digest(canonical.as_bytes())),
+        ntriples: canonical,
+        validation,
+    }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 struct BackupRequest {
     /// The folder to create, an absolute path on the server's machine.
     dir: String,
@@ -682,6 +1008,24 @@ struct BackupRequest {
 /// consistent copy of store, archive and search index into a new folder
 /// (see [`crate::backup`]); `catalog-server backup DIR` sends it when the
 /// server holds the store.
+#[utoipa::path(
+    post,
+    path = "/api/admin/backup",
+    tag = "admin",
+    security(("admin_token" = [])),
+    request_body(content = BackupRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What the copy holds (also written as backup.json into it).", body = crate::backup::BackupReport),
+        (status = 400, description = "The body is not {\"dir\": \"...\"} or dir is not an absolute path.", body = AdminError),
+        (status = 401, description = "No bearer token (with WWW-Authenticate).", body = AdminError,
+            headers(("WWW-Authenticate" = String))),
+        (status = 403, description = "A wrong token, or no usable token configured.", body = AdminError),
+        (status = 409, description = "dir exists already, or its parent is not a folder.", body = AdminError),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "A body larger than 4 KiB.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The copy failed (the partial copy is removed).", body = AdminError),
+    )
+)]
 async fn backup(
     State(state): State<Arc<AdminState>>,
     client: ClientAddr,

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 pub const AUDIT_CAPACITY: usize = 1000;
 
 /// One admin action.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// When the answer was given (RFC 3339, UTC).
     pub time: String,

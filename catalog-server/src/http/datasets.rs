@@ -3,26 +3,95 @@
 //! `GET /datasets/{id}` (the record's exact graph as RDF, by content
 //! negotiation).
 
-use super::error::negotiate;
+use super::error::negotiate_rdf;
 use super::{ApiError, AppState};
 use crate::store::vocab::{cat, graphs};
 use crate::store::StoredRecord;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use catalog_search::extract::format_time;
+use catalog_search::extract::{DistributionView, Text};
+use catalog_search::BBox;
 use harvester::vocab::{dct, foaf};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{GraphName, Term};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::sync::Arc;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/api/datasets/{id}", get(dataset_json))
-        .route("/datasets/{id}", get(dataset_rdf))
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(dataset_json))
+        .routes(routes!(dataset_rdf))
+}
+
+/// The JSON view of a dataset (`GET /api/datasets/{id}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetView {
+    /// The record id.
+    pub id: String,
+    /// The dataset's IRI.
+    pub dataset: String,
+    /// The display title: German (or untagged) first, then English, then any.
+    pub title: String,
+    pub description: String,
+    pub titles: Vec<Text>,
+    pub descriptions: Vec<Text>,
+    pub keywords: Vec<String>,
+    pub publisher: Option<String>,
+    pub themes: Vec<String>,
+    pub formats: Vec<String>,
+    pub licenses: Vec<String>,
+    pub geocoding: Vec<String>,
+    /// `dct:issued` (RFC 3339).
+    pub issued: Option<String>,
+    /// `dct:modified` (RFC 3339).
+    pub modified: Option<String>,
+    /// `dct:temporal`, when the dataset has one.
+    pub temporal: Option<Temporal>,
+    pub bbox: Option<BBox>,
+    pub distributions: Vec<DistributionView>,
+    /// The source (municipality catalog) id.
+    pub source: String,
+    pub source_title: String,
+    /// The metadata quality score (data.europa.eu's MQA); null when the
+    /// record was not validated (its source's profile is `none`).
+    pub quality: Option<super::quality::QualityView>,
+    pub catalog_record: CatalogRecordView,
+    pub links: DatasetLinks,
+}
+
+/// A temporal coverage; either end may be open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Temporal {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+/// The catalog's provenance of a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogRecordView {
+    /// Always `published` (withdrawn records are answered 410).
+    pub status: String,
+    /// SHA-256 of the record's canonical N-Triples.
+    pub content_hash: String,
+    /// The page the record was harvested from.
+    pub page: String,
+    pub first_harvested: Option<String>,
+    pub last_changed: Option<String>,
+}
+
+/// The record's RDF views.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatasetLinks {
+    pub rdf: String,
+    pub turtle: String,
+    pub rdfxml: String,
+    pub jsonld: String,
+    pub ntriples: String,
 }
 
 /// A record looked up by id, with its provenance.
@@ -111,12 +180,26 @@ fn lookup(state: &AppState, id: &str) -> Result<Found, ApiError> {
     Ok(f)
 }
 
+/// A dataset's description as JSON.
+#[utoipa::path(
+    get,
+    path = "/api/datasets/{id}",
+    tag = "datasets",
+    params(("id" = String, Path, pattern = "^[0-9a-f]{20}$", description = "The record id: 20 lowercase hex digits, as in search hits.")),
+    responses(
+        (status = 200, description = "The dataset as indexed, with provenance.", body = DatasetView),
+        (status = 400, description = "Not a record id.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No dataset with this id.", body = ApiError, content_type = "text/plain"),
+        (status = 410, description = "The dataset was withdrawn from the catalog.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
     if let Err(e) = check_id(&id) {
         return e.into_response();
     }
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+    let result = tokio::task::spawn_blocking(move || -> Result<DatasetView, ApiError> {
         let f = lookup(&st, &id)?;
         let triples = st
             .store
@@ -133,44 +216,50 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             },
             &triples,
         );
-        Ok(json!({
-            "id": id,
-            "dataset": d.dataset,
-            "title": d.title(),
-            "description": d.description(),
-            "titles": d.titles,
-            "descriptions": d.descriptions,
-            "keywords": d.keyword_values(),
-            "publisher": d.publisher,
-            "themes": d.themes,
-            "formats": d.formats,
-            "licenses": d.licenses,
-            "geocoding": d.geocoding,
-            "issued": d.issued.map(format_time),
-            "modified": d.modified.map(format_time),
-            "temporal": if d.has_temporal {
-                json!({"start": d.temporal_start.map(format_time), "end": d.temporal_end.map(format_time)})
-            } else { Value::Null },
-            "bbox": d.bbox,
-            "distributions": d.distributions,
-            "source": d.source,
-            "source_title": d.source_title,
-            "quality": super::quality::dataset_quality(st.store.oxigraph(), &id, &f.record.source)?,
-            "catalog_record": {
-                "status": f.status,
-                "content_hash": f.record.hash,
-                "page": f.record.page_url,
-                "first_harvested": f.first_harvest,
-                "last_changed": f.last_change,
+        Ok(DatasetView {
+            title: d.title(),
+            description: d.description(),
+            keywords: d.keyword_values(),
+            dataset: d.dataset,
+            titles: d.titles,
+            descriptions: d.descriptions,
+            publisher: d.publisher,
+            themes: d.themes,
+            formats: d.formats,
+            licenses: d.licenses,
+            geocoding: d.geocoding,
+            issued: d.issued.map(format_time),
+            modified: d.modified.map(format_time),
+            temporal: d.has_temporal.then(|| Temporal {
+                start: d.temporal_start.map(format_time),
+                end: d.temporal_end.map(format_time),
+            }),
+            bbox: d.bbox,
+            distributions: d.distributions,
+            source: d.source,
+            source_title: d.source_title,
+            quality: super::quality::dataset_quality(
+                st.store.oxigraph(),
+                &id,
+                &f.record.source,
+                &f.record.dataset,
+            )?,
+            catalog_record: CatalogRecordView {
+                status: f.status,
+                content_hash: f.record.hash,
+                page: f.record.page_url,
+                first_harvested: f.first_harvest,
+                last_changed: f.last_change,
             },
-            "links": {
-                "rdf": format!("/datasets/{id}"),
-                "turtle": format!("/datasets/{id}?format=ttl"),
-                "rdfxml": format!("/datasets/{id}?format=rdf"),
-                "jsonld": format!("/datasets/{id}?format=jsonld"),
-                "ntriples": format!("/datasets/{id}?format=nt"),
+            links: DatasetLinks {
+                rdf: format!("/datasets/{id}"),
+                turtle: format!("/datasets/{id}?format=ttl"),
+                rdfxml: format!("/datasets/{id}?format=rdf"),
+                jsonld: format!("/datasets/{id}?format=jsonld"),
+                ntriples: format!("/datasets/{id}?format=nt"),
             },
-        }))
+            id,
+        })
     })
     .await;
     match result {
@@ -180,14 +269,30 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
     }
 }
 
-const RDF_TYPES: &[(&str, &str)] = &[
-    ("text/turtle", "ttl"),
-    ("application/rdf+xml", "rdf"),
-    ("application/ld+json", "jsonld"),
-    ("application/n-triples", "nt"),
-    ("text/plain", "nt"),
-];
-
+/// A dataset's exact graph, as harvested, in the RDF syntax of `format`
+/// or else of the `Accept` header (Turtle by default).
+#[utoipa::path(
+    get,
+    path = "/datasets/{id}",
+    tag = "datasets",
+    params(
+        ("id" = String, Path, pattern = "^[0-9a-f]{20}$", description = "The record id: 20 lowercase hex digits, as in search hits."),
+        ("format" = Option<String>, Query, description = "The syntax, overriding the Accept header: ttl (or turtle), rdf (xml, rdfxml), jsonld (json-ld), nt (ntriples).", pattern = "^(ttl|turtle|rdf|xml|rdfxml|jsonld|json-ld|nt|ntriples)$"),
+    ),
+    responses(
+        (status = 200, description = "The record's graph.", content(
+            (String = "text/turtle"),
+            (String = "application/rdf+xml"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "application/n-triples"),
+        )),
+        (status = 400, description = "Not a record id, an unknown format or another parameter.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No dataset with this id.", body = ApiError, content_type = "text/plain"),
+        (status = 406, description = "None of the accepted media types can be produced.", body = ApiError, content_type = "text/plain"),
+        (status = 410, description = "The dataset was withdrawn from the catalog.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 async fn dataset_rdf(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -222,27 +327,10 @@ async fn dataset_rdf(
                 .into_response()
             }
         },
-        None => {
-            let offered: Vec<&str> = RDF_TYPES.iter().map(|(m, _)| *m).collect();
-            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-            match negotiate(accept, &offered) {
-                Some(m) => RDF_TYPES
-                    .iter()
-                    .find(|(t, _)| *t == m)
-                    .map(|(_, n)| *n)
-                    .unwrap_or("ttl"),
-                None => {
-                    return ApiError::new(
-                        StatusCode::NOT_ACCEPTABLE,
-                        format!(
-                            "none of the accepted media types can be produced; available: {}",
-                            offered.join(", ")
-                        ),
-                    )
-                    .into_response()
-                }
-            }
-        }
+        None => match negotiate_rdf(&headers) {
+            Ok(short) => short,
+            Err(e) => return e.into_response(),
+        },
     };
     let format = crate::export::format_by_name(short).unwrap_or(RdfFormat::Turtle);
     let st = state.clone();

@@ -27,6 +27,21 @@ impl ApiError {
     }
 }
 
+/// In the OpenAPI document an `ApiError` is its body: one line of plain
+/// text (`text/plain; charset=utf-8`) saying what to fix.
+impl utoipa::PartialSchema for ApiError {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "An error answer of the public endpoints: plain text (text/plain; charset=utf-8) saying what was wrong and what to fix.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ApiError {}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (
@@ -76,6 +91,21 @@ pub fn negotiate<'a>(accept: Option<&str>, offered: &[&'a str]) -> Option<&'a st
         }
     }
     None
+}
+
+/// The RDF syntax (a [`crate::export::format_by_name`] name) that the
+/// `Accept` header asks for among [`crate::export::RDF_MEDIA_TYPES`];
+/// 406 when none.
+pub fn negotiate_rdf(headers: &axum::http::HeaderMap) -> Result<&'static str, ApiError> {
+    use crate::export::RDF_MEDIA_TYPES;
+    let offered: Vec<&str> = RDF_MEDIA_TYPES.iter().map(|(m, _)| *m).collect();
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let media = negotiate(accept, &offered).ok_or_else(|| not_acceptable(&offered))?;
+    Ok(RDF_MEDIA_TYPES
+        .iter()
+        .find(|(m, _)| *m == media)
+        .map(|(_, short)| *short)
+        .unwrap_or("ttl"))
 }
 
 pub fn not_acceptable(offered: &[&str]) -> ApiError {

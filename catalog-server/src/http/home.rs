@@ -7,6 +7,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 
+/// The index page: the endpoints and the configured sources.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "service",
+    responses((status = 200, description = "The index page.", body = String, content_type = "text/html")),
+)]
 pub(super) async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
     let c = state.config();
     let mut sources = String::new();
@@ -47,9 +54,41 @@ fn escape(s: &str) -> String {
 /// Below this much free disk space `/health` reports the store unhealthy.
 pub const MIN_FREE_DISK: u64 = 1024 * 1024 * 1024;
 
+/// The answer of `/health` (fields in alphabetical order, as the API
+/// reference shows it).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Graphs in the record archive (null when the archive is unavailable).
+    pub archived_graphs: Option<u64>,
+    /// Free space on the data folder's disk (null when unknown).
+    pub free_disk_bytes: Option<u64>,
+    /// The failed checks, empty when healthy.
+    pub problems: Vec<String>,
+    pub sources_configured: usize,
+    /// Sources with records in the store.
+    pub sources_stored: usize,
+    /// `ok` (answered 200) or `unhealthy` (answered 503).
+    #[schema(pattern = "^(ok|unhealthy)$")]
+    pub status: &'static str,
+    /// Runs running for more than twice their time limit (or a day).
+    pub stuck_runs: Vec<String>,
+    /// The server's version.
+    pub version: &'static str,
+}
+
 /// `/health`: the store, the archive, free disk space and stuck runs; 200
 /// with `"status": "ok"` when all are well, 503 with the failing checks
 /// otherwise.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "service",
+    responses(
+        (status = 200, description = "Healthy.", body = Health),
+        (status = 503, description = "A check failed: store, archive, free disk space (at least 1 GiB) or a stuck run; `problems` says which.", body = Health),
+        (status = 500, description = "The checks could not run.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 pub(super) async fn health(State(state): State<Arc<AppState>>) -> Response {
     let store = state.store.clone();
     let config = state.config();
@@ -115,20 +154,24 @@ pub(super) async fn health(State(state): State<Arc<AppState>>) -> Response {
     .await;
     match result {
         Ok((sources, graphs, free, stuck, problems)) => {
-            let body = serde_json::json!({
-                "status": if problems.is_empty() { "ok" } else { "unhealthy" },
-                "version": env!("CARGO_PKG_VERSION"),
-                "sources_configured": state.config().sources.len(),
-                "sources_stored": sources,
-                "archived_graphs": graphs,
-                "free_disk_bytes": free,
-                "stuck_runs": stuck,
-                "problems": problems,
-            });
             let status = if problems.is_empty() {
                 StatusCode::OK
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
+            };
+            let body = Health {
+                status: if problems.is_empty() {
+                    "ok"
+                } else {
+                    "unhealthy"
+                },
+                version: env!("CARGO_PKG_VERSION"),
+                sources_configured: state.config().sources.len(),
+                sources_stored: sources,
+                archived_graphs: graphs,
+                free_disk_bytes: free,
+                stuck_runs: stuck,
+                problems,
             };
             (status, axum::Json(body)).into_response()
         }

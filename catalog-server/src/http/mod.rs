@@ -5,10 +5,17 @@
 //! |---|---|
 //! | [`home`] | `/` (index page), `/health` |
 //! | [`sparql`] | `/sparql` (SPARQL 1.1 Protocol, read-only) |
-//! | [`search`] | `/api/search`, `/api/openapi.json` |
+//! | [`search`] | `/api/search`, `/api/suggest` |
+//! | [`catalog`] | `/catalog[.ttl\|.rdf\|.jsonld\|.nt]`, `/catalogs/{source}[.ext]` (the paged catalog for harvesters upstream) |
 //! | [`datasets`] | `/api/datasets/{id}` (JSON), `/datasets/{id}` (RDF) |
 //! | [`validate`] | `/api/validate`, `/api/datasets/{id}/validation` |
 //! | [`admin`] | `/api/sources…`, `/api/runs/{id}`, `/api/admin/reload`, `/api/admin/audit`, `/metrics` |
+//!
+//! | [`openapi`] | `/api/openapi.json` |
+//!
+//! Every route is registered with utoipa-axum's `routes!` from a handler
+//! annotated with `#[utoipa::path]`, so the OpenAPI document ([`openapi`])
+//! describes exactly the routes there are.
 //!
 //! [`error`] holds the error answer and content negotiation for all of them;
 //! [`limits`] the limits on request bodies and on the expensive endpoints;
@@ -17,10 +24,12 @@
 
 pub mod admin;
 pub mod audit;
+pub mod catalog;
 pub mod datasets;
 pub mod error;
 pub mod home;
 pub mod limits;
+pub mod openapi;
 pub mod quality;
 pub mod search;
 pub mod server;
@@ -40,13 +49,14 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::get;
 use axum::Router;
 use limits::BodyLimit;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::cors::{Any, CorsLayer};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 /// What request handlers share.
 pub struct AppState {
@@ -62,6 +72,9 @@ pub struct AppState {
     /// The HTTP limits (read at start) and the slots of the expensive
     /// endpoints.
     pub limits: Arc<HttpLimits>,
+    /// The published records in catalog order, read once per store
+    /// generation for the catalog endpoint.
+    pub catalog_view: Arc<crate::export::pages::ViewCache>,
 }
 
 impl AppState {
@@ -76,7 +89,8 @@ impl AppState {
     }
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The public routes, each registered with its OpenAPI description.
+fn public_routes(state: Arc<AppState>) -> OpenApiRouter {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
@@ -89,43 +103,53 @@ pub fn router(state: Arc<AppState>) -> Router {
         limit: state.limits.config.max_upload,
         setting: "http.max_upload",
     };
-    Router::new()
-        .route("/", get(home::index))
-        .route("/health", get(home::health))
-        .route(
-            "/sparql",
-            get(sparql::sparql_get)
-                .post(sparql::sparql_post)
+    openapi::base()
+        .routes(routes!(home::index))
+        .routes(routes!(home::health))
+        .routes(
+            routes!(sparql::sparql_get, sparql::sparql_post)
                 .layer(DefaultBodyLimit::disable())
                 .layer(from_fn_with_state(query, limits::body_limit)),
         )
-        .route(
-            "/api/validate",
-            axum::routing::post(validate::validate_upload)
+        .routes(
+            routes!(validate::validate_upload)
                 .layer(DefaultBodyLimit::disable())
                 .layer(from_fn_with_state(upload, limits::body_limit)),
         )
-        .route(
-            "/api/datasets/{rid}/validation",
-            get(validate::stored_report),
-        )
+        .routes(routes!(validate::stored_report))
         .merge(search::routes())
         .merge(datasets::routes())
         .merge(quality::routes())
+        .merge(catalog::routes())
         .layer(cors)
         .with_state(state)
 }
 
+/// The public routes and `/api/openapi.json` describing them.
+pub fn router(state: Arc<AppState>) -> Router {
+    openapi::serve_document(public_routes(state)).0
+}
+
 /// The whole HTTP application of `serve`: the public routes of
-/// [`router`], the admin routes, the request body deadline
-/// (`http.body_timeout`) and request metrics.
+/// [`router`], the admin routes, `/api/openapi.json` describing all of
+/// them, the request body deadline (`http.body_timeout`) and request
+/// metrics.
 pub fn app(state: Arc<AppState>, admin: Arc<AdminState>) -> Router {
+    app_and_document(state, admin).0
+}
+
+/// [`app`] and the OpenAPI document it serves.
+pub fn app_and_document(
+    state: Arc<AppState>,
+    admin: Arc<AdminState>,
+) -> (Router, utoipa::openapi::OpenApi) {
     let metrics = admin.metrics().clone();
     let limits = state.limits.clone();
-    router(state)
-        .merge(admin::router(admin))
+    let (router, doc) = openapi::serve_document(public_routes(state).merge(admin::routes(admin)));
+    let router = router
         .layer(from_fn_with_state(limits, limits::guard_body_time))
-        .layer(from_fn_with_state(metrics, track))
+        .layer(from_fn_with_state(metrics, track));
+    (router, doc)
 }
 
 /// Records the latency of every request by matched route; the labels come

@@ -27,6 +27,105 @@ struct SparqlRequest {
     update: bool,
 }
 
+/// The answers of `GET` and `POST /sparql` (`POST` adds 408 and 415).
+pub struct SparqlAnswers;
+
+impl utoipa::IntoResponses for SparqlAnswers {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+        use utoipa::openapi::{ContentBuilder, HeaderBuilder, ResponseBuilder};
+        let content = |schema: ObjectBuilder| ContentBuilder::new().schema(Some(schema)).build();
+        let text = || content(ObjectBuilder::new().schema_type(Type::String));
+        let any = || content(ObjectBuilder::new());
+        let mut ok = ResponseBuilder::new().description(
+            "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.",
+        );
+        for (media, json) in [
+            ("application/sparql-results+json", true),
+            ("application/sparql-results+xml", false),
+            ("text/csv", false),
+            ("text/tab-separated-values", false),
+            ("text/turtle", false),
+            ("application/n-triples", false),
+            ("application/rdf+xml", false),
+            ("application/ld+json", true),
+            ("text/html", false),
+        ] {
+            ok = ok.content(media, if json { any() } else { text() });
+        }
+        let mut answers = std::collections::BTreeMap::new();
+        answers.insert("200".to_owned(), ok.build().into());
+        for (status, description) in [
+            ("400", "Missing or invalid query, an invalid graph IRI or result format, or a query refused before evaluation (size, nesting, SERVICE, string growth, Cartesian products under gathering operators); the message names the limit."),
+            ("403", "An update: the endpoint is read-only."),
+            ("406", "None of the accepted media types can be produced."),
+            ("413", "The result has more rows than sparql.max_results or more bytes than sparql.max_result_bytes (or, POST, the body is larger than http.max_query)."),
+            ("422", "The evaluation needed more memory than sparql.max_memory and was stopped."),
+            ("500", "The evaluation failed."),
+            ("503", "Busy (sparql.max_concurrent evaluations and sparql.max_queued waiting; with Retry-After), or the evaluation ran longer than sparql.timeout."),
+        ] {
+            let mut error = ResponseBuilder::new().description(description).content(
+                "text/plain",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiError")))
+                    .build(),
+            );
+            if status == "503" {
+                error = error.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some("Seconds to wait, when busy."))
+                        .build(),
+                );
+            }
+            answers.insert(status.to_owned(), error.build().into());
+        }
+        answers
+    }
+}
+
+/// The query-string parameters of `/sparql`, as [`SparqlRequest::absorb`]
+/// reads them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Describes the parameters for the OpenAPI document only.
+pub struct SparqlParams {
+    /// The SPARQL query (without it, GET answers the index page).
+    query: Option<String>,
+    /// Graphs whose union is the default graph (default: the union of all graphs).
+    #[param(rename = "default-graph-uri", style = Form, explode)]
+    default_graph_uri: Option<Vec<String>>,
+    /// The named graphs the query may use.
+    #[param(rename = "named-graph-uri", style = Form, explode)]
+    named_graph_uri: Option<Vec<String>>,
+    /// The answer's format, overriding the Accept header: json, xml, csv, tsv
+    /// (results) or ttl, nt, rdf, jsonld (graphs), or a media type.
+    format: Option<String>,
+    /// The same as format.
+    output: Option<String>,
+}
+
+/// The form fields of `POST /sparql` (`application/x-www-form-urlencoded`),
+/// as [`SparqlRequest::absorb`] reads them.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Describes the form for the OpenAPI document only.
+pub struct SparqlForm {
+    /// The SPARQL query.
+    #[schema(required = false)]
+    query: String,
+    /// Graphs whose union is the default graph (repeatable).
+    #[schema(rename = "default-graph-uri", required = false)]
+    default_graph_uri: Vec<String>,
+    /// The named graphs the query may use (repeatable).
+    #[schema(rename = "named-graph-uri", required = false)]
+    named_graph_uri: Vec<String>,
+    /// The answer's format (json, xml, csv, tsv, ttl, nt, rdf, jsonld, or a media type).
+    #[schema(required = false)]
+    format: String,
+}
+
 impl SparqlRequest {
     fn absorb(&mut self, form: &[u8]) {
         for (k, v) in url::form_urlencoded::parse(form) {
@@ -42,6 +141,14 @@ impl SparqlRequest {
     }
 }
 
+/// A SPARQL query in the query string.
+#[utoipa::path(
+    get,
+    path = "/sparql",
+    tag = "sparql",
+    params(SparqlParams),
+    responses(SparqlAnswers)
+)]
 pub(super) async fn sparql_get(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
@@ -56,6 +163,24 @@ pub(super) async fn sparql_get(
     run_sparql(state, req, &headers).await
 }
 
+/// A SPARQL query in the body (a form or the query itself); the
+/// parameters of GET may also be given in the query string.
+#[utoipa::path(
+    post,
+    path = "/sparql",
+    tag = "sparql",
+    params(SparqlParams),
+    request_body(description = "The query: a form with a `query` field, or the query itself (`application/sparql-query`); at most http.max_query bytes. Updates (`application/sparql-update`, or an `update` field) are refused.", content(
+        (SparqlForm = "application/x-www-form-urlencoded"),
+        (String = "application/sparql-query"),
+        (String = "application/sparql-update"),
+    )),
+    responses(
+        SparqlAnswers,
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 415, description = "Another Content-Type.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 pub(super) async fn sparql_post(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,

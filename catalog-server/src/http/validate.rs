@@ -85,6 +85,36 @@ impl FromRequestParts<Arc<AppState>> for ValidationSlot {
 }
 
 /// `POST /api/validate`
+#[utoipa::path(
+    post,
+    path = "/api/validate",
+    tag = "validation",
+    params(
+        ("profile" = Option<String>, Query, description = "The validation profile (default dcat-ap-de-3; shipped: dcat-ap-3, dcat-ap-de-3, dcat-ap-2.1.1, dcat-ap-de-2, dcat-ap-de-2-konventionen)."),
+        ("format" = Option<String>, Query, pattern = "^([Jj][Ss][Oo][Nn]|[Tt][Uu][Rr][Tt][Ll][Ee]|[Tt][Tt][Ll])$", description = "The report's format, overriding the Accept header: json (default) or turtle."),
+    ),
+    request_body(description = "An RDF document, at most http.max_upload bytes. Its syntax comes from the Content-Type, and is sniffed when that is missing, wrong or says nothing (application/octet-stream, text/plain, a form): a body of any media type is read as whichever RDF syntax it is in, so no schema constrains it.", content(
+        (serde_json::Value = "text/turtle"),
+        (serde_json::Value = "application/rdf+xml"),
+        (serde_json::Value = "application/ld+json"),
+        (serde_json::Value = "application/n-triples"),
+        (serde_json::Value = "application/n-quads"),
+        (serde_json::Value = "application/trig"),
+        (serde_json::Value = "application/octet-stream"),
+    )),
+    responses(
+        (status = 200, description = "The validation report.", content(
+            (ReportView = "application/json"),
+            (String = "text/turtle"),
+        )),
+        (status = 400, description = "An empty or unparsable body, an unknown profile or parameter.", body = ApiError, content_type = "text/plain"),
+        (status = 408, description = "The body did not arrive within http.body_timeout.", body = ApiError, content_type = "text/plain"),
+        (status = 413, description = "The body is larger than http.max_upload.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The validation failed.", body = ApiError, content_type = "text/plain"),
+        (status = 503, description = "http.validate_concurrency uploads are being validated already (with Retry-After), or this one took longer than http.validate_timeout.", body = ApiError, content_type = "text/plain",
+            headers(("Retry-After" = String, description = "Seconds to wait, when busy."))),
+    )
+)]
 pub async fn validate_upload(
     State(state): State<Arc<AppState>>,
     ValidationSlot(slot): ValidationSlot,
@@ -175,6 +205,24 @@ pub async fn validate_upload(
 }
 
 /// `GET /api/datasets/{rid}/validation`
+#[utoipa::path(
+    get,
+    path = "/api/datasets/{rid}/validation",
+    tag = "datasets",
+    params(
+        ("rid" = String, Path, pattern = "^[0-9a-fA-F]{1,64}$", description = "The record id (hex), as in search hits."),
+        ("format" = Option<String>, Query, pattern = "^([Jj][Ss][Oo][Nn]|[Tt][Uu][Rr][Tt][Ll][Ee]|[Tt][Tt][Ll])$", description = "The report's format, overriding the Accept header: json (default) or turtle."),
+    ),
+    responses(
+        (status = 200, description = "The stored validation report of the record.", content(
+            (StoredView = "application/json"),
+            (String = "text/turtle"),
+        )),
+        (status = 400, description = "Not a record id, or an unknown format.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No dataset with this id, or it has no validation report.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
+    )
+)]
 pub async fn stored_report(
     State(state): State<Arc<AppState>>,
     Path(rid): Path<String>,
@@ -279,8 +327,9 @@ fn read_report(
     ))
 }
 
-#[derive(serde::Serialize)]
-struct StoredView {
+/// A record's stored validation report.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct StoredView {
     id: String,
     dataset: String,
     source: String,

@@ -19,7 +19,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use std::path::Path;
 
 /// What a store copy holds.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct StoreBackup {
     /// Archived exact graphs copied.
     pub archived_graphs: u64,

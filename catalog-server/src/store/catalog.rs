@@ -74,6 +74,23 @@ impl CatalogStore {
             .collect()
     }
 
+    /// The description of a source's catalog (without its dataset and
+    /// record links), found by predicate.
+    pub fn catalog_description(&self, source: &str) -> Result<Vec<Triple>, StoreError> {
+        let graph = graphs::catalog(source);
+        let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
+        let mut out = Vec::new();
+        for p in CATALOG_DESCRIPTION_PREDICATES {
+            for q in self
+                .store
+                .quads_for_pattern(None, Some(p), None, Some(graph_ref))
+            {
+                out.push(Triple::from(q?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Sources that have a catalog graph in the store.
     ///
     /// Found by the `a dcat:Catalog` statement that every run writes into

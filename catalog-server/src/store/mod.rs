@@ -47,7 +47,8 @@ use oxigraph::model::{NamedNode, Term};
 use oxigraph::store::Store;
 use redb::TableDefinition;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 /// The archive table of exact graphs: SHA-256 of the canonical N-Triples →
 /// their zstd-compressed bytes.
@@ -107,7 +108,39 @@ pub struct CatalogStore {
     pub(crate) archive: redb::Database,
     /// Serializes writers: a record replacement is read-check-write.
     pub(crate) write_lock: Mutex<()>,
+    /// Counts the writes that have ended (see [`CatalogStore::generation`]).
+    generation: AtomicU64,
+    /// The recent changes of the published records, by generation (see
+    /// [`CatalogStore::changes_between`]).
+    changes: Mutex<ChangeLog>,
 }
+
+/// A change of the published records, logged by the write that made it.
+#[derive(Debug, Clone)]
+pub enum RecordChange {
+    /// Added or changed (provenance as [`CatalogStore::records`] gives it,
+    /// without the page URL).
+    Published(StoredRecord),
+    /// Withdrawn or purged (record id).
+    Unpublished(String),
+    /// Changed in a way the log does not describe: read the records again.
+    Unknown,
+}
+
+/// The last [`CHANGE_LOG_CAPACITY`] changes, each with the generation its
+/// write ends at.
+#[derive(Default)]
+struct ChangeLog {
+    /// Off until a reader asks for it ([`CatalogStore::follow_changes`]):
+    /// `harvest` and the other commands keep no log.
+    enabled: bool,
+    entries: std::collections::VecDeque<(u64, RecordChange)>,
+    /// The highest generation whose changes left the log.
+    dropped_through: u64,
+}
+
+/// Changes the log keeps (about 40 MB at most).
+const CHANGE_LOG_CAPACITY: usize = 200_000;
 
 impl CatalogStore {
     /// Opens (or creates) the store under `data_dir`.
@@ -170,6 +203,8 @@ impl CatalogStore {
             store,
             archive,
             write_lock: Mutex::new(()),
+            generation: AtomicU64::new(0),
+            changes: Mutex::new(ChangeLog::default()),
         };
         // Only one process opens the store: runs still marked running were
         // cut short by a crash or kill, which may also have left archived
@@ -222,11 +257,83 @@ impl CatalogStore {
         Ok(u64::from(stat.f_bavail).saturating_mul(u64::from(stat.f_frsize)))
     }
 
-    /// The writer lock: every read-check-write of records holds it.
-    fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
-        self.write_lock
+    /// The writer lock: every read-check-write of records holds it. When
+    /// the guard is dropped (after the writer's commits) the
+    /// [generation](CatalogStore::generation) advances.
+    fn lock_writes(&self) -> Result<WriteGuard<'_>, StoreError> {
+        let guard = self
+            .write_lock
             .lock()
-            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))
+            .map_err(|_| StoreError::Other("store writer lock poisoned".into()))?;
+        Ok(WriteGuard {
+            _guard: guard,
+            generation: &self.generation,
+        })
+    }
+
+    /// Logs changes of the published records; called by a writer holding
+    /// the writer lock, so they belong to the generation its guard ends.
+    fn log_changes(&self, changes: impl IntoIterator<Item = RecordChange>) {
+        let tag = self.generation() + 1;
+        let Ok(mut log) = self.changes.lock() else {
+            return;
+        };
+        if !log.enabled {
+            return;
+        }
+        log.entries.extend(changes.into_iter().map(|c| (tag, c)));
+        while log.entries.len() > CHANGE_LOG_CAPACITY {
+            if let Some((g, _)) = log.entries.pop_front() {
+                log.dropped_through = log.dropped_through.max(g);
+            }
+        }
+    }
+
+    /// Starts the change log (once; call before reading the state that
+    /// later changes are applied to). Changes of writes that ended before
+    /// or are ending now are not in it: [`CatalogStore::changes_between`]
+    /// answers `None` for them.
+    pub fn follow_changes(&self) {
+        let Ok(mut log) = self.changes.lock() else {
+            return;
+        };
+        if !log.enabled {
+            log.enabled = true;
+            // A writer inside the lock now may have logged nothing and will
+            // end at the next generation: that one is not described either.
+            log.dropped_through = self.generation() + 1;
+        }
+    }
+
+    /// The changes of the published records made by the writes that ended
+    /// after generation `after` and up to `upto`, in order; `None` when the
+    /// log no longer holds all of them or holds a change it cannot
+    /// describe (then read the records again).
+    pub fn changes_between(&self, after: u64, upto: u64) -> Option<Vec<RecordChange>> {
+        let log = self.changes.lock().ok()?;
+        if !log.enabled || after < log.dropped_through {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (g, c) in &log.entries {
+            if *g > after && *g <= upto {
+                if matches!(c, RecordChange::Unknown) {
+                    return None;
+                }
+                out.push(c.clone());
+            }
+        }
+        Some(out)
+    }
+
+    /// A number that grows after every write of this process has ended
+    /// (records, states, catalog descriptions, runs). Views derived from the
+    /// store remember the generation they were read at: while it is the
+    /// same, nothing they read has changed. A view read while a write
+    /// commits may see part of it, and then sees the generation advance
+    /// after its read.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Flushes pending writes to disk. Flushes are serialized: concurrent
@@ -237,6 +344,19 @@ impl CatalogStore {
         let _one = FLUSH.lock().unwrap_or_else(|e| e.into_inner());
         self.store.flush()?;
         Ok(())
+    }
+}
+
+/// The writer lock held; advances the store's generation when dropped,
+/// after everything the writer committed.
+struct WriteGuard<'a> {
+    _guard: MutexGuard<'a, ()>,
+    generation: &'a AtomicU64,
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 }
 

@@ -59,6 +59,8 @@ pub struct RecordValidation {
 pub struct RecordQuality {
     pub score: u32,
     pub band: String,
+    /// The points by metric (`validation::quality::Quality::points`).
+    pub points: String,
 }
 
 /// Canonicalizes, hashes and compresses a harvested record.
@@ -288,6 +290,7 @@ impl CatalogStore {
             let mut loader = bulk_loader(&self.store);
             loader.load_quads(quads)?;
             loader.commit()?;
+            self.log_written(source, records, &outcomes, now);
             return Ok(outcomes);
         }
         // Records that replace stored ones go through transactions of at most
@@ -376,8 +379,36 @@ impl CatalogStore {
             .filter(|((_, o), _)| **o == Outcome::Updated)
             .filter_map(|((r, _), old)| old.as_ref().filter(|h| **h != r.hash).cloned())
             .collect();
+        self.log_written(source, records, &outcomes, now);
         self.delete_unreferenced_blobs(&replaced)?;
         Ok(outcomes)
+    }
+
+    /// Logs the records a write added or changed (see
+    /// [`CatalogStore::changes_between`]).
+    fn log_written(
+        &self,
+        source: &str,
+        records: &[PreparedRecord],
+        outcomes: &[Outcome],
+        now: &str,
+    ) {
+        self.log_changes(
+            records
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, o)| **o != Outcome::Unchanged)
+                .map(|(r, _)| {
+                    super::RecordChange::Published(StoredRecord {
+                        rid: r.rid.clone(),
+                        source: source.to_owned(),
+                        dataset: r.dataset.as_str().to_owned(),
+                        hash: r.hash.clone(),
+                        page_url: String::new(),
+                        harvested: now.to_owned(),
+                    })
+                }),
+        );
     }
 
     /// Deletes the archived graphs of `hashes` that no record's meta names
@@ -556,6 +587,35 @@ impl CatalogStore {
         parse_canonical(&canonical, &record.rid)
     }
 
+    /// The exact graphs of several records (as [`CatalogStore::exact_graph`]),
+    /// read in one archive transaction with one decompression context.
+    pub fn exact_graphs(&self, records: &[&StoredRecord]) -> Result<Vec<Vec<Triple>>, StoreError> {
+        let txn = self.archive.begin_read()?;
+        let table = txn.open_table(BLOBS)?;
+        let mut decompressor = zstd::bulk::Decompressor::new()
+            .map_err(|e| StoreError::Archive(format!("zstd: {e}")))?;
+        let mut out = Vec::with_capacity(records.len());
+        for r in records {
+            let key = hex::decode(&r.hash).map_err(|e| StoreError::Other(e.to_string()))?;
+            let Some(blob) = table.get(key.as_slice())? else {
+                return Err(StoreError::MissingBlob {
+                    hash: r.hash.clone(),
+                    record: r.rid.clone(),
+                });
+            };
+            let compressed = blob.value();
+            let bytes = match zstd::zstd_safe::get_frame_content_size(compressed) {
+                Ok(Some(size)) => decompressor.decompress(compressed, size as usize),
+                _ => zstd::decode_all(compressed),
+            }
+            .map_err(|e| StoreError::Archive(format!("record {}: {e}", r.rid)))?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|e| StoreError::Archive(format!("record {}: {e}", r.rid)))?;
+            out.push(parse_canonical(text, &r.rid)?);
+        }
+        Ok(out)
+    }
+
     /// The archived canonical N-Triples for a content hash.
     pub fn archived_ntriples(&self, hash: &str, rid: &str) -> Result<String, StoreError> {
         let key = hex::decode(hash).map_err(|e| StoreError::Other(e.to_string()))?;
@@ -636,6 +696,10 @@ fn provenance(
             out.push((
                 cat::QUALITY_BAND,
                 Literal::new_simple_literal(&q.band).into(),
+            ));
+            out.push((
+                cat::QUALITY_POINTS,
+                Literal::new_simple_literal(&q.points).into(),
             ));
         }
     }

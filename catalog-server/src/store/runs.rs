@@ -52,7 +52,9 @@ impl RunStatus {
 }
 
 /// What started a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Trigger {
     /// The scheduler inside `serve`.
@@ -74,7 +76,7 @@ impl Trigger {
 }
 
 /// A stored run, as read back from the store (serializable for the admin API).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct RunRecord {
     pub id: String,
     pub source: String,
@@ -95,7 +97,7 @@ pub struct RunRecord {
 }
 
 /// An item error of a stored run.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredError {
     pub url: String,
     pub record: Option<String>,

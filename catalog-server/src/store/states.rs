@@ -9,7 +9,8 @@
 
 use super::vocab::{cat, graphs, PUBLISHED, WITHDRAWN};
 use super::{
-    parse_canonical, term_value as term_str, CatalogStore, PreparedRecord, StoreError, StoredRecord,
+    parse_canonical, term_value as term_str, CatalogStore, PreparedRecord, RecordChange,
+    StoreError, StoredRecord,
 };
 use harvester::vocab::{dcat, foaf, xsd};
 use oxigraph::model::{
@@ -123,6 +124,7 @@ impl CatalogStore {
             n += 1;
         }
         txn.commit()?;
+        self.log_changes(rids.iter().cloned().map(RecordChange::Unpublished));
         Ok(n)
     }
 
@@ -192,6 +194,9 @@ impl CatalogStore {
             });
         }
         txn.commit()?;
+        if !out.is_empty() {
+            self.log_changes([RecordChange::Unknown]);
+        }
         Ok(out)
     }
 
@@ -229,6 +234,7 @@ impl CatalogStore {
             txn.remove_named_graph(graphs::validation(rid).as_ref())?;
         }
         txn.commit()?;
+        self.log_changes(due.iter().cloned().map(RecordChange::Unpublished));
         // Erasure erases: the purged records' exact graphs and source
         // hashes leave the archive too (a graph another record still has
         // stays).

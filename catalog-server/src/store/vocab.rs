@@ -32,7 +32,8 @@ pub mod cat {
         WARNINGS = "warnings",
         INFOS = "infos",
         QUALITY_SCORE = "qualityScore",
-        QUALITY_BAND = "qualityBand"
+        QUALITY_BAND = "qualityBand",
+        QUALITY_POINTS = "qualityPoints"
     );
 }
 

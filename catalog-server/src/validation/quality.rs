@@ -77,14 +77,10 @@ iri!(DCT_RIGHTS = "http://purl.org/dc/terms/rights");
 iri!(DCT_ISSUED = "http://purl.org/dc/terms/issued");
 iri!(DCT_MODIFIED = "http://purl.org/dc/terms/modified");
 iri!(SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept");
-iri!(DQV_MEASUREMENT = "http://www.w3.org/ns/dqv#QualityMeasurement");
 iri!(DQV_IS_MEASUREMENT_OF = "http://www.w3.org/ns/dqv#isMeasurementOf");
 iri!(DQV_VALUE = "http://www.w3.org/ns/dqv#value");
 iri!(DQV_COMPUTED_ON = "http://www.w3.org/ns/dqv#computedOn");
 iri!(PROV_GENERATED_AT = "http://www.w3.org/ns/prov#generatedAtTime");
-iri!(pub QUALITY_POINTS = "urn:dcat-catalog:vocab#qualityPoints");
-iri!(pub QUALITY_NOTE = "urn:dcat-catalog:vocab#qualityNote");
-iri!(CAT_BAND = "urn:dcat-catalog:vocab#qualityBand");
 
 /// The five dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -697,86 +693,102 @@ pub fn score(
 }
 
 impl Quality {
-    /// The score as DQV: one `dqv:QualityMeasurement` per metric
-    /// (`dqv:isMeasurementOf` piveau's metric, `dqv:value`,
-    /// `dqv:computedOn` the dataset or, for distribution metrics, the best
-    /// distribution, `prov:generatedAtTime`, and the catalog's
-    /// `cat:qualityPoints` and `cat:qualityNote`), plus one of `pv:score`
-    /// with the total and `cat:qualityBand`. Blank nodes are labelled
-    /// `r{rid}q{n}`, unique in the store.
+    /// The score as DQV, kept small because every record stores it: one
+    /// `dqv:QualityMeasurement` per metric with `dqv:isMeasurementOf`
+    /// piveau's metric, `dqv:computedOn` the dataset or, for distribution
+    /// metrics, the best distribution, and `dqv:value` (absent when the
+    /// metric was not measured: links not checked), plus one of `pv:score`
+    /// with the total and `prov:generatedAtTime`. The type is left to
+    /// `dqv:isMeasurementOf`'s domain; points, notes and band follow from
+    /// the values and are kept in the record's meta ([`Quality::points`]).
+    /// Blank nodes have numerical ids derived from `rid`, so the store
+    /// keeps them inline and they are unique in the store.
     pub fn dqv_triples(&self, rid: &str, dataset: NamedNodeRef<'_>, time: &str) -> Vec<Triple> {
-        let time = Literal::new_typed_literal(time, xsd::DATE_TIME);
-        let has_distribution = self.best_distribution.is_some();
-        let mut out = Vec::with_capacity(self.measurements.len() * 7 + 8);
-        let node = |n: usize,
-                    metric: &str,
-                    on: Term,
-                    value: Option<Literal>,
-                    points: u32,
-                    note: Option<&str>,
-                    out: &mut Vec<Triple>| {
-            let b = BlankNode::new_unchecked(format!("r{rid}q{n}"));
-            out.push(Triple::new(b.clone(), rdf::TYPE, DQV_MEASUREMENT));
-            out.push(Triple::new(
-                b.clone(),
-                DQV_IS_MEASUREMENT_OF,
-                NamedNode::new_unchecked(format!("{PV}{metric}")),
-            ));
-            out.push(Triple::new(b.clone(), DQV_COMPUTED_ON, on));
-            out.push(Triple::new(b.clone(), PROV_GENERATED_AT, time.clone()));
-            if let Some(v) = value {
-                out.push(Triple::new(b.clone(), DQV_VALUE, v));
-            }
-            out.push(Triple::new(
-                b.clone(),
-                QUALITY_POINTS,
-                Literal::from(i64::from(points)),
-            ));
-            if let Some(note) = note {
-                out.push(Triple::new(
-                    b,
-                    QUALITY_NOTE,
-                    Literal::new_simple_literal(note),
-                ));
-            }
-        };
+        let base = measurement_base(rid);
+        let node = |n: usize| BlankNode::new_from_unique_id(base | n as u128);
+        let mut out = Vec::with_capacity(self.measurements.len() * 3 + 4);
         for (n, m) in self.measurements.iter().enumerate() {
             let on: Term = match (&self.best_distribution, m.metric.on_distribution()) {
                 (Some(d), true) => d.clone(),
                 _ => dataset.into_owned().into(),
             };
+            let b = node(n);
+            out.push(Triple::new(
+                b.clone(),
+                DQV_IS_MEASUREMENT_OF,
+                NamedNode::new_unchecked(m.metric.iri()),
+            ));
+            out.push(Triple::new(b.clone(), DQV_COMPUTED_ON, on));
             let value = match &m.found {
                 Found::Bool(b) => Some(Literal::from(*b)),
                 Found::Status(Some(s)) => Some(Literal::from(i64::from(*s))),
                 Found::Status(None) | Found::NotChecked | Found::NotValidated => None,
             };
-            node(
-                n,
-                m.metric.name(),
-                on,
-                value,
-                m.points,
-                m.note(has_distribution),
-                &mut out,
-            );
+            if let Some(v) = value {
+                out.push(Triple::new(b, DQV_VALUE, v));
+            }
         }
-        let n = self.measurements.len();
-        node(
-            n,
-            "score",
-            dataset.into_owned().into(),
-            Some(Literal::from(i64::from(self.score))),
-            self.score,
-            None,
-            &mut out,
-        );
+        let b = node(self.measurements.len());
         out.push(Triple::new(
-            BlankNode::new_unchecked(format!("r{rid}q{n}")),
-            CAT_BAND,
-            Literal::new_simple_literal(self.band.name()),
+            b.clone(),
+            DQV_IS_MEASUREMENT_OF,
+            NamedNode::new_unchecked(format!("{PV}score")),
+        ));
+        out.push(Triple::new(
+            b.clone(),
+            DQV_COMPUTED_ON,
+            dataset.into_owned(),
+        ));
+        out.push(Triple::new(
+            b.clone(),
+            DQV_VALUE,
+            Literal::from(i64::from(self.score)),
+        ));
+        out.push(Triple::new(
+            b,
+            PROV_GENERATED_AT,
+            Literal::new_typed_literal(time, xsd::DATE_TIME),
         ));
         out
     }
+
+    /// The points of every metric in [`Metric::ALL`] order, space-separated
+    /// (the record's meta keeps them, see [`parse_points`]).
+    pub fn points(&self) -> String {
+        let mut out = String::with_capacity(self.measurements.len() * 3);
+        for (i, m) in self.measurements.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&m.points.to_string());
+        }
+        out
+    }
+}
+
+/// The points of [`Quality::points`] by metric; `None` when `s` is not such
+/// a list.
+pub fn parse_points(s: &str) -> Option<Vec<(Metric, u32)>> {
+    let points: Vec<u32> = s
+        .split(' ')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    (points.len() == Metric::ALL.len()
+        && Metric::ALL
+            .iter()
+            .zip(&points)
+            .all(|(m, p)| *p <= m.weight()))
+    .then(|| Metric::ALL.iter().copied().zip(points).collect())
+}
+
+/// The high bits of a record's measurement nodes: 120 bits of a hash of the
+/// record id, the low 8 bits number the measurements.
+fn measurement_base(rid: &str) -> u128 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(rid.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes[..15].copy_from_slice(&digest[..15]);
+    u128::from_be_bytes(bytes)
 }
 
 /// The DQV namespace (for readers of the stored measurements).

@@ -7,7 +7,7 @@ use serde::Serialize;
 use shacl::{Severity, ValidationReport};
 
 /// One result, for JSON reports and the text view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResultView {
     pub focus_node: String,
     pub path: Option<String>,
@@ -21,14 +21,14 @@ pub struct ResultView {
     pub messages: Vec<MessageView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MessageView {
     pub text: String,
     pub language: Option<String>,
 }
 
 /// A report for people and programs.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportView {
     pub profile: String,
     pub conforms: bool,

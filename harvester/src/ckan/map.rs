@@ -4,7 +4,7 @@
 
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
-use crate::vocab::{dcat, dcatde, dct, foaf, rdf, vcard, xsd};
+use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
 use url::Url;
@@ -31,6 +31,20 @@ iri!(DCT_PROVENANCE_STATEMENT = "http://purl.org/dc/terms/ProvenanceStatement");
 iri!(DCATDE_GEOCODING_DESCRIPTION = "http://dcat-ap.de/def/dcatde/geocodingDescription");
 iri!(DCATDE_LEGAL_BASIS = "http://dcat-ap.de/def/dcatde/legalBasis");
 iri!(DCATDE_QUALITY_PROCESS_URI = "http://dcat-ap.de/def/dcatde/qualityProcessURI");
+const POLITICAL_GEOCODING_NS: &str = "http://dcat-ap.de/def/politicalGeocoding/";
+iri!(ADMS_IDENTIFIER = "http://www.w3.org/ns/adms#identifier");
+iri!(ADMS_IDENTIFIER_CLASS = "http://www.w3.org/ns/adms#Identifier");
+iri!(ADMS_SAMPLE = "http://www.w3.org/ns/adms#sample");
+iri!(ADMS_STATUS = "http://www.w3.org/ns/adms#status");
+iri!(SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation");
+iri!(DCT_IS_VERSION_OF = "http://purl.org/dc/terms/isVersionOf");
+iri!(DCT_HAS_VERSION = "http://purl.org/dc/terms/hasVersion");
+iri!(DCT_TYPE = "http://purl.org/dc/terms/type");
+iri!(DCAT_TEMPORAL_RESOLUTION = "http://www.w3.org/ns/dcat#temporalResolution");
+iri!(DCAT_COMPRESS_FORMAT = "http://www.w3.org/ns/dcat#compressFormat");
+iri!(DCAT_PACKAGE_FORMAT = "http://www.w3.org/ns/dcat#packageFormat");
+iri!(DCATAP_AVAILABILITY = "http://data.europa.eu/r5r/availability");
+iri!(XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration");
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -252,6 +266,41 @@ fn list_value(v: Option<&Value>) -> Vec<String> {
         Some(other) => text(Some(other)).into_iter().collect(),
         None => Vec::new(),
     }
+}
+
+/// Free-text values: a JSON array, a JSON-encoded array in a string, or
+/// one text (never split at commas).
+fn text_list(v: Option<&Value>) -> Vec<String> {
+    if let Some(Value::String(s)) = v {
+        if s.trim().starts_with('[') {
+            if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(s.trim()) {
+                return items.iter().filter_map(|i| text(Some(i))).collect();
+            }
+        }
+    }
+    match v {
+        Some(Value::Array(items)) => items.iter().filter_map(|i| text(Some(i))).collect(),
+        other => text(other).into_iter().collect(),
+    }
+}
+
+/// A distribution status as DCAT-AP.de wants it (the EU distribution-status
+/// vocabulary): EU IRIs as given, the ADMS status IRIs of DCAT-AP 2
+/// (`http://purl.org/adms/status/Completed`) and bare codes translated.
+fn distribution_status(v: &str) -> Option<NamedNode> {
+    const EU: &str = "http://publications.europa.eu/resource/authority/distribution-status/";
+    if v.starts_with(EU) {
+        return http_iri(v);
+    }
+    let code = v.trim().rsplit('/').next().unwrap_or("");
+    let eu = match code.to_ascii_lowercase().as_str() {
+        "completed" => "COMPLETED",
+        "deprecated" => "DEPRECATED",
+        "underdevelopment" | "develop" => "DEVELOP",
+        "withdrawn" => "WITHDRAWN",
+        _ => return None,
+    };
+    NamedNode::new(format!("{EU}{eu}")).ok()
 }
 
 /// The IRI of a package's dataset: the `uri` extra when it is a valid absolute
@@ -602,7 +651,13 @@ fn build(
     ctx: &MapContext,
 ) -> Result<(), TooLarge> {
     let ds: NamedOrBlankNode = ds_node.clone().into();
-    g.add(ds.clone(), rdf::TYPE, dcat::DATASET)?;
+    // ckanext-dcat's dataset series are packages of type `dataset_series`.
+    let class = if text(obj.get("type")).as_deref() == Some("dataset_series") {
+        dcat::DATASET_SERIES
+    } else {
+        dcat::DATASET
+    };
+    g.add(ds.clone(), rdf::TYPE, class)?;
     if let Some(title) = text(obj.get("title")).or_else(|| text(obj.get("name"))) {
         g.lit(&ds, dct::TITLE, &title)?;
     }
@@ -846,6 +901,26 @@ fn map_agents(
     Ok(())
 }
 
+/// `s property <value>` for an http IRI, else `s property [ a class ;
+/// rdfs:label value ]`.
+fn iri_or_labelled(
+    g: &mut Graph,
+    s: &NamedOrBlankNode,
+    property: NamedNodeRef<'_>,
+    class: NamedNodeRef<'_>,
+    value: &str,
+) -> Result<(), TooLarge> {
+    match http_iri(value) {
+        Some(n) => g.add(s.clone(), property, n),
+        None => {
+            let node: NamedOrBlankNode = BlankNode::default().into();
+            g.add(s.clone(), property, node.clone())?;
+            g.add(node.clone(), rdf::TYPE, class)?;
+            g.lit(&node, RDFS_LABEL, value)
+        }
+    }
+}
+
 fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<(), TooLarge> {
     // Spatial: one dct:Location with the GeoJSON geometry, the spatial_uri and spatial_text.
     let geometry = f.text("spatial").filter(|s| {
@@ -914,30 +989,14 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         }
     }
     for standard in f.list("conforms_to") {
-        match http_iri(&standard) {
-            Some(n) => g.add(ds.clone(), dct::CONFORMS_TO, n)?,
-            None => {
-                let node: NamedOrBlankNode = BlankNode::default().into();
-                g.add(ds.clone(), dct::CONFORMS_TO, node.clone())?;
-                g.add(node.clone(), rdf::TYPE, DCT_STANDARD)?;
-                g.lit(&node, RDFS_LABEL, &standard)?;
-            }
-        }
+        iri_or_labelled(g, ds, dct::CONFORMS_TO, DCT_STANDARD, &standard)?;
     }
     for (key, class, property) in [
         ("access_rights", DCT_RIGHTS_STATEMENT, dct::ACCESS_RIGHTS),
         ("provenance", DCT_PROVENANCE_STATEMENT, dct::PROVENANCE),
     ] {
         if let Some(v) = f.text(key) {
-            match http_iri(&v) {
-                Some(n) => g.add(ds.clone(), property, n)?,
-                None => {
-                    let node: NamedOrBlankNode = BlankNode::default().into();
-                    g.add(ds.clone(), property, node.clone())?;
-                    g.add(node.clone(), rdf::TYPE, class)?;
-                    g.lit(&node, RDFS_LABEL, &v)?;
-                }
-            }
+            iri_or_labelled(g, ds, property, class, &v)?;
         }
     }
     for doc in f.list("documentation") {
@@ -972,11 +1031,71 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             }
         }
     }
+    // A spatial_uri from the DCAT-AP.de geocoding lists is the political
+    // geocoding too (as ckanext-dcatde states it), unless one is given.
+    if let Some(uri) = f.text("spatial_uri").as_deref().and_then(http_iri) {
+        if uri.as_str().starts_with(POLITICAL_GEOCODING_NS)
+            && !g.has(ds, dcatde::POLITICAL_GEOCODING_URI)
+        {
+            g.add(ds.clone(), dcatde::POLITICAL_GEOCODING_URI, uri)?;
+        }
+    }
+    // ckanext-dcat's DCAT-AP 3 fields that hold IRIs.
+    for (key, property) in [
+        ("is_version_of", DCT_IS_VERSION_OF),
+        ("has_version", DCT_HAS_VERSION),
+        ("source", dct::SOURCE),
+        ("sample", ADMS_SAMPLE),
+        ("dcat_type", DCT_TYPE),
+    ] {
+        for v in f.list(key) {
+            if let Some(n) = http_iri(&v) {
+                g.add(ds.clone(), property, n)?;
+            }
+        }
+    }
+    for id in f.list("alternate_identifier") {
+        let node: NamedOrBlankNode = BlankNode::default().into();
+        g.add(ds.clone(), ADMS_IDENTIFIER, node.clone())?;
+        g.add(node.clone(), rdf::TYPE, ADMS_IDENTIFIER_CLASS)?;
+        g.lit(&node, SKOS_NOTATION, &id)?;
+    }
+    for v in f.list("spatial_resolution_in_meters") {
+        if v.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0) {
+            g.add(
+                ds.clone(),
+                dcat::SPATIAL_RESOLUTION_IN_METERS,
+                Literal::new_typed_literal(v, xsd::DECIMAL),
+            )?;
+        }
+    }
+    for v in f.list("temporal_resolution") {
+        if v.starts_with('P') && v.len() > 1 && !v.contains(char::is_whitespace) {
+            g.add(
+                ds.clone(),
+                DCAT_TEMPORAL_RESOLUTION,
+                Literal::new_typed_literal(v, XSD_DURATION),
+            )?;
+        }
+    }
+    // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields).
+    for (key, property) in [
+        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
+        ("hvd_category", dcatap::HVD_CATEGORY),
+    ] {
+        for v in f.list(key) {
+            if let Some(n) = http_iri(&v) {
+                g.add(ds.clone(), property, n)?;
+            }
+        }
+    }
+    // Free text that GovData writes as a JSON list of strings: one literal
+    // per item; other text is one literal as given (commas are prose here).
     for (key, property) in [
         ("geocodingText", DCATDE_GEOCODING_DESCRIPTION),
         ("legalbasisText", DCATDE_LEGAL_BASIS),
     ] {
-        if let Some(v) = f.text(key) {
+        for v in text_list(f.raw(key)) {
             g.lit(ds, property, &v)?;
         }
     }
@@ -1036,6 +1155,30 @@ fn map_resource(
     }
     if let Some(desc) = text(r.get("description")) {
         g.lit(&node, dct::DESCRIPTION, &desc)?;
+    }
+    // ckanext-dcat's DCAT-AP 3 resource fields.
+    if let Some(status) = text(r.get("status"))
+        .as_deref()
+        .and_then(distribution_status)
+    {
+        g.add(node.clone(), ADMS_STATUS, status)?;
+    }
+    for (key, property) in [
+        ("availability", DCATAP_AVAILABILITY),
+        ("compress_format", DCAT_COMPRESS_FORMAT),
+        ("package_format", DCAT_PACKAGE_FORMAT),
+        ("conforms_to", dct::CONFORMS_TO),
+        ("documentation", foaf::PAGE),
+        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
+    ] {
+        for v in list_value(r.get(key)) {
+            if let Some(n) = http_iri(&v) {
+                g.add(node.clone(), property, n)?;
+            }
+        }
+    }
+    if let Some(rights) = text(r.get("rights")) {
+        iri_or_labelled(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, &rights)?;
     }
     // Format: the format field, else the URL's extension.
     let file_type = text(r.get("format"))
@@ -1184,6 +1327,68 @@ mod tests {
         assert_eq!(mailto("mailto:a@b.de").unwrap().as_str(), "mailto:a@b.de");
         assert!(mailto("keine Angabe").is_none());
         assert!(mailto("a b@c.de").is_none());
+    }
+
+    fn mapped(pkg: Value) -> Vec<(String, String)> {
+        let ctx = MapContext {
+            portal_base: Url::parse("https://ckan.example/").unwrap(),
+            defaults: SourceDefaults::default(),
+            page_url: "p".into(),
+            max_record_triples: 1000,
+        };
+        let r = map_package(&pkg, &ctx).unwrap();
+        r.triples
+            .iter()
+            .filter(|t| t.subject == r.dataset.clone().into())
+            .map(|t| {
+                let o = match &t.object {
+                    Term::Literal(l) => l.value().to_owned(),
+                    other => other.to_string().trim_matches(['<', '>']).to_owned(),
+                };
+                (t.predicate.as_str().to_owned(), o)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn high_value_datasets_and_json_list_extras() {
+        let t = mapped(serde_json::json!({
+            "id": "x", "name": "x", "title": "X",
+            "applicable_legislation": ["http://data.europa.eu/eli/reg_impl/2023/138/oj"],
+            "extras": [
+                {"key": "hvd_category", "value": "[\"http://data.europa.eu/bna/c_dd313021\"]"},
+                {"key": "geocodingText", "value": "[\"Freie und Hansestadt Hamburg\", \"Altona\"]"},
+                {"key": "legalbasisText", "value": "§ 3, Abs. 2 HmbTG"},
+                {"key": "spatial_uri", "value": "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"},
+            ]
+        }));
+        let has = |p: &str, o: &str| t.contains(&(p.to_owned(), o.to_owned()));
+        assert!(has(
+            "http://data.europa.eu/r5r/applicableLegislation",
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+        ));
+        assert!(has(
+            "http://data.europa.eu/r5r/hvdCategory",
+            "http://data.europa.eu/bna/c_dd313021"
+        ));
+        let geo = DCATDE_GEOCODING_DESCRIPTION.as_str();
+        assert!(has(geo, "Freie und Hansestadt Hamburg") && has(geo, "Altona"));
+        assert_eq!(t.iter().filter(|(p, _)| p == geo).count(), 2);
+        assert!(has(DCATDE_LEGAL_BASIS.as_str(), "§ 3, Abs. 2 HmbTG"));
+        assert!(has(
+            dcatde::POLITICAL_GEOCODING_URI.as_str(),
+            "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"
+        ));
+    }
+
+    #[test]
+    fn dataset_series() {
+        let rdf_type = rdf::TYPE.as_str().to_owned();
+        let series = mapped(serde_json::json!({"id": "s", "name": "s", "type": "dataset_series"}));
+        assert!(series.contains(&(rdf_type.clone(), dcat::DATASET_SERIES.as_str().to_owned())));
+        assert!(!series.contains(&(rdf_type.clone(), dcat::DATASET.as_str().to_owned())));
+        let plain = mapped(serde_json::json!({"id": "d", "name": "d", "type": "dataset"}));
+        assert!(plain.contains(&(rdf_type, dcat::DATASET.as_str().to_owned())));
     }
 
     #[test]

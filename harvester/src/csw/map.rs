@@ -5,11 +5,13 @@ use super::codes::{self, ProtocolKind};
 use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
 use crate::normalize;
 use crate::record::{Record, SourceDefaults};
-use crate::vocab::{dcat, dcatde, dct, foaf, rdf, vcard, xsd};
+use crate::vocab::{dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, hvd, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
 const GEODCATAP: &str = "http://data.europa.eu/930/";
+const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
+const FOAF_DOCUMENT: &str = "http://xmlns.com/foaf/0.1/Document";
 const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const OWL_VERSION_INFO: &str = "http://www.w3.org/2002/07/owl#versionInfo";
 const GSP_WKT: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
@@ -20,8 +22,11 @@ const DCT_CREATED: &str = "http://purl.org/dc/terms/created";
 const DCT_PROVENANCE_STATEMENT: &str = "http://purl.org/dc/terms/ProvenanceStatement";
 const DCT_RIGHTS_STATEMENT: &str = "http://purl.org/dc/terms/RightsStatement";
 const DCT_STANDARD: &str = "http://purl.org/dc/terms/Standard";
-const DCAT_ENDPOINT_URL: &str = "http://www.w3.org/ns/dcat#endpointURL";
-const DCAT_ENDPOINT_DESCRIPTION: &str = "http://www.w3.org/ns/dcat#endpointDescription";
+const OGC_STANDARDS: &str = "http://www.opengeospatial.org/standards/";
+const SERVICE_TYPE_NS: &str =
+    "http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/";
+const RESOURCE_TYPE_NS: &str = "http://inspire.ec.europa.eu/metadata-codelist/ResourceType/";
+const EPSG_CRS: &str = "http://www.opengis.net/def/crs/EPSG/0/";
 const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
 const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
 
@@ -115,6 +120,104 @@ pub fn bbox_wkt(b: &BBox) -> String {
     format!("POLYGON(({w} {n},{e} {n},{e} {s},{w} {s},{w} {n}))")
 }
 
+/// The boxes worth stating: coordinates out of range (longitude beyond
+/// ±180, latitude beyond ±90) drop the box; south above north is swapped;
+/// west above east with both on one side of the prime meridian is swapped
+/// too (a typo), with west east of 0 and east west of 0 the box crosses the
+/// antimeridian and becomes two boxes, one on each side.
+pub fn checked_bboxes(boxes: &[BBox]) -> Vec<BBox> {
+    let mut out = Vec::new();
+    for b in boxes {
+        let lon_ok = |v: f64| (-180.0..=180.0).contains(&v);
+        let lat_ok = |v: f64| (-90.0..=90.0).contains(&v);
+        if !(lon_ok(b.west) && lon_ok(b.east) && lat_ok(b.south) && lat_ok(b.north)) {
+            continue;
+        }
+        let (south, north) = if b.south > b.north {
+            (b.north, b.south)
+        } else {
+            (b.south, b.north)
+        };
+        let boxed = |west, east| BBox {
+            west,
+            east,
+            south,
+            north,
+        };
+        if b.west <= b.east {
+            out.push(boxed(b.west, b.east));
+        } else if b.west > 0.0 && b.east < 0.0 {
+            out.push(boxed(b.west, 180.0));
+            out.push(boxed(-180.0, b.east));
+        } else {
+            out.push(boxed(b.east, b.west));
+        }
+    }
+    out
+}
+
+/// With several `MD_Format`s, the one a link names: by the URL's file
+/// extension, or by its code as a word of the URL or the link's name
+/// (`…&outputFormat=GML`, "Download KML"). DCAT-AP allows one `dct:format`
+/// per distribution, so a link that names none of them gets none (SEMIC's
+/// XSLT gives every distribution every format).
+fn format_named_by_link(
+    formats: &[normalize::FileType],
+    url: &str,
+    name: Option<&str>,
+) -> Option<normalize::FileType> {
+    if formats.len() < 2 {
+        return None;
+    }
+    if let Some(f) = normalize::file_type(url) {
+        if let Some(g) = formats.iter().find(|g| g.code == f.code) {
+            return Some(g.clone());
+        }
+    }
+    let words: Vec<String> = [url, name.unwrap_or("")]
+        .iter()
+        .flat_map(|t| t.split(|c: char| !c.is_ascii_alphanumeric()))
+        .map(str::to_ascii_uppercase)
+        .collect();
+    formats.iter().find(|f| words.contains(&f.code)).cloned()
+}
+
+/// An `xsd:decimal` lexical form (`5.0`, `0.00002`), never in exponent form.
+fn decimal(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        let s = format!("{v:.12}");
+        s.trim_end_matches('0').to_owned()
+    }
+}
+
+/// A reference system's IRI: an http Anchor href or code, or an EPSG code
+/// (`EPSG:25832`, `urn:ogc:def:crs:EPSG::25832`, code `25832` in code space
+/// EPSG) as `http://www.opengis.net/def/crs/EPSG/0/{code}`.
+fn crs_iri(rs: &super::iso::Identifier) -> Option<NamedNode> {
+    if let Some(n) = [rs.code_href.as_deref(), rs.code.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(http_iri)
+    {
+        return Some(n);
+    }
+    let code = rs.code.as_deref()?.trim();
+    let upper = code.to_ascii_uppercase();
+    let epsg_space = rs
+        .code_space
+        .as_deref()
+        .is_some_and(|c| c.to_ascii_uppercase().contains("EPSG"));
+    let number = upper
+        .rsplit_once("EPSG")
+        .map(|(_, rest)| rest.trim_start_matches(':').trim())
+        .or_else(|| epsg_space.then_some(upper.as_str()))?;
+    (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+        .then(|| NamedNode::new(format!("{EPSG_CRS}{number}")).ok())
+        .flatten()
+}
+
 /// The dataset IRI rule: the first resource identifier that is an http(s)
 /// URI; else `{mint_base}{source_id}/{fileIdentifier}` (percent-encoded);
 /// else the same with the first resource identifier (codeSpace + code); else
@@ -144,6 +247,11 @@ pub fn dataset_iri(
         h.update(rec.abstract_text.as_deref().unwrap_or("").as_bytes());
         format!("h-{}", &hex::encode(h.finalize())[..32])
     };
+    mint(defaults, &local).map(|n| (n, true))
+}
+
+/// `{mint_base}{source_id}/{local}`, both parts percent-encoded.
+fn mint(defaults: &SourceDefaults, local: &str) -> Result<NamedNode, String> {
     let base = if defaults.mint_base.is_empty() {
         "urn:dcat-catalog:dataset:"
     } else {
@@ -152,10 +260,65 @@ pub fn dataset_iri(
     let enc = |s: &str| {
         percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
-    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(&local));
-    NamedNode::new(iri.clone())
-        .map(|n| (n, true))
-        .map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
+    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(local));
+    NamedNode::new(iri.clone()).map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
+}
+
+/// True for a link to a metadata record rather than to the resource
+/// (CSW GetRecordById, GeoNetwork's `/records/…` API).
+fn is_metadata_url(url: &str) -> bool {
+    let l = url.to_ascii_lowercase();
+    l.contains("request=getrecordbyid") || l.contains("/records/") || l.contains("/metadata/")
+}
+
+/// The IRI of another record a record links to (`srv:operatesOn`,
+/// `gmd:parentIdentifier`): an http `xlink:href` that names the resource
+/// (not its metadata record), else an http `uuidref`, else the IRI this
+/// mapping gives a record whose fileIdentifier is the `uuidref` (or the `id`
+/// of a GetRecordById link).
+fn linked_record(
+    uuidref: Option<&str>,
+    href: Option<&str>,
+    defaults: &SourceDefaults,
+) -> Option<NamedNode> {
+    if let Some(h) = href.filter(|h| !is_metadata_url(h)).and_then(http_iri) {
+        return Some(h);
+    }
+    if let Some(u) = uuidref.and_then(http_iri) {
+        return Some(u);
+    }
+    let from_link = href.and_then(|h| {
+        url::Url::parse(h).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k.eq_ignore_ascii_case("id"))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+    });
+    let id = uuidref.map(str::to_owned).or(from_link)?;
+    (!id.is_empty()).then(|| mint(defaults, &id).ok()).flatten()
+}
+
+/// The OGC standard a service protocol or URL names (`OGC:WMS`,
+/// `…?service=WFS`), as GeoDCAT-AP's `geodcatap:serviceProtocol` IRI.
+fn service_standard(protocol: Option<&str>, url: &str) -> Option<NamedNode> {
+    const KNOWN: [&str; 7] = ["wmts", "wms", "wfs", "wcs", "wps", "sos", "csw"];
+    let from_protocol = protocol.and_then(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        let rest = p.strip_prefix("ogc:").unwrap_or(&p);
+        KNOWN.into_iter().find(|k| rest.starts_with(k))
+    });
+    let from_url = || {
+        url::Url::parse(url).ok().and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k.eq_ignore_ascii_case("service"))
+                .and_then(|(_, v)| {
+                    let v = v.to_ascii_lowercase();
+                    KNOWN.into_iter().find(|k| v == *k)
+                })
+        })
+    };
+    let std = from_protocol.or_else(from_url)?;
+    NamedNode::new(format!("{OGC_STANDARDS}{std}")).ok()
 }
 
 fn identifier_text(id: &super::iso::Identifier) -> String {
@@ -175,9 +338,37 @@ fn identifier_text(id: &super::iso::Identifier) -> String {
 struct Out {
     triples: Vec<Triple>,
     lang: Option<String>,
+    /// `PT_Locale` ids (as referenced, without `#`) and their language tags.
+    locales: Vec<(String, String)>,
 }
 
 impl Out {
+    /// One literal per translation in another language than the record's
+    /// (locale references resolved through `gmd:locale`, else read as a
+    /// language code: `#de`, `#GER`).
+    fn translations(
+        &mut self,
+        s: &NamedOrBlankNode,
+        p: NamedNodeRef<'_>,
+        translations: &[(String, String)],
+    ) {
+        for (locale, text) in translations {
+            let id = locale.trim_start_matches('#');
+            let tag = self
+                .locales
+                .iter()
+                .find(|(l, _)| l == id)
+                .map(|(_, t)| t.clone())
+                .or_else(|| codes::language_tag(id));
+            let Some(tag) = tag.filter(|t| Some(t) != self.lang.as_ref()) else {
+                continue;
+            };
+            if let Ok(l) = Literal::new_language_tagged_literal(text, tag) {
+                self.add(s, p, l);
+            }
+        }
+    }
+
     fn add(&mut self, s: &NamedOrBlankNode, p: NamedNodeRef<'_>, o: impl Into<Term>) {
         self.triples
             .push(Triple::new(s.clone(), p.into_owned(), o.into()));
@@ -206,6 +397,20 @@ impl Out {
         self.add(s, p, b.clone());
         self.add(&b, rdf::TYPE, class.into_owned());
         b
+    }
+}
+
+/// `dcat:endpointURL` (and for GetCapabilities URLs `dcat:endpointDescription`
+/// with the URL, `dcat:endpointURL` without the query) of a service node.
+fn endpoint(out: &mut Out, svc: &NamedOrBlankNode, url: &NamedNode, capabilities: bool) {
+    if capabilities {
+        out.add(svc, dcat::ENDPOINT_DESCRIPTION, url.clone());
+        let base = url.as_str().split('?').next().unwrap_or(url.as_str());
+        if let Some(b) = http_iri(base) {
+            out.add(svc, dcat::ENDPOINT_URL, b);
+        }
+    } else {
+        out.add(svc, dcat::ENDPOINT_URL, url.clone());
     }
 }
 
@@ -299,6 +504,55 @@ fn agent(out: &mut Out, subject: &NamedOrBlankNode, p: NamedNodeRef<'_>, party: 
     if let Some(u) = party.url.as_deref().and_then(http_iri) {
         out.add(&a, foaf::HOMEPAGE, u);
     }
+}
+
+/// The roles whose organisation stands in as `dct:publisher` when no party
+/// has the role `publisher`, most fitting first.
+const PUBLISHER_ROLES: [&str; 10] = [
+    "owner",
+    "custodian",
+    "pointOfContact",
+    "distributor",
+    "originator",
+    "author",
+    "resourceProvider",
+    "principalInvestigator",
+    "processor",
+    "user",
+];
+
+/// The publisher a record without a `publisher` party has: the first party
+/// in [`PUBLISHER_ROLES`] order (resource parties, then the distributors,
+/// then the metadata contacts) that names an organisation, else the first
+/// that names a person.
+fn publisher_by_role(rec: &IsoRecord) -> Option<&Party> {
+    let rank = |p: &Party, fallback: usize| {
+        p.role
+            .as_deref()
+            .and_then(|r| {
+                PUBLISHER_ROLES
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(r.trim()))
+            })
+            .unwrap_or(fallback)
+    };
+    let n = PUBLISHER_ROLES.len();
+    let mut candidates: Vec<(usize, usize, &Party)> = Vec::new();
+    for (i, p) in rec.parties.iter().enumerate() {
+        candidates.push((rank(p, n), i, p));
+    }
+    for (i, p) in rec.distributors.iter().enumerate() {
+        candidates.push((rank(p, 3), 1000 + i, p));
+    }
+    for (i, p) in rec.metadata_contacts.iter().enumerate() {
+        candidates.push((n + 1, 2000 + i, p));
+    }
+    candidates.sort_by_key(|c| (c.0, c.1));
+    candidates
+        .iter()
+        .find(|c| c.2.organisation.is_some())
+        .or_else(|| candidates.iter().find(|c| c.2.individual.is_some()))
+        .map(|c| c.2)
 }
 
 fn curie(c: &str) -> Option<NamedNodeRef<'static>> {
@@ -396,7 +650,7 @@ impl Rights {
     }
 
     fn read(&mut self, c: &Constraints) {
-        for Text { text, href } in c.other_constraints.iter().chain(c.use_limitations.iter()) {
+        for Text { text, href, .. } in c.other_constraints.iter().chain(c.use_limitations.iter()) {
             let mut used = false;
             if let Some(h) = href {
                 if h.contains("/LimitationsOnPublicAccess/") {
@@ -452,28 +706,46 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     let mut out = Out {
         triples: Vec::new(),
         lang,
+        locales: rec
+            .locales
+            .iter()
+            .filter_map(|(id, code)| Some((id.clone(), codes::language_tag(code)?)))
+            .collect(),
     };
-    out.add(
-        &ds,
-        rdf::TYPE,
-        if service {
-            dcat::DATA_SERVICE
-        } else {
-            dcat::DATASET
-        }
-        .into_owned(),
-    );
+    let series = !service
+        && rec
+            .hierarchy_level
+            .as_deref()
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case("series"));
+    let (class, resource_type) = if service {
+        (dcat::DATA_SERVICE, "service")
+    } else if series {
+        (dcat::DATASET_SERIES, "series")
+    } else {
+        (dcat::DATASET, "dataset")
+    };
+    out.add(&ds, rdf::TYPE, class.into_owned());
+    if let Some(t) = nn(&format!("{RESOURCE_TYPE_NS}{resource_type}")) {
+        out.add(&ds, geodcatap::RESOURCE_TYPE, t);
+    }
 
-    // Title and description (DCAT-AP mandates both; the title falls back to
-    // the file identifier, the description to the title).
-    let title = rec
-        .title
-        .clone()
-        .or_else(|| rec.file_identifier.clone())
-        .unwrap_or_default();
-    out.text(&ds, dct::TITLE, &title);
-    let description = rec.abstract_text.clone().unwrap_or_else(|| title.clone());
-    out.text(&ds, dct::DESCRIPTION, &description);
+    // Title and description as the record has them: DCAT-AP mandates both,
+    // and a record without them is reported by validation, not papered over.
+    if let Some(t) = &rec.title {
+        out.text(&ds, dct::TITLE, t);
+        out.translations(&ds, dct::TITLE, &rec.title_translations);
+    }
+    if let Some(d) = &rec.abstract_text {
+        out.text(&ds, dct::DESCRIPTION, d);
+        out.translations(&ds, dct::DESCRIPTION, &rec.abstract_translations);
+    }
+
+    for a in &rec.alternate_titles {
+        out.text(&ds, dct::ALTERNATIVE, a);
+    }
+    if let Some(e) = &rec.edition {
+        out.plain(&ds, dcat::VERSION, e);
+    }
 
     // Identifiers.
     if rec.identifiers.is_empty() {
@@ -517,7 +789,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     if let Some(c) = &created {
         out.add(&ds, NamedNodeRef::new_unchecked(DCT_CREATED), c.clone());
     }
-    if let Some(i) = issued.or(created) {
+    if let Some(i) = issued {
         out.add(&ds, dct::ISSUED, i);
     }
     if let Some(m) = modified {
@@ -535,6 +807,10 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     let mut eu_themes: Vec<&'static str> = Vec::new();
     let mut themes: Vec<String> = Vec::new();
     let mut keywords: Vec<String> = Vec::new();
+    // High-Value Datasets (GeoDCAT-AP / INSPIRE good practice): keywords
+    // anchored to a legislation (ELI) or to an HVD category.
+    let mut legislation: Vec<NamedNode> = Vec::new();
+    let mut hvd_categories: Vec<NamedNode> = Vec::new();
     for block in &rec.keywords {
         let thesaurus = block
             .thesaurus
@@ -551,6 +827,26 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 .as_deref()
                 .is_some_and(|h| h.contains("inspire.ec.europa.eu/theme"));
         for kw in &block.keywords {
+            if let Some(h) = kw.href.as_deref().and_then(http_iri) {
+                let list = if h.as_str().starts_with(hvd::ELI_NS) {
+                    Some(&mut legislation)
+                } else if h.as_str().starts_with(hvd::CATEGORY_NS) {
+                    Some(&mut hvd_categories)
+                } else {
+                    None
+                };
+                if let Some(list) = list {
+                    if !list.contains(&h) {
+                        list.push(h);
+                    }
+                    if let Some(t) = &kw.text {
+                        if !keywords.contains(t) {
+                            keywords.push(t.clone());
+                        }
+                    }
+                    continue;
+                }
+            }
             let mut theme_iri: Option<String> = None;
             let inspire_code = kw
                 .href
@@ -577,18 +873,16 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                     theme_iri = Some(format!("{}{eu}", codes::DATA_THEME_NS));
                 }
             }
-            match theme_iri {
-                Some(t) => {
-                    if !themes.contains(&t) {
-                        themes.push(t);
-                    }
+            if let Some(t) = theme_iri {
+                if !themes.contains(&t) {
+                    themes.push(t);
                 }
-                None => {
-                    if let Some(t) = &kw.text {
-                        if !keywords.contains(t) {
-                            keywords.push(t.clone());
-                        }
-                    }
+            }
+            // The text of every keyword, anchored or not: free-text search
+            // and readers need the words, not only the IRI.
+            if let Some(t) = &kw.text {
+                if !keywords.contains(t) {
+                    keywords.push(t.clone());
                 }
             }
         }
@@ -622,6 +916,21 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     }
     for k in &keywords {
         out.text(&ds, dcat::KEYWORD, k);
+    }
+    let mut translated: Vec<(String, String)> = Vec::new();
+    for kw in rec.keywords.iter().flat_map(|b| &b.keywords) {
+        for t in &kw.translations {
+            if !translated.contains(t) {
+                translated.push(t.clone());
+            }
+        }
+    }
+    out.translations(&ds, dcat::KEYWORD, &translated);
+    for l in legislation {
+        out.add(&ds, dcatap::APPLICABLE_LEGISLATION, l);
+    }
+    for c in hvd_categories {
+        out.add(&ds, dcatap::HVD_CATEGORY, c);
     }
 
     // Responsible parties.
@@ -664,6 +973,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         agent(&mut out, &ds, dcatde::MAINTAINER, p);
     }
     if !publisher_done {
+        if let Some(p) = publisher_by_role(rec) {
+            agent(&mut out, &ds, dct::PUBLISHER, p);
+            publisher_done = true;
+        }
+    }
+    if !publisher_done {
         if let Some(p) = defaults.publisher_iri.as_deref().and_then(nn) {
             // Typed and named in the record: DCAT-AP's range check (foaf:Agent)
             // sees only the record and the vocabularies.
@@ -686,14 +1001,69 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         out.add(&ds, dcatde::POLITICAL_GEOCODING_URI, g);
     }
 
+    // Reference systems, resolution, conformity.
+    for rs in &rec.reference_systems {
+        if let Some(n) = crs_iri(rs) {
+            out.add(&ds, geodcatap::REFERENCE_SYSTEM, n);
+        }
+    }
+    for m in &rec.resolution_meters {
+        out.add(
+            &ds,
+            dcat::SPATIAL_RESOLUTION_IN_METERS,
+            Literal::new_typed_literal(decimal(*m), xsd::DECIMAL),
+        );
+    }
+    for d in &rec.scale_denominators {
+        let q = out.blank(&ds, dqv::HAS_QUALITY_MEASUREMENT, dqv::QUALITY_MEASUREMENT);
+        out.add(
+            &q,
+            dqv::IS_MEASUREMENT_OF,
+            geodcatap::SPATIAL_RESOLUTION_AS_SCALE.into_owned(),
+        );
+        out.add(
+            &q,
+            dqv::VALUE,
+            Literal::new_typed_literal(decimal(1.0 / *d as f64), xsd::DECIMAL),
+        );
+    }
+    for (title, date) in &rec.conforms_to {
+        match title.href.as_deref().and_then(http_iri) {
+            Some(n) => out.add(&ds, dct::CONFORMS_TO, n),
+            None => {
+                let Some(t) = &title.text else { continue };
+                let st = out.blank(
+                    &ds,
+                    dct::CONFORMS_TO,
+                    NamedNodeRef::new_unchecked(DCT_STANDARD),
+                );
+                out.text(&st, dct::TITLE, t);
+                if let Some(d) = date.as_deref().and_then(date_literal) {
+                    out.add(&st, dct::ISSUED, d);
+                }
+            }
+        }
+    }
+
     // Extents.
-    for b in &rec.bboxes {
+    for b in checked_bboxes(&rec.bboxes) {
         let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
         out.add(
             &loc,
             dcat::BBOX,
-            Literal::new_typed_literal(bbox_wkt(b), NamedNodeRef::new_unchecked(GSP_WKT)),
+            Literal::new_typed_literal(bbox_wkt(&b), NamedNodeRef::new_unchecked(GSP_WKT)),
         );
+    }
+    for place in &rec.places {
+        match place.href.as_deref().and_then(http_iri) {
+            Some(iri) => out.add(&ds, dct::SPATIAL, iri),
+            None => {
+                if let Some(name) = &place.text {
+                    let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
+                    out.text(&loc, NamedNodeRef::new_unchecked(SKOS_PREF_LABEL), name);
+                }
+            }
+        }
     }
     for (begin, end) in &rec.temporal {
         let b = begin.as_deref().and_then(date_literal);
@@ -718,6 +1088,44 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         .and_then(|i| nn(&i))
     {
         out.add(&ds, dct::ACCRUAL_PERIODICITY, f);
+    }
+
+    // What a service is and serves.
+    if service {
+        if let Some(t) = rec.service_type.as_deref().map(str::trim) {
+            let inspire = [
+                "discovery",
+                "view",
+                "download",
+                "transformation",
+                "invoke",
+                "other",
+            ];
+            if let Some(v) = inspire.iter().find(|v| v.eq_ignore_ascii_case(t)) {
+                if let Some(n) = nn(&format!("{SERVICE_TYPE_NS}{v}")) {
+                    out.iri(&ds, &format!("{GEODCATAP}serviceType"), n);
+                }
+            } else if let Some(std) = service_standard(Some(t), "") {
+                out.iri(&ds, &format!("{GEODCATAP}serviceProtocol"), std);
+            }
+        }
+        for (uuidref, href) in &rec.operates_on {
+            if let Some(d) = linked_record(uuidref.as_deref(), href.as_deref(), defaults) {
+                out.add(&ds, dcat::SERVES_DATASET, d);
+            }
+        }
+    }
+
+    // The series a dataset belongs to.
+    if !service {
+        if let Some(series) = rec
+            .parent_identifier
+            .as_deref()
+            .and_then(|p| linked_record(Some(p), None, defaults))
+            .filter(|s| s != &iri)
+        {
+            out.add(&ds, dcat::IN_SERIES, series);
+        }
     }
 
     // Lineage.
@@ -764,36 +1172,50 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         let function = o.function.as_deref().unwrap_or("").to_ascii_lowercase();
         let proto = o.protocol.as_deref().and_then(codes::protocol);
         let kind = proto.map(|p| p.0);
+        let capabilities = url
+            .as_str()
+            .to_ascii_lowercase()
+            .contains("request=getcapabilities");
         if service {
-            let lower = url.as_str().to_ascii_lowercase();
-            if lower.contains("request=getcapabilities") {
-                out.add(
-                    &ds,
-                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_DESCRIPTION),
-                    url.clone(),
-                );
-                let base = url.as_str().split('?').next().unwrap_or(url.as_str());
-                if let Some(b) = http_iri(base) {
-                    out.add(&ds, NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL), b);
-                }
-            } else {
-                out.add(
-                    &ds,
-                    NamedNodeRef::new_unchecked(DCAT_ENDPOINT_URL),
-                    url.clone(),
-                );
-            }
+            endpoint(&mut out, &ds, &url, capabilities);
             continue;
         }
-        if (function == "information" || function == "search" || function == "browsegraphic")
-            && kind != Some(ProtocolKind::Download)
+        let plain_link = kind != Some(ProtocolKind::Download)
             && kind != Some(ProtocolKind::Service)
+            && !capabilities;
+        if plain_link
+            && (function == "information" || function == "search" || function == "browsegraphic")
         {
             out.add(&ds, foaf::PAGE, url);
             continue;
         }
+        if plain_link && function.is_empty() {
+            // A link with no function that is neither a download nor a
+            // service: the dataset's landing page (as SEMIC's XSLT reads it).
+            out.add(&ds, dcat::LANDING_PAGE, url.clone());
+            let page: NamedOrBlankNode = url.into();
+            out.add(&page, rdf::TYPE, NamedNode::new_unchecked(FOAF_DOCUMENT));
+            if let Some(n) = &o.name {
+                out.text(&page, dct::TITLE, n);
+            }
+            if let Some(d) = &o.description {
+                out.text(&page, dct::DESCRIPTION, d);
+            }
+            continue;
+        }
         let dist = out.blank(&ds, dcat::DISTRIBUTION_LINK, dcat::DISTRIBUTION);
         out.add(&dist, dcat::ACCESS_URL, url.clone());
+        if kind == Some(ProtocolKind::Service) || capabilities {
+            // The service behind the distribution (GeoDCAT-AP).
+            let svc = out.blank(&dist, dcat::ACCESS_SERVICE, dcat::DATA_SERVICE);
+            if let Some(n) = &o.name {
+                out.text(&svc, dct::TITLE, n);
+            }
+            endpoint(&mut out, &svc, &url, capabilities);
+            if let Some(std) = service_standard(o.protocol.as_deref(), url.as_str()) {
+                out.iri(&svc, &format!("{GEODCATAP}serviceProtocol"), std);
+            }
+        }
         let download = function == "download" || kind == Some(ProtocolKind::Download);
         if download && kind != Some(ProtocolKind::Service) {
             out.add(&dist, dcat::DOWNLOAD_URL, url.clone());
@@ -804,10 +1226,18 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         if let Some(d) = &o.description {
             out.text(&dist, dct::DESCRIPTION, d);
         }
+        if let Some(b) = o.transfer_bytes {
+            out.add(
+                &dist,
+                dcat::BYTE_SIZE,
+                Literal::new_typed_literal(b.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            );
+        }
         let format = proto
             .and_then(|p| p.1)
             .and_then(normalize::file_type)
             .or_else(|| (formats.len() == 1).then(|| formats[0].clone()))
+            .or_else(|| format_named_by_link(&formats, url.as_str(), o.name.as_deref()))
             .or_else(|| {
                 if download {
                     normalize::file_type(url.as_str())
@@ -938,6 +1368,115 @@ mod tests {
             bbox_wkt(&b),
             "POLYGON((14.18 36.08,14.58 36.08,14.58 35.81,14.18 35.81,14.18 36.08))"
         );
+    }
+
+    #[test]
+    fn services_and_what_they_serve() {
+        let d = SourceDefaults {
+            source_id: "s".into(),
+            mint_base: "https://c.example/id/".into(),
+            ..Default::default()
+        };
+        let served =
+            |u: Option<&str>, h: Option<&str>| linked_record(u, h, &d).map(|n| n.into_string());
+        assert_eq!(
+            served(None, Some("https://registry.gdi-de.org/id/de.be.csw/bb49")).as_deref(),
+            Some("https://registry.gdi-de.org/id/de.be.csw/bb49")
+        );
+        assert_eq!(
+            served(
+                Some("250e"),
+                Some("http://x.example/csw?request=GetRecordById&id=250e")
+            )
+            .as_deref(),
+            Some("https://c.example/id/s/250e")
+        );
+        assert_eq!(
+            served(
+                None,
+                Some("http://x.example/csw?request=GetRecordById&id=a%20b")
+            )
+            .as_deref(),
+            Some("https://c.example/id/s/a%20b")
+        );
+        assert_eq!(served(None, Some("Please enter a valid url")), None);
+        let std = |p: Option<&str>, u: &str| service_standard(p, u).map(|n| n.into_string());
+        assert_eq!(
+            std(Some("OGC:WMS-1.1.1-http-get-map"), "").as_deref(),
+            Some("http://www.opengeospatial.org/standards/wms")
+        );
+        assert_eq!(
+            std(
+                None,
+                "https://x.example/ows?SERVICE=WFS&request=GetCapabilities"
+            )
+            .as_deref(),
+            Some("http://www.opengeospatial.org/standards/wfs")
+        );
+        assert_eq!(std(Some("WWW:LINK"), "https://x.example/"), None);
+    }
+
+    #[test]
+    fn boxes_crs_and_decimals() {
+        let b = |west, east, south, north| BBox {
+            west,
+            east,
+            south,
+            north,
+        };
+        assert_eq!(
+            checked_bboxes(&[b(13.5, 13.1, 52.6, 52.3)]),
+            vec![b(13.1, 13.5, 52.3, 52.6)]
+        );
+        assert_eq!(
+            checked_bboxes(&[b(170.0, -170.0, -10.0, 10.0)]),
+            vec![b(170.0, 180.0, -10.0, 10.0), b(-180.0, -170.0, -10.0, 10.0)]
+        );
+        assert!(checked_bboxes(&[b(13.0, 14.0, 52.0, 352.0)]).is_empty());
+        let id = |code: &str, space: Option<&str>| super::super::iso::Identifier {
+            code: Some(code.into()),
+            code_href: None,
+            code_space: space.map(Into::into),
+        };
+        let crs = |i| crs_iri(&i).map(|n| n.into_string());
+        for (code, space) in [
+            ("EPSG:25832", None),
+            ("urn:ogc:def:crs:EPSG::25832", None),
+            ("25832", Some("EPSG")),
+        ] {
+            assert_eq!(
+                crs(id(code, space)).as_deref(),
+                Some("http://www.opengis.net/def/crs/EPSG/0/25832"),
+                "{code}"
+            );
+        }
+        assert_eq!(crs(id("Other than Gregorian calendar", None)), None);
+        assert_eq!(decimal(5.0), "5.0");
+        assert_eq!(decimal(1.0 / 50000.0), "0.00002");
+    }
+
+    #[test]
+    fn format_of_a_link_among_several() {
+        let formats: Vec<normalize::FileType> = ["GML", "KML", "ESRI Shapefile"]
+            .iter()
+            .filter_map(|f| normalize::file_type(f))
+            .collect();
+        let code = |url: &str, name: Option<&str>| {
+            format_named_by_link(&formats, url, name).map(|f| f.code)
+        };
+        assert_eq!(
+            code("https://x.example/a.kml", None).as_deref(),
+            Some("KML")
+        );
+        assert_eq!(
+            code(
+                "https://x.example/wfs?outputFormat=GML&request=GetFeature",
+                None
+            )
+            .as_deref(),
+            Some("GML")
+        );
+        assert_eq!(code("https://x.example/portal", Some("Portal")), None);
     }
 
     #[test]

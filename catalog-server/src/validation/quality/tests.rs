@@ -382,11 +382,43 @@ fn dqv_measurements_name_piveaus_metrics() {
             && t.object == NamedNode::new_unchecked("https://example.org/x").into()
     });
     assert!(on_distribution);
-    let total = out.iter().find(|t| {
-        t.predicate == DQV_VALUE && t.subject == BlankNode::new_unchecked("rabcq23").into()
-    });
+    // Three triples per measured metric, two for the two link metrics that
+    // were not checked, four for the score.
+    assert_eq!(out.len(), 21 * 3 + 2 * 2 + 4);
+    let score_node = out
+        .iter()
+        .find(|t| {
+            t.predicate == DQV_IS_MEASUREMENT_OF
+                && t.object == NamedNode::new_unchecked("https://piveau.eu/ns/voc#score").into()
+        })
+        .map(|t| t.subject.clone());
+    let total = out
+        .iter()
+        .find(|t| t.predicate == DQV_VALUE && Some(&t.subject) == score_node.as_ref());
     assert_eq!(
         total.map(|t| t.object.clone()),
         Some(Literal::from(i64::from(q.score)).into())
+    );
+    // Numerical blank nodes (kept inline by the store), distinct per record.
+    let other = q.dqv_triples("abd", dataset().as_ref(), "2026-12-05T03:00:00Z");
+    assert!(out.iter().all(|t| match &t.subject {
+        oxrdf::NamedOrBlankNode::BlankNode(b) => b.as_ref().unique_id().is_some(),
+        _ => false,
+    }));
+    assert!(out
+        .iter()
+        .all(|t| other.iter().all(|o| o.subject != t.subject)));
+}
+
+#[test]
+fn points_round_trip_through_the_meta_literal() {
+    let q = score_of("ex:d dcat:keyword \"k\" .", Some(0));
+    let points = parse_points(&q.points()).expect("points");
+    assert_eq!(points.len(), Metric::ALL.len());
+    assert_eq!(points.iter().map(|p| p.1).sum::<u32>(), q.score);
+    assert_eq!(parse_points("1 2"), None);
+    assert_eq!(
+        parse_points(&"999 ".repeat(23).trim_end().replace("999", "99")),
+        None
     );
 }

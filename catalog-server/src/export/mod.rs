@@ -2,6 +2,10 @@
 //! and every record's *exact* graph (from the archive, not from Oxigraph's
 //! normalized copy), in any RDF syntax. Quad syntaxes (N-Quads, TriG) keep one
 //! named graph per record.
+//!
+//! [`pages`] serves the same catalog page by page over HTTP.
+
+pub mod pages;
 
 use crate::config::Config;
 use crate::store::vocab::graphs;
@@ -25,6 +29,16 @@ pub fn format_by_name(name: &str) -> Option<RdfFormat> {
         _ => return None,
     })
 }
+
+/// The RDF media types the HTTP views offer, in order of preference, with
+/// the [`format_by_name`] name of each (`text/plain`: N-Triples).
+pub const RDF_MEDIA_TYPES: &[(&str, &str)] = &[
+    ("text/turtle", "ttl"),
+    ("application/rdf+xml", "rdf"),
+    ("application/ld+json", "jsonld"),
+    ("application/n-triples", "nt"),
+    ("text/plain", "nt"),
+];
 
 /// What an export wrote.
 #[derive(Debug, Default, Clone, Copy)]
@@ -59,6 +73,7 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("prov", "http://www.w3.org/ns/prov#"),
     ("spdx", "http://spdx.org/rdf/terms#"),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("hydra", "http://www.w3.org/ns/hydra/core#"),
 ];
 
 /// A serializer with the usual prefixes where the syntax has prefixes.
