@@ -23,11 +23,13 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The largest body of an admin `POST` (none of them reads one).
@@ -42,6 +44,8 @@ pub struct HttpLimits {
     pub validations: Slots,
     /// Admin previews running (`POST /api/sources/{id}/preview`).
     pub previews: Slots,
+    /// The pacing of busy refusals per client address.
+    pub refusals: RefusalPacing,
 }
 
 impl HttpLimits {
@@ -54,6 +58,12 @@ impl HttpLimits {
                 5,
             ),
             previews: Slots::new("previews are running", config.preview_concurrency, 10),
+            // A quarter of the connections at most wait for a refusal, and
+            // one client address a quarter of those.
+            refusals: RefusalPacing::new(
+                (config.max_connections / 4).max(1),
+                (config.max_connections / 16).max(1),
+            ),
         }
     }
 }
@@ -140,6 +150,123 @@ impl IntoResponse for Busy {
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after));
         r
+    }
+}
+
+/// Pacing of refusals: a client that is refused (503, `Retry-After`) and
+/// asks again before the `Retry-After` it was given has passed gets its next
+/// refusal only when that time is over. Clients that honour `Retry-After`
+/// never wait; clients that ignore it, the usual flood, are slowed to one
+/// refusal per `Retry-After` per connection instead of hundreds a second,
+/// which otherwise cost the server more than the work it refuses. Only
+/// answers that are refusals anyway are delayed. Held refusals are bounded
+/// (per client address and in all); beyond the bound a refusal is answered
+/// at once and closes the connection.
+#[derive(Debug)]
+pub struct RefusalPacing {
+    /// Client address → when its last refusal was answered.
+    last: std::sync::Mutex<HashMap<IpAddr, Instant>>,
+    /// Refusals being held, in all and per client address.
+    held: Arc<Semaphore>,
+    held_by: std::sync::Mutex<HashMap<IpAddr, usize>>,
+    per_client: usize,
+}
+
+/// Addresses remembered; beyond this the ones whose window has passed are
+/// forgotten.
+const PACED_ADDRESSES: usize = 10_000;
+
+impl RefusalPacing {
+    pub fn new(total: usize, per_client: usize) -> Self {
+        Self {
+            last: std::sync::Mutex::new(HashMap::new()),
+            held: Arc::new(Semaphore::new(total.max(1))),
+            held_by: std::sync::Mutex::new(HashMap::new()),
+            per_client: per_client.max(1),
+        }
+    }
+
+    /// How long a refusal with `retry_after` to `client` is to wait, asked
+    /// at `now`: until `retry_after` has passed since its last refusal.
+    fn wait(&self, client: IpAddr, retry_after: Duration, now: Instant) -> Option<Duration> {
+        let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let since = now.saturating_duration_since(*last.get(&client)?);
+        (since < retry_after).then(|| retry_after - since)
+    }
+
+    fn answered(&self, client: IpAddr, retry_after: Duration) {
+        let now = Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.len() >= PACED_ADDRESSES {
+            last.retain(|_, t| now.saturating_duration_since(*t) < retry_after);
+            if last.len() >= PACED_ADDRESSES {
+                last.clear();
+            }
+        }
+        last.insert(client, now);
+    }
+
+    /// A place to hold one more refusal of `client`, if the bounds allow.
+    fn hold(&self, client: IpAddr) -> Option<Held<'_>> {
+        {
+            let mut by = self.held_by.lock().unwrap_or_else(|e| e.into_inner());
+            let n = by.entry(client).or_default();
+            if *n >= self.per_client {
+                return None;
+            }
+            *n += 1;
+        }
+        // Made before the permit is asked for: if there is none, dropping
+        // it gives the client's place back.
+        let mut held = Held {
+            pacing: self,
+            client,
+            _permit: None,
+        };
+        held._permit = Some(self.held.clone().try_acquire_owned().ok()?);
+        Some(held)
+    }
+
+    /// Waits as the client's pacing asks and records the refusal; returns
+    /// whether the connection is to be closed. `None` client (no address
+    /// known): at once.
+    pub async fn pace(&self, client: Option<IpAddr>, retry_after: Duration) -> bool {
+        let Some(client) = client else {
+            return false;
+        };
+        let mut close = false;
+        if let Some(d) = self.wait(client, retry_after, Instant::now()) {
+            match self.hold(client) {
+                Some(_held) => tokio::time::sleep(d).await,
+                None => close = true,
+            }
+        }
+        self.answered(client, retry_after);
+        close
+    }
+}
+
+/// One held refusal; dropping it (also when the client goes away while it
+/// waits) frees its place.
+struct Held<'a> {
+    pacing: &'a RefusalPacing,
+    client: IpAddr,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let mut by = self
+            .pacing
+            .held_by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = by.get_mut(&self.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                by.remove(&self.client);
+            }
+        }
     }
 }
 
@@ -319,6 +446,80 @@ mod tests {
     use axum::routing::post;
     use axum::Router;
     use tower::ServiceExt;
+
+    fn ip(last: u8) -> Option<IpAddr> {
+        Some(IpAddr::from([192, 0, 2, last]))
+    }
+
+    #[tokio::test]
+    async fn refusals_to_a_client_that_does_not_wait_are_paced() {
+        let pacing = RefusalPacing::new(4, 2);
+        let retry = Duration::from_millis(400);
+        let started = Instant::now();
+        // The first refusal at once.
+        assert!(!pacing.pace(ip(1), retry).await);
+        assert!(started.elapsed() < Duration::from_millis(100));
+        // Asked again 100 ms later: held until the 400 ms are over.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!pacing.pace(ip(1), retry).await);
+        let held = started.elapsed();
+        assert!(held >= Duration::from_millis(390), "{held:?}");
+        // Another client is not affected.
+        let before = Instant::now();
+        assert!(!pacing.pace(ip(2), retry).await);
+        assert!(before.elapsed() < Duration::from_millis(100));
+        // A client that waits as asked is answered at once.
+        tokio::time::sleep(retry).await;
+        let before = Instant::now();
+        assert!(!pacing.pace(ip(1), retry).await);
+        // No address known (the app without a server): at once.
+        assert!(!pacing.pace(None, retry).await);
+        assert!(!pacing.pace(None, retry).await);
+        assert!(before.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn held_refusals_are_bounded_per_client_and_in_all() {
+        let pacing = Arc::new(RefusalPacing::new(3, 2));
+        // Long enough that the held refusals are still held while the
+        // test looks, even on a loaded machine.
+        let retry = Duration::from_secs(3);
+        for last in [1, 2, 3] {
+            assert!(!pacing.pace(ip(last), retry).await);
+        }
+        let spawn = |last: u8| {
+            let p = pacing.clone();
+            tokio::spawn(async move { p.pace(ip(last), retry).await })
+        };
+        let settle = || tokio::time::sleep(Duration::from_millis(50));
+        // Two of client 1 are held; its third is answered at once, closing.
+        let held: Vec<_> = (0..2).map(|_| spawn(1)).collect();
+        settle().await;
+        assert_eq!(pacing.held.available_permits(), 1);
+        assert!(pacing.pace(ip(1), retry).await, "beyond the client's bound");
+        // One of client 2 fits in the total of three; the next does not.
+        let third = spawn(2);
+        settle().await;
+        assert!(pacing.pace(ip(2), retry).await, "beyond the total");
+        // A client that goes away while held gives its place back.
+        third.abort();
+        let _ = third.await;
+        assert_eq!(pacing.held.available_permits(), 1);
+        let gone = spawn(3);
+        settle().await;
+        assert_eq!(pacing.held.available_permits(), 0);
+        gone.abort();
+        let _ = gone.await;
+        for h in held {
+            assert!(!h.await.expect("task"));
+        }
+        assert_eq!(pacing.held.available_permits(), 3);
+        assert!(pacing
+            .held_by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty());
+    }
 
     fn app(limit: u64, timeout: Duration) -> Router {
         let limits = Arc::new(HttpLimits::new(&HttpConfig {

@@ -4,7 +4,7 @@
 
 use super::error::{negotiate, not_acceptable};
 use super::home::index;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, ClientAddr};
 use crate::sparql::Outcome;
 use crate::store::CatalogStore;
 use axum::body::Bytes;
@@ -151,6 +151,7 @@ impl SparqlRequest {
 )]
 pub(super) async fn sparql_get(
     State(state): State<Arc<AppState>>,
+    client: ClientAddr,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
@@ -160,7 +161,7 @@ pub(super) async fn sparql_get(
         // A browser visiting the endpoint: explain how to use it.
         return index(State(state)).await.into_response();
     }
-    run_sparql(state, req, &headers).await
+    run_sparql(state, req, &headers, client).await
 }
 
 /// A SPARQL query in the body (a form or the query itself); the
@@ -183,6 +184,7 @@ pub(super) async fn sparql_get(
 )]
 pub(super) async fn sparql_post(
     State(state): State<Arc<AppState>>,
+    client: ClientAddr,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Bytes,
@@ -212,7 +214,7 @@ pub(super) async fn sparql_post(
             .into_response()
         }
     }
-    run_sparql(state, req, &headers).await
+    run_sparql(state, req, &headers, client).await
 }
 
 const RESULT_TYPES: &[(&str, QueryResultsFormat)] = &[
@@ -247,7 +249,12 @@ fn results_format_by_name(name: &str) -> Option<QueryResultsFormat> {
     })
 }
 
-async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMap) -> Response {
+async fn run_sparql(
+    state: Arc<AppState>,
+    req: SparqlRequest,
+    headers: &HeaderMap,
+    client: ClientAddr,
+) -> Response {
     if req.update {
         return ApiError::new(
             StatusCode::FORBIDDEN,
@@ -292,11 +299,25 @@ async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMa
         .await;
     match outcome {
         Err(busy) => {
+            // A client that asks again before the Retry-After it was given
+            // gets this refusal only when that time is over (see
+            // `RefusalPacing`).
+            let close = state
+                .limits
+                .refusals
+                .pace(client.0.map(|a| a.ip()), BUSY_RETRY_AFTER)
+                .await;
             let mut response =
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, busy.to_string()).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(BUSY_RETRY_AFTER.as_secs()),
+            );
+            if close {
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             response
         }
         Ok(Outcome::Done(Ok((content_type, body)))) => (
@@ -327,6 +348,10 @@ async fn run_sparql(state: Arc<AppState>, req: SparqlRequest, headers: &HeaderMa
         }
     }
 }
+
+/// The `Retry-After` of a refusal when every evaluation slot and queue
+/// place is taken.
+const BUSY_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The most an answer may hold.
 #[derive(Debug, Clone, Copy)]
