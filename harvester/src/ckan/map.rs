@@ -14,7 +14,6 @@ macro_rules! iri {
         const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked($iri);
     };
 }
-iri!(OWL_VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo");
 iri!(ADMS_VERSION_NOTES = "http://www.w3.org/ns/adms#versionNotes");
 iri!(RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label");
 iri!(SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel");
@@ -741,8 +740,9 @@ fn build(
     if let Some(url) = text(obj.get("url")).as_deref().and_then(http_iri) {
         g.add(ds.clone(), dcat::LANDING_PAGE, url)?;
     }
+    // DCAT-AP 3 and DCAT-AP.de 3 (which deprecates `owl:versionInfo`).
     if let Some(version) = text(obj.get("version")) {
-        g.lit(&ds, OWL_VERSION_INFO, &version)?;
+        g.lit(&ds, dcat::VERSION, &version)?;
     }
     if let Some(notes) = f.text("version_notes") {
         g.lit(&ds, ADMS_VERSION_NOTES, &notes)?;

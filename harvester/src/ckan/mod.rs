@@ -52,7 +52,7 @@
 //! | `issued` field, else `metadata_created` | `dct:issued` (`xsd:date` or `xsd:dateTime` by form; value kept as given, no time zone added) |
 //! | `modified` field, else `metadata_modified` | `dct:modified` (same) |
 //! | `url` (valid http(s)) | `dcat:landingPage` |
-//! | `version` | `owl:versionInfo` (DCAT-AP 2 / DCAT-AP.de 2.0; DCAT-AP 3 would use `dcat:version`) |
+//! | `version` | `dcat:version` (DCAT-AP 3; DCAT-AP.de 3 deprecates DCAT-AP 2's `owl:versionInfo`) |
 //! | `version_notes` | `adms:versionNotes` |
 //! | `license_id` / `license_url` / `license_title` | `dct:license` DCAT-AP.de IRI via [`crate::normalize::license`]; unknown: `dct:LicenseDocument` (the `license_url` IRI or a blank node) with `rdfs:label` and `dct:title`; `notspecified`: none |
 //! | `publisher_uri`/`publisher_name`/`publisher_email`/`publisher_url` fields, else `organization.title` | `dct:publisher` `foaf:Agent` (IRI or blank node; `foaf:name`, `foaf:mbox`, `foaf:homepage`) |
