@@ -304,20 +304,7 @@ impl From<std::io::Error> for PageError {
 /// without an offset; fractions of a second dropped) as a canonical UTC
 /// `xsd:dateTime`, or `None` when it is neither.
 pub fn parse_modified_since(value: &str) -> Option<String> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-    let v = value.trim();
-    let utc: DateTime<Utc> = if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        t.with_timezone(&Utc)
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f") {
-        t.and_utc()
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M") {
-        t.and_utc()
-    } else if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        d.and_hms_opt(0, 0, 0)?.and_utc()
-    } else {
-        return None;
-    };
-    Some(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    crate::store::utc_xsd_time(value)
 }
 
 /// The datasets of one page and where it sits in the listing.

@@ -30,7 +30,10 @@ pub mod cat {
         VALIDATED_WITH = "validatedWith",
         VIOLATIONS = "violations",
         WARNINGS = "warnings",
-        INFOS = "infos"
+        INFOS = "infos",
+        MEMBER = "member",
+        DEDUP_KEY = "dedupKey",
+        DUPLICATE_OF = "duplicateOf"
     );
 }
 
@@ -43,6 +46,14 @@ pub mod graphs {
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
     pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
     pub const VALIDATION_PREFIX: &str = "urn:dcat-catalog:validation:";
+    pub const KEY_PREFIX: &str = "urn:dcat-catalog:key:";
+    /// The deduplication index (see [`crate::store::dedup`]).
+    pub const DEDUP: &str = "urn:dcat-catalog:dedup";
+
+    /// The graph of the deduplication index.
+    pub fn dedup() -> NamedNode {
+        NamedNode::new_unchecked(DEDUP)
+    }
 
     /// The graph holding the `sh:ValidationReport` of one record.
     pub fn validation(rid: &str) -> NamedNode {
