@@ -22,7 +22,7 @@
 //! records, never scanning the store. A group is followed through at most
 //! [`MAX_GROUP`] records.
 
-use super::vocab::{cat, graphs, PUBLISHED};
+use super::vocab::{cat, graphs, PUBLISHED, WITHDRAWN};
 use super::{term_value, utc_xsd_time, CatalogStore, PreparedRecord, StoreError, StoredRecord};
 use harvester::vocab::{dct, foaf};
 use oxigraph::model::{
@@ -240,6 +240,7 @@ struct Member {
     rid: String,
     source: String,
     meta: NamedNode,
+    dataset: String,
     published: bool,
     modified: Option<String>,
     issued: String,
@@ -289,7 +290,9 @@ fn read_member(r: &impl Reader, rid: &str) -> Result<Option<Member>, StoreError>
         _ => None,
     };
     let mut modified: Option<String> = None;
+    let mut dataset_iri = String::new();
     if let Some(Term::NamedNode(dataset)) = value(foaf::PRIMARY_TOPIC)? {
+        dataset_iri = dataset.as_str().to_owned();
         let rg = graphs::record(rid);
         for q in r.quads(
             Some(dataset.as_ref()),
@@ -310,6 +313,7 @@ fn read_member(r: &impl Reader, rid: &str) -> Result<Option<Member>, StoreError>
         rid: rid.to_owned(),
         source: term_value(&source),
         meta,
+        dataset: dataset_iri,
         published,
         modified,
         issued,
@@ -475,27 +479,13 @@ impl CatalogStore {
             let Some(m) = read_member(&self.store, &r)? else {
                 continue;
             };
-            let dataset = first_object(
-                &self.store,
-                graphs::record(&r).as_ref(),
-                foaf::PRIMARY_TOPIC,
-                Some(GraphNameRef::NamedNode(m.meta.as_ref())),
-            )?
-            .map(|(o, _)| term_value(&o))
-            .unwrap_or_default();
-            let status = first_object(
-                &self.store,
-                graphs::record(&r).as_ref(),
-                cat::STATUS,
-                Some(GraphNameRef::NamedNode(m.meta.as_ref())),
-            )?
-            .map(|(o, _)| term_value(&o))
-            .unwrap_or_default();
             out.push(GroupMember {
                 rid: m.rid,
                 source: m.source,
-                dataset,
-                status,
+                dataset: m.dataset,
+                status: if m.published { PUBLISHED } else { WITHDRAWN }
+                    .value()
+                    .to_owned(),
                 duplicate_of: m.duplicate_of.and_then(|n| {
                     n.as_str()
                         .strip_prefix(graphs::RECORD_PREFIX)
