@@ -130,13 +130,20 @@ fn dataset_view(base: &str, id: &str) -> Value {
     r.json()
 }
 
+/// An admin API request with the token.
+fn admin(method: Method, url: &str) -> HttpAnswer {
+    call(
+        method,
+        url,
+        &[("Authorization", &format!("Bearer {TOKEN}"))],
+    )
+}
+
 /// `(duplicate, winner)` pairs of a source from the admin API.
 fn duplicates(base: &str, source: &str) -> BTreeSet<(String, String)> {
-    let auth = format!("Bearer {TOKEN}");
-    let r = call(
+    let r = admin(
         Method::GET,
         &format!("{base}/api/sources/{source}/duplicates"),
-        &[("Authorization", &auth)],
     );
     assert_eq!(r.status, 200, "{}", r.text());
     r.json()["duplicates"]
@@ -157,22 +164,15 @@ fn duplicates(base: &str, source: &str) -> BTreeSet<(String, String)> {
 /// Harvests a source through the admin API and waits for its run's end;
 /// returns the run record.
 fn harvest_served(base: &str, source: &str) -> Value {
-    let auth = format!("Bearer {TOKEN}");
-    let started = call(
+    let started = admin(
         Method::POST,
         &format!("{base}/api/sources/{source}/harvest"),
-        &[("Authorization", &auth)],
     );
     assert_eq!(started.status, 202, "{}", started.text());
     let run = started.json()["run"].as_str().expect("run").to_owned();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let r = call(
-            Method::GET,
-            &format!("{base}{run}"),
-            &[("Authorization", &auth)],
-        )
-        .json();
+        let r = admin(Method::GET, &format!("{base}{run}")).json();
         let status = r["status"].as_str().unwrap_or_default().to_owned();
         if status != "running" && status != "queued" && !status.is_empty() {
             assert_eq!(status, "success", "{r}");
