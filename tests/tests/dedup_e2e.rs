@@ -3,7 +3,10 @@
 //! IRI); the catalog endpoint and search show one record per dataset, the
 //! winner's `/api/datasets/{id}` lists the others, stewards find the
 //! duplicates in the admin API, the run report and SPARQL; a changed,
-//! withdrawn and purged winner hands over to the next record.
+//! withdrawn and purged winner hands over to the next record. SPARQL's
+//! default graph holds the published records (duplicates too), never a
+//! withdrawn one, which `GRAPH`, `FROM` and `named-graph-uri` still reach.
+//! `export` writes what the endpoint serves.
 
 use catalog_tests::*;
 use reqwest::Method;
@@ -348,6 +351,44 @@ fn duplicates_across_sources_show_once_and_hand_over() {
     // The withdrawn record is not listed as published elsewhere.
     assert_eq!(view["also_published"], serde_json::json!([]), "{view}");
 
+    // SPARQL's default graph holds the published records' graphs: the
+    // withdrawn record is out of it, duplicates (published in their
+    // source) and winners are in, provenance is not; GRAPH, FROM and
+    // named-graph-uri still reach everything.
+    let ask = |q: &str| served.count(&format!("SELECT (COUNT(*) AS ?n) WHERE {{ {q} }}"));
+    assert_eq!(ask(&format!("<{b2}> ?p ?o")), 0);
+    assert!(ask(&format!("GRAPH ?g {{ <{b2}> ?p ?o }}")) > 0);
+    assert!(ask(&format!("<{a2}> ?p ?o")) > 0);
+    assert!(
+        ask(&format!("<{a1}> ?p ?o")) > 0,
+        "a duplicate stays in SPARQL"
+    );
+    assert_eq!(ask("?r <urn:dcat-catalog:vocab#status> ?s"), 0);
+    assert!(ask("GRAPH ?m { ?r <urn:dcat-catalog:vocab#status> \"withdrawn\" }") > 0);
+    let b2_graph = format!("urn:dcat-catalog:record:{}", rid("b", b2));
+    let from = served.count(&format!(
+        "SELECT (COUNT(*) AS ?n) FROM <{b2_graph}> WHERE {{ <{b2}> ?p ?o }}"
+    ));
+    assert!(from > 0);
+    let named = call(
+        Method::GET,
+        &format!(
+            "{base}/sparql?query={}&named-graph-uri={}",
+            url_encode(&format!(
+                "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{b2}> ?p ?o }} }}"
+            )),
+            url_encode(&b2_graph)
+        ),
+        &[("Accept", "application/sparql-results+json")],
+    );
+    assert_eq!(named.status, 200, "{}", named.text());
+    assert_ne!(
+        named.json()["results"]["bindings"][0]["n"]["value"],
+        "0",
+        "{}",
+        named.text()
+    );
+
     // The withdrawn record purged: the index forgets it, nothing else moves.
     std::thread::sleep(Duration::from_millis(1_100));
     let run = harvest_served(&base, "b");
@@ -366,4 +407,40 @@ fn duplicates_across_sources_show_once_and_hand_over() {
     let served = Served::start_with(&config, &[], &[("CATALOG_ADMIN_TOKEN", TOKEN)]);
     assert_eq!(search_ids(&served.base), winners);
     assert_eq!(endpoint(&served.base), served_now);
+
+    // `export` writes exactly what the endpoint serves (its one page here,
+    // without the paging block); `--all` every stored record.
+    let page = call(
+        Method::GET,
+        &format!("{}/catalog.nt", served.base),
+        &[("Accept", "application/n-triples")],
+    );
+    assert_eq!(page.status, 200);
+    drop(served);
+    let lines = |text: &str| -> BTreeSet<String> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty() && !l.contains("http://www.w3.org/ns/hydra/core#"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let served_lines = lines(&page.text());
+    let export = |args: &[&str]| {
+        let out = run_catalog(&config, &[&["export", "--format", "nt"], args].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(lines(&export(&[])), served_lines);
+    let everything = export(&["--all"]);
+    assert!(
+        everything.contains(&format!("<{c3}>")),
+        "the duplicate is in --all"
+    );
+    assert!(!served_lines
+        .iter()
+        .any(|l| l.starts_with(&format!("<{c3}>"))));
 }
