@@ -13,10 +13,12 @@
 //! winner's own source are never duplicates of it (one source's records are
 //! not merged with each other).
 //!
-//! The **index** lives in the graph `urn:dcat-catalog:dedup`:
-//! `<urn:dcat-catalog:key:{h}> cat:member <record:{rid}>` and the reverse
-//! `<record:{rid}> cat:dedupKey <key:{h}>` (h: 20 hex of SHA-256 of the
-//! key). It is written in the same Oxigraph write as the record, and every
+//! The **index** lives in the graph `urn:dcat-catalog:dedup`: one quad
+//! `<record:{rid}> cat:dedupKey "{key}"` per key of a record (Oxigraph's
+//! object-first indexes answer "which records have this key"), and
+//! `<urn:dcat-catalog:dedup> cat:source "{source}"` for each source whose
+//! records were indexed (a batch of new records of the only indexed source
+//! skips the key lookups). It is written in the same Oxigraph write as the record, and every
 //! write, withdrawal, republication and purge settles the groups it touches
 //! in that write ([`settle`]): reads follow the index from the touched
 //! records, never scanning the store. A group is followed through at most
@@ -26,11 +28,11 @@ use super::vocab::{cat, graphs, PUBLISHED, WITHDRAWN};
 use super::{term_value, utc_xsd_time, CatalogStore, PreparedRecord, StoreError, StoredRecord};
 use harvester::vocab::{dct, foaf};
 use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term,
+    GraphNameRef, Literal, LiteralRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef,
+    Term, TermRef,
 };
 use oxigraph::store::{QuadIter, Store, Transaction};
-use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 /// Records a group is followed through; a key shared by more records (an
 /// identifier like `"1"` reused by a whole portal) is decided on the first
@@ -82,7 +84,7 @@ pub(super) trait Reader {
         &self,
         s: Option<NamedNodeRef<'_>>,
         p: NamedNodeRef<'_>,
-        o: Option<NamedNodeRef<'_>>,
+        o: Option<TermRef<'_>>,
         g: Option<GraphNameRef<'_>>,
     ) -> QuadIter<'_>;
 }
@@ -95,10 +97,10 @@ macro_rules! reader {
                 &self,
                 s: Option<NamedNodeRef<'_>>,
                 p: NamedNodeRef<'_>,
-                o: Option<NamedNodeRef<'_>>,
+                o: Option<TermRef<'_>>,
                 g: Option<GraphNameRef<'_>>,
             ) -> QuadIter<'_> {
-                self.quads_for_pattern(s.map(Into::into), Some(p), o.map(Into::into), g)
+                self.quads_for_pattern(s.map(Into::into), Some(p), o, g)
             }
         }
     )*};
@@ -109,21 +111,10 @@ fn dedup_graph_ref(g: &NamedNode) -> GraphNameRef<'_> {
     GraphNameRef::NamedNode(g.as_ref())
 }
 
-/// The node of a key.
-fn key_node(key: &str) -> NamedNode {
-    let digest = Sha256::digest(key.as_bytes());
-    NamedNode::new_unchecked(format!(
-        "{}{}",
-        graphs::KEY_PREFIX,
-        hex::encode(&digest[..10])
-    ))
-}
-
-/// The key nodes of a prepared record: its dataset IRI and its
-/// `dct:identifier` values, sorted, each once.
-pub(super) fn keys_of(r: &PreparedRecord) -> Vec<NamedNode> {
-    let mut keys = BTreeSet::new();
-    keys.insert(r.dataset.as_str().to_owned());
+/// The keys of a prepared record: its dataset IRI and its
+/// `dct:identifier` values (trimmed), each once, as simple literals.
+pub(super) fn keys_of(r: &PreparedRecord) -> Vec<Literal> {
+    let mut keys: Vec<&str> = vec![r.dataset.as_str()];
     for t in &r.triples {
         if t.predicate.as_ref() != dct::IDENTIFIER {
             continue;
@@ -137,38 +128,70 @@ pub(super) fn keys_of(r: &PreparedRecord) -> Vec<NamedNode> {
             Term::BlankNode(_) => continue,
         };
         if !value.is_empty() {
-            keys.insert(value.to_owned());
+            keys.push(value);
         }
     }
-    let mut nodes: Vec<NamedNode> = keys.iter().map(|k| key_node(k)).collect();
-    nodes.sort();
-    nodes.dedup();
-    nodes
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter().map(Literal::new_simple_literal).collect()
 }
 
-/// The index quads of a new record (for the bulk load of new records).
-pub(super) fn index_quads(rid: &str, keys: &[NamedNode]) -> Vec<Quad> {
-    let record = graphs::record(rid);
+/// The node that lists the sources with indexed records.
+fn index_node() -> NamedNode {
+    graphs::dedup()
+}
+
+/// The index quads of a batch of new records of `source` (for the bulk
+/// load of new records): one per key, and the source's mark.
+pub(super) fn index_quads<'r>(
+    source: &str,
+    records: impl IntoIterator<Item = (&'r str, &'r [Literal])>,
+) -> Vec<Quad> {
     let g = graphs::dedup();
-    keys.iter()
-        .flat_map(|k| {
-            [
-                Quad::new(k.clone(), cat::MEMBER, record.clone(), g.clone()),
-                Quad::new(record.clone(), cat::DEDUP_KEY, k.clone(), g.clone()),
-            ]
-        })
-        .collect()
+    let mut out = vec![Quad::new(
+        index_node(),
+        cat::SOURCE,
+        Literal::new_simple_literal(source),
+        g.clone(),
+    )];
+    for (rid, keys) in records {
+        let record = graphs::record(rid);
+        out.extend(
+            keys.iter()
+                .map(|k| Quad::new(record.clone(), cat::DEDUP_KEY, k.clone(), g.clone())),
+        );
+    }
+    out
+}
+
+/// Whether records of another source than `source` were ever indexed (if
+/// not, new records of `source` cannot join another source's record: one
+/// source's records are never duplicates of each other).
+pub(super) fn other_sources_indexed(store: &Store, source: &str) -> Result<bool, StoreError> {
+    let g = graphs::dedup();
+    let node = index_node();
+    for q in store.quads(
+        Some(node.as_ref()),
+        cat::SOURCE,
+        None,
+        Some(dedup_graph_ref(&g)),
+    ) {
+        if !matches!(q?.object, Term::Literal(l) if l.value() == source) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether any of `keys` already has a member in the store.
-pub(super) fn any_member(store: &Store, keys: &[NamedNode]) -> Result<bool, StoreError> {
+pub(super) fn any_member(store: &Store, keys: &[Literal]) -> Result<bool, StoreError> {
     let g = graphs::dedup();
     for k in keys {
         if store
             .quads(
-                Some(k.as_ref()),
-                cat::MEMBER,
                 None,
+                cat::DEDUP_KEY,
+                Some(k.as_ref().into()),
                 Some(dedup_graph_ref(&g)),
             )
             .next()
@@ -181,8 +204,8 @@ pub(super) fn any_member(store: &Store, keys: &[NamedNode]) -> Result<bool, Stor
     Ok(false)
 }
 
-/// The key nodes a record is indexed under.
-fn stored_keys(r: &impl Reader, rid: &str) -> Result<Vec<NamedNode>, StoreError> {
+/// The keys a record is indexed under.
+fn stored_keys(r: &impl Reader, rid: &str) -> Result<Vec<Literal>, StoreError> {
     let record = graphs::record(rid);
     let g = graphs::dedup();
     let mut out = Vec::new();
@@ -192,20 +215,21 @@ fn stored_keys(r: &impl Reader, rid: &str) -> Result<Vec<NamedNode>, StoreError>
         None,
         Some(dedup_graph_ref(&g)),
     ) {
-        if let Term::NamedNode(n) = q?.object {
-            out.push(n);
+        if let Term::Literal(l) = q?.object {
+            out.push(l);
         }
     }
     Ok(out)
 }
 
-/// Indexes a record under `keys` in `txn`, replacing the keys it had;
-/// returns the keys it left (their groups must be settled too).
+/// Indexes a record of `source` under `keys` in `txn`, replacing the keys
+/// it had; returns the keys it left (their groups must be settled too).
 pub(super) fn set_keys(
     txn: &mut Transaction<'_>,
+    source: Option<&str>,
     rid: &str,
-    keys: &[NamedNode],
-) -> Result<Vec<NamedNode>, StoreError> {
+    keys: &[Literal],
+) -> Result<Vec<Literal>, StoreError> {
     let record = graphs::record(rid);
     let g = graphs::dedup();
     let gr = dedup_graph_ref(&g);
@@ -213,16 +237,23 @@ pub(super) fn set_keys(
     let mut left = Vec::new();
     for k in &old {
         if !keys.contains(k) {
-            txn.remove(QuadRef::new(k, cat::MEMBER, &record, gr));
             txn.remove(QuadRef::new(&record, cat::DEDUP_KEY, k, gr));
             left.push(k.clone());
         }
     }
     for k in keys {
         if !old.contains(k) {
-            txn.insert(QuadRef::new(k, cat::MEMBER, &record, gr));
             txn.insert(QuadRef::new(&record, cat::DEDUP_KEY, k, gr));
         }
+    }
+    if let (Some(source), false) = (source, keys.is_empty()) {
+        let node = index_node();
+        txn.insert(QuadRef::new(
+            &node,
+            cat::SOURCE,
+            LiteralRef::new_simple_literal(source),
+            gr,
+        ));
     }
     Ok(left)
 }
@@ -231,8 +262,8 @@ pub(super) fn set_keys(
 pub(super) fn remove_record(
     txn: &mut Transaction<'_>,
     rid: &str,
-) -> Result<Vec<NamedNode>, StoreError> {
-    set_keys(txn, rid, &[])
+) -> Result<Vec<Literal>, StoreError> {
+    set_keys(txn, None, rid, &[])
 }
 
 /// What the rule reads of one record.
@@ -326,15 +357,15 @@ fn read_member(r: &impl Reader, rid: &str) -> Result<Option<Member>, StoreError>
 fn group_rids(
     r: &impl Reader,
     seeds: &[String],
-    keys: &[NamedNode],
+    keys: &[Literal],
 ) -> Result<Vec<String>, StoreError> {
     let g = graphs::dedup();
     let gr = dedup_graph_ref(&g);
     let mut seen_rids: HashSet<String> = HashSet::new();
-    let mut seen_keys: HashSet<NamedNode> = HashSet::new();
-    let mut queue: VecDeque<NamedNode> = keys.iter().cloned().collect();
+    let mut seen_keys: HashSet<Literal> = HashSet::new();
+    let mut queue: VecDeque<Literal> = keys.iter().cloned().collect();
     let mut out = Vec::new();
-    let mut visit = |rid: String, queue: &mut VecDeque<NamedNode>| -> Result<(), StoreError> {
+    let mut visit = |rid: String, queue: &mut VecDeque<Literal>| -> Result<(), StoreError> {
         if out.len() >= MAX_GROUP || !seen_rids.insert(rid.clone()) {
             return Ok(());
         }
@@ -349,8 +380,8 @@ fn group_rids(
         if !seen_keys.insert(k.clone()) {
             continue;
         }
-        for q in r.quads(Some(k.as_ref()), cat::MEMBER, None, Some(gr)) {
-            if let Term::NamedNode(n) = q?.object {
+        for q in r.quads(None, cat::DEDUP_KEY, Some(k.as_ref().into()), Some(gr)) {
+            if let NamedOrBlankNode::NamedNode(n) = q?.subject {
                 if let Some(rid) = n.as_str().strip_prefix(graphs::RECORD_PREFIX) {
                     visit(rid.to_owned(), &mut queue)?;
                 }
@@ -375,12 +406,12 @@ fn rank(a: &Member, b: &Member, priority: &dyn Fn(&str) -> i32) -> std::cmp::Ord
 pub(super) fn settle(
     txn: &mut Transaction<'_>,
     seeds: &[String],
-    keys: &[NamedNode],
+    keys: &[Literal],
     priority: &dyn Fn(&str) -> i32,
 ) -> Result<DedupEffect, StoreError> {
     let mut effect = DedupEffect::default();
     let mut done: HashSet<String> = HashSet::new();
-    let mut starts: Vec<(Vec<String>, Vec<NamedNode>)> = seeds
+    let mut starts: Vec<(Vec<String>, Vec<Literal>)> = seeds
         .iter()
         .map(|s| (vec![s.clone()], Vec::new()))
         .collect();

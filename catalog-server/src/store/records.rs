@@ -227,7 +227,7 @@ impl CatalogStore {
                 dedup: DedupEffect::default(),
             });
         }
-        let keys: Vec<Vec<NamedNode>> = records
+        let keys: Vec<Vec<Literal>> = records
             .iter()
             .zip(&outcomes)
             .map(|(r, o)| match o {
@@ -236,9 +236,12 @@ impl CatalogStore {
             })
             .collect();
         // New records whose keys no stored record shares need no decision:
-        // a group of one source's records has no duplicates.
+        // a group of one source's records has no duplicates (and while no
+        // other source's records are indexed, no key needs looking up).
         let mut joins = false;
-        if !outcomes.contains(&Outcome::Updated) {
+        if !outcomes.contains(&Outcome::Updated)
+            && dedup::other_sources_indexed(&self.store, source)?
+        {
             for k in &keys {
                 if dedup::any_member(&self.store, k)? {
                     joins = true;
@@ -270,7 +273,7 @@ impl CatalogStore {
             let catalog_name = GraphName::NamedNode(catalog_graph.clone());
             let meta_name = GraphName::NamedNode(meta.clone());
             let mut quads: Vec<Quad> = Vec::new();
-            for ((r, o), k) in records.iter().zip(&outcomes).zip(&keys) {
+            for (r, o) in records.iter().zip(&outcomes) {
                 if *o != Outcome::Added {
                     continue;
                 }
@@ -316,8 +319,16 @@ impl CatalogStore {
                     graph,
                     catalog_name.clone(),
                 ));
-                quads.extend(dedup::index_quads(&r.rid, k));
             }
+            quads.extend(dedup::index_quads(
+                source,
+                records
+                    .iter()
+                    .zip(&outcomes)
+                    .zip(&keys)
+                    .filter(|((_, o), _)| **o == Outcome::Added)
+                    .map(|((r, _), k)| (r.rid.as_str(), k.as_slice())),
+            ));
             // The bulk loader writes sorted SST files and ingests them in one
             // atomic step at `commit`: far cheaper than per-quad writes.
             let mut loader = bulk_loader(&self.store);
@@ -338,7 +349,7 @@ impl CatalogStore {
         // write-ahead log and memtable) and made a harvest that changes
         // every record ~10 times slower than a first harvest, with minutes
         // of flushing at its end.
-        let changed: Vec<(&PreparedRecord, Outcome, &[NamedNode])> = records
+        let changed: Vec<(&PreparedRecord, Outcome, &[Literal])> = records
             .iter()
             .zip(&outcomes)
             .zip(&keys)
@@ -408,7 +419,7 @@ impl CatalogStore {
                     catalog_ref,
                 ));
                 txn.insert(QuadRef::new(&catalog, dcat::RECORD, subject, catalog_ref));
-                left.extend(dedup::set_keys(&mut txn, &r.rid, k)?);
+                left.extend(dedup::set_keys(&mut txn, Some(source), &r.rid, k)?);
             }
             let seeds: Vec<String> = part.iter().map(|(r, _, _)| r.rid.clone()).collect();
             effect.extend(dedup::settle(&mut txn, &seeds, &left, &priority)?);

@@ -144,7 +144,7 @@ impl CatalogStore {
         &self,
         txn: &mut oxigraph::store::Transaction<'_>,
         rids: &[String],
-        keys: &[NamedNode],
+        keys: &[oxigraph::model::Literal],
     ) -> Result<DedupEffect, StoreError> {
         let priorities = self.priorities();
         dedup::settle(txn, rids, keys, &|s: &str| {

@@ -31,7 +31,6 @@ pub mod cat {
         VIOLATIONS = "violations",
         WARNINGS = "warnings",
         INFOS = "infos",
-        MEMBER = "member",
         DEDUP_KEY = "dedupKey",
         DUPLICATE_OF = "duplicateOf"
     );
@@ -46,7 +45,6 @@ pub mod graphs {
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
     pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
     pub const VALIDATION_PREFIX: &str = "urn:dcat-catalog:validation:";
-    pub const KEY_PREFIX: &str = "urn:dcat-catalog:key:";
     /// The deduplication index (see [`crate::store::dedup`]).
     pub const DEDUP: &str = "urn:dcat-catalog:dedup";
 
