@@ -623,6 +623,12 @@ fn print_summary(reports: &[SourceReport]) {
         if let Some(why) = &r.deletions {
             println!("{}: {why}", r.source);
         }
+        if r.duplicates > 0 {
+            println!(
+                "{}: {} record(s) are duplicates of another source's record (not shown upstream or in search; GET /api/sources/{}/duplicates)",
+                r.source, r.duplicates, r.source
+            );
+        }
     }
     for r in reports {
         if r.status == RunStatus::Success {

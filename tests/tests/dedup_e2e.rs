@@ -244,9 +244,15 @@ fn duplicates_across_sources_show_once_and_hand_over() {
     // "Harvested first" is the first harvest's time, in seconds.
     std::thread::sleep(Duration::from_millis(1_100));
     harvest_ok(&config, &["--source", "b"]);
-    let reports = harvest_ok(&config, &["--source", "c"]);
-    // The run report counts the source's duplicates.
+    let (out, reports) = harvest(&config, &["--source", "c"]);
+    assert_eq!(out.status.code(), Some(0));
+    // The run report counts the source's duplicates, the summary says so.
     assert_eq!(report_of(&reports, "c")["duplicates"], 2, "{reports}");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("c: 2 record(s) are duplicates of another source's record"),
+        "{summary}"
+    );
 
     let served = Served::start_with(&config, &[], &[("CATALOG_ADMIN_TOKEN", TOKEN)]);
     let base = served.base.clone();
