@@ -570,6 +570,10 @@ pub struct SourceConfig {
     /// Overrides `harvest.max_withdraw_share` for this source.
     #[serde(default)]
     pub max_withdraw_share: Option<f64>,
+    /// Cross-source deduplication: among records of one dataset with equal
+    /// `dct:modified`, the one of the source with the higher priority wins.
+    #[serde(default)]
+    pub priority: i32,
 }
 
 fn default_true() -> bool {

@@ -104,6 +104,10 @@ enum Command {
         /// Output file (default: standard output).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Every stored record (withdrawn ones and duplicates of another
+        /// source's record too), not only what the catalog endpoint serves.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -174,7 +178,8 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             source,
             format,
             out,
-        } => export(config, source, &format, out).await,
+            all,
+        } => export(config, source, &format, out, all).await,
         Command::Reindex => reindex(config).await,
         Command::Backup { dir, server } => backup(config, dir, server).await,
     }
@@ -618,6 +623,12 @@ fn print_summary(reports: &[SourceReport]) {
         if let Some(why) = &r.deletions {
             println!("{}: {why}", r.source);
         }
+        if r.duplicates > 0 {
+            println!(
+                "{}: {} record(s) are duplicates of another source's record (not shown upstream or in search; GET /api/sources/{}/duplicates)",
+                r.source, r.duplicates, r.source
+            );
+        }
     }
     for r in reports {
         if r.status == RunStatus::Success {
@@ -649,6 +660,7 @@ async fn export(
     source: Option<String>,
     format: &str,
     out: Option<PathBuf>,
+    all: bool,
 ) -> anyhow::Result<u8> {
     let rdf_format = catalog_server::export::format_by_name(format).with_context(|| {
         format!("unknown export format {format:?}: use ttl, nt, nq, trig, rdf or jsonld")
@@ -663,8 +675,14 @@ async fn export(
             None => Box::new(std::io::stdout().lock()),
         };
         let mut w = std::io::BufWriter::new(sink);
-        let stats =
-            catalog_server::export::export(&store, &config, source.as_deref(), rdf_format, &mut w)?;
+        let stats = catalog_server::export::export(
+            &store,
+            &config,
+            source.as_deref(),
+            all,
+            rdf_format,
+            &mut w,
+        )?;
         std::io::Write::flush(&mut w)?;
         Ok(stats)
     })

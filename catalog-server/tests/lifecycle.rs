@@ -154,18 +154,26 @@ async fn changes_withdrawals_threshold_purge_and_reappearance() {
     let withdrawn = e.store().withdrawn_records("stadt").unwrap();
     assert_eq!(withdrawn.len(), 1);
     assert_eq!(withdrawn[0].0, record_id("stadt", &ds(10)));
-    // Export skips the withdrawn record.
-    let mut out = Vec::new();
-    let stats = catalog_server::export::export(
-        e.store(),
-        &e.config,
-        Some("stadt"),
-        oxigraph::io::RdfFormat::NTriples,
-        &mut out,
-    )
-    .unwrap();
-    assert_eq!(stats.records, 10);
-    assert!(!String::from_utf8(out).unwrap().contains("/ds/10>"));
+    // Export skips the withdrawn record; `--all` has it.
+    let export = |all: bool| {
+        let mut out = Vec::new();
+        let stats = catalog_server::export::export(
+            e.store(),
+            &e.config,
+            Some("stadt"),
+            all,
+            oxigraph::io::RdfFormat::NTriples,
+            &mut out,
+        )
+        .unwrap();
+        (stats.records, String::from_utf8(out).unwrap())
+    };
+    let (n, text) = export(false);
+    assert_eq!(n, 10);
+    assert!(!text.contains("/ds/10>"));
+    let (n, text) = export(true);
+    assert_eq!(n, 11);
+    assert!(text.contains("/ds/10>"));
 
     // An empty catalog: withdrawing everything is over the threshold.
     let r3 = e.run(&catalog(&[], |_| 1)).await;

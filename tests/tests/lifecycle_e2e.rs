@@ -689,7 +689,8 @@ fn memos_are_dropped_when_the_config_or_the_stored_records_change() {
         assert_eq!(
             store
                 .purge_withdrawn("stadt", "2026-01-02T00:00:00Z")
-                .expect("purge"),
+                .expect("purge")
+                .rids,
             [rid]
         );
     }

@@ -23,9 +23,11 @@ const PREFIXES: &str =
     PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX cat: <urn:dcat-catalog:vocab#> \
     PREFIX locn: <http://www.w3.org/ns/locn#> PREFIX schema: <http://schema.org/> \
     PREFIX dcatde: <http://dcat-ap.de/def/dcatde/>";
-/// Published datasets and their record graphs.
+/// Published datasets and their record graphs, duplicates of another
+/// source's record left out (what search shows).
 const PUBLISHED: &str =
-    "GRAPH ?m { ?r cat:status \"published\" ; foaf:primaryTopic ?d ; cat:source ?src }";
+    "GRAPH ?m { ?r cat:status \"published\" ; foaf:primaryTopic ?d ; cat:source ?src \
+     FILTER NOT EXISTS { ?r cat:duplicateOf ?winner } }";
 
 fn get_json(url: &str) -> (u16, Value, String) {
     let (status, body) = blocking_get(url, "application/json").expect("request");

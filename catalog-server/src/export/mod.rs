@@ -1,18 +1,17 @@
-//! Export of the consolidated catalog: the Land catalog, each source's catalog
-//! and every record's *exact* graph (from the archive, not from Oxigraph's
-//! normalized copy), in any RDF syntax. Quad syntaxes (N-Quads, TriG) keep one
-//! named graph per record.
-//!
-//! [`pages`] serves the same catalog page by page over HTTP.
+//! Export of the consolidated catalog: exactly what the catalog endpoint
+//! serves (the Land catalog, the sources' catalogs and every listed
+//! record's *exact* graph from the archive, not from Oxigraph's normalized
+//! copy, as it goes upstream), in any RDF syntax, through the endpoint's own
+//! code ([`pages`]). Quad syntaxes (N-Quads, TriG) keep one named graph per
+//! record.
 
 pub mod pages;
 
 use crate::config::Config;
-use crate::store::vocab::graphs;
 use crate::store::{CatalogStore, StoreError};
 use harvester::vocab::{dcat, dct, foaf, rdf};
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, Literal, NamedNode, QuadRef, Triple};
+use oxigraph::model::{Literal, NamedNode, Triple};
 use std::io::Write;
 
 /// Formats `export` writes, by CLI name.
@@ -93,58 +92,47 @@ pub fn serializer(format: RdfFormat) -> RdfSerializer {
     s
 }
 
-/// Writes the catalog (optionally of one source) to `out`.
+/// Writes the catalog (optionally of one source) to `out`: exactly what
+/// the catalog endpoint serves ([`pages::write_page`]: the Land catalog or
+/// the source's, the sub-catalogs, the dataset links and every listed
+/// record's graph as it goes upstream), as one page without paging links.
+/// `all` lists every stored record instead of the endpoint's (withdrawn
+/// records and duplicates too).
 pub fn export(
     store: &CatalogStore,
     config: &Config,
     source: Option<&str>,
+    all: bool,
     format: RdfFormat,
     out: impl Write,
 ) -> Result<ExportStats, ExportError> {
-    let sources: Vec<String> = match source {
-        Some(s) => {
-            if config.source(s).is_none() && !store.stored_sources()?.iter().any(|x| x == s) {
-                return Err(ExportError::UnknownSource(s.to_owned()));
-            }
-            vec![s.to_owned()]
-        }
-        None => store.stored_sources()?,
-    };
-    let quads = format.supports_datasets();
-    let mut writer = serializer(format).for_writer(out);
-    let mut stats = ExportStats::default();
-    let mut emit = |t: &Triple,
-                    graph: &GraphName,
-                    writer: &mut oxigraph::io::WriterQuadSerializer<_>|
-     -> std::io::Result<()> {
-        stats.triples += 1;
-        if quads {
-            writer.serialize_quad(QuadRef::new(&t.subject, &t.predicate, &t.object, graph))
-        } else {
-            writer.serialize_triple(t)
-        }
-    };
-    if source.is_none() {
-        let land = land_catalog(config, &sources)?;
-        for t in &land {
-            emit(t, &GraphName::DefaultGraph, &mut writer)?;
+    if let Some(s) = source {
+        if config.source(s).is_none() && !store.stored_sources()?.iter().any(|x| x == s) {
+            return Err(ExportError::UnknownSource(s.to_owned()));
         }
     }
-    for s in &sources {
-        let graph = GraphName::NamedNode(graphs::catalog(s));
-        for t in store.catalog_triples(s)? {
-            emit(&t, &graph, &mut writer)?;
-        }
-        for record in store.records(Some(s))? {
-            let graph = GraphName::NamedNode(graphs::record(&record.rid));
-            for t in store.exact_graph(&record)? {
-                emit(&t, &graph, &mut writer)?;
-            }
-            stats.records += 1;
-        }
-    }
-    writer.finish()?;
-    Ok(stats)
+    let view = if all {
+        pages::View::read_all(store)?
+    } else {
+        pages::View::read(store)?
+    };
+    let req = pages::PageRequest {
+        source: source.map(str::to_owned),
+        page: 1,
+        after: None,
+        modified_since: None,
+    };
+    let page = |e: pages::PageError| match e {
+        pages::PageError::Export(e) => e,
+        pages::PageError::NotFound(m) => ExportError::Other(m),
+    };
+    let selection = pages::select(&view, &req, usize::MAX).map_err(page)?;
+    let stats =
+        pages::write_page(store, config, &req, &selection, None, format, out).map_err(page)?;
+    Ok(ExportStats {
+        records: stats.datasets,
+        triples: stats.triples,
+    })
 }
 
 /// The Land catalog: title, publisher, and `dct:hasPart` to each source catalog.

@@ -27,7 +27,7 @@ use crate::config::{Config, SourceId};
 use crate::store::{CatalogStore, RecordChange, StoreError, StoredRecord};
 use harvester::vocab::{dcat, rdf};
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{Literal, NamedNode, NamedNodeRef, Triple};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, QuadRef, Triple};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -104,19 +104,28 @@ fn xor(into: &mut [u8; 32], digest: [u8; 32]) {
 }
 
 impl View {
-    /// Reads the published records of the store.
+    /// Reads the published records of the store that are not duplicates.
     pub fn read(store: &CatalogStore) -> Result<Self, StoreError> {
         store.follow_changes();
         let generation = store.generation();
-        let entries: Vec<Arc<Entry>> = store
-            .records(None)?
+        Ok(Self::of(generation, store.records(None)?))
+    }
+
+    /// Every stored record, withdrawn ones and duplicates included
+    /// (`export --all`; not followed by the change log).
+    pub fn read_all(store: &CatalogStore) -> Result<Self, StoreError> {
+        Ok(Self::of(store.generation(), store.all_records(None)?))
+    }
+
+    fn of(generation: u64, records: Vec<StoredRecord>) -> Self {
+        let entries: Vec<Arc<Entry>> = records
             .into_iter()
             // A record read while a write committed may lack a fact; the
             // change log of that write completes it.
             .filter(|r| !r.dataset.is_empty() && !r.hash.is_empty())
             .map(|record| Arc::new(Entry { record }))
             .collect();
-        Ok(Self::from_entries(generation, entries))
+        Self::from_entries(generation, entries)
     }
 
     fn from_entries(generation: u64, mut entries: Vec<Arc<Entry>>) -> Self {
@@ -304,20 +313,7 @@ impl From<std::io::Error> for PageError {
 /// without an offset; fractions of a second dropped) as a canonical UTC
 /// `xsd:dateTime`, or `None` when it is neither.
 pub fn parse_modified_since(value: &str) -> Option<String> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-    let v = value.trim();
-    let utc: DateTime<Utc> = if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        t.with_timezone(&Utc)
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S%.f") {
-        t.and_utc()
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M") {
-        t.and_utc()
-    } else if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        d.and_hms_opt(0, 0, 0)?.and_utc()
-    } else {
-        return None;
-    };
-    Some(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    crate::store::utc_xsd_time(value)
 }
 
 /// The datasets of one page and where it sits in the listing.
@@ -408,15 +404,21 @@ pub struct PageStats {
     pub triples: usize,
 }
 
-/// Writes one page: the catalog, its paging block, the sub-catalogs and the
-/// selected records' exact graphs. A [`StoreError::MissingBlob`] means a
-/// record changed after the view was read: read the view again and retry.
+/// Records whose exact graphs are read from the archive at once.
+const GRAPHS_AT_ONCE: usize = 1000;
+
+/// Writes one page: the catalog, its paging block (when served at
+/// `endpoint`; `export` writes the whole listing as one page without it),
+/// the sub-catalogs and the selected records' graphs as they go upstream.
+/// Syntaxes with named graphs (TriG, N-Quads) keep each record's graph in
+/// its `urn:dcat-catalog:record:{rid}`. A [`StoreError::MissingBlob`] means
+/// a record changed after the view was read: read the view again and retry.
 pub fn write_page(
     store: &CatalogStore,
     config: &Config,
     req: &PageRequest,
     selection: &Selection<'_>,
-    endpoint: &Endpoint,
+    endpoint: Option<&Endpoint>,
     format: RdfFormat,
     out: impl Write,
 ) -> Result<PageStats, PageError> {
@@ -424,16 +426,22 @@ pub fn write_page(
         NamedNode::new(s).map_err(|e| ExportError::Other(format!("invalid IRI {s:?}: {e}")))
     };
     let mut writer = serializer(format).for_writer(out);
+    let quads = format.supports_datasets();
     let mut stats = PageStats::default();
-    let mut emit = |t: &Triple| -> std::io::Result<()> {
+    let mut in_graph = |t: &Triple, graph: &GraphName| -> std::io::Result<()> {
         stats.triples += 1;
-        writer.serialize_triple(t)
+        if quads {
+            writer.serialize_quad(QuadRef::new(&t.subject, &t.predicate, &t.object, graph))
+        } else {
+            writer.serialize_triple(t)
+        }
     };
+    let default = GraphName::DefaultGraph;
     // The catalog of the page, and the sub-catalogs it describes.
     let (catalog, sources): (NamedNode, Vec<String>) = match &req.source {
         None => {
             for t in land_catalog(config, selection.sources)? {
-                emit(&t)?;
+                in_graph(&t, &default)?;
             }
             (iri(&config.catalog_iri())?, selection.sources.to_vec())
         }
@@ -444,10 +452,50 @@ pub fn write_page(
     };
     for s in &sources {
         for t in store.catalog_description(s)? {
-            emit(&t)?;
+            in_graph(&t, &default)?;
         }
     }
-    // The paging block.
+    if let Some(endpoint) = endpoint {
+        for t in paging_block(config, req, selection, endpoint)? {
+            in_graph(&t, &default)?;
+        }
+    }
+    // The datasets: linked from the page's catalog and their sub-catalog,
+    // then each record's exact graph.
+    for part in selection.entries.chunks(GRAPHS_AT_ONCE) {
+        let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
+        let graphs = store.exact_graphs(&records)?;
+        for (e, graph) in part.iter().zip(graphs) {
+            let dataset = iri(&e.record.dataset)?;
+            in_graph(
+                &Triple::new(catalog.clone(), dcat::DATASET_LINK, dataset.clone()),
+                &default,
+            )?;
+            if req.source.is_none() {
+                let sub = iri(&config.source_catalog_iri(&SourceId(e.record.source.clone())))?;
+                in_graph(&Triple::new(sub, dcat::DATASET_LINK, dataset), &default)?;
+            }
+            let name = GraphName::NamedNode(crate::store::vocab::graphs::record(&e.record.rid));
+            for t in upstream_graph(graph, &e.record, config) {
+                in_graph(&t, &name)?;
+            }
+            stats.datasets += 1;
+        }
+    }
+    writer.finish()?;
+    Ok(stats)
+}
+
+/// The Hydra paging block of a page, in both vocabularies.
+fn paging_block(
+    config: &Config,
+    req: &PageRequest,
+    selection: &Selection<'_>,
+    endpoint: &Endpoint,
+) -> Result<Vec<Triple>, PageError> {
+    let iri = |s: &str| {
+        NamedNode::new(s).map_err(|e| ExportError::Other(format!("invalid IRI {s:?}: {e}")))
+    };
     let here = iri(&endpoint.link(
         selection.page,
         req.after.as_deref(),
@@ -487,31 +535,10 @@ pub fn write_page(
         paging.push((hydra::PREVIOUS_PAGE, previous.clone().into()));
         paging.push((hydra::PREVIOUS, previous.into()));
     }
-    for (p, o) in paging {
-        emit(&Triple::new(here.clone(), p, o))?;
-    }
-    // The datasets: linked from the page's catalog and their sub-catalog,
-    // then each record's exact graph.
-    let records: Vec<&StoredRecord> = selection.entries.iter().map(|e| &e.record).collect();
-    let graphs = store.exact_graphs(&records)?;
-    for (e, graph) in selection.entries.iter().zip(graphs) {
-        let dataset = iri(&e.record.dataset)?;
-        emit(&Triple::new(
-            catalog.clone(),
-            dcat::DATASET_LINK,
-            dataset.clone(),
-        ))?;
-        if req.source.is_none() {
-            let sub = iri(&config.source_catalog_iri(&SourceId(e.record.source.clone())))?;
-            emit(&Triple::new(sub, dcat::DATASET_LINK, dataset))?;
-        }
-        for t in upstream_graph(graph, &e.record, config) {
-            emit(&t)?;
-        }
-        stats.datasets += 1;
-    }
-    writer.finish()?;
-    Ok(stats)
+    Ok(paging
+        .into_iter()
+        .map(|(p, o)| Triple::new(here.clone(), p, o))
+        .collect())
 }
 
 /// The namespace of the contributor IDs that DCAT-AP.de defines.

@@ -22,10 +22,11 @@ use super::report::{ItemError, SourceReport};
 use super::Harvesting;
 use crate::config::{SourceConfig, SourceKind};
 use crate::store::{
-    parse_xsd_time, record_id, xsd_time, CatalogStore, PreparedRecord, StoreError, StoredRecord,
+    parse_xsd_time, record_id, xsd_time, CatalogStore, DedupEffect, PreparedRecord, RecordFollower,
+    StoreError, StoredRecord,
 };
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 /// Where "now" comes from: the system clock, or a test's.
@@ -151,7 +152,7 @@ pub fn apply_deletions(
         .filter(|r| present.contains(*r))
         .cloned()
         .collect();
-    let republished = store.republish(source, catalog_iri, &back)?;
+    let (republished, mut dedup) = store.republish(source, catalog_iri, &back)?;
     // Counted as added: records seen in pages were counted there; those only
     // in a listing are counted here.
     let listed_only = back.iter().filter(|r| !state.seen.contains(*r)).count();
@@ -201,7 +202,7 @@ pub fn apply_deletions(
                 policy.max_withdraw_share * 100.0
             ));
         } else if !absent.is_empty() {
-            store.withdraw(source, catalog_iri, &absent, &now_s)?;
+            dedup.extend(store.withdraw(source, catalog_iri, &absent, &now_s)?);
             report.withdrawn = absent.len();
             withdrawn = absent;
         }
@@ -209,13 +210,16 @@ pub fn apply_deletions(
         let cutoff = now
             .checked_sub(policy.purge_after)
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        purged = store.purge_withdrawn(source, &xsd_time(cutoff))?;
+        let gone = store.purge_withdrawn(source, &xsd_time(cutoff))?;
+        dedup.extend(gone.dedup);
+        purged = gone.rids;
         report.purged = purged.len();
     }
     Ok(Applied {
         republished,
         withdrawn,
         purged,
+        dedup,
     })
 }
 
@@ -225,6 +229,8 @@ pub struct Applied {
     pub republished: Vec<StoredRecord>,
     pub withdrawn: Vec<String>,
     pub purged: Vec<String>,
+    /// Records hidden as duplicates or shown again by these changes.
+    pub dedup: DedupEffect,
 }
 
 /// The `modified_since` for an incremental CKAN run: the start of the last
@@ -318,6 +324,7 @@ impl Harvesting {
                         republished,
                         withdrawn,
                         purged,
+                        dedup,
                     }) => {
                         let mut prepared = Vec::new();
                         for rec in &republished {
@@ -331,7 +338,10 @@ impl Harvesting {
                                 }),
                             }
                         }
-                        let refs: Vec<&PreparedRecord> = prepared.iter().collect();
+                        let refs: Vec<&PreparedRecord> = prepared
+                            .iter()
+                            .filter(|p| !dedup.hidden.contains(&p.rid))
+                            .collect();
                         let gone: Vec<String> = withdrawn.into_iter().chain(purged).collect();
                         for f in &followers {
                             let mut fail = |what: &str, e: String| {
@@ -356,6 +366,14 @@ impl Harvesting {
                                 }
                             }
                         }
+                        for e in tell_dedup(&store, &followers, &dedup) {
+                            r.errors.push(ItemError {
+                                url: url.clone(),
+                                record: None,
+                                reason: format!("{e} (the store is unaffected)"),
+                                snippet: String::new(),
+                            });
+                        }
                     }
                     Err(e) => r.errors.push(ItemError {
                         url: url.clone(),
@@ -364,6 +382,10 @@ impl Harvesting {
                         snippet: String::new(),
                     }),
                 }
+            }
+            match store.duplicates(&sid) {
+                Ok(d) => r.duplicates = d.len(),
+                Err(e) => tracing::warn!(source = %sid, "counting duplicates failed: {e}"),
             }
             let ended = xsd_time(clock.now());
             if let Err(e) = store.finish_run(&r.run_record(&started, &ended)) {
@@ -387,4 +409,45 @@ impl Harvesting {
             }
         }
     }
+}
+
+/// Tells the followers what deduplication changed: duplicates leave the
+/// derived views, records shown again enter them (from the archive).
+/// Returns the followers' errors.
+pub(super) fn tell_dedup(
+    store: &CatalogStore,
+    followers: &[Arc<dyn RecordFollower>],
+    effect: &DedupEffect,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    if effect.is_empty() {
+        return errors;
+    }
+    let mut shown: BTreeMap<&str, Vec<PreparedRecord>> = BTreeMap::new();
+    for rec in &effect.shown {
+        match store.prepared_from_archive(rec) {
+            Ok(p) => shown.entry(rec.source.as_str()).or_default().push(p),
+            Err(e) => errors.push(format!(
+                "showing record {} of source {} (no longer a duplicate): {e}",
+                rec.rid, rec.source
+            )),
+        }
+    }
+    for f in followers {
+        if !effect.hidden.is_empty() {
+            if let Err(e) = f.withdrawn(&effect.hidden) {
+                errors.push(format!("updating {} (duplicates hidden): {e}", f.name()));
+            }
+        }
+        for (source, records) in &shown {
+            let refs: Vec<&PreparedRecord> = records.iter().collect();
+            if let Err(e) = f.published(source, &refs) {
+                errors.push(format!(
+                    "updating {} (records of {source} no longer duplicates): {e}",
+                    f.name()
+                ));
+            }
+        }
+    }
+    errors
 }

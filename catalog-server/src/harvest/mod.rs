@@ -97,6 +97,7 @@ impl Harvesting {
         // added again starts with plain requests).
         let configured: std::collections::HashSet<&str> =
             config.sources.iter().map(|s| s.id.0.as_str()).collect();
+        store.set_priorities(config.sources.iter().map(|s| (s.id.0.clone(), s.priority)));
         match store.retain_page_memos(&configured) {
             Ok(0) => {}
             Ok(n) => tracing::info!("dropped {n} page memos of sources no longer configured"),

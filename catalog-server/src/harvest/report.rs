@@ -44,6 +44,10 @@ pub struct SourceReport {
     pub republished: usize,
     /// Why nothing was withdrawn, when withdrawals were refused.
     pub deletions: Option<String>,
+    /// The source's published records that are duplicates of another
+    /// source's record at the end of the run (left out upstream and of
+    /// search; `GET /api/sources/{id}/duplicates` lists them).
+    pub duplicates: usize,
     pub bytes: u64,
     pub seconds: f64,
     /// SHACL validation of the records written (or rejected) in this run.
@@ -100,6 +104,7 @@ impl SourceReport {
             purged: 0,
             republished: 0,
             deletions: None,
+            duplicates: 0,
             bytes: 0,
             seconds: 0.0,
             validation: ValidationCounts::default(),
@@ -133,6 +138,7 @@ impl SourceReport {
             ("withdrawn", self.withdrawn as u64),
             ("purged", self.purged as u64),
             ("republished", self.republished as u64),
+            ("duplicates", self.duplicates as u64),
             ("failed", self.failed as u64),
             ("pages", self.pages as u64),
             ("pagesFailed", self.pages_failed as u64),

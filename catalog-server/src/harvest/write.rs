@@ -7,7 +7,7 @@ use super::quickhash;
 use super::report::{ItemError, SourceReport};
 use super::Harvesting;
 use crate::config::SourceConfig;
-use crate::store::{Outcome, PreparedRecord, StoreError};
+use crate::store::{Outcome, PreparedRecord, StoreError, Written};
 use std::time::{Duration, Instant};
 
 impl Harvesting {
@@ -32,13 +32,16 @@ impl Harvesting {
         let handle = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
             let written = (|| {
-                let outcomes = store.write_records(&source_id, &catalog_iri, &ok, &now)?;
+                let Written { outcomes, dedup } =
+                    store.write_batch(&source_id, &catalog_iri, &ok, &now)?;
                 quickhash::remember(&store, &quick, &ok, &outcomes);
                 // The store has committed; now the derived views follow.
+                // Records that are duplicates of another source's are not
+                // shown.
                 let changed: Vec<&PreparedRecord> = ok
                     .iter()
                     .zip(&outcomes)
-                    .filter(|(_, o)| **o != Outcome::Unchanged)
+                    .filter(|(r, o)| **o != Outcome::Unchanged && !dedup.hidden.contains(&r.rid))
                     .map(|(r, _)| r)
                     .collect();
                 let mut follower_errors = Vec::new();
@@ -49,6 +52,7 @@ impl Harvesting {
                         }
                     }
                 }
+                follower_errors.extend(super::lifecycle::tell_dedup(&store, &followers, &dedup));
                 Ok::<_, StoreError>((outcomes, follower_errors))
             })();
             (written, started.elapsed())

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET /api/sources` | every configured source: schedule, next run, job, last run |
 //! | `GET /api/sources/{id}/runs?limit=N` | the latest runs of a source (default 20) |
+//! | `GET /api/sources/{id}/duplicates` | the source's records that are duplicates of another source's |
 //! | `GET /api/runs/{id}` | one run (stored, or queued in the scheduler) |
 //! | `POST /api/sources/{id}/harvest` | run now: 202 with the run id; 409 if the source has a run |
 //! | `POST /api/sources/{id}/preview?limit=N` | dry run: fetch and map the first N records (default 10), store nothing |
@@ -102,6 +103,7 @@ pub fn routes(state: Arc<AdminState>) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(list_sources))
         .routes(routes!(source_runs))
+        .routes(routes!(source_duplicates))
         .routes(routes!(one_run))
         .routes(routes!(harvest_now).map(small))
         .routes(routes!(preview).map(small))
@@ -465,6 +467,74 @@ async fn source_runs(
         source: id,
         job,
         runs,
+    })
+    .into_response()
+}
+
+/// A source's records that are duplicates of another source's record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceDuplicates {
+    pub source: String,
+    /// Sorted by record id.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// One duplicate and the record shown instead.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Duplicate {
+    /// The duplicate's record id.
+    pub id: String,
+    /// The winner's record id (`/api/datasets/{id}`).
+    pub duplicate_of: String,
+}
+
+/// The published records of a source that are duplicates: stored and
+/// published in their source's catalog graph, left out of the catalog
+/// endpoint and of search.
+#[utoipa::path(
+    get,
+    path = "/api/sources/{id}/duplicates",
+    tag = "admin",
+    params(("id" = String, Path, description = "The source id.")),
+    responses(
+        (status = 200, description = "The duplicates, by record id.", body = SourceDuplicates),
+        (status = 400, description = "A path segment that is not UTF-8 once percent-decoded.", body = ApiError, content_type = "text/plain"),
+        (status = 404, description = "No such source in the config or the store.", body = AdminError),
+        (status = 500, description = "The store read could not run.", body = AdminError),
+        (status = 503, description = "Reading the store failed.", body = AdminError),
+    )
+)]
+async fn source_duplicates(
+    State(state): State<Arc<AdminState>>,
+    Path(id): Path<String>,
+) -> Response {
+    let harvesting = state.scheduler.harvesting();
+    let store = harvesting.store.clone();
+    let sid = id.clone();
+    let found = match blocking(move || {
+        Ok::<_, crate::store::StoreError>((
+            store.duplicates(&sid)?,
+            store.stored_sources()?.contains(&sid),
+        ))
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let (duplicates, stored) = found;
+    if !stored && harvesting.config.source(&id).is_none() {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no source {id:?} in the config or the store"),
+        );
+    }
+    Json(SourceDuplicates {
+        source: id,
+        duplicates: duplicates
+            .into_iter()
+            .map(|(id, duplicate_of)| Duplicate { id, duplicate_of })
+            .collect(),
     })
     .into_response()
 }

@@ -423,7 +423,7 @@ fn render(
             &config,
             req,
             &selection,
-            &endpoint,
+            Some(&endpoint),
             format,
             &mut body,
         ) {

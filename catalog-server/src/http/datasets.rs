@@ -61,7 +61,26 @@ pub struct DatasetView {
     /// record was not validated (its source's profile is `none`).
     pub quality: Option<super::quality::QualityView>,
     pub catalog_record: CatalogRecordView,
+    /// The record id of the record shown instead of this one, when this
+    /// one is a duplicate of another source's record (it is then left out
+    /// of the catalog endpoint and of search).
+    pub duplicate_of: Option<String>,
+    /// The other published records of the same dataset (same
+    /// `dct:identifier` or dataset IRI) in other sources or this one.
+    pub also_published: Vec<OtherRecord>,
     pub links: DatasetLinks,
+}
+
+/// Another record of the same dataset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OtherRecord {
+    /// Its record id (`/api/datasets/{id}`).
+    pub id: String,
+    pub source: String,
+    /// Its dataset IRI.
+    pub dataset: String,
+    /// The winner's record id when it is a duplicate.
+    pub duplicate_of: Option<String>,
 }
 
 /// A temporal coverage; either end may be open.
@@ -205,6 +224,24 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             .store
             .exact_graph(&f.record)
             .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
+        let group = st
+            .store
+            .dedup_group(&id)
+            .map_err(|e| ApiError::internal(format!("reading the records of dataset {id}: {e}")))?;
+        let duplicate_of = group
+            .iter()
+            .find(|m| m.rid == id)
+            .and_then(|m| m.duplicate_of.clone());
+        let also_published = group
+            .into_iter()
+            .filter(|m| m.rid != id && m.status == "published")
+            .map(|m| OtherRecord {
+                id: m.rid,
+                source: m.source,
+                dataset: m.dataset,
+                duplicate_of: m.duplicate_of,
+            })
+            .collect();
         let titles = crate::search_index::SourceTitles::from_config(&st.config());
         let d = catalog_search::extract(
             &catalog_search::RecordInfo {
@@ -251,6 +288,8 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
                 first_harvested: f.first_harvest,
                 last_changed: f.last_change,
             },
+            duplicate_of,
+            also_published,
             links: DatasetLinks {
                 rdf: format!("/datasets/{id}"),
                 turtle: format!("/datasets/{id}?format=ttl"),

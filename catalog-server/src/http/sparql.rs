@@ -402,13 +402,17 @@ fn evaluate(
         if !nameds.is_empty() {
             dataset.set_available_named_graphs(nameds);
         }
-    } else if prepared.dataset().is_default_dataset() {
-        prepared.dataset_mut().set_default_graph_as_union();
     }
-    let results = prepared
-        .on_store(store.oxigraph())
-        .execute()
-        .map_err(|e| eval_error(&e.to_string()))?;
+    // A query naming no graphs (no FROM, no default-graph-uri or
+    // named-graph-uri) sees the published records as its default graph.
+    let results = if prepared.dataset().is_default_dataset() {
+        let published = crate::sparql::PublishedRecords::new(store)
+            .map_err(|e| ApiError::internal(format!("reading the withdrawn records: {e}")))?;
+        prepared.on_queryable_dataset(published).execute()
+    } else {
+        prepared.on_store(store.oxigraph()).execute()
+    }
+    .map_err(|e| eval_error(&e.to_string()))?;
     match results {
         QueryResults::Solutions(solutions) => {
             let (media, format) = pick_results_format(req, accept)?;

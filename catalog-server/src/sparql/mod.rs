@@ -22,14 +22,19 @@
 //!    (`sparql.max_memory`, [`crate::alloc_budget`]) and the timeout: both
 //!    cancel the evaluation at its next read of the store. A slot is held
 //!    until the evaluation has really ended.
+//!
+//! A query that names no graphs runs on [`PublishedRecords`]: its default
+//! graph is the union of the published records' graphs.
 
 mod executor;
 mod growth;
 mod lexical;
+mod published;
 
 pub use executor::{Busy, Executor, Outcome};
 pub use growth::check_algebra;
 pub use lexical::check_text;
+pub use published::PublishedRecords;
 
 /// The limits a query is checked against.
 #[derive(Debug, Clone, Copy)]

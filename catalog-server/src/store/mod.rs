@@ -23,6 +23,7 @@
 
 mod backup;
 mod catalog;
+pub mod dedup;
 mod follow;
 mod page_memos;
 mod records;
@@ -34,14 +35,16 @@ pub mod vocab;
 
 pub use backup::StoreBackup;
 pub use catalog::CATALOG_DESCRIPTION_PREDICATES;
+pub use dedup::{DedupEffect, GroupMember};
 pub use follow::RecordFollower;
 pub use page_memos::StoredMemo;
 pub use records::{
     parse_canonical, prepare, record_id, Outcome, PreparedRecord, RecordQuality, RecordValidation,
-    StoredRecord,
+    StoredRecord, Written,
 };
 pub use runs::{new_run_id, RunRecord, RunStatus, StoredError, Trigger, MAX_STORED_ERRORS};
-pub use time::{parse_xsd_time, xsd_time};
+pub use states::Purged;
+pub use time::{parse_xsd_time, utc_xsd_time, xsd_time};
 
 use oxigraph::model::{NamedNode, Term};
 use oxigraph::store::Store;
@@ -113,6 +116,8 @@ pub struct CatalogStore {
     /// The recent changes of the published records, by generation (see
     /// [`CatalogStore::changes_between`]).
     changes: Mutex<ChangeLog>,
+    /// Source priorities for deduplication (see [`CatalogStore::set_priorities`]).
+    priorities: std::sync::RwLock<std::collections::HashMap<String, i32>>,
 }
 
 /// A change of the published records, logged by the write that made it.
@@ -205,6 +210,7 @@ impl CatalogStore {
             write_lock: Mutex::new(()),
             generation: AtomicU64::new(0),
             changes: Mutex::new(ChangeLog::default()),
+            priorities: Default::default(),
         };
         // Only one process opens the store: runs still marked running were
         // cut short by a crash or kill, which may also have left archived
@@ -531,7 +537,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            store.purge_withdrawn("s", "2026-01-05T00:00:00Z").unwrap(),
+            store
+                .purge_withdrawn("s", "2026-01-05T00:00:00Z")
+                .unwrap()
+                .rids,
             vec![v2.rid.clone()]
         );
         assert!(!store
@@ -705,7 +714,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            store.purge_withdrawn("s", "2026-01-05T00:00:00Z").unwrap(),
+            store
+                .purge_withdrawn("s", "2026-01-05T00:00:00Z")
+                .unwrap()
+                .rids,
             vec![v1.rid.clone()]
         );
         // The twin still names v1's graph; the purged record's source hash is gone.
@@ -856,5 +868,188 @@ mod tests {
             q
         };
         assert_eq!(all(updated.store()), all(first.store()));
+    }
+
+    /// A record of `dataset` with `dct:identifier` and, when given,
+    /// `dct:modified`.
+    fn dated(dataset: &str, identifier: &str, modified: Option<&str>) -> harvester::Record {
+        let mut r = record(dataset, "t");
+        let d = NamedNode::new_unchecked(dataset);
+        r.triples.push(Triple::new(
+            d.clone(),
+            dct::IDENTIFIER,
+            Literal::new_simple_literal(identifier),
+        ));
+        if let Some(m) = modified {
+            r.triples.push(Triple::new(
+                d,
+                dct::MODIFIED,
+                Literal::new_typed_literal(m, harvester::vocab::xsd::DATE_TIME),
+            ));
+        }
+        r
+    }
+
+    /// GovData's rule at the store: the newer record wins, equal dates go
+    /// to the higher priority, then to the first harvested; a record
+    /// without a date never displaces a dated one; a withdrawn winner's
+    /// next record shows, and a purge settles the rest; one source's
+    /// records are never duplicates of each other. Each step's effect
+    /// names exactly the records hidden and shown.
+    #[test]
+    fn deduplication_follows_the_rule_through_writes_withdrawals_and_purges() {
+        let fresh = FreshStore::new("dedup");
+        let store = fresh.store();
+        let cat_of = |s: &str| format!("http://land.example/catalogs/{s}");
+        let write = |s: &str, r: &harvester::Record, at: &str| {
+            let p = prepare(s, r).unwrap();
+            store
+                .write_batch(s, &cat_of(s), std::slice::from_ref(&p), at)
+                .unwrap()
+        };
+        let rid = |s: &str, d: &str| record_id(s, d);
+        let shown = |s: &str| -> Vec<String> {
+            store
+                .records(Some(s))
+                .unwrap()
+                .into_iter()
+                .map(|r| r.rid)
+                .collect()
+        };
+        // a: older; b: newer, same identifier under another IRI.
+        let a = rid("a", "http://a.example/d/1");
+        let b = rid("b", "http://b.example/d/1");
+        let w = write(
+            "a",
+            &dated("http://a.example/d/1", "X", Some("2026-01-01T00:00:00Z")),
+            "2026-02-01T00:00:00Z",
+        );
+        assert!(w.dedup.is_empty());
+        let w = write(
+            "b",
+            &dated("http://b.example/d/1", "X", Some("2026-01-02T00:00:00Z")),
+            "2026-02-02T00:00:00Z",
+        );
+        assert_eq!(w.dedup.hidden, vec![a.clone()]);
+        assert_eq!(shown("a"), Vec::<String>::new());
+        assert_eq!(shown("b"), vec![b.clone()]);
+        assert_eq!(store.duplicates("a").unwrap(), vec![(a.clone(), b.clone())]);
+        // a changes to a newer date: a wins again.
+        let w = write(
+            "a",
+            &dated("http://a.example/d/1", "X", Some("2026-01-03T00:00:00Z")),
+            "2026-02-03T00:00:00Z",
+        );
+        assert_eq!(w.dedup.hidden, vec![b.clone()]);
+        assert_eq!(shown("a"), vec![a.clone()]);
+        assert!(shown("b").is_empty());
+        // c has no date: never displaces a dated record.
+        let c = rid("c", "http://c.example/d/1");
+        let w = write(
+            "c",
+            &dated("http://c.example/d/1", "X", None),
+            "2026-02-04T00:00:00Z",
+        );
+        assert_eq!(w.dedup.hidden, vec![c.clone()]);
+        // The winner withdrawn: the next one (b) shows.
+        let effect = store
+            .withdraw(
+                "a",
+                &cat_of("a"),
+                std::slice::from_ref(&a),
+                "2026-02-05T00:00:00Z",
+            )
+            .unwrap();
+        assert!(effect.hidden.is_empty());
+        assert_eq!(
+            effect
+                .shown
+                .iter()
+                .map(|r| r.rid.clone())
+                .collect::<Vec<_>>(),
+            vec![b.clone()]
+        );
+        assert_eq!(effect.shown[0].dataset, "http://b.example/d/1");
+        assert_eq!(shown("b"), vec![b.clone()]);
+        assert_eq!(store.duplicates("c").unwrap(), vec![(c.clone(), b.clone())]);
+        // b purged after withdrawal: c is all that is left and shows.
+        store
+            .withdraw(
+                "b",
+                &cat_of("b"),
+                std::slice::from_ref(&b),
+                "2026-02-06T00:00:00Z",
+            )
+            .unwrap();
+        assert_eq!(shown("c"), vec![c.clone()]);
+        let purged = store.purge_withdrawn("b", "2026-02-07T00:00:00Z").unwrap();
+        assert_eq!(purged.rids, vec![b.clone()]);
+        assert!(store.dedup_group(&b).unwrap().is_empty());
+        let group: Vec<String> = store
+            .dedup_group(&c)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.rid)
+            .collect();
+        let mut expected = vec![a.clone(), c.clone()];
+        expected.sort();
+        assert_eq!(group, expected);
+        // a published again: dated, so it displaces c.
+        let (_, effect) = store
+            .republish("a", &cat_of("a"), std::slice::from_ref(&a))
+            .unwrap();
+        assert_eq!(effect.hidden, vec![c.clone()]);
+        // Same IRI in two sources, equal dates: the higher priority wins,
+        // at equal priority the first harvested.
+        let iri = "http://shared.example/d/2";
+        let (p, q) = (rid("p", iri), rid("q", iri));
+        write(
+            "p",
+            &dated(iri, "Y", Some("2026-01-01")),
+            "2026-03-01T00:00:00Z",
+        );
+        let w = write(
+            "q",
+            &dated(iri, "Y", Some("2026-01-01")),
+            "2026-03-02T00:00:00Z",
+        );
+        assert_eq!(w.dedup.hidden, vec![q.clone()], "harvested first stays");
+        store.set_priorities([("q".to_owned(), 5)]);
+        let w = write(
+            "q",
+            &dated(iri, "Y2", Some("2026-01-01")),
+            "2026-03-03T00:00:00Z",
+        );
+        assert_eq!(w.dedup.hidden, vec![p.clone()], "higher priority wins");
+        assert_eq!(
+            w.dedup
+                .shown
+                .iter()
+                .map(|r| r.rid.clone())
+                .collect::<Vec<_>>(),
+            Vec::<String>::new(),
+            "the written record is told as written, not as shown"
+        );
+        assert_eq!(shown("q"), vec![q.clone()]);
+        // Two records of one source with one identifier: both shown.
+        let s1 = rid("s", "http://s.example/1");
+        let s2 = rid("s", "http://s.example/2");
+        write(
+            "s",
+            &dated("http://s.example/1", "Z", Some("2026-01-01")),
+            "2026-04-01T00:00:00Z",
+        );
+        let w = write(
+            "s",
+            &dated("http://s.example/2", "Z", Some("2026-01-02")),
+            "2026-04-01T00:00:00Z",
+        );
+        assert!(w.dedup.is_empty());
+        let mut both = vec![s1, s2];
+        both.sort();
+        assert_eq!(shown("s"), both);
+        // Everything stored is still there for export --all.
+        assert_eq!(store.all_records(Some("b")).unwrap().len(), 0);
+        assert_eq!(store.all_records(Some("c")).unwrap().len(), 1);
     }
 }

@@ -2,6 +2,7 @@
 //! atomic write of a batch of records with their provenance, and reading
 //! published records and their exact graphs back.
 
+use super::dedup::{self, DedupEffect};
 use super::vocab::{cat, graphs, WITHDRAWN};
 use super::{bulk_loader, named, term_value, CatalogStore, StoreError, BLOBS};
 use harvester::vocab::{dcat, dct, foaf, prov, rdf, xsd};
@@ -135,6 +136,13 @@ fn relabel_triple(t: Triple, rid: &str) -> Triple {
     Triple::new(subject, t.predicate, object)
 }
 
+/// What a write did: per record, and to the duplicates of their groups.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub outcomes: Vec<Outcome>,
+    pub dedup: DedupEffect,
+}
+
 /// What writing a record did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -154,9 +162,8 @@ pub struct StoredRecord {
     pub harvested: String,
 }
 impl CatalogStore {
-    /// Writes the records of one page of `source` in one transaction: new and
-    /// changed records replace their graph atomically; unchanged ones are not
-    /// touched. `catalog_iri` is the source's catalog, `now` an xsd:dateTime.
+    /// [`CatalogStore::write_batch`] for callers that keep no derived
+    /// views: what happened to each record.
     pub fn write_records(
         &self,
         source: &str,
@@ -164,6 +171,23 @@ impl CatalogStore {
         records: &[PreparedRecord],
         now: &str,
     ) -> Result<Vec<Outcome>, StoreError> {
+        Ok(self
+            .write_batch(source, catalog_iri, records, now)?
+            .outcomes)
+    }
+
+    /// Writes the records of one page of `source` in one transaction: new and
+    /// changed records replace their graph atomically; unchanged ones are not
+    /// touched. `catalog_iri` is the source's catalog, `now` an xsd:dateTime.
+    /// The deduplication index and the duplicates of the groups the records
+    /// belong to change in the same write ([`super::dedup`]).
+    pub fn write_batch(
+        &self,
+        source: &str,
+        catalog_iri: &str,
+        records: &[PreparedRecord],
+        now: &str,
+    ) -> Result<Written, StoreError> {
         let _guard = self.lock_writes()?;
         let meta = graphs::meta(source);
         let catalog_graph = graphs::catalog(source);
@@ -212,7 +236,32 @@ impl CatalogStore {
             old_hashes.push(old);
         }
         if outcomes.iter().all(|o| *o == Outcome::Unchanged) {
-            return Ok(outcomes);
+            return Ok(Written {
+                outcomes,
+                dedup: DedupEffect::default(),
+            });
+        }
+        let keys: Vec<Vec<Literal>> = records
+            .iter()
+            .zip(&outcomes)
+            .map(|(r, o)| match o {
+                Outcome::Unchanged => Vec::new(),
+                _ => dedup::keys_of(r),
+            })
+            .collect();
+        // New records whose keys no stored record shares need no decision:
+        // a group of one source's records has no duplicates (and while no
+        // other source's records are indexed, no key needs looking up).
+        let mut joins = false;
+        if !outcomes.contains(&Outcome::Updated)
+            && dedup::other_sources_indexed(&self.store, source)?
+        {
+            for k in &keys {
+                if dedup::any_member(&self.store, k)? {
+                    joins = true;
+                    break;
+                }
+            }
         }
         // 1. The archive first, durably.
         {
@@ -234,7 +283,7 @@ impl CatalogStore {
         // faster than a readable transaction.
         let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
         let harvested = Literal::new_typed_literal(now, xsd::DATE_TIME);
-        if !outcomes.contains(&Outcome::Updated) {
+        if !outcomes.contains(&Outcome::Updated) && !joins {
             let catalog_name = GraphName::NamedNode(catalog_graph.clone());
             let meta_name = GraphName::NamedNode(meta.clone());
             let mut quads: Vec<Quad> = Vec::new();
@@ -285,13 +334,25 @@ impl CatalogStore {
                     catalog_name.clone(),
                 ));
             }
+            quads.extend(dedup::index_quads(
+                source,
+                records
+                    .iter()
+                    .zip(&outcomes)
+                    .zip(&keys)
+                    .filter(|((_, o), _)| **o == Outcome::Added)
+                    .map(|((r, _), k)| (r.rid.as_str(), k.as_slice())),
+            ));
             // The bulk loader writes sorted SST files and ingests them in one
             // atomic step at `commit`: far cheaper than per-quad writes.
             let mut loader = bulk_loader(&self.store);
             loader.load_quads(quads)?;
             loader.commit()?;
             self.log_written(source, records, &outcomes, now);
-            return Ok(outcomes);
+            return Ok(Written {
+                outcomes,
+                dedup: DedupEffect::default(),
+            });
         }
         // Records that replace stored ones go through transactions of at most
         // UPDATE_CHUNK records, and only the quads that differ are written
@@ -302,15 +363,20 @@ impl CatalogStore {
         // write-ahead log and memtable) and made a harvest that changes
         // every record ~10 times slower than a first harvest, with minutes
         // of flushing at its end.
-        let changed: Vec<(&PreparedRecord, Outcome)> = records
+        let changed: Vec<(&PreparedRecord, Outcome, &[Literal])> = records
             .iter()
             .zip(&outcomes)
-            .filter(|(_, o)| **o != Outcome::Unchanged)
-            .map(|(r, o)| (r, *o))
+            .zip(&keys)
+            .filter(|((_, o), _)| **o != Outcome::Unchanged)
+            .map(|((r, o), k)| (r, *o, k.as_slice()))
             .collect();
+        let priorities = self.priorities();
+        let priority = |s: &str| priorities.get(s).copied().unwrap_or(0);
+        let mut effect = DedupEffect::default();
         for part in changed.chunks(UPDATE_CHUNK) {
             let mut txn = self.store.start_transaction()?;
-            for &(r, o) in part {
+            let mut left = Vec::new();
+            for &(r, o, k) in part {
                 let graph = graphs::record(&r.rid);
                 let graph_ref = GraphNameRef::NamedNode(graph.as_ref());
                 let vgraph = graphs::validation(&r.rid);
@@ -367,7 +433,10 @@ impl CatalogStore {
                     catalog_ref,
                 ));
                 txn.insert(QuadRef::new(&catalog, dcat::RECORD, subject, catalog_ref));
+                left.extend(dedup::set_keys(&mut txn, Some(source), &r.rid, k)?);
             }
+            let seeds: Vec<String> = part.iter().map(|(r, _, _)| r.rid.clone()).collect();
+            effect.extend(dedup::settle(&mut txn, &seeds, &left, &priority)?);
             txn.commit()?;
         }
         // The replaced versions' exact graphs, unless another record has
@@ -380,8 +449,34 @@ impl CatalogStore {
             .filter_map(|((r, _), old)| old.as_ref().filter(|h| **h != r.hash).cloned())
             .collect();
         self.log_written(source, records, &outcomes, now);
+        self.log_dedup(&effect);
         self.delete_unreferenced_blobs(&replaced)?;
-        Ok(outcomes)
+        Ok(Written {
+            outcomes,
+            dedup: effect,
+        })
+    }
+
+    /// Logs what deduplication hid and showed (after the write's own
+    /// changes: a written record that is a duplicate ends hidden).
+    pub(super) fn log_dedup(&self, effect: &DedupEffect) {
+        if effect.is_empty() {
+            return;
+        }
+        self.log_changes(
+            effect
+                .hidden
+                .iter()
+                .cloned()
+                .map(super::RecordChange::Unpublished)
+                .chain(
+                    effect
+                        .shown
+                        .iter()
+                        .cloned()
+                        .map(super::RecordChange::Published),
+                ),
+        );
     }
 
     /// Logs the records a write added or changed (see
@@ -507,10 +602,27 @@ impl CatalogStore {
         self.meta_literal(graph, meta, cat::CONTENT_HASH)
     }
 
-    /// The published records (withdrawn ones are skipped; see
-    /// [`CatalogStore::withdrawn_records`]), optionally of one source, sorted
-    /// by source and id.
+    /// The records that are shown: published and not a duplicate of
+    /// another source's record (withdrawn ones are skipped, see
+    /// [`CatalogStore::withdrawn_records`]; duplicates, see
+    /// [`CatalogStore::duplicates`]), optionally of one source, sorted by
+    /// source and id. The catalog endpoint, `export` and the search index
+    /// list these.
     pub fn records(&self, source: Option<&str>) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records(source, false)
+    }
+
+    /// Every stored record, withdrawn ones and duplicates included
+    /// (`export --all`), sorted by source and id.
+    pub fn all_records(&self, source: Option<&str>) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read_records(source, true)
+    }
+
+    fn read_records(
+        &self,
+        source: Option<&str>,
+        everything: bool,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let graph_filter = source.map(graphs::meta);
         let graph_ref = graph_filter
             .as_ref()
@@ -568,12 +680,23 @@ impl CatalogStore {
                 }
             }
         }
-        // Withdrawn records are not published: export and views skip them.
-        for q in
-            self.store
-                .quads_for_pattern(None, Some(cat::STATUS), Some(WITHDRAWN.into()), graph_ref)
-        {
-            by_subject.remove(&q?.subject);
+        // Withdrawn records are not published and duplicates are not
+        // shown: export and views skip them.
+        if !everything {
+            for q in self.store.quads_for_pattern(
+                None,
+                Some(cat::STATUS),
+                Some(WITHDRAWN.into()),
+                graph_ref,
+            ) {
+                by_subject.remove(&q?.subject);
+            }
+            for q in self
+                .store
+                .quads_for_pattern(None, Some(cat::DUPLICATE_OF), None, graph_ref)
+            {
+                by_subject.remove(&q?.subject);
+            }
         }
         let mut out: Vec<StoredRecord> = by_subject.into_values().collect();
         out.sort_by(|a, b| (&a.source, &a.rid).cmp(&(&b.source, &b.rid)));

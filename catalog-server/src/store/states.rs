@@ -7,6 +7,7 @@
 //! withdrawn or purged is the harvest's decision
 //! ([`crate::harvest::lifecycle`]); this module only changes the state.
 
+use super::dedup::{self, DedupEffect};
 use super::vocab::{cat, graphs, PUBLISHED, WITHDRAWN};
 use super::{
     parse_canonical, term_value as term_str, CatalogStore, PreparedRecord, RecordChange,
@@ -17,6 +18,14 @@ use oxigraph::model::{
     GraphNameRef, Literal, LiteralRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term,
 };
 use std::collections::HashSet;
+
+/// What a purge removed, and what that changed among the duplicates.
+#[derive(Debug, Default, Clone)]
+pub struct Purged {
+    /// The purged record ids.
+    pub rids: Vec<String>,
+    pub dedup: DedupEffect,
+}
 
 impl CatalogStore {
     /// Record ids of a source with the given status.
@@ -93,14 +102,15 @@ impl CatalogStore {
 
     /// Withdraws records of a source: status `withdrawn`, `cat:withdrawnAt`,
     /// catalog links removed; record graph, meta and archive blob stay. One
-    /// atomic transaction.
+    /// atomic transaction, which also settles the records' duplicates (a
+    /// withdrawn winner's next record is shown).
     pub fn withdraw(
         &self,
         source: &str,
         catalog_iri: &str,
         rids: &[String],
         now: &str,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<DedupEffect, StoreError> {
         let _guard = self.lock_writes()?;
         let meta = graphs::meta(source);
         let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
@@ -110,7 +120,6 @@ impl CatalogStore {
             .map_err(|e| StoreError::Other(format!("invalid IRI {catalog_iri:?}: {e}")))?;
         let at = Literal::new_typed_literal(now, xsd::DATE_TIME);
         let mut txn = self.store.start_transaction()?;
-        let mut n = 0;
         for rid in rids {
             let node = graphs::record(rid);
             let dataset = self.dataset_of(rid, &meta)?;
@@ -121,21 +130,37 @@ impl CatalogStore {
                 txn.remove(QuadRef::new(&catalog, dcat::DATASET_LINK, d, cg));
             }
             txn.remove(QuadRef::new(&catalog, dcat::RECORD, &node, cg));
-            n += 1;
         }
+        let effect = self.settle(&mut txn, rids, &[])?;
         txn.commit()?;
         self.log_changes(rids.iter().cloned().map(RecordChange::Unpublished));
-        Ok(n)
+        self.log_dedup(&effect);
+        Ok(effect)
+    }
+
+    /// Settles the groups of `rids` and `keys` in `txn` under the current
+    /// priorities.
+    fn settle(
+        &self,
+        txn: &mut oxigraph::store::Transaction<'_>,
+        rids: &[String],
+        keys: &[oxigraph::model::Literal],
+    ) -> Result<DedupEffect, StoreError> {
+        let priorities = self.priorities();
+        dedup::settle(txn, rids, keys, &|s: &str| {
+            priorities.get(s).copied().unwrap_or(0)
+        })
     }
 
     /// Publishes withdrawn records again (status, catalog links) and returns
-    /// them. Records not withdrawn are left alone.
+    /// them, with what that changed among their duplicates. Records not
+    /// withdrawn are left alone.
     pub fn republish(
         &self,
         source: &str,
         catalog_iri: &str,
         rids: &[String],
-    ) -> Result<Vec<StoredRecord>, StoreError> {
+    ) -> Result<(Vec<StoredRecord>, DedupEffect), StoreError> {
         let _guard = self.lock_writes()?;
         let meta = graphs::meta(source);
         let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
@@ -193,17 +218,19 @@ impl CatalogStore {
                 harvested: String::new(),
             });
         }
+        let back: Vec<String> = out.iter().map(|r| r.rid.clone()).collect();
+        let effect = self.settle(&mut txn, &back, &[])?;
         txn.commit()?;
         if !out.is_empty() {
             self.log_changes([RecordChange::Unknown]);
         }
-        Ok(out)
+        Ok((out, effect))
     }
 
     /// Purges records of a source withdrawn at or before `cutoff`: record
-    /// graph and meta are removed (archive blobs stay: they are content-addressed
-    /// and may be shared). Returns the purged ids.
-    pub fn purge_withdrawn(&self, source: &str, cutoff: &str) -> Result<Vec<String>, StoreError> {
+    /// graph, meta and index entries are removed (archive blobs another
+    /// record still names stay) and their groups settled.
+    pub fn purge_withdrawn(&self, source: &str, cutoff: &str) -> Result<Purged, StoreError> {
         let due: Vec<String> = self
             .withdrawn_records(source)?
             .into_iter()
@@ -211,14 +238,16 @@ impl CatalogStore {
             .map(|(rid, _)| rid)
             .collect();
         if due.is_empty() {
-            return Ok(due);
+            return Ok(Purged::default());
         }
         let _guard = self.lock_writes()?;
         let meta = graphs::meta(source);
         let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
         let mut txn = self.store.start_transaction()?;
         let mut hashes = Vec::new();
+        let mut left = Vec::new();
         for rid in &due {
+            left.extend(dedup::remove_record(&mut txn, rid)?);
             let node = graphs::record(rid);
             let old: Vec<Quad> = self
                 .store
@@ -233,14 +262,19 @@ impl CatalogStore {
             txn.remove_named_graph(node.as_ref())?;
             txn.remove_named_graph(graphs::validation(rid).as_ref())?;
         }
+        let effect = self.settle(&mut txn, &[], &left)?;
         txn.commit()?;
         self.log_changes(due.iter().cloned().map(RecordChange::Unpublished));
+        self.log_dedup(&effect);
         // Erasure erases: the purged records' exact graphs and source
         // hashes leave the archive too (a graph another record still has
         // stays).
         self.delete_unreferenced_blobs(&hashes)?;
         self.forget_source_hashes(&due)?;
-        Ok(due)
+        Ok(Purged {
+            rids: due,
+            dedup: effect,
+        })
     }
 
     /// A withdrawn-then-republished record made ready for followers, from the archive.

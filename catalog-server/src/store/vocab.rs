@@ -33,7 +33,9 @@ pub mod cat {
         INFOS = "infos",
         QUALITY_SCORE = "qualityScore",
         QUALITY_BAND = "qualityBand",
-        QUALITY_POINTS = "qualityPoints"
+        QUALITY_POINTS = "qualityPoints",
+        DEDUP_KEY = "dedupKey",
+        DUPLICATE_OF = "duplicateOf"
     );
 }
 
@@ -46,6 +48,13 @@ pub mod graphs {
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
     pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
     pub const VALIDATION_PREFIX: &str = "urn:dcat-catalog:validation:";
+    /// The deduplication index (see [`crate::store::dedup`]).
+    pub const DEDUP: &str = "urn:dcat-catalog:dedup";
+
+    /// The graph of the deduplication index.
+    pub fn dedup() -> NamedNode {
+        NamedNode::new_unchecked(DEDUP)
+    }
 
     /// The graph holding the `sh:ValidationReport` of one record.
     pub fn validation(rid: &str) -> NamedNode {
