@@ -19,6 +19,7 @@ pub mod contexts;
 pub mod export;
 pub mod harvest;
 pub mod http;
+pub mod links;
 pub mod metrics;
 pub mod search_index;
 pub mod sparql;

@@ -33,7 +33,18 @@ pub mod cat {
         INFOS = "infos",
         QUALITY_SCORE = "qualityScore",
         QUALITY_BAND = "qualityBand",
-        QUALITY_POINTS = "qualityPoints"
+        QUALITY_POINTS = "qualityPoints",
+        LINK_CHECK = "LinkCheck",
+        HTTP_STATUS = "httpStatus",
+        LINK_OK = "linkOk",
+        LINK_ERROR = "linkError",
+        CONTENT_TYPE = "contentType",
+        FINAL_URL = "finalUrl",
+        RESPONSE_MILLIS = "responseMillis",
+        CHECKED_AT = "checkedAt",
+        NEXT_CHECK = "nextCheck",
+        SUCCESSES = "successes",
+        FAILURES = "failures"
     );
 }
 
@@ -46,6 +57,13 @@ pub mod graphs {
     pub const META_PREFIX: &str = "urn:dcat-catalog:meta:";
     pub const RUN_PREFIX: &str = "urn:dcat-catalog:run:";
     pub const VALIDATION_PREFIX: &str = "urn:dcat-catalog:validation:";
+    /// The graph of the link checker's results, one node per checked URL.
+    pub const LINKS: &str = "urn:dcat-catalog:links";
+
+    /// The graph of the link checker's results.
+    pub fn links() -> NamedNode {
+        NamedNode::new_unchecked(LINKS)
+    }
 
     /// The graph holding the `sh:ValidationReport` of one record.
     pub fn validation(rid: &str) -> NamedNode {
