@@ -480,7 +480,10 @@ pub struct QualityConfig {
     pub recheck_after: Duration,
     /// After a failure, a link is checked again after this, doubled per
     /// failure in a row, at most `recheck_after`.
-    #[serde(default = "default_failed_recheck_after", deserialize_with = "duration")]
+    #[serde(
+        default = "default_failed_recheck_after",
+        deserialize_with = "duration"
+    )]
     pub failed_recheck_after: Duration,
     /// `serve`: how often the background checker looks for links that are
     /// due.

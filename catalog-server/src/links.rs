@@ -166,18 +166,17 @@ impl LinkChecker {
         let started = Instant::now();
         let store = self.store.clone();
         let src = source.map(str::to_owned);
-        let (links, known) = blocking(move || {
-            Ok((store.record_links(src.as_deref())?, store.link_results()?))
-        })
-        .await?;
+        let (links, known) =
+            blocking(move || Ok((store.record_links(src.as_deref())?, store.link_results()?)))
+                .await?;
         let now = (self.clock)();
         let due: Vec<String> = links
             .by_url
             .keys()
             .filter(|url| {
-                all || known.get(*url).is_none_or(|r| {
-                    parse_xsd_time(&r.next_check).is_none_or(|next| next <= now)
-                })
+                all || known
+                    .get(*url)
+                    .is_none_or(|r| parse_xsd_time(&r.next_check).is_none_or(|next| next <= now))
             })
             .cloned()
             .collect();
@@ -286,10 +285,8 @@ async fn write_results(
 ) -> Result<Written, LinkError> {
     // The statuses scores are computed with: the stored ones, updated as
     // results arrive.
-    let statuses: HashMap<String, Option<u16>> = known
-        .iter()
-        .map(|(u, r)| (u.clone(), r.status))
-        .collect();
+    let statuses: HashMap<String, Option<u16>> =
+        known.iter().map(|(u, r)| (u.clone(), r.status)).collect();
     let statuses = Arc::new(std::sync::Mutex::new(statuses));
     let mut written = Written::default();
     let mut buf: Vec<LinkResult> = Vec::with_capacity(BATCH);
@@ -339,9 +336,8 @@ fn rescore(
         .flatten()
         .copied()
         .collect();
-    let lookup = |url: &str| -> Option<LinkStatus> {
-        statuses.get(url).map(|s| LinkStatus { status: *s })
-    };
+    let lookup =
+        |url: &str| -> Option<LinkStatus> { statuses.get(url).map(|s| LinkStatus { status: *s }) };
     let mut updates = Vec::new();
     for i in records {
         let Some(record) = links.records.get(i) else {

@@ -553,11 +553,13 @@ async fn check_links(
 }
 
 /// `serve`: the link checker in the background, one round every
-/// `[quality] check_interval` (read at each round, so a reload reaches it);
-/// nothing while `check_links = false`.
+/// `[quality] check_interval` (read at each round, so a reload reaches it),
+/// the first one interval after the start; nothing while
+/// `check_links = false`.
 fn spawn_link_checker(store: Arc<CatalogStore>, scheduler: Arc<Scheduler>) {
     tokio::spawn(async move {
         loop {
+            tokio::time::sleep(scheduler.current().config().quality.check_interval).await;
             let config = scheduler.current().config();
             if config.quality.check_links {
                 let round = async {
@@ -582,7 +584,6 @@ fn spawn_link_checker(store: Arc<CatalogStore>, scheduler: Arc<Scheduler>) {
                     Err(e) => tracing::warn!("{e}"),
                 }
             }
-            tokio::time::sleep(config.quality.check_interval).await;
         }
     });
 }

@@ -284,11 +284,7 @@ pub(super) fn dataset_quality(
     for (distribution, url, download) in catalog.links_of(rid).map_err(store_failed)? {
         let result = catalog.link_result(&url).map_err(store_failed)?;
         links.push(LinkView {
-            property: if download {
-                "downloadURL"
-            } else {
-                "accessURL"
-            },
+            property: if download { "downloadURL" } else { "accessURL" },
             distribution: match distribution {
                 Term::NamedNode(n) => n.into_string(),
                 other => other.to_string(),
@@ -300,7 +296,9 @@ pub(super) fn dataset_quality(
             url,
         });
     }
-    links.sort_by(|a, b| (&a.distribution, a.property, &a.url).cmp(&(&b.distribution, b.property, &b.url)));
+    links.sort_by(|a, b| {
+        (&a.distribution, a.property, &a.url).cmp(&(&b.distribution, b.property, &b.url))
+    });
     Ok(Some(QualityView {
         score: s.score,
         max: crate::validation::quality::MAX_SCORE,
