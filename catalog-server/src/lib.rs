@@ -8,7 +8,7 @@
 //! | layer | modules |
 //! |---|---|
 //! | 3 | [`http`] |
-//! | 2 | [`harvest`], [`search_index`], [`export`], [`backup`], [`sparql`] |
+//! | 2 | [`harvest`], [`search_index`], [`export`], [`backup`], [`sparql`], [`links`] |
 //! | 1 | [`store`], [`validation`] |
 //! | 0 | [`alloc`], [`config`], [`contexts`], [`metrics`] |
 

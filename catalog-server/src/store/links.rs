@@ -483,7 +483,9 @@ mod tests {
             content_type: None,
             ..a.clone()
         };
-        store.write_link_results(&[a2.clone()]).expect("rewrite");
+        store
+            .write_link_results(std::slice::from_ref(&a2))
+            .expect("rewrite");
         assert_eq!(store.link_result(&a.url).expect("one"), Some(a2));
         let statuses = store.link_statuses().expect("statuses");
         assert_eq!(statuses.get(&a.url), Some(&Some(404)));
