@@ -360,6 +360,7 @@ fn rescore(
         updates.push(QualityUpdate {
             source: record.source.clone(),
             rid: record.rid.clone(),
+            hash: record.hash.clone(),
             measurements: scored.dqv_triples(&record.rid, dataset.as_ref(), now),
             quality: RecordQuality {
                 score: scored.score,

@@ -93,12 +93,21 @@ pub struct MetricView {
     #[schema(value_type = String)]
     pub dimension: Dimension,
     /// The measured value: `true`/`false`, or a link's HTTP status.
-    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<serde_json::Value>,
+    pub value: Option<MeasuredValue>,
     /// `not checked` (links not checked yet), `no distribution`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+}
+
+/// A stored `dqv:value`: a boolean, an HTTP status, or (for a value this
+/// version does not write) its text.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MeasuredValue {
+    Bool(bool),
+    Status(u64),
+    Text(String),
 }
 
 /// A dataset's metadata quality score.
@@ -222,16 +231,17 @@ fn measurements(store: &Store, rid: &str) -> Result<BTreeMap<Metric, Stored>, Ap
     Ok(out)
 }
 
-fn json_value(t: &Term) -> serde_json::Value {
+fn json_value(t: &Term) -> MeasuredValue {
     match t {
         Term::Literal(l) => match l.value() {
-            "true" => serde_json::Value::Bool(true),
-            "false" => serde_json::Value::Bool(false),
-            other => other
-                .parse::<u64>()
-                .map_or_else(|_| other.into(), serde_json::Value::from),
+            "true" => MeasuredValue::Bool(true),
+            "false" => MeasuredValue::Bool(false),
+            other => other.parse::<u64>().map_or_else(
+                |_| MeasuredValue::Text(other.to_owned()),
+                MeasuredValue::Status,
+            ),
         },
-        other => other.to_string().into(),
+        other => MeasuredValue::Text(other.to_string()),
     }
 }
 

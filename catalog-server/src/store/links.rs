@@ -60,6 +60,9 @@ pub struct RecordLinks {
 pub struct QualityUpdate {
     pub source: String,
     pub rid: String,
+    /// The content hash of the record version that was scored: a record
+    /// changed since (by a harvest) keeps the harvest's score.
+    pub hash: String,
     /// The DQV triples of the score, as the harvest writes them.
     pub measurements: Vec<Triple>,
     pub quality: RecordQuality,
@@ -288,8 +291,8 @@ impl CatalogStore {
     /// untouched: the nodes of the report graph that are measurements
     /// (`dqv:isMeasurementOf`) are removed with their triples, the new ones
     /// inserted. A record that is no longer scored (purged, or re-harvested
-    /// under profile `none` in between) is skipped. Returns the records
-    /// updated.
+    /// under profile `none` in between) or whose content changed since it
+    /// was scored is skipped. Returns the records updated.
     pub fn replace_quality(&self, updates: &[QualityUpdate]) -> Result<usize, StoreError> {
         let measurement_of = NamedNode::new_unchecked("http://www.w3.org/ns/dqv#isMeasurementOf");
         let mut done = 0;
@@ -300,17 +303,20 @@ impl CatalogStore {
                 let record = graphs::record(&u.rid);
                 let meta = graphs::meta(&u.source);
                 let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
-                let scored = txn
-                    .quads_for_pattern(
+                let first = |p| {
+                    txn.quads_for_pattern(
                         Some(record.as_ref().into()),
-                        Some(cat::QUALITY_SCORE),
+                        Some(p),
                         None,
                         Some(meta_ref),
                     )
                     .next()
-                    .transpose()?
-                    .is_some();
-                if !scored {
+                    .transpose()
+                };
+                let scored = first(cat::QUALITY_SCORE)?.is_some();
+                let same = first(cat::CONTENT_HASH)?
+                    .is_some_and(|q| literal(&q.object) == Some(u.hash.as_str()));
+                if !scored || !same {
                     continue;
                 }
                 let vgraph = graphs::validation(&u.rid);
@@ -460,6 +466,123 @@ mod tests {
             successes: u32::from(status.is_some()),
             failures: u32::from(status.is_none()),
         }
+    }
+
+    #[test]
+    fn rescoring_replaces_measurements_and_meta_only_of_the_scored_version() {
+        use super::super::records::{prepare, RecordValidation};
+        use oxigraph::model::BlankNode;
+        let dir = std::env::temp_dir().join(format!("links-rescore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = CatalogStore::open(&dir).expect("open");
+        let d = NamedNode::new_unchecked("http://portal.example/d/1");
+        let mut p = prepare(
+            "s",
+            &harvester::Record {
+                dataset: d.clone(),
+                triples: vec![Triple::new(
+                    d.clone(),
+                    rdf::TYPE,
+                    dcat::DATASET.into_owned(),
+                )],
+                page_url: "http://portal.example/page".into(),
+                minted: false,
+            },
+        )
+        .expect("prepare");
+        let of = NamedNode::new_unchecked("http://www.w3.org/ns/dqv#isMeasurementOf");
+        let value = NamedNode::new_unchecked("http://www.w3.org/ns/dqv#value");
+        let metric = NamedNode::new_unchecked("https://piveau.eu/ns/voc#accessUrlStatusCode");
+        let report = BlankNode::new_unchecked("report");
+        let conforms = NamedNode::new_unchecked("http://www.w3.org/ns/shacl#conforms");
+        let m = BlankNode::new_from_unique_id(7);
+        let measured = |status: i64| {
+            vec![
+                Triple::new(m.clone(), of.clone(), metric.clone()),
+                Triple::new(m.clone(), value.clone(), Literal::from(status)),
+            ]
+        };
+        let mut report_triples = vec![Triple::new(report, conforms, Literal::from(true))];
+        report_triples.extend(measured(200));
+        p.validation = Some(RecordValidation {
+            validated_with: "p@1".into(),
+            violations: 0,
+            warnings: 0,
+            infos: 0,
+            report: report_triples,
+            quality: Some(RecordQuality {
+                score: 50,
+                band: "Bad".into(),
+                points: "50".into(),
+            }),
+        });
+        store
+            .write_records(
+                "s",
+                "http://land.example/catalogs/s",
+                &[p.clone()],
+                "2026-01-01T00:00:00Z",
+            )
+            .expect("write");
+        let update = |hash: &str, status: i64, score: u32| QualityUpdate {
+            source: "s".into(),
+            rid: p.rid.clone(),
+            hash: hash.into(),
+            measurements: measured(status),
+            quality: RecordQuality {
+                score,
+                band: "Bad".into(),
+                points: score.to_string(),
+            },
+        };
+        let vgraph = graphs::validation(&p.rid);
+        let graph_triples = || -> Vec<String> {
+            let mut v: Vec<String> = store
+                .oxigraph()
+                .quads_for_pattern(None, None, None, Some(vgraph.as_ref().into()))
+                .map(|q| {
+                    let q = q.expect("quad");
+                    format!("{} {} {}", q.subject, q.predicate, q.object)
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let meta_score = || {
+            store
+                .meta_literal(
+                    &graphs::record(&p.rid),
+                    &graphs::meta("s"),
+                    cat::QUALITY_SCORE,
+                )
+                .expect("meta")
+        };
+        // A record changed since it was scored keeps its score.
+        assert_eq!(
+            store
+                .replace_quality(&[update("other", 404, 0)])
+                .expect("skip"),
+            0
+        );
+        assert_eq!(meta_score().as_deref(), Some("50"));
+        let before = graph_triples();
+        assert_eq!(
+            store
+                .replace_quality(&[update(&p.hash, 404, 0)])
+                .expect("replace"),
+            1
+        );
+        assert_eq!(meta_score().as_deref(), Some("0"));
+        let after = graph_triples();
+        assert_eq!(after.len(), before.len());
+        assert!(
+            after.iter().any(|t| t.contains("shacl#conforms")),
+            "{after:?}"
+        );
+        assert!(after.iter().any(|t| t.contains("\"404\"")), "{after:?}");
+        assert!(!after.iter().any(|t| t.contains("\"200\"")), "{after:?}");
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
