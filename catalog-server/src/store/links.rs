@@ -297,50 +297,47 @@ impl CatalogStore {
         let measurement_of = NamedNode::new_unchecked("http://www.w3.org/ns/dqv#isMeasurementOf");
         let mut done = 0;
         for part in updates.chunks(WRITE_CHUNK) {
+            // Two reads per record (its meta, its report graph), in the
+            // transaction that changes them.
             let _guard = self.lock_writes()?;
             let mut txn = self.store.start_transaction()?;
             for u in part {
                 let record = graphs::record(&u.rid);
                 let meta = graphs::meta(&u.source);
                 let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
-                let first = |p| {
-                    txn.quads_for_pattern(
-                        Some(record.as_ref().into()),
-                        Some(p),
-                        None,
-                        Some(meta_ref),
-                    )
-                    .next()
-                    .transpose()
-                };
-                let scored = first(cat::QUALITY_SCORE)?.is_some();
-                let same = first(cat::CONTENT_HASH)?
-                    .is_some_and(|q| literal(&q.object) == Some(u.hash.as_str()));
+                // One read of the record's meta: is it scored, is it the
+                // version that was scored, and its score, band and points.
+                let facts: Vec<Quad> = txn
+                    .quads_for_pattern(Some(record.as_ref().into()), None, None, Some(meta_ref))
+                    .collect::<Result<_, _>>()?;
+                let scored = facts.iter().any(|q| q.predicate == cat::QUALITY_SCORE);
+                let same = facts.iter().any(|q| {
+                    q.predicate == cat::CONTENT_HASH && literal(&q.object) == Some(u.hash.as_str())
+                });
                 if !scored || !same {
                     continue;
                 }
                 let vgraph = graphs::validation(&u.rid);
                 let vref = GraphNameRef::NamedNode(vgraph.as_ref());
-                let nodes: HashSet<NamedOrBlankNode> = txn
-                    .quads_for_pattern(None, Some(measurement_of.as_ref()), None, Some(vref))
-                    .map(|q| q.map(|q| q.subject))
+                // One read of the report graph: the measurement nodes and
+                // their triples.
+                let report: Vec<Quad> = txn
+                    .quads_for_pattern(None, None, None, Some(vref))
                     .collect::<Result<_, _>>()?;
-                let mut old: Vec<Quad> = Vec::new();
-                for n in &nodes {
-                    for q in txn.quads_for_pattern(Some(n.as_ref()), None, None, Some(vref)) {
-                        old.push(q?);
-                    }
-                }
-                for p in [cat::QUALITY_SCORE, cat::QUALITY_BAND, cat::QUALITY_POINTS] {
-                    for q in txn.quads_for_pattern(
-                        Some(record.as_ref().into()),
-                        Some(p),
-                        None,
-                        Some(meta_ref),
-                    ) {
-                        old.push(q?);
-                    }
-                }
+                let nodes: HashSet<&NamedOrBlankNode> = report
+                    .iter()
+                    .filter(|q| q.predicate == measurement_of)
+                    .map(|q| &q.subject)
+                    .collect();
+                let mut old: Vec<Quad> = report
+                    .iter()
+                    .filter(|q| nodes.contains(&q.subject))
+                    .cloned()
+                    .collect();
+                old.extend(facts.into_iter().filter(|q| {
+                    [cat::QUALITY_SCORE, cat::QUALITY_BAND, cat::QUALITY_POINTS]
+                        .contains(&q.predicate.as_ref())
+                }));
                 let mut new: Vec<Quad> = u
                     .measurements
                     .iter()
