@@ -166,22 +166,34 @@ impl LinkChecker {
         let started = Instant::now();
         let store = self.store.clone();
         let src = source.map(str::to_owned);
-        let (links, known) =
-            blocking(move || Ok((store.record_links(src.as_deref())?, store.link_results()?)))
-                .await?;
+        // Every source's records: a link one source's round checks may be
+        // named by another source's records too, which are scored again
+        // with it.
+        let (links, only, known) = blocking(move || {
+            let only: Option<BTreeSet<String>> = match src {
+                Some(s) => Some(store.record_links(Some(&s))?.by_url.into_keys().collect()),
+                None => None,
+            };
+            Ok((store.record_links(None)?, only, store.link_results()?))
+        })
+        .await?;
         let now = (self.clock)();
-        let due: Vec<String> = links
+        let considered: Vec<&String> = links
             .by_url
             .keys()
+            .filter(|url| only.as_ref().is_none_or(|o| o.contains(*url)))
+            .collect();
+        let due: Vec<String> = considered
+            .iter()
             .filter(|url| {
                 all || known
-                    .get(*url)
+                    .get(**url)
                     .is_none_or(|r| parse_xsd_time(&r.next_check).is_none_or(|next| next <= now))
             })
-            .cloned()
+            .map(|url| (*url).clone())
             .collect();
         let mut summary = CheckSummary {
-            urls: links.by_url.len(),
+            urls: considered.len(),
             due: due.len(),
             ..CheckSummary::default()
         };
