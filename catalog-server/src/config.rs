@@ -36,6 +36,8 @@ pub struct Config {
     pub http: HttpConfig,
     pub harvest: HarvestConfig,
     pub validation: ValidationConfig,
+    /// The metadata quality score's link checker.
+    pub quality: QualityConfig,
     pub sources: Vec<SourceConfig>,
     /// The admin API's bearer token, inline (prefer `admin_token_env`).
     pub admin_token: Option<String>,
@@ -61,6 +63,8 @@ struct RawConfig {
     harvest: HarvestConfig,
     #[serde(default)]
     validation: ValidationConfig,
+    #[serde(default)]
+    quality: QualityConfig,
     #[serde(default)]
     sources: Vec<toml::Spanned<SourceConfig>>,
     #[serde(default)]
@@ -445,6 +449,85 @@ impl Default for HarvestConfig {
     }
 }
 
+/// `[quality]`: the link checker behind the score's two status-code
+/// metrics (`accessUrlStatusCode`, `downloadUrlStatusCode`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityConfig {
+    /// Check the distributions' links (`false`: the status-code metrics
+    /// stay "not checked", nothing is fetched).
+    #[serde(default = "default_true")]
+    pub check_links: bool,
+    /// Longest time for one check (one request with its redirects).
+    #[serde(default = "default_link_timeout", deserialize_with = "duration")]
+    pub link_timeout: Duration,
+    /// Checks in flight at once.
+    #[serde(default = "default_link_concurrency")]
+    pub link_concurrency: usize,
+    /// Checks in flight to one host.
+    #[serde(default = "default_link_host_connections")]
+    pub link_host_connections: usize,
+    /// Shortest pause between the starts of two checks of one host
+    /// (`"0s"`: none).
+    #[serde(
+        default = "default_link_host_delay",
+        deserialize_with = "duration_or_zero"
+    )]
+    pub link_host_delay: Duration,
+    /// After a success, a link is checked again after this times its
+    /// successes in a row, at most four times this.
+    #[serde(default = "default_recheck_after", deserialize_with = "duration")]
+    pub recheck_after: Duration,
+    /// After a failure, a link is checked again after this, doubled per
+    /// failure in a row, at most `recheck_after`.
+    #[serde(
+        default = "default_failed_recheck_after",
+        deserialize_with = "duration"
+    )]
+    pub failed_recheck_after: Duration,
+    /// `serve`: how often the background checker looks for links that are
+    /// due.
+    #[serde(default = "default_check_interval", deserialize_with = "duration")]
+    pub check_interval: Duration,
+}
+
+fn default_link_timeout() -> Duration {
+    Duration::from_secs(20)
+}
+fn default_link_concurrency() -> usize {
+    16
+}
+fn default_link_host_connections() -> usize {
+    2
+}
+fn default_link_host_delay() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_recheck_after() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+fn default_failed_recheck_after() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_check_interval() -> Duration {
+    Duration::from_secs(3600)
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        Self {
+            check_links: true,
+            link_timeout: default_link_timeout(),
+            link_concurrency: default_link_concurrency(),
+            link_host_connections: default_link_host_connections(),
+            link_host_delay: default_link_host_delay(),
+            recheck_after: default_recheck_after(),
+            failed_recheck_after: default_failed_recheck_after(),
+            check_interval: default_check_interval(),
+        }
+    }
+}
+
 /// The kind of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -745,6 +828,16 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(parsed)
 }
 
+/// A duration where zero is allowed (`"0s"`: off).
+fn duration_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    humantime::parse_duration(&s).map_err(|e| {
+        de::Error::custom(format!(
+            "invalid duration {s:?} ({e}); write e.g. \"1s\", \"250ms\" or \"0s\""
+        ))
+    })
+}
+
 fn byte_size<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -969,6 +1062,12 @@ impl Config {
                     .into(),
             ));
         }
+        if raw.quality.link_concurrency == 0 || raw.quality.link_host_connections == 0 {
+            return Err(invalid(
+                "quality.link_concurrency and quality.link_host_connections must be at least 1"
+                    .into(),
+            ));
+        }
         if let Some(var) = &raw.admin_token_env {
             if var.is_empty() || var.contains('=') || var.contains('\0') {
                 return Err(invalid(format!(
@@ -1002,6 +1101,7 @@ impl Config {
             http: raw.http,
             harvest: raw.harvest,
             validation,
+            quality: raw.quality,
             sources,
             admin_token: raw.admin_token,
             admin_token_env: raw.admin_token_env,

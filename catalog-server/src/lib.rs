@@ -8,7 +8,7 @@
 //! | layer | modules |
 //! |---|---|
 //! | 3 | [`http`] |
-//! | 2 | [`harvest`], [`search_index`], [`export`], [`backup`], [`sparql`] |
+//! | 2 | [`harvest`], [`search_index`], [`export`], [`backup`], [`sparql`], [`links`] |
 //! | 1 | [`store`], [`validation`] |
 //! | 0 | [`alloc`], [`config`], [`contexts`], [`metrics`] |
 
@@ -19,6 +19,7 @@ pub mod contexts;
 pub mod export;
 pub mod harvest;
 pub mod http;
+pub mod links;
 pub mod metrics;
 pub mod search_index;
 pub mod sparql;

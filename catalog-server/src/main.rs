@@ -8,6 +8,7 @@ use catalog_server::harvest::{Harvesting, SourceReport};
 use catalog_server::http::AdminState;
 use catalog_server::http::AppState;
 use catalog_server::http::HttpLimits;
+use catalog_server::links::LinkChecker;
 use catalog_server::search_index;
 use catalog_server::store::CatalogStore;
 use catalog_server::store::RunStatus;
@@ -79,6 +80,20 @@ enum Command {
         /// text, turtle or json.
         #[arg(long, default_value = "text")]
         format: String,
+    },
+    /// Check the links of the distributions of published records (all
+    /// sources, or one) that are due, store the results and score again
+    /// the records whose links changed (`[quality]` in the config).
+    CheckLinks {
+        /// Only the links of this source's records.
+        #[arg(long)]
+        source: Option<String>,
+        /// Check every link, due or not.
+        #[arg(long)]
+        all: bool,
+        /// Print the summary as JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete the search index and build it again from the store.
     Reindex,
@@ -181,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
             all,
         } => export(config, source, &format, out, all).await,
         Command::Reindex => reindex(config).await,
+        Command::CheckLinks { source, all, json } => check_links(config, source, all, json).await,
         Command::Backup { dir, server } => backup(config, dir, server).await,
     }
 }
@@ -408,6 +424,7 @@ async fn serve(
         }
     }
     spawn_sighup_reload(scheduler.clone(), limits.clone());
+    spawn_link_checker(store.clone(), scheduler.clone());
     let admin =
         Arc::new(AdminState::new(scheduler.clone(), limits).with_search(state.search.clone()));
     catalog_server::http::server::serve(
@@ -486,6 +503,96 @@ fn spawn_sighup_reload(scheduler: Arc<Scheduler>, limits: Arc<HttpLimits>) {
 }
 
 /// Runs sources with the configured concurrency.
+/// `check-links`: one round of the link checker, with a progress bar.
+async fn check_links(
+    config: Arc<Config>,
+    source: Option<String>,
+    all: bool,
+    json: bool,
+) -> anyhow::Result<u8> {
+    if !config.quality.check_links {
+        bail!(
+            "link checking is off in {} ([quality] check_links = false); the status-code metrics stay \"not checked\"",
+            config.path.display()
+        );
+    }
+    if let Some(id) = &source {
+        if config.source(id).is_none() {
+            bail!("no source {id:?} in {}", config.path.display());
+        }
+    }
+    let store = open_store(&config)?;
+    let checker = LinkChecker::new(
+        store.clone(),
+        &config.quality,
+        config.harvest.user_agent.as_deref(),
+    )?;
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} links {per_sec} {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let progress = |done: usize, due: usize| {
+        pb.set_length(due as u64);
+        pb.set_position(done as u64);
+    };
+    let summary = checker.run(source.as_deref(), all, &progress).await?;
+    pb.finish_and_clear();
+    store.flush()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "{} links, {} due, {} checked in {:.1} s: {} ok, {} broken; {} changed, {} records scored again",
+            summary.urls,
+            summary.due,
+            summary.checked,
+            summary.seconds,
+            summary.ok,
+            summary.broken,
+            summary.changed,
+            summary.rescored
+        );
+    }
+    Ok(0)
+}
+
+/// `serve`: the link checker in the background, one round every
+/// `[quality] check_interval` (read at each round, so a reload reaches it),
+/// the first one interval after the start; nothing while
+/// `check_links = false`.
+fn spawn_link_checker(store: Arc<CatalogStore>, scheduler: Arc<Scheduler>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(scheduler.current().config().quality.check_interval).await;
+            let config = scheduler.current().config();
+            if config.quality.check_links {
+                let round = async {
+                    let checker = LinkChecker::new(
+                        store.clone(),
+                        &config.quality,
+                        config.harvest.user_agent.as_deref(),
+                    )?;
+                    checker.run(None, false, &|_, _| {}).await
+                };
+                match round.await {
+                    Ok(s) if s.due > 0 => tracing::info!(
+                        checked = s.checked,
+                        ok = s.ok,
+                        broken = s.broken,
+                        changed = s.changed,
+                        rescored = s.rescored,
+                        seconds = s.seconds,
+                        "links checked"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("{e}"),
+                }
+            }
+        }
+    });
+}
+
 async fn run_sources(
     harvesting: &Arc<Harvesting>,
     sources: &[SourceConfig],

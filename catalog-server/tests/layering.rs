@@ -17,7 +17,14 @@ const LAYERS: &[&[&str]] = &[
     // Data: the store and the validation profiles, independent of each other.
     &["store", "validation"],
     // Work on the data: harvesting, the search index, export, backups.
-    &["harvest", "search_index", "export", "backup", "sparql"],
+    &[
+        "harvest",
+        "search_index",
+        "export",
+        "backup",
+        "sparql",
+        "links",
+    ],
     // The public surface.
     &["http"],
 ];

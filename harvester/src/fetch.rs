@@ -845,6 +845,140 @@ impl Fetcher {
     }
 }
 
+/// What checking a link found: the final answer after redirects, or why
+/// there was none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkAnswer {
+    /// The final HTTP status; `None`: no answer (see `error`).
+    pub status: Option<u16>,
+    /// Why there was no answer (timeout, connection, redirect loop).
+    pub error: Option<String>,
+    /// The media type of the final answer.
+    pub content_type: Option<String>,
+    /// Where redirects led (the URL itself when there were none).
+    pub final_url: Option<String>,
+    /// Time from the first request to the final answer.
+    pub elapsed: Duration,
+    /// Whether the answer came from the `GET` with `Range: bytes=0-0` that
+    /// follows a refused `HEAD`.
+    pub by_get: bool,
+}
+
+/// `HEAD` answers that say "ask with GET" rather than "not there": 405
+/// and 501 (method not supported), and 400, 403, 404 and 406, which
+/// servers and storage services also give to a `HEAD` they do not serve.
+pub const HEAD_REFUSED: [u16; 6] = [400, 403, 404, 405, 406, 501];
+
+impl Fetcher {
+    /// Checks a link without reading its body: `HEAD`, then, when the
+    /// answer is one of [`HEAD_REFUSED`] or the connection failed without
+    /// an answer, `GET` with `Range: bytes=0-0` (its body is not read).
+    /// Each request goes through the host gate (`host_connections`,
+    /// `host_delay`), follows at most [`MAX_REDIRECTS`] redirects (an
+    /// `https` → `http` hop is followed: a link check sends no secrets),
+    /// and `limits.timeout` bounds each request with its redirects. No
+    /// retries: a failed link is checked again later.
+    pub async fn check_link(&self, url: &str) -> LinkAnswer {
+        let started = tokio::time::Instant::now();
+        let head = self.probe(url, reqwest::Method::HEAD).await;
+        let refused = match &head {
+            Ok((status, _, _)) => HEAD_REFUSED.contains(status),
+            Err(FetchError::Transport { .. }) => true,
+            Err(_) => false,
+        };
+        let (answer, by_get) = if refused {
+            (self.probe(url, reqwest::Method::GET).await, true)
+        } else {
+            (head, false)
+        };
+        let elapsed = started.elapsed();
+        match answer {
+            Ok((status, content_type, final_url)) => LinkAnswer {
+                status: Some(status),
+                error: None,
+                content_type,
+                final_url: Some(final_url),
+                elapsed,
+                by_get,
+            },
+            Err(e) => LinkAnswer {
+                status: None,
+                error: Some(e.to_string()),
+                content_type: None,
+                final_url: None,
+                elapsed,
+                by_get,
+            },
+        }
+    }
+
+    /// One request of a link check (through the host gate, redirects
+    /// followed): status, media type and final URL.
+    async fn probe(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+    ) -> Result<(u16, Option<String>, String), FetchError> {
+        let mut current = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
+            url: url.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let _slot = self.hosts.enter(&host_key(url), &self.limits).await;
+        let deadline = tokio::time::Instant::now() + self.limits.timeout;
+        let mut hop = 0usize;
+        loop {
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if remaining.is_zero() {
+                return Err(FetchError::Timeout {
+                    url: url.to_owned(),
+                    detail: format!(
+                        "no answer within {:?} after {hop} redirects",
+                        self.limits.timeout
+                    ),
+                });
+            }
+            let mut request = self
+                .client
+                .request(method.clone(), current.clone())
+                .timeout(remaining)
+                .header(reqwest::header::ACCEPT, "*/*");
+            if method == reqwest::Method::GET {
+                request = request.header(reqwest::header::RANGE, "bytes=0-0");
+            }
+            let response = request.send().await.map_err(|e| classify(url, e))?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok());
+            match (status, location) {
+                (301 | 302 | 303 | 307 | 308, Some(location)) => {
+                    hop += 1;
+                    current = match redirect_target(url, &current, location, hop) {
+                        Ok(next) => next,
+                        // A link check follows where a browser would.
+                        Err(FetchError::Downgrade { to, .. }) => {
+                            Url::parse(&to).map_err(|e| FetchError::InvalidUrl {
+                                url: url.to_owned(),
+                                detail: e.to_string(),
+                            })?
+                        }
+                        Err(e) => return Err(e),
+                    };
+                }
+                _ => {
+                    let media_type = response
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(media_type_of);
+                    return Ok((status, media_type, current.to_string()));
+                }
+            }
+        }
+    }
+}
+
 fn classify(url: &str, e: reqwest::Error) -> FetchError {
     if e.is_timeout() {
         FetchError::Timeout {

@@ -19,7 +19,8 @@ pub mod vocab;
 pub mod xml_guard;
 
 pub use fetch::{
-    Conditional, Document, FetchError, FetchLimits, Fetcher, Location, SourceHeaders, Validators,
+    Conditional, Document, FetchError, FetchLimits, Fetcher, LinkAnswer, Location, SourceHeaders,
+    Validators,
 };
 pub use rdf::{JsonLdContexts, ParseError, ParseOptions};
 pub use record::{HarvestEvent, Page, PageError, Record, RecordError, SourceDefaults};

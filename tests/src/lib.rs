@@ -2,6 +2,7 @@
 //! HTTP server that stands in for municipal portals (including misbehaving
 //! ones), and running the `catalog-server` binary.
 
+pub mod links;
 pub mod portals;
 pub mod stadt;
 
@@ -695,6 +696,11 @@ impl Served {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// `GET {path}` on the server, its answer as JSON.
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        call(reqwest::Method::GET, &format!("{}{path}", self.base), &[]).json()
     }
 
     /// Runs a query that returns one integer (`?n`).

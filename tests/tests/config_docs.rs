@@ -31,6 +31,7 @@ const STRUCTS: &[(&str, &str)] = &[
     ("http", "HttpConfig"),
     ("harvest", "HarvestConfig"),
     ("validation", "ValidationConfig"),
+    ("quality", "QualityConfig"),
     ("validation.profiles.<name>", "CustomProfile"),
     ("sources", "SourceConfig"),
     ("sources.publisher", "Publisher"),

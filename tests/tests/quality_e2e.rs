@@ -406,12 +406,7 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     let rid = row[0]["r"]
         .trim_start_matches("urn:dcat-catalog:record:")
         .to_owned();
-    let v = call(
-        reqwest::Method::GET,
-        &format!("{}/api/datasets/{rid}", served.base),
-        &[],
-    )
-    .json();
+    let v = served.get_json(&format!("/api/datasets/{rid}"));
     let q = &v["quality"];
     assert_eq!(q["score"].to_string(), row[0]["s"], "{q}");
     assert_eq!(q["band"], row[0]["b"].as_str());
@@ -425,12 +420,7 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     assert_eq!(metrics["accessUrlStatusCode"]["max"], 50);
     assert!(metrics["accessUrlStatusCode"]["note"].is_string(), "{q}");
 
-    let s = call(
-        reqwest::Method::GET,
-        &format!("{}/api/sources/brandenburg/quality", served.base),
-        &[],
-    )
-    .json();
+    let s = served.get_json("/api/sources/brandenburg/quality");
     let n = report_of(&reports, "brandenburg")["added"]
         .as_u64()
         .unwrap_or(0);

@@ -8,10 +8,15 @@ use super::report::{ItemError, SourceReport};
 use super::Harvesting;
 use crate::config::{SourceConfig, ValidationPolicy};
 use crate::store::{prepare, record_id, xsd_time, PreparedRecord, RecordQuality, RecordValidation};
-use crate::validation::quality::{self, QualityVocabularies};
+use crate::validation::quality::{self, LinkStatus, QualityVocabularies};
 use crate::validation::{preferred_message, LoadedProfile};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
+
+/// The checked links' statuses a run scores with (URL → final status,
+/// `None`: no answer), loaded once per run.
+pub(super) type KnownLinks = Arc<HashMap<String, Option<u16>>>;
 
 /// Canonicalizes, hashes and compresses a record, validates it against the
 /// profile and scores its metadata quality (measured at `now`); returns the
@@ -20,6 +25,7 @@ fn prepare_and_validate(
     source: &str,
     record: &harvester::Record,
     profile: Option<&LoadedProfile>,
+    links: Option<&KnownLinks>,
     now: &str,
 ) -> Result<(PreparedRecord, Vec<String>), String> {
     let mut p = prepare(source, record).map_err(|e| e.to_string())?;
@@ -46,12 +52,16 @@ fn prepare_and_validate(
             .collect();
         // The quality score after validation: its measurements join the
         // report graph, the score and band the record's meta. Links are
-        // not checked here: the status-code metrics say so.
+        // scored with the link checker's last results; a link it has not
+        // checked (or all, with `check_links = false`) is "not checked".
+        let known = links.map(|l| {
+            move |url: &str| -> Option<LinkStatus> { l.get(url).map(|s| LinkStatus { status: *s }) }
+        });
         let scored = quality::score(
             &p.triples,
             p.dataset.as_ref(),
             Some(checked.violations),
-            None,
+            known.as_ref().map(|f| f as quality::Links<'_>),
             QualityVocabularies::shipped(),
         );
         let mut report = checked.report_triples(&p.rid, &p.triples);
@@ -79,6 +89,7 @@ impl Harvesting {
         &self,
         source: &SourceConfig,
         profile: Option<Arc<LoadedProfile>>,
+        links: Option<KnownLinks>,
         page: harvester::Page,
         report: &mut SourceReport,
         state: &mut RunState,
@@ -108,7 +119,7 @@ impl Harvesting {
                 (
                     r.dataset.as_str().to_owned(),
                     r.page_url.clone(),
-                    prepare_and_validate(&source_id, r, profile.as_deref(), &now),
+                    prepare_and_validate(&source_id, r, profile.as_deref(), links.as_ref(), &now),
                 )
             };
             // Canonicalization and validation are CPU work per record: split
@@ -196,6 +207,27 @@ impl Harvesting {
         }
         report.timings.prepare += started.elapsed().as_secs_f64();
         (ok, pending)
+    }
+
+    /// The link checker's statuses to score with (`None`: links are not
+    /// checked, `[quality] check_links = false`). A store that cannot be
+    /// read leaves the links "not checked" for this run.
+    pub(super) async fn known_links(&self) -> Option<KnownLinks> {
+        if !self.config.quality.check_links {
+            return None;
+        }
+        let store = self.store.clone();
+        let read = tokio::task::spawn_blocking(move || store.link_statuses())
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        match read {
+            Ok(map) => Some(Arc::new(map)),
+            Err(e) => {
+                tracing::warn!("link statuses could not be read; links count as not checked: {e}");
+                Some(Arc::default())
+            }
+        }
     }
 
     /// The compiled profile of a source (`None`: profile `none`).

@@ -59,6 +59,11 @@ impl Harvesting {
                 return report;
             }
         };
+        // The links' statuses the scores of this run use (read once).
+        let links = match &profile {
+            Some(_) => self.known_links().await,
+            None => None,
+        };
         if let Some(p) = &profile {
             report.validation.profile = Some(p.name.clone());
             report.validation.notes = p.notes.clone();
@@ -139,7 +144,14 @@ impl Harvesting {
                     }
                     let (page_url, page_number) = (page.url.clone(), page.number);
                     let (records, quick) = self
-                        .prepare_page(source, profile.clone(), page, &mut report, &mut state)
+                        .prepare_page(
+                            source,
+                            profile.clone(),
+                            links.clone(),
+                            page,
+                            &mut report,
+                            &mut state,
+                        )
                         .await;
                     if report.failed + report.validation.rejected == failed_before {
                         candidates.extend(candidate);

@@ -276,7 +276,7 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             source: d.source,
             source_title: d.source_title,
             quality: super::quality::dataset_quality(
-                st.store.oxigraph(),
+                &st.store,
                 &id,
                 &f.record.source,
                 &f.record.dataset,

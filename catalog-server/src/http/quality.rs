@@ -5,10 +5,13 @@
 //!
 //! Score, band and points per metric come from the record's meta
 //! (`cat:qualityScore`, `cat:qualityBand`, `cat:qualityPoints`); the
-//! dataset view adds each measurement's `dqv:value` from the report graph.
+//! dataset view adds each measurement's `dqv:value` from the report graph
+//! and each distribution link's last check from the link checker's graph
+//! (`urn:dcat-catalog:links`); the source view lists the broken links.
 
 use super::{ApiError, AppState};
 use crate::store::vocab::{cat, graphs};
+use crate::store::{CatalogStore, LinkResult, StoreError};
 use crate::validation::quality::{parse_points, Band, Dimension, Metric, DQV_NS, PV};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,6 +33,58 @@ fn internal(e: StorageError) -> ApiError {
     ApiError::internal(format!("store: {e}"))
 }
 
+fn store_failed(e: StoreError) -> ApiError {
+    ApiError::internal(format!("store: {e}"))
+}
+
+/// A distribution link and its last check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    pub url: String,
+    /// `accessURL` or `downloadURL`.
+    pub property: &'static str,
+    /// The distribution that names the link (IRI or blank node).
+    pub distribution: String,
+    /// The final HTTP status after redirects; absent when there was no
+    /// answer or the link is not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Whether the link counts as available (2xx, 3xx); absent when not
+    /// checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// When it was checked (xsd:dateTime); absent when not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked: Option<String>,
+    /// Why there was no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A broken link of a source: its last answer and the datasets that name it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokenLinkView {
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub checked: String,
+    /// The IRIs of the source's published datasets with a distribution
+    /// naming the link.
+    pub datasets: Vec<String>,
+}
+
+/// The links of a source's published records by their last check.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LinkCounts {
+    /// Distinct http(s) links.
+    pub urls: usize,
+    pub ok: usize,
+    pub broken: usize,
+    pub not_checked: usize,
+}
+
 /// One metric of a dataset's score.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricView {
@@ -38,12 +93,21 @@ pub struct MetricView {
     #[schema(value_type = String)]
     pub dimension: Dimension,
     /// The measured value: `true`/`false`, or a link's HTTP status.
-    #[schema(value_type = Option<Object>)]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<serde_json::Value>,
+    pub value: Option<MeasuredValue>,
     /// `not checked` (links not checked yet), `no distribution`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+}
+
+/// A stored `dqv:value`: a boolean, an HTTP status, or (for a value this
+/// version does not write) its text.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MeasuredValue {
+    Bool(bool),
+    Status(u64),
+    Text(String),
 }
 
 /// A dataset's metadata quality score.
@@ -55,6 +119,9 @@ pub struct QualityView {
     pub band: String,
     /// Every metric by piveau's name.
     pub metrics: BTreeMap<String, MetricView>,
+    /// The distributions' links (access and download URLs) with their
+    /// last check.
+    pub links: Vec<LinkView>,
 }
 
 /// One metric over a source's records.
@@ -80,6 +147,10 @@ pub struct SourceQualityView {
     /// Scored records per band.
     pub bands: BTreeMap<&'static str, u64>,
     pub metrics: BTreeMap<String, MetricSummary>,
+    /// The links of the published records by their last check.
+    pub links: LinkCounts,
+    /// The links whose last check failed, by URL.
+    pub broken_links: Vec<BrokenLinkView>,
 }
 
 /// A record's meta: score, band and points by metric (`None`: not scored).
@@ -160,27 +231,29 @@ fn measurements(store: &Store, rid: &str) -> Result<BTreeMap<Metric, Stored>, Ap
     Ok(out)
 }
 
-fn json_value(t: &Term) -> serde_json::Value {
+fn json_value(t: &Term) -> MeasuredValue {
     match t {
         Term::Literal(l) => match l.value() {
-            "true" => serde_json::Value::Bool(true),
-            "false" => serde_json::Value::Bool(false),
-            other => other
-                .parse::<u64>()
-                .map_or_else(|_| other.into(), serde_json::Value::from),
+            "true" => MeasuredValue::Bool(true),
+            "false" => MeasuredValue::Bool(false),
+            other => other.parse::<u64>().map_or_else(
+                |_| MeasuredValue::Text(other.to_owned()),
+                MeasuredValue::Status,
+            ),
         },
-        other => other.to_string().into(),
+        other => MeasuredValue::Text(other.to_string()),
     }
 }
 
 /// The `quality` member of a dataset's JSON view (`None`: not scored, as
 /// when its source's profile is `none`).
 pub(super) fn dataset_quality(
-    store: &Store,
+    catalog: &CatalogStore,
     rid: &str,
     source: &str,
     dataset: &str,
 ) -> Result<Option<QualityView>, ApiError> {
+    let store = catalog.oxigraph();
     let Some(s) = scored(store, rid, source)? else {
         return Ok(None);
     };
@@ -217,12 +290,70 @@ pub(super) fn dataset_quality(
             )
         })
         .collect();
+    let mut links = Vec::new();
+    for (distribution, url, download) in catalog.links_of(rid).map_err(store_failed)? {
+        let result = catalog.link_result(&url).map_err(store_failed)?;
+        links.push(LinkView {
+            property: if download { "downloadURL" } else { "accessURL" },
+            distribution: match distribution {
+                Term::NamedNode(n) => n.into_string(),
+                other => other.to_string(),
+            },
+            status: result.as_ref().and_then(|r| r.status),
+            ok: result.as_ref().map(|r| r.ok),
+            error: result.as_ref().and_then(|r| r.error.clone()),
+            checked: result.map(|r| r.checked),
+            url,
+        });
+    }
+    links.sort_by(|a, b| {
+        (&a.distribution, a.property, &a.url).cmp(&(&b.distribution, b.property, &b.url))
+    });
     Ok(Some(QualityView {
         score: s.score,
         max: crate::validation::quality::MAX_SCORE,
         band: s.band,
         metrics,
+        links,
     }))
+}
+
+/// The source's links by their last check, and the broken ones with the
+/// datasets that name them.
+fn source_links(
+    catalog: &CatalogStore,
+    source: &str,
+) -> Result<(LinkCounts, Vec<BrokenLinkView>), ApiError> {
+    let links = catalog.record_links(Some(source)).map_err(store_failed)?;
+    let mut counts = LinkCounts {
+        urls: links.by_url.len(),
+        ..LinkCounts::default()
+    };
+    let mut broken = Vec::new();
+    for (url, records) in &links.by_url {
+        match catalog.link_result(url).map_err(store_failed)? {
+            None => counts.not_checked += 1,
+            Some(LinkResult { ok: true, .. }) => counts.ok += 1,
+            Some(r) => {
+                counts.broken += 1;
+                let mut datasets: Vec<String> = records
+                    .iter()
+                    .filter_map(|&i| links.records.get(i))
+                    .map(|r| r.dataset.clone())
+                    .collect();
+                datasets.sort();
+                datasets.dedup();
+                broken.push(BrokenLinkView {
+                    url: url.clone(),
+                    status: r.status,
+                    error: r.error,
+                    checked: r.checked,
+                    datasets,
+                });
+            }
+        }
+    }
+    Ok((counts, broken))
 }
 
 /// The published records of a source, by record id.
@@ -245,7 +376,8 @@ fn published(store: &Store, source: &str) -> Result<Vec<String>, ApiError> {
 
 /// Mean score, band counts and pass rate per metric over a source's
 /// published, scored records (read from their meta alone).
-fn source_summary(store: &Store, source: &str) -> Result<SourceQualityView, ApiError> {
+fn source_summary(catalog: &CatalogStore, source: &str) -> Result<SourceQualityView, ApiError> {
+    let store = catalog.oxigraph();
     let rids = published(store, source)?;
     let mut count = 0u64;
     let mut total = 0u64;
@@ -270,6 +402,7 @@ fn source_summary(store: &Store, source: &str) -> Result<SourceQualityView, ApiE
             }
         }
     }
+    let (links, broken_links) = source_links(catalog, source)?;
     let rate = |n: u64| -> Option<f64> {
         (count > 0).then(|| (n as f64 / count as f64 * 1000.0).round() / 1000.0)
     };
@@ -295,18 +428,21 @@ fn source_summary(store: &Store, source: &str) -> Result<SourceQualityView, ApiE
         max: crate::validation::quality::MAX_SCORE,
         bands,
         metrics,
+        links,
+        broken_links,
     })
 }
 
 /// A source's metadata quality: mean score, band counts and pass rate per
-/// metric over its published records.
+/// metric over its published records, its links by their last check and
+/// the broken ones with the datasets that name them.
 #[utoipa::path(
     get,
     path = "/api/sources/{id}/quality",
     tag = "quality",
     params(("id" = String, Path, description = "The source id of the config.")),
     responses(
-        (status = 200, description = "The source's quality summary.", body = SourceQualityView),
+        (status = 200, description = "The source's quality summary and broken links.", body = SourceQualityView),
         (status = 404, description = "No such source in the config and no records of it.", body = ApiError, content_type = "text/plain"),
         (status = 500, description = "The store failed.", body = ApiError, content_type = "text/plain"),
     )
@@ -318,7 +454,7 @@ async fn source_quality(
     let st = state.clone();
     tokio::task::spawn_blocking(move || -> Result<SourceQualityView, ApiError> {
         let known = st.config().source(&id).is_some();
-        let summary = source_summary(st.store.oxigraph(), &id)?;
+        let summary = source_summary(&st.store, &id)?;
         if !known && summary.records == 0 {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,

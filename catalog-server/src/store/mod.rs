@@ -5,7 +5,8 @@
 //! - `record:{rid}`: one named graph per harvested record (rid: see [`record_id`]);
 //! - `catalog:{source}`: the source's `dcat:Catalog` with its `dcat:dataset` links;
 //! - `meta:{source}`: one `dcat:CatalogRecord` per record, named by the record
-//!   graph IRI, with provenance: source, page URL, harvest time, content hash.
+//!   graph IRI, with provenance: source, page URL, harvest time, content hash;
+//! - `links`: the link checker's last result per URL (see `links`).
 //!
 //! Oxigraph normalizes literals (`xsd:nonNegativeInteger` becomes
 //! `xsd:integer`, lexical forms are canonicalized), so the record graphs are
@@ -25,6 +26,7 @@ mod backup;
 mod catalog;
 pub mod dedup;
 mod follow;
+mod links;
 mod page_memos;
 mod records;
 mod runs;
@@ -37,6 +39,7 @@ pub use backup::StoreBackup;
 pub use catalog::CATALOG_DESCRIPTION_PREDICATES;
 pub use dedup::{DedupEffect, GroupMember};
 pub use follow::RecordFollower;
+pub use links::{LinkResult, QualityUpdate, RecordLinks};
 pub use page_memos::StoredMemo;
 pub use records::{
     parse_canonical, prepare, record_id, Outcome, PreparedRecord, RecordQuality, RecordValidation,

@@ -575,7 +575,7 @@ impl CatalogStore {
     }
 
     /// The first literal value of `predicate` on a record in its meta graph.
-    fn meta_literal(
+    pub(super) fn meta_literal(
         &self,
         graph: &NamedNode,
         meta: &NamedNode,

@@ -35,7 +35,18 @@ pub mod cat {
         QUALITY_BAND = "qualityBand",
         QUALITY_POINTS = "qualityPoints",
         DEDUP_KEY = "dedupKey",
-        DUPLICATE_OF = "duplicateOf"
+        DUPLICATE_OF = "duplicateOf",
+        LINK_CHECK = "LinkCheck",
+        HTTP_STATUS = "httpStatus",
+        LINK_OK = "linkOk",
+        LINK_ERROR = "linkError",
+        CONTENT_TYPE = "contentType",
+        FINAL_URL = "finalUrl",
+        RESPONSE_MILLIS = "responseMillis",
+        CHECKED_AT = "checkedAt",
+        NEXT_CHECK = "nextCheck",
+        SUCCESSES = "successes",
+        FAILURES = "failures"
     );
 }
 
@@ -54,6 +65,14 @@ pub mod graphs {
     /// The graph of the deduplication index.
     pub fn dedup() -> NamedNode {
         NamedNode::new_unchecked(DEDUP)
+    }
+
+    /// The graph of the link checker's results, one node per checked URL.
+    pub const LINKS: &str = "urn:dcat-catalog:links";
+
+    /// The graph of the link checker's results.
+    pub fn links() -> NamedNode {
+        NamedNode::new_unchecked(LINKS)
     }
 
     /// The graph holding the `sh:ValidationReport` of one record.
