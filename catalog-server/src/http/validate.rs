@@ -205,17 +205,15 @@ pub(crate) async fn run_validation(
         .map_err(|e| ApiError::internal(format!("cannot start the validation: {e}")))?;
     match tokio::time::timeout(timeout, rx).await {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) => return Err(ApiError::internal("the validation failed unexpectedly")),
-        Err(_) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "the validation took longer than the limit of {} s (http.validate_timeout): \
+        Ok(Err(_)) => Err(ApiError::internal("the validation failed unexpectedly")),
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the validation took longer than the limit of {} s (http.validate_timeout): \
                      validate a document this large with `catalog-server validate`",
-                    timeout.as_secs_f64()
-                ),
-            ))
-        }
+                timeout.as_secs_f64()
+            ),
+        )),
     }
 }
 

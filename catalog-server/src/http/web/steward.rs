@@ -148,27 +148,27 @@ fn authorize(
     form: &HashMap<String, String>,
     source: &str,
     client: ClientAddr,
-) -> Result<Role, Response> {
+) -> Result<Role, Box<Response>> {
     if !csrf_ok(headers, form.get("csrf").map(String::as_str)) {
         tracing::warn!("{client}: post for source {source} refused: no valid CSRF token");
-        return Err(page.error(
+        return Err(Box::new(page.error(
             StatusCode::FORBIDDEN,
             &super::text(page.lang, "csrf_refused"),
-        ));
+        )));
     }
     match web.sessions.role(headers) {
         Some(role) if role.may_act_for(source) => Ok(role),
         Some(role) => {
             tracing::warn!("{client}: {role:?} may not act for source {source}");
-            Err(page.error(
+            Err(Box::new(page.error(
                 StatusCode::FORBIDDEN,
                 &super::text(page.lang, "foreign_source"),
-            ))
+            )))
         }
-        None => Err(page.error(
+        None => Err(Box::new(page.error(
             StatusCode::UNAUTHORIZED,
             &super::text(page.lang, "login_needed"),
-        )),
+        ))),
     }
 }
 
@@ -182,7 +182,7 @@ pub async fn harvest(
 ) -> Response {
     let page = PageContext::new(&web.app, &headers, &format!("/sources/{id}"), "");
     if let Err(r) = authorize(&web, &page, &headers, &form, &id, client) {
-        return r;
+        return *r;
     }
     let Some(admin) = &web.admin else {
         return page.error(
@@ -229,7 +229,7 @@ pub async fn preview(
 ) -> Response {
     let mut page = PageContext::new(&web.app, &headers, &format!("/sources/{id}"), "");
     if let Err(r) = authorize(&web, &page, &headers, &form, &id, client) {
-        return r;
+        return *r;
     }
     let Some(admin) = &web.admin else {
         return page.error(
