@@ -657,6 +657,28 @@ pub struct SourceConfig {
     /// `dct:modified`, the one of the source with the higher priority wins.
     #[serde(default)]
     pub priority: i32,
+    /// The environment variable that holds this source's steward token
+    /// (the web pages' login for the source's data steward).
+    #[serde(default)]
+    pub steward_token_env: Option<String>,
+}
+
+impl SourceConfig {
+    /// The source's steward token from `steward_token_env`, without
+    /// surrounding white space; none when unset, empty or shorter than
+    /// [`MIN_ADMIN_TOKEN_CHARS`] (logged: a weak token never logs anyone in).
+    pub fn steward_token(&self) -> Option<String> {
+        let name = self.steward_token_env.as_deref()?;
+        let token = std::env::var(name).ok()?.trim().to_owned();
+        if token.is_empty() {
+            return None;
+        }
+        if let Err(e) = check_admin_token(&token, &format!("${name}")) {
+            tracing::error!("source {}: steward token refused: {e}", self.id.0);
+            return None;
+        }
+        Some(token)
+    }
 }
 
 fn default_true() -> bool {

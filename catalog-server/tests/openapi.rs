@@ -139,7 +139,14 @@ async fn every_route_is_documented_and_every_documented_route_exists() {
     let dir = TempDir::new("openapi-routes");
     let (router, doc) = app(&dir);
     let doc = serde_json::to_value(&doc).expect("document as JSON");
-    let paths = router_paths(&router);
+    let mut paths = router_paths(&router);
+    // The web pages stay out of the API document.
+    for page in http::web::PAGE_ROUTES {
+        assert!(
+            paths.remove(*page),
+            "page route {page} is not in the router"
+        );
+    }
     assert!(
         paths.len() >= 15 && paths.contains("/sparql") && paths.contains("/api/openapi.json"),
         "could not read the router's routes from its Debug output: {paths:?}"

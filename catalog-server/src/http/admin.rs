@@ -861,7 +861,7 @@ fn failed(status: StatusCode, message: String) -> (Response, String) {
 
 /// The preview itself (authorized): at most `http.preview_concurrency` at
 /// once, each stopped after `http.preview_timeout`.
-async fn run_preview(
+pub(crate) async fn run_preview(
     state: &AdminState,
     harvesting: Arc<crate::harvest::Harvesting>,
     id: &str,

@@ -218,89 +218,7 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
         return e.into_response();
     }
     let st = state.clone();
-    let result = tokio::task::spawn_blocking(move || -> Result<DatasetView, ApiError> {
-        let f = lookup(&st, &id)?;
-        let triples = st
-            .store
-            .exact_graph(&f.record)
-            .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
-        let group = st
-            .store
-            .dedup_group(&id)
-            .map_err(|e| ApiError::internal(format!("reading the records of dataset {id}: {e}")))?;
-        let duplicate_of = group
-            .iter()
-            .find(|m| m.rid == id)
-            .and_then(|m| m.duplicate_of.clone());
-        let also_published = group
-            .into_iter()
-            .filter(|m| m.rid != id && m.status == "published")
-            .map(|m| OtherRecord {
-                id: m.rid,
-                source: m.source,
-                dataset: m.dataset,
-                duplicate_of: m.duplicate_of,
-            })
-            .collect();
-        let titles = crate::search_index::SourceTitles::from_config(&st.config());
-        let d = catalog_search::extract(
-            &catalog_search::RecordInfo {
-                rid: &id,
-                hash: &f.record.hash,
-                dataset: &f.record.dataset,
-                source: &f.record.source,
-                source_title: titles.get(&f.record.source),
-            },
-            &triples,
-        );
-        Ok(DatasetView {
-            title: d.title(),
-            description: d.description(),
-            keywords: d.keyword_values(),
-            dataset: d.dataset,
-            titles: d.titles,
-            descriptions: d.descriptions,
-            publisher: d.publisher,
-            themes: d.themes,
-            formats: d.formats,
-            licenses: d.licenses,
-            geocoding: d.geocoding,
-            issued: d.issued.map(format_time),
-            modified: d.modified.map(format_time),
-            temporal: d.has_temporal.then(|| Temporal {
-                start: d.temporal_start.map(format_time),
-                end: d.temporal_end.map(format_time),
-            }),
-            bbox: d.bbox,
-            distributions: d.distributions,
-            source: d.source,
-            source_title: d.source_title,
-            quality: super::quality::dataset_quality(
-                &st.store,
-                &id,
-                &f.record.source,
-                &f.record.dataset,
-            )?,
-            catalog_record: CatalogRecordView {
-                status: f.status,
-                content_hash: f.record.hash,
-                page: f.record.page_url,
-                first_harvested: f.first_harvest,
-                last_changed: f.last_change,
-            },
-            duplicate_of,
-            also_published,
-            links: DatasetLinks {
-                rdf: format!("/datasets/{id}"),
-                turtle: format!("/datasets/{id}?format=ttl"),
-                rdfxml: format!("/datasets/{id}?format=rdf"),
-                jsonld: format!("/datasets/{id}?format=jsonld"),
-                ntriples: format!("/datasets/{id}?format=nt"),
-            },
-            id,
-        })
-    })
-    .await;
+    let result = tokio::task::spawn_blocking(move || load_view(&st, &id).map(|(v, _)| v)).await;
     match result {
         Ok(Ok(v)) => axum::Json(v).into_response(),
         Ok(Err(e)) => e.into_response(),
@@ -308,8 +226,108 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
     }
 }
 
+/// A dataset's view (what `/api/datasets/{id}` answers) and its exact
+/// graph, read from the store.
+pub(crate) fn load_view(
+    st: &AppState,
+    id: &str,
+) -> Result<(DatasetView, Vec<oxigraph::model::Triple>), ApiError> {
+    let f = lookup(st, id)?;
+    let triples = st
+        .store
+        .exact_graph(&f.record)
+        .map_err(|e| ApiError::internal(format!("reading dataset {id}: {e}")))?;
+    let group = st
+        .store
+        .dedup_group(id)
+        .map_err(|e| ApiError::internal(format!("reading the records of dataset {id}: {e}")))?;
+    let duplicate_of = group
+        .iter()
+        .find(|m| m.rid == id)
+        .and_then(|m| m.duplicate_of.clone());
+    let also_published = group
+        .into_iter()
+        .filter(|m| m.rid != id && m.status == "published")
+        .map(|m| OtherRecord {
+            id: m.rid,
+            source: m.source,
+            dataset: m.dataset,
+            duplicate_of: m.duplicate_of,
+        })
+        .collect();
+    let titles = crate::search_index::SourceTitles::from_config(&st.config());
+    let d = catalog_search::extract(
+        &catalog_search::RecordInfo {
+            rid: id,
+            hash: &f.record.hash,
+            dataset: &f.record.dataset,
+            source: &f.record.source,
+            source_title: titles.get(&f.record.source),
+        },
+        &triples,
+    );
+    let view = DatasetView {
+        title: d.title(),
+        description: d.description(),
+        keywords: d.keyword_values(),
+        dataset: d.dataset,
+        titles: d.titles,
+        descriptions: d.descriptions,
+        publisher: d.publisher,
+        themes: d.themes,
+        formats: d.formats,
+        licenses: d.licenses,
+        geocoding: d.geocoding,
+        issued: d.issued.map(format_time),
+        modified: d.modified.map(format_time),
+        temporal: d.has_temporal.then(|| Temporal {
+            start: d.temporal_start.map(format_time),
+            end: d.temporal_end.map(format_time),
+        }),
+        bbox: d.bbox,
+        distributions: d.distributions,
+        source: d.source,
+        source_title: d.source_title,
+        quality: super::quality::dataset_quality(
+            &st.store,
+            id,
+            &f.record.source,
+            &f.record.dataset,
+        )?,
+        catalog_record: CatalogRecordView {
+            status: f.status,
+            content_hash: f.record.hash,
+            page: f.record.page_url,
+            first_harvested: f.first_harvest,
+            last_changed: f.last_change,
+        },
+        duplicate_of,
+        also_published,
+        links: DatasetLinks {
+            rdf: format!("/datasets/{id}"),
+            turtle: format!("/datasets/{id}?format=ttl"),
+            rdfxml: format!("/datasets/{id}?format=rdf"),
+            jsonld: format!("/datasets/{id}?format=jsonld"),
+            ntriples: format!("/datasets/{id}?format=nt"),
+        },
+        id: id.to_owned(),
+    };
+    Ok((view, triples))
+}
+
+/// Whether the `Accept` header ranks HTML above every RDF syntax (a
+/// browser's does; `*/*` and RDF clients get RDF as before).
+fn prefers_html(headers: &HeaderMap) -> bool {
+    let offered: Vec<&str> = crate::export::RDF_MEDIA_TYPES
+        .iter()
+        .map(|(m, _)| *m)
+        .collect();
+    super::web::prefers_html(headers, &offered)
+}
+
 /// A dataset's exact graph, as harvested, in the RDF syntax of `format`
-/// or else of the `Accept` header (Turtle by default).
+/// or else of the `Accept` header (Turtle by default); for a browser
+/// (HTML preferred, no `format`) the dataset's web page.
 #[utoipa::path(
     get,
     path = "/datasets/{id}",
@@ -324,6 +342,7 @@ async fn dataset_json(State(state): State<Arc<AppState>>, Path(id): Path<String>
             (String = "application/rdf+xml"),
             (serde_json::Value = "application/ld+json"),
             (String = "application/n-triples"),
+            (String = "text/html"),
         )),
         (status = 400, description = "Not a record id, an unknown format or another parameter.", body = ApiError, content_type = "text/plain"),
         (status = 404, description = "No dataset with this id.", body = ApiError, content_type = "text/plain"),
@@ -341,8 +360,13 @@ async fn dataset_rdf(
     if let Err(e) = check_id(&id) {
         return e.into_response();
     }
+    let raw = raw.unwrap_or_default();
+    let has_format = url::form_urlencoded::parse(raw.as_bytes()).any(|(k, _)| k == "format");
+    if !has_format && prefers_html(&headers) {
+        return super::web::pages::dataset_page(state, id, headers, raw).await;
+    }
     let mut format_name: Option<String> = None;
-    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+    for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
         match k.as_ref() {
             "format" => format_name = Some(v.into_owned()),
             other => {

@@ -9,6 +9,7 @@
 //! | [`catalog`] | `/catalog[.ttl\|.rdf\|.jsonld\|.nt]`, `/catalogs/{source}[.ext]` (the paged catalog for harvesters upstream) |
 //! | [`datasets`] | `/api/datasets/{id}` (JSON), `/datasets/{id}` (RDF) |
 //! | [`validate`] | `/api/validate`, `/api/datasets/{id}/validation` |
+//! | [`web`] | the web pages: `/`, `/datasets`, `/datasets/{id}` for browsers, `/assets/…` |
 //! | [`admin`] | `/api/sources…`, `/api/runs/{id}`, `/api/admin/reload`, `/api/admin/audit`, `/metrics` |
 //!
 //! | [`openapi`] | `/api/openapi.json` |
@@ -35,6 +36,7 @@ pub mod search;
 pub mod server;
 pub mod sparql;
 pub mod validate;
+pub mod web;
 
 pub use admin::AdminState;
 pub use error::{negotiate, ApiError};
@@ -127,7 +129,9 @@ fn public_routes(state: Arc<AppState>) -> OpenApiRouter {
 
 /// The public routes and `/api/openapi.json` describing them.
 pub fn router(state: Arc<AppState>) -> Router {
-    openapi::serve_document(public_routes(state)).0
+    openapi::serve_document(public_routes(state.clone()))
+        .0
+        .merge(web::routes(state, None))
 }
 
 /// The whole HTTP application of `serve`: the public routes of
@@ -145,8 +149,10 @@ pub fn app_and_document(
 ) -> (Router, utoipa::openapi::OpenApi) {
     let metrics = admin.metrics().clone();
     let limits = state.limits.clone();
-    let (router, doc) = openapi::serve_document(public_routes(state).merge(admin::routes(admin)));
+    let (router, doc) =
+        openapi::serve_document(public_routes(state.clone()).merge(admin::routes(admin.clone())));
     let router = router
+        .merge(web::routes(state, Some(admin)))
         .layer(from_fn_with_state(limits, limits::guard_body_time))
         .layer(from_fn_with_state(metrics, track));
     (router, doc)

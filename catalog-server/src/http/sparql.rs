@@ -3,7 +3,6 @@
 //! from `[sparql]`.
 
 use super::error::{negotiate, not_acceptable};
-use super::home::index;
 use super::{ApiError, AppState, ClientAddr};
 use crate::sparql::Outcome;
 use crate::store::CatalogStore;
@@ -39,7 +38,7 @@ impl utoipa::IntoResponses for SparqlAnswers {
         let text = || content(ObjectBuilder::new().schema_type(Type::String));
         let any = || content(ObjectBuilder::new());
         let mut ok = ResponseBuilder::new().description(
-            "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default), or the index page when no query is given.",
+            "Query results (SELECT, ASK: in the SPARQL results format of `format`/`output`, else of the Accept header, JSON by default; CONSTRUCT, DESCRIBE: in an RDF syntax, Turtle by default); for a browser (HTML preferred, no `format`) the query editor with the results as a table, and the editor alone when no query is given.",
         );
         for (media, json) in [
             ("application/sparql-results+json", true),
@@ -92,7 +91,7 @@ impl utoipa::IntoResponses for SparqlAnswers {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // Describes the parameters for the OpenAPI document only.
 pub struct SparqlParams {
-    /// The SPARQL query (without it, GET answers the index page).
+    /// The SPARQL query (without it, GET answers the query editor page).
     query: Option<String>,
     /// Graphs whose union is the default graph (default: the union of all graphs).
     #[param(rename = "default-graph-uri", style = Form, explode)]
@@ -158,8 +157,24 @@ pub(super) async fn sparql_get(
     let mut req = SparqlRequest::default();
     req.absorb(raw.unwrap_or_default().as_bytes());
     if req.query.is_none() && !req.update {
-        // A browser visiting the endpoint: explain how to use it.
-        return index(State(state)).await.into_response();
+        // A browser visiting the endpoint: the query editor.
+        return super::web::sparql::page(state, headers, None, None).await;
+    }
+    let offered: Vec<&str> = RESULT_TYPES
+        .iter()
+        .map(|(m, _)| *m)
+        .chain(crate::export::RDF_MEDIA_TYPES.iter().map(|(m, _)| *m))
+        .collect();
+    if !req.update && req.format.is_none() && super::web::prefers_html(&headers, &offered) {
+        // A browser sending the editor's form: the results as a table.
+        let query = req.query.clone();
+        let mut asked = headers.clone();
+        asked.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(super::web::sparql::PAGE_ACCEPT),
+        );
+        let answer = run_sparql(state.clone(), req, &asked, client).await;
+        return super::web::sparql::page(state, headers, query, Some(answer)).await;
     }
     run_sparql(state, req, &headers, client).await
 }

@@ -150,6 +150,22 @@ pub async fn validate_upload(
                 && !m.starts_with("application/octet-stream")
                 && !m.starts_with("text/plain")
         });
+    let result = run_validation(&state, slot, body, media_type, profile_name, format).await?;
+    Ok(respond(format, result))
+}
+
+/// Validates a document against a profile on a thread of its own (holding
+/// `slot` until the validation ends), awaited at most
+/// `http.validate_timeout`; the report rendered in `format`. Used by
+/// `POST /api/validate` and the validate page.
+pub(crate) async fn run_validation(
+    state: &AppState,
+    slot: Slot,
+    body: Bytes,
+    media_type: Option<String>,
+    profile_name: String,
+    format: ReportFormat,
+) -> Result<String, ApiError> {
     let profiles = state.harvesting().profiles.clone();
     let work = move || -> Result<String, ApiError> {
         let profile = match profiles.get(&profile_name) {
@@ -187,21 +203,18 @@ pub async fn validate_upload(
             let _ = tx.send(work());
         })
         .map_err(|e| ApiError::internal(format!("cannot start the validation: {e}")))?;
-    let result = match tokio::time::timeout(timeout, rx).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(_)) => return Err(ApiError::internal("the validation failed unexpectedly")),
-        Err(_) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "the validation took longer than the limit of {} s (http.validate_timeout): \
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(ApiError::internal("the validation failed unexpectedly")),
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the validation took longer than the limit of {} s (http.validate_timeout): \
                      validate a document this large with `catalog-server validate`",
-                    timeout.as_secs_f64()
-                ),
-            ))
-        }
-    };
-    Ok(respond(format, result))
+                timeout.as_secs_f64()
+            ),
+        )),
+    }
 }
 
 /// `GET /api/datasets/{rid}/validation`
@@ -330,13 +343,23 @@ fn read_report(
 /// A record's stored validation report.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct StoredView {
-    id: String,
-    dataset: String,
-    source: String,
+    pub(crate) id: String,
+    pub(crate) dataset: String,
+    pub(crate) source: String,
     /// `{profile}@{fingerprint}` the record was validated with.
-    validated_with: String,
+    pub(crate) validated_with: String,
     #[serde(flatten)]
-    report: ReportView,
+    pub(crate) report: ReportView,
+}
+
+/// A record's stored validation report as the JSON view (404 when it has
+/// none).
+pub(crate) fn stored_view(
+    store: &crate::store::CatalogStore,
+    rid: &str,
+) -> Result<StoredView, ApiError> {
+    let (graph, summary) = read_report(store, rid)?;
+    Ok(view_of(&graph, summary))
 }
 
 /// The stored report graph as the JSON view.

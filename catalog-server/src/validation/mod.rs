@@ -41,6 +41,12 @@ pub use report::{
 static SHAPES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../shapes");
 static VOCABULARIES_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../vocabularies");
 
+/// A shipped vocabulary file by its path under `vocabularies/` (the web
+/// pages read labels of themes and licences from them).
+pub fn vocabulary_file(path: &str) -> Option<&'static [u8]> {
+    VOCABULARIES_DIR.get_file(path).map(|f| f.contents())
+}
+
 const SKOS_IN_SCHEME: NamedNodeRef<'static> =
     NamedNodeRef::new_unchecked("http://www.w3.org/2004/02/skos/core#inScheme");
 const SKOS_CONCEPT_SCHEME: NamedNodeRef<'static> =
