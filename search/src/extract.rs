@@ -249,7 +249,7 @@ impl<'a> Graph<'a> {
                     continue;
                 }
                 let t = Text {
-                    value: crate::analysis::nfc(value),
+                    value: value.to_owned(),
                     lang: l.language().unwrap_or("").to_ascii_lowercase(),
                 };
                 if !out.contains(&t) {
@@ -267,7 +267,7 @@ impl<'a> Graph<'a> {
                 Term::NamedNode(n) => Some(n.as_str().to_owned()),
                 Term::Literal(l) => {
                     let v = l.value().trim();
-                    (!v.is_empty()).then(|| crate::analysis::nfc(v))
+                    (!v.is_empty()).then(|| v.to_owned())
                 }
                 Term::BlankNode(_) => None,
             })
@@ -311,7 +311,7 @@ pub fn extract(info: &RecordInfo<'_>, triples: &[Triple]) -> DatasetDoc {
     for p in g.objects(d, &dct("publisher")) {
         match p {
             Term::Literal(l) => names.push(Text {
-                value: crate::analysis::nfc(l.value().trim()),
+                value: l.value().trim().to_owned(),
                 lang: l.language().unwrap_or("").to_ascii_lowercase(),
             }),
             other => {
