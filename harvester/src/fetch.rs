@@ -2,8 +2,10 @@
 //! a stall timeout and a size cap that also bounds decompressed bodies.
 //!
 //! Politeness: all clones of one [`Fetcher`] share a per-host gate that bounds
-//! the requests in flight to a host (`host_connections`) and spaces the starts
-//! of requests to a host by at least `host_delay`. Transient failures
+//! the requests in flight to a host (`host_connections`) and starts a request
+//! to a host no sooner than `host_delay` after the previous one started and
+//! after the last one that ended (so the server sees the gap even when
+//! connecting or answering takes time). Transient failures
 //! (connection errors, timeouts, 5xx, 429) are retried `retries` times with
 //! exponential backoff (`retry_base`, doubled per attempt, plus up to 50 %
 //! jitter) or the server's `Retry-After`, each wait capped at `retry_max`; the
@@ -89,14 +91,36 @@ struct HostSlot {
     next_start: tokio::time::Instant,
 }
 
+/// A request's place at a host: holds one of the host's connections and, when
+/// dropped (the request has ended), pushes the host's next start to at least
+/// `host_delay` after the end. So the delay separates the end of one request
+/// from the start of the next as the server sees them, whatever the time to
+/// connect or to answer.
+#[derive(Debug)]
+struct HostPass {
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    gate: std::sync::Arc<HostGate>,
+    host: String,
+    delay: Duration,
+}
+
+impl Drop for HostPass {
+    fn drop(&mut self) {
+        if self.delay.is_zero() {
+            return;
+        }
+        let mut hosts = self.gate.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = hosts.get_mut(&self.host) {
+            let after = tokio::time::Instant::now() + self.delay;
+            slot.next_start = slot.next_start.max(after);
+        }
+    }
+}
+
 impl HostGate {
     /// Waits for a slot of `host` and for the host's minimum delay; the slot
-    /// is held until the returned permit is dropped.
-    async fn enter(
-        &self,
-        host: &str,
-        limits: &FetchLimits,
-    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// is held until the returned pass is dropped.
+    async fn enter(self: &std::sync::Arc<Self>, host: &str, limits: &FetchLimits) -> HostPass {
         let permits = {
             let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
             hosts
@@ -126,7 +150,12 @@ impl HostGate {
             };
             tokio::time::sleep_until(start).await;
         }
-        permit
+        HostPass {
+            _permit: permit,
+            gate: self.clone(),
+            host: host.to_owned(),
+            delay: limits.host_delay,
+        }
     }
 }
 
