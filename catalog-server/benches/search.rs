@@ -15,6 +15,13 @@
 //!    queue little) for D seconds and reports throughput and p50/p90/p99
 //!    latency.
 //!
+//! 3. With `SEARCH_BENCH_PAGES=1` the load client asks for the same
+//!    searches as the citizens' web page (`/datasets?…`, `Accept:
+//!    text/html`): search plus the page's template.
+//!
+//! Every fifth record is unscored, the others carry a quality score, so the
+//! `quality` facet and `sort=quality` are part of the work.
+//!
 //! Run: `cargo bench -p catalog-server --bench search -- [DOCS] [SECONDS] [CONNECTIONS]`
 
 mod common;
@@ -392,6 +399,8 @@ fn query_mix() -> Vec<(u32, String)> {
         "q=Wetterdaten&temporal_from=2010-01-01&temporal_to=2012-12-31".into(),
     ));
     mix.push((2, "q=Museen&sort=title".into()));
+    mix.push((2, "q=Spielpl%C3%A4tze&sort=quality".into()));
+    mix.push((1, "q=&source=bench&quality=Bad&sort=quality".into()));
     mix.push((2, "q=Apotheken&license=http%3A%2F%2Fdcat-ap.de%2Fdef%2Flicenses%2Fcc-zero&theme=http%3A%2F%2Fpublications.europa.eu%2Fresource%2Fauthority%2Fdata-theme%2FHEAL".into()));
     mix.push((
         2,
@@ -467,7 +476,7 @@ fn main() -> anyhow::Result<()> {
         for i in done..done + n {
             let (iri, triples) = record(i, &mut rng);
             let rid = catalog_server::store::record_id("bench", &iri);
-            out.push(extract(
+            let mut doc = extract(
                 &RecordInfo {
                     rid: &rid,
                     hash: &rid,
@@ -476,7 +485,13 @@ fn main() -> anyhow::Result<()> {
                     source_title: "Benchmark",
                 },
                 &triples,
-            ));
+            );
+            doc.quality = (!i.is_multiple_of(5)).then(|| {
+                let score = ((i * 7919) % 406) as u32;
+                let band = catalog_server::validation::quality::Band::of(score);
+                (score, band.name().to_owned())
+            });
+            out.push(doc);
         }
         extract_secs += t0.elapsed().as_secs_f64();
         index.add_new(&out)?;
@@ -628,6 +643,13 @@ fn client(args: &[String]) -> anyhow::Result<()> {
     let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(6);
     let mix = query_mix();
     let total_weight: u32 = mix.iter().map(|(w, _)| w).sum();
+    // The citizens' web page instead of the API.
+    let pages = std::env::var_os("SEARCH_BENCH_PAGES").is_some();
+    let (path, accept) = if pages {
+        ("/datasets", "text/html")
+    } else {
+        ("/api/search", "application/json")
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -638,7 +660,11 @@ fn client(args: &[String]) -> anyhow::Result<()> {
             .build()?;
         // Warm-up: every query once.
         for (_, q) in &mix {
-            let r = client.get(format!("{base}/api/search?{q}")).send().await?;
+            let r = client
+                .get(format!("{base}{path}?{q}"))
+                .header("accept", accept)
+                .send()
+                .await?;
             anyhow::ensure!(r.status().is_success(), "{q}: {}", r.status());
             let _ = r.bytes().await?;
         }
@@ -669,7 +695,12 @@ fn client(args: &[String]) -> anyhow::Result<()> {
                         .unwrap_or(0);
                     let q = mix[kind].1.as_str();
                     let t0 = Instant::now();
-                    let ok = match client.get(format!("{base}/api/search?{q}")).send().await {
+                    let ok = match client
+                        .get(format!("{base}{path}?{q}"))
+                        .header("accept", accept)
+                        .send()
+                        .await
+                    {
                         Ok(resp) if resp.status().is_success() => resp.bytes().await.is_ok(),
                         _ => false,
                     };
@@ -707,8 +738,9 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         f64::from(lat[i]) / 1000.0
     };
     println!(
-        "| load: {connections} connections, {seconds} s, {} query kinds | {} requests, {errors} errors |",
+        "| load: {connections} connections, {seconds} s, {} query kinds{} | {} requests, {errors} errors |",
         query_mix().len(),
+        if pages { ", web page `/datasets`" } else { "" },
         hits + errors
     );
     println!(

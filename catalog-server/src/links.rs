@@ -18,12 +18,14 @@
 //!   first time, every record with a distribution naming it is scored again
 //!   from its archived graph and stored violation count (no validation),
 //!   and its measurements and meta replaced atomically
-//!   ([`CatalogStore::replace_quality`]).
+//!   ([`CatalogStore::replace_quality`]); the record followers (the search
+//!   index, whose `quality` facet and sort read the score) are told of the
+//!   rescored records that are shown, after the store has committed.
 
 use crate::config::QualityConfig;
 use crate::store::{
-    parse_xsd_time, xsd_time, CatalogStore, LinkResult, QualityUpdate, RecordLinks, RecordQuality,
-    StoreError,
+    parse_xsd_time, xsd_time, CatalogStore, LinkResult, PreparedRecord, QualityUpdate,
+    RecordFollower, RecordLinks, RecordQuality, StoreError, StoredRecord,
 };
 use crate::validation::quality::{self, LinkStatus, QualityVocabularies};
 use futures_util::StreamExt;
@@ -99,6 +101,7 @@ pub struct LinkChecker {
     fetcher: Fetcher,
     config: QualityConfig,
     clock: ClockFn,
+    followers: Vec<Arc<dyn RecordFollower>>,
 }
 
 impl LinkChecker {
@@ -129,7 +132,14 @@ impl LinkChecker {
             fetcher,
             config: config.clone(),
             clock: Arc::new(SystemTime::now),
+            followers: Vec::new(),
         })
+    }
+
+    /// The same checker telling `followers` of the records it scores again.
+    pub fn with_followers(mut self, followers: Vec<Arc<dyn RecordFollower>>) -> Self {
+        self.followers = followers;
+        self
     }
 
     /// The same checker with another clock.
@@ -210,6 +220,7 @@ impl LinkChecker {
             known.clone(),
             rx,
             self.clock.clone(),
+            self.followers.clone(),
         ));
         let total = due.len();
         let mut done = 0usize;
@@ -294,6 +305,7 @@ async fn write_results(
     known: HashMap<String, LinkResult>,
     mut rx: tokio::sync::mpsc::Receiver<LinkResult>,
     clock: ClockFn,
+    followers: Vec<Arc<dyn RecordFollower>>,
 ) -> Result<Written, LinkError> {
     // The statuses scores are computed with: the stored ones, updated as
     // results arrive.
@@ -317,6 +329,7 @@ async fn write_results(
         written.ok += batch.iter().filter(|r| r.ok).count();
         written.changed += changed.len();
         let (store, links, shared) = (store.clone(), links.clone(), statuses.clone());
+        let followers = followers.clone();
         let now = xsd_time(clock());
         written.rescored += blocking(move || {
             {
@@ -326,22 +339,68 @@ async fn write_results(
                 }
             }
             store.write_link_results(&batch)?;
-            let map = shared.lock().unwrap_or_else(|e| e.into_inner());
-            rescore(&store, &links, &changed, &map, &now)
+            let rescored = {
+                let map = shared.lock().unwrap_or_else(|e| e.into_inner());
+                rescore(&store, &links, &changed, &map, &now)?
+            };
+            let count = rescored.len();
+            tell_followers(&store, &followers, &rescored);
+            Ok(count)
         })
         .await?;
     }
     Ok(written)
 }
 
-/// Scores again the records that name any of `urls`, with `statuses`.
-fn rescore(
+/// Tells the followers of the rescored records that are shown (their
+/// documents carry the score). A follower that fails is left behind, never
+/// the store: the next repair of the view brings it up to date.
+fn tell_followers(
     store: &CatalogStore,
-    links: &RecordLinks,
+    followers: &[Arc<dyn RecordFollower>],
+    rescored: &[(&StoredRecord, bool)],
+) {
+    if followers.is_empty() {
+        return;
+    }
+    let mut by_source: std::collections::BTreeMap<&str, Vec<PreparedRecord>> =
+        std::collections::BTreeMap::new();
+    for (record, shown) in rescored {
+        if !shown {
+            continue;
+        }
+        match store.prepared_from_archive(record) {
+            Ok(p) => by_source.entry(record.source.as_str()).or_default().push(p),
+            Err(e) => tracing::warn!(
+                source = %record.source,
+                record = %record.rid,
+                "rescored record not passed to the followers ({e}); the next repair brings them up to date"
+            ),
+        }
+    }
+    for (source, records) in &by_source {
+        let refs: Vec<&PreparedRecord> = records.iter().collect();
+        for f in followers {
+            if let Err(e) = f.published(source, &refs) {
+                tracing::warn!(
+                    %source,
+                    "updating {} with rescored records failed ({e}); the store is unaffected and the next repair brings it up to date",
+                    f.name()
+                );
+            }
+        }
+    }
+}
+
+/// Scores again the records that name any of `urls`, with `statuses`:
+/// the records updated and whether each is shown.
+fn rescore<'a>(
+    store: &CatalogStore,
+    links: &'a RecordLinks,
     urls: &[String],
     statuses: &HashMap<String, Option<u16>>,
     now: &str,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<(&'a StoredRecord, bool)>, StoreError> {
     let records: BTreeSet<usize> = urls
         .iter()
         .filter_map(|u| links.by_url.get(u))
@@ -351,6 +410,7 @@ fn rescore(
     let lookup =
         |url: &str| -> Option<LinkStatus> { statuses.get(url).map(|s| LinkStatus { status: *s }) };
     let mut updates = Vec::new();
+    let mut updated = Vec::new();
     for i in records {
         let Some(record) = links.records.get(i) else {
             continue;
@@ -380,8 +440,13 @@ fn rescore(
                 points: scored.points(),
             },
         });
+        updated.push(record);
     }
-    store.replace_quality(&updates)
+    Ok(store
+        .replace_quality(&updates)?
+        .into_iter()
+        .filter_map(|(at, shown)| updated.get(at).map(|r| (*r, shown)))
+        .collect())
 }
 
 async fn blocking<T: Send + 'static>(

@@ -568,11 +568,15 @@ fn spawn_link_checker(store: Arc<CatalogStore>, scheduler: Arc<Scheduler>) {
             let config = scheduler.current().config();
             if config.quality.check_links {
                 let round = async {
+                    // Rescored records reach the search index (its quality
+                    // facet and sort) as harvested ones do.
+                    let followers = scheduler.harvesting().followers.clone();
                     let checker = LinkChecker::new(
                         store.clone(),
                         &config.quality,
                         config.harvest.user_agent.as_deref(),
-                    )?;
+                    )?
+                    .with_followers(followers);
                     checker.run(None, false, &|_, _| {}).await
                 };
                 match round.await {

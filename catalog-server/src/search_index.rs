@@ -10,10 +10,17 @@
 //! [`document_version`]) the index lacks is (re)indexed and every indexed id
 //! the store does not publish is removed. A reload that renames a source
 //! indexes that source's documents again in the background.
+//!
+//! A document also carries its record's quality score and band (the
+//! `quality` facet and `sort=quality`), from the record's meta; the score
+//! is part of the document's version, so a record scored again (after a
+//! link check) whose document the link checker could not update is
+//! indexed again by the next repair.
 
 use crate::config::Config;
 use crate::store::RecordFollower;
 use crate::store::{CatalogStore, PreparedRecord, StoreError, StoredRecord};
+use crate::validation::quality::Band;
 use catalog_search::{extract, DatasetDoc, RecordInfo, SearchError, SearchIndex, WriterOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -59,27 +66,65 @@ impl SourceTitles {
 }
 
 /// The version of a record's document that the index holds (its `hash`
-/// field): the record's content hash and a fingerprint of the source title
-/// it was indexed with. A document whose source was renamed is out of date
-/// like one whose record changed, and the repair at start-up (`sync`)
-/// indexes it again.
-pub fn document_version(content_hash: &str, source_title: &str) -> String {
+/// field): the record's content hash, a fingerprint of the source title
+/// it was indexed with and its quality score. A document whose source was
+/// renamed or whose record was scored again is out of date like one whose
+/// record changed, and the repair at start-up (`sync`) indexes it again.
+pub fn document_version(content_hash: &str, source_title: &str, quality: Option<u32>) -> String {
     use sha2::{Digest, Sha256};
     let title = Sha256::digest(source_title.as_bytes());
-    format!("{content_hash}.{}", hex::encode(&title[..6]))
+    let title = hex::encode(&title[..6]);
+    match quality {
+        Some(q) => format!("{content_hash}.{title}.q{q}"),
+        None => format!("{content_hash}.{title}"),
+    }
 }
 
-/// The searchable description of a prepared record.
-pub fn document(titles: &SourceTitles, source: &str, r: &PreparedRecord) -> DatasetDoc {
-    let title = titles.get(source);
-    extract(
+/// The searchable description of a record: its graph, its source's title
+/// and its quality score.
+fn describe(
+    rid: &str,
+    hash: &str,
+    dataset: &str,
+    source: &str,
+    source_title: &str,
+    quality: Option<u32>,
+    triples: &[oxigraph::model::Triple],
+) -> DatasetDoc {
+    let mut doc = extract(
         &RecordInfo {
-            rid: &r.rid,
-            hash: &document_version(&r.hash, title),
-            dataset: r.dataset.as_str(),
+            rid,
+            hash: &document_version(hash, source_title, quality),
+            dataset,
             source,
-            source_title: title,
+            source_title,
         },
+        triples,
+    );
+    doc.quality = quality.map(|q| (q, Band::of(q).name().to_owned()));
+    doc
+}
+
+/// The searchable description of a prepared record; `stored_quality` is
+/// asked for the score of a record that carries none (one republished from
+/// the archive).
+pub fn document(
+    titles: &SourceTitles,
+    source: &str,
+    r: &PreparedRecord,
+    stored_quality: impl Fn(&str) -> Option<u32>,
+) -> DatasetDoc {
+    let quality = match r.validation.as_ref().and_then(|v| v.quality.as_ref()) {
+        Some(q) => Some(q.score),
+        None => stored_quality(&r.rid),
+    };
+    describe(
+        &r.rid,
+        &r.hash,
+        r.dataset.as_str(),
+        source,
+        titles.get(source),
+        quality,
         &r.triples,
     )
 }
@@ -134,10 +179,11 @@ fn refresh_sources(
     let mut indexed = 0;
     for source in sources {
         let records = store.records(Some(source))?;
+        let quality = store.quality_scores()?;
         let refs: Vec<&StoredRecord> = records.iter().collect();
         for chunk in refs.chunks(SYNC_CHUNK) {
             // Records that cannot be read are logged by `read_documents`.
-            let docs = read_documents(store, &titles, chunk, &mut Vec::new());
+            let docs = read_documents(store, &titles, &quality, chunk, &mut Vec::new());
             indexed += docs.len();
             index.apply(&docs, &[])?;
         }
@@ -153,9 +199,20 @@ impl RecordFollower for SearchFollower {
     fn published(&self, source: &str, records: &[&PreparedRecord]) -> Result<(), String> {
         let _one = self.applying.lock().unwrap_or_else(|e| e.into_inner());
         let titles = self.titles();
+        let stored = |rid: &str| match self.store.quality_score(rid, source) {
+            Ok(q) => q,
+            Err(e) => {
+                tracing::warn!(
+                    source,
+                    record = rid,
+                    "search index: reading the quality score failed ({e}); indexed without it"
+                );
+                None
+            }
+        };
         let docs: Vec<DatasetDoc> = records
             .iter()
-            .map(|r| document(&titles, source, r))
+            .map(|r| document(&titles, source, r, stored))
             .collect();
         self.index.apply(&docs, &[]).map_err(|e| e.to_string())
     }
@@ -267,6 +324,7 @@ pub fn sync(
 ) -> Result<SyncReport, SearchSyncError> {
     let started = Instant::now();
     let published = store.records(None)?;
+    let quality = store.quality_scores()?;
     let indexed = index.indexed()?;
     let wanted: HashSet<&str> = published.iter().map(|r| r.rid.as_str()).collect();
     let mut removals: Vec<String> = indexed
@@ -277,7 +335,11 @@ pub fn sync(
     removals.sort();
     let stale: Vec<&StoredRecord> = published
         .iter()
-        .filter(|r| indexed.get(&r.rid) != Some(&document_version(&r.hash, titles.get(&r.source))))
+        .filter(|r| {
+            let version =
+                document_version(&r.hash, titles.get(&r.source), quality.get(&r.rid).copied());
+            indexed.get(&r.rid) != Some(&version)
+        })
         .collect();
     let mut report = SyncReport {
         removed: removals.len(),
@@ -287,7 +349,7 @@ pub fn sync(
         index.apply(&[], &removals)?;
     }
     for (i, chunk) in stale.chunks(SYNC_CHUNK).enumerate() {
-        let docs = read_documents(store, titles, chunk, &mut report.failed);
+        let docs = read_documents(store, titles, &quality, chunk, &mut report.failed);
         report.indexed += docs.len();
         let removing: &[String] = if i == 0 { &removals } else { &[] };
         index.apply(&docs, removing)?;
@@ -301,6 +363,7 @@ pub fn sync(
 fn read_documents(
     store: &CatalogStore,
     titles: &SourceTitles,
+    quality: &HashMap<String, u32>,
     records: &[&StoredRecord],
     failed: &mut Vec<String>,
 ) -> Vec<DatasetDoc> {
@@ -315,15 +378,13 @@ fn read_documents(
                             let triples = store
                                 .exact_graph(r)
                                 .map_err(|e| format!("record {} of {}: {e}", r.rid, r.source))?;
-                            let title = titles.get(&r.source);
-                            Ok(extract(
-                                &RecordInfo {
-                                    rid: &r.rid,
-                                    hash: &document_version(&r.hash, title),
-                                    dataset: &r.dataset,
-                                    source: &r.source,
-                                    source_title: title,
-                                },
+                            Ok(describe(
+                                &r.rid,
+                                &r.hash,
+                                &r.dataset,
+                                &r.source,
+                                titles.get(&r.source),
+                                quality.get(&r.rid).copied(),
                                 &triples,
                             ))
                         })

@@ -10,6 +10,7 @@
 //! already filtered on (values are ORed within a facet, ANDed across facets).
 
 use crate::index::Sort;
+use crate::schema::FACET_COUNT;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use tantivy::collector::{Collector, SegmentCollector};
@@ -215,11 +216,11 @@ impl<T: Ord32> Table<T> {
 }
 
 impl SegmentFacets {
-    pub fn build(segment: &SegmentReader, fields: &[String; 7]) -> tantivy::Result<Self> {
+    pub fn build(segment: &SegmentReader, fields: &[String; FACET_COUNT]) -> tantivy::Result<Self> {
         let max_doc = segment.max_doc() as usize;
         let ff = segment.fast_fields();
-        let mut columns = Vec::with_capacity(7);
-        let mut bases = Vec::with_capacity(8);
+        let mut columns = Vec::with_capacity(FACET_COUNT);
+        let mut bases = Vec::with_capacity(FACET_COUNT + 1);
         let mut next = 0u64;
         for name in fields {
             let col = ff.str(name)?;
@@ -234,7 +235,7 @@ impl SegmentFacets {
         }
         bases.push(next as u32);
         let mut facet_of = vec![0u8; next as usize];
-        for i in 0..7 {
+        for i in 0..FACET_COUNT {
             facet_of[bases[i] as usize..bases[i + 1] as usize].fill(i as u8);
         }
         let narrow = next <= u64::from(u16::MAX) + 1;
@@ -338,8 +339,8 @@ impl SortKey {
 }
 
 pub struct SearchCollector {
-    pub facet_fields: [String; 7],
-    pub filters: [Vec<String>; 7],
+    pub facet_fields: [String; FACET_COUNT],
+    pub filters: [Vec<String>; FACET_COUNT],
     pub sort: Sort,
     /// offset + size.
     pub limit: usize,
@@ -378,6 +379,9 @@ enum KeySource {
     Score,
     Modified(Column<i64>),
     Title(Option<StrColumn>),
+    /// The quality score above the relevance score: documents without a
+    /// score come last.
+    Quality(Column<i64>),
 }
 
 pub struct SegmentSearch {
@@ -422,7 +426,7 @@ impl Collector for SearchCollector {
             Some(d) => d.clone(),
             None => std::sync::Arc::new(SegmentFacets::build(segment, &self.facet_fields)?),
         };
-        let mut columns = Vec::with_capacity(7);
+        let mut columns = Vec::with_capacity(FACET_COUNT);
         let mut allowed = vec![0u64; dense.ordinals().div_ceil(64)];
         let mut required = 0u8;
         for (i, (name, wanted)) in self.facet_fields.iter().zip(&self.filters).enumerate() {
@@ -446,6 +450,7 @@ impl Collector for SearchCollector {
             Sort::Relevance => KeySource::Score,
             Sort::Modified => KeySource::Modified(ff.i64("modified")?),
             Sort::Title => KeySource::Title(ff.str("title_sort")?),
+            Sort::Quality => KeySource::Quality(ff.i64("quality_score")?),
         };
         Ok(SegmentSearch {
             segment: segment_local_id,
@@ -479,7 +484,7 @@ impl Collector for SearchCollector {
     fn merge_fruits(&self, fruits: Vec<SegmentFruit>) -> tantivy::Result<SearchFruit> {
         let mut total = 0;
         let mut top = Vec::new();
-        let mut facets: Vec<HashMap<String, u64>> = vec![HashMap::new(); 7];
+        let mut facets: Vec<HashMap<String, u64>> = vec![HashMap::new(); FACET_COUNT];
         for f in fruits {
             total += f.total;
             top.extend(f.top);
@@ -604,6 +609,13 @@ impl SegmentSearch {
                 .and_then(|c| c.term_ords(doc).next())
                 .map(|o| u64::MAX - o)
                 .unwrap_or(0),
+            KeySource::Quality(col) => {
+                let quality = col
+                    .first(doc)
+                    .and_then(|q| u64::try_from(q).ok())
+                    .map_or(0, |q| q.min(u64::from(u32::MAX >> 1)) + 1);
+                (quality << 32) | u64::from(score.max(0.0).to_bits())
+            }
         }
     }
 }
@@ -673,7 +685,7 @@ fn facet_maps<'a>(
     counts_of: impl Fn(usize) -> &'a [u32],
     prune: Option<usize>,
 ) -> Vec<HashMap<String, u64>> {
-    let mut facets = Vec::with_capacity(7);
+    let mut facets = Vec::with_capacity(FACET_COUNT);
     for (i, col) in columns.iter().enumerate() {
         let counts = counts_of(i);
         let mut map = HashMap::new();

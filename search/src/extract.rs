@@ -153,6 +153,10 @@ pub struct DatasetDoc {
     pub temporal_end: Option<i64>,
     pub has_temporal: bool,
     pub bbox: Option<BBox>,
+    /// The metadata quality score (0–405) and its band ("Excellent",
+    /// "Good", "Sufficient", "Bad"), when the record was scored. Set by
+    /// the caller: the score is not part of the record's graph.
+    pub quality: Option<(u32, String)>,
     #[serde(skip)]
     pub distributions: Vec<DistributionView>,
 }

@@ -6,7 +6,7 @@ use crate::extract::{format_time, theme_labels, BBox, DatasetDoc, Lang};
 use crate::query::{
     drop_stop_words, expand_synonyms, parse, prefix_terms, FlatQuery, QueryBuilder,
 };
-use crate::schema::{Fields, FACETS, SCHEMA_VERSION};
+use crate::schema::{Fields, FACETS, FACET_COUNT, SCHEMA_VERSION};
 use crate::{analysis, SearchError};
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
@@ -77,6 +77,8 @@ pub enum Sort {
     Relevance,
     Modified,
     Title,
+    /// The metadata quality score, best first; equal scores by relevance.
+    Quality,
 }
 
 /// A search.
@@ -84,7 +86,7 @@ pub enum Sort {
 pub struct SearchRequest {
     pub q: String,
     /// Facet filters in the order of [`FACETS`]: values are ORed, facets ANDed.
-    pub filters: [Vec<String>; 7],
+    pub filters: [Vec<String>; FACET_COUNT],
     pub bbox: Option<BBox>,
     pub modified_since: Option<i64>,
     pub temporal_from: Option<i64>,
@@ -128,6 +130,8 @@ pub struct Hit {
     pub formats: Vec<String>,
     pub licenses: Vec<String>,
     pub themes: Vec<String>,
+    /// The metadata quality score (0–405), when the record was scored.
+    pub quality: Option<u32>,
     pub score: f32,
 }
 
@@ -435,18 +439,8 @@ impl SearchIndex {
             let (Some(rids), Some(hashes)) = (ff.str("rid")?, ff.str("hash")?) else {
                 continue;
             };
-            let resolve = |col: &tantivy::columnar::StrColumn| -> Result<Vec<String>, SearchError> {
-                let ords: Vec<u64> = (0..col.num_terms() as u64).collect();
-                let mut names = Vec::with_capacity(ords.len());
-                col.dictionary()
-                    .sorted_ords_to_term_cb(&ords, |b| {
-                        names.push(String::from_utf8_lossy(b).into_owned())
-                    })
-                    .map_err(|e| SearchError::Corrupt(e.to_string()))?;
-                Ok(names)
-            };
-            let rid_names = resolve(&rids)?;
-            let hash_names = resolve(&hashes)?;
+            let rid_names = column_terms(&rids)?;
+            let hash_names = column_terms(&hashes)?;
             for doc in segment.doc_ids_alive() {
                 let r = rids.term_ords(doc).next();
                 let h = hashes.term_ords(doc).next();
@@ -456,6 +450,41 @@ impl SearchIndex {
                     {
                         out.insert(r.clone(), h.clone());
                     }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The values of one facet (by its API name) of every indexed
+    /// document, by record id (documents without a value are left out).
+    pub fn facet_values(&self, facet: &str) -> Result<HashMap<String, Vec<String>>, SearchError> {
+        if !FACETS.contains(&facet) {
+            return Err(SearchError::Corrupt(format!("no facet {facet:?}")));
+        }
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ff = segment.fast_fields();
+            let (Some(rids), Some(values)) = (ff.str("rid")?, ff.str(facet)?) else {
+                continue;
+            };
+            let rid_names = column_terms(&rids)?;
+            let value_names = column_terms(&values)?;
+            for doc in segment.doc_ids_alive() {
+                let Some(rid) = rids
+                    .term_ords(doc)
+                    .next()
+                    .and_then(|r| rid_names.get(r as usize))
+                else {
+                    continue;
+                };
+                let of_doc: Vec<String> = values
+                    .term_ords(doc)
+                    .filter_map(|o| value_names.get(o as usize).cloned())
+                    .collect();
+                if !of_doc.is_empty() {
+                    out.insert(rid.clone(), of_doc);
                 }
             }
         }
@@ -644,7 +673,7 @@ impl SearchIndex {
                 doc.add_text(f.text_de, labels);
             }
         }
-        let facet_values: [Vec<String>; 7] = [
+        let facet_values: [Vec<String>; FACET_COUNT] = [
             d.themes.clone(),
             d.publisher.iter().cloned().collect(),
             vec![d.source.clone()],
@@ -652,6 +681,7 @@ impl SearchIndex {
             d.licenses.clone(),
             d.keyword_values(),
             d.geocoding.clone(),
+            d.quality.iter().map(|(_, band)| band.clone()).collect(),
         ];
         for (field, values) in f.facets.iter().zip(facet_values.iter()) {
             for v in values {
@@ -663,6 +693,9 @@ impl SearchIndex {
         }
         if let Some(i) = d.issued {
             doc.add_i64(f.issued, i);
+        }
+        if let Some((score, _)) = &d.quality {
+            doc.add_i64(f.quality, i64::from(*score));
         }
         if d.has_temporal {
             doc.add_i64(f.temporal_start, d.temporal_start.unwrap_or(i64::MIN));
@@ -895,7 +928,9 @@ impl SearchIndex {
                 },
                 facet_size: req.facet_size,
                 // No hits asked for (`size=0`): nothing to rank.
-                scoring: req.sort == Sort::Relevance && !counting_only && req.offset + req.size > 0,
+                scoring: matches!(req.sort, Sort::Relevance | Sort::Quality)
+                    && !counting_only
+                    && req.offset + req.size > 0,
                 single_segment: searcher.segment_readers().len() == 1,
                 dense: dense.clone(),
                 totals: totals.clone(),
@@ -1136,6 +1171,10 @@ impl SearchIndex {
                 formats: all(f.facets[3]),
                 licenses: all(f.facets[4]),
                 themes: all(f.facets[0]),
+                quality: doc
+                    .get_first(f.quality)
+                    .and_then(|v| v.as_i64())
+                    .and_then(|q| u32::try_from(q).ok()),
                 score: *score,
             });
         }
@@ -1343,6 +1382,18 @@ fn facet_list(counts: FacetCounts) -> Vec<(String, Vec<FacetValue>)> {
             )
         })
         .collect()
+}
+
+/// Every term of a string column, by ordinal.
+fn column_terms(col: &tantivy::columnar::StrColumn) -> Result<Vec<String>, SearchError> {
+    let ords: Vec<u64> = (0..col.num_terms() as u64).collect();
+    let mut names = Vec::with_capacity(ords.len());
+    col.dictionary()
+        .sorted_ords_to_term_cb(&ords, |b| {
+            names.push(String::from_utf8_lossy(b).into_owned())
+        })
+        .map_err(|e| SearchError::Corrupt(e.to_string()))?;
+    Ok(names)
 }
 
 /// The sort key of a title: lowercased, German-normalized, folded.

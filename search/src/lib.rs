@@ -23,7 +23,7 @@ pub use index::{
     FacetValue, Hit, Match, SearchIndex, SearchRequest, SearchResult, Sort, Suggestions,
     WriterOptions, BROWSE_CACHE_DEFAULT,
 };
-pub use schema::{FACETS, SCHEMA_VERSION};
+pub use schema::{FACETS, FACET_COUNT, SCHEMA_VERSION};
 
 use std::path::Path;
 

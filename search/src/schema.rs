@@ -9,10 +9,10 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// The facets, in the order of the API: (API name, field name).
-pub const FACETS: [&str; 7] = [
+pub const FACETS: [&str; FACET_COUNT] = [
     "theme",
     "publisher",
     "source",
@@ -20,7 +20,11 @@ pub const FACETS: [&str; 7] = [
     "license",
     "keyword",
     "geocoding",
+    "quality",
 ];
+
+/// The number of facets.
+pub const FACET_COUNT: usize = 8;
 
 /// The fields of the index.
 #[derive(Clone, Debug)]
@@ -57,9 +61,11 @@ pub struct Fields {
     /// analyzer): its term dictionary finds the compounds a word ends.
     pub text_rev: Field,
     /// The facet fields, in the order of [`FACETS`].
-    pub facets: [Field; 7],
+    pub facets: [Field; FACET_COUNT],
     pub modified: Field,
     pub issued: Field,
+    /// The metadata quality score (0–405), when the record was scored.
+    pub quality: Field,
     pub temporal_start: Field,
     pub temporal_end: Field,
     pub min_lon: Field,
@@ -114,6 +120,7 @@ impl Fields {
         let num = || NumericOptions::default().set_fast().set_indexed();
         let modified = b.add_i64_field("modified", num().set_stored());
         let issued = b.add_i64_field("issued", num().set_stored());
+        let quality = b.add_i64_field("quality_score", num().set_stored());
         let temporal_start = b.add_i64_field("temporal_start", num());
         let temporal_end = b.add_i64_field("temporal_end", num());
         let min_lon = b.add_f64_field("min_lon", num());
@@ -147,6 +154,7 @@ impl Fields {
             facets,
             modified,
             issued,
+            quality,
             temporal_start,
             temporal_end,
             min_lon,

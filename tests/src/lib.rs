@@ -703,6 +703,18 @@ impl Served {
         call(reqwest::Method::GET, &format!("{}{path}", self.base), &[]).json()
     }
 
+    /// `GET {path}` on the server as a browser asks (German first): the
+    /// page's HTML.
+    pub fn get_html(&self, path: &str) -> String {
+        let answer = call(
+            reqwest::Method::GET,
+            &format!("{}{path}", self.base),
+            &[("accept", "text/html"), ("accept-language", "de")],
+        );
+        assert_eq!(answer.status, 200, "GET {path}: {}", answer.text());
+        answer.text()
+    }
+
     /// Runs a query that returns one integer (`?n`).
     pub fn count(&self, query: &str) -> usize {
         self.select(query)

@@ -125,12 +125,14 @@ fn check_index(config_path: &Path, expected: usize) {
     let indexed = index.indexed().expect("indexed");
     assert_eq!(indexed.len(), published.len(), "indexed documents");
     let titles = search_index::SourceTitles::from_config(&config);
+    let quality = store.quality_scores().expect("quality scores");
     for r in &published {
         assert_eq!(
             indexed.get(&r.rid),
             Some(&search_index::document_version(
                 &r.hash,
-                titles.get(&r.source)
+                titles.get(&r.source),
+                quality.get(&r.rid).copied(),
             )),
             "record {} is not indexed in its stored version",
             r.rid

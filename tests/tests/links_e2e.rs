@@ -6,6 +6,11 @@
 //! rescoring after a link turns bad (the score drops by the metric's
 //! points, the SHACL report untouched, API and SPARQL agree); the harvest
 //! scoring with known statuses; offline mode (`check_links = false`).
+//! The score reaches search (the `quality` facet, `sort=quality`, each
+//! hit's score) after a harvest, after `check-links` (the index is
+//! repaired at the next start) and after `serve`'s background check (at
+//! once), and the dataset and source pages show it with the trend over
+//! runs.
 
 use catalog_tests::links::LinkServer;
 use catalog_tests::*;
@@ -98,6 +103,46 @@ fn stored(served: &Served, name: &str) -> (String, u64, Option<String>, usize) {
     )
 }
 
+/// The quality of a dataset's hit in `/api/search` (`q` finds it alone).
+fn hit_quality(served: &Served, name: &str) -> Option<u64> {
+    let v = served.get_json(&format!(
+        "/api/search?q={}&size=100",
+        url_encode(&format!("\"Datensatz {name}\""))
+    ));
+    let hits = v["hits"].as_array().expect("hits");
+    let hit = hits
+        .iter()
+        .find(|h| h["dataset"] == format!("{DS}{name}"))
+        .unwrap_or_else(|| panic!("{name} not found: {v}"));
+    assert_eq!(
+        hit["quality"]["band"].as_str(),
+        hit["quality"]["score"].as_u64().map(|s| match s {
+            351.. => "Excellent",
+            221..=350 => "Good",
+            121..=220 => "Sufficient",
+            _ => "Bad",
+        }),
+        "{hit}"
+    );
+    hit["quality"]["score"].as_u64()
+}
+
+/// The `quality` facet of all datasets, by band.
+fn band_counts(served: &Served) -> std::collections::BTreeMap<String, u64> {
+    let v = served.get_json("/api/search?size=0");
+    v["facets"]["quality"]
+        .as_array()
+        .expect("quality facet")
+        .iter()
+        .map(|f| {
+            (
+                f["value"].as_str().unwrap_or("").to_owned(),
+                f["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
 fn time(s: &str) -> SystemTime {
     humantime::parse_rfc3339_weak(s.trim_end_matches('Z')).expect("xsd:dateTime")
 }
@@ -180,6 +225,71 @@ fn links_checked_once_stored_rescored_and_served() {
     let served = Served::start(&cfg);
     let (rid, after, value, shacl_after) = stored(&served, "flip");
     assert_eq!(rid, flip_rid);
+    // Search has the new score (the index was repaired at the start), and
+    // the facet and sort agree with the store.
+    assert_eq!(hit_quality(&served, "flip"), Some(after));
+    let scores = served.select(&format!(
+        "{PREFIXES} SELECT ?s WHERE {{ GRAPH ?m {{ ?r cat:qualityScore ?s ; cat:status \"published\" }} }}"
+    ));
+    let mut expected_bands = std::collections::BTreeMap::new();
+    let mut expected_order: Vec<u64> = Vec::new();
+    for row in &scores {
+        let s: u64 = row["s"].parse().expect("score");
+        expected_order.push(s);
+        let band = match s {
+            351.. => "Excellent",
+            221..=350 => "Good",
+            121..=220 => "Sufficient",
+            _ => "Bad",
+        };
+        *expected_bands.entry(band.to_owned()).or_insert(0u64) += 1;
+    }
+    assert_eq!(band_counts(&served), expected_bands);
+    expected_order.sort_by(|a, b| b.cmp(a));
+    let sorted = served.get_json("/api/search?sort=quality&size=100");
+    let got: Vec<u64> = sorted["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .filter_map(|h| h["quality"]["score"].as_u64())
+        .collect();
+    assert_eq!(got, expected_order, "sort=quality: best first");
+    let flip_band = match after {
+        351.. => "Excellent",
+        221..=350 => "Good",
+        121..=220 => "Sufficient",
+        _ => "Bad",
+    };
+    let filtered = served.get_json(&format!("/api/search?quality={flip_band}&size=100"));
+    assert_eq!(
+        filtered["total"].as_u64(),
+        expected_bands.get(flip_band).copied(),
+        "{filtered}"
+    );
+    // The dataset page: the score and what to fix, the link's failure.
+    let html = served
+        .get_html(&format!("/datasets/{rid}"))
+        .replace("&#x2f;", "/");
+    assert!(
+        html.contains(&format!(
+            "<span data-field=\"quality-score\">{after}</span>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains("data-metric=\"accessUrlStatusCode\"><strong>+50</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("nicht erreichbar</strong> (HTTP 404)"),
+        "{html}"
+    );
+    // The steward's page: the mean, the bands, the broken links, the trend.
+    // (minijinja escapes the slashes of attribute values and text)
+    let html = served.get_html("/sources/links").replace("&#x2f;", "/");
+    assert!(html.contains("data-field=\"quality-mean\""), "{html}");
+    assert!(html.contains(&server.url("/status/flip")), "{html}");
+    assert!(html.contains("class=\"quality-trend\""), "{html}");
     assert_eq!(
         after + 50,
         before,
@@ -209,6 +319,13 @@ fn links_checked_once_stored_rescored_and_served() {
     assert!(links[0]["checked"].is_string());
 
     let s = served.get_json("/api/sources/links/quality");
+    // One harvest so far: one point of the trend, with every record scored
+    // (before any link was checked).
+    let trend = s["trend"].as_array().expect("trend");
+    assert_eq!(trend.len(), 1, "{s}");
+    assert_eq!(trend[0]["scored"].as_u64(), Some(all.len() as u64), "{s}");
+    assert!(trend[0]["mean_score"].as_f64().is_some(), "{s}");
+    assert!(trend[0]["ended"].is_string(), "{s}");
     assert_eq!(s["links"]["urls"], 6, "{s}");
     assert_eq!(s["links"]["broken"], 3, "{s}");
     assert_eq!(s["links"]["ok"], 3, "{s}");
@@ -261,6 +378,22 @@ fn links_checked_once_stored_rescored_and_served() {
             std::thread::sleep(Duration::from_millis(200));
         }
         assert_eq!(server.requests_for("/ok/background").len(), 1);
+        // The rescored record reached search at once (no restart).
+        let (_, score, _, _) = stored(&served, "background");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while hit_quality(&served, "background") != Some(score) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "search still has the score from before the background check"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Three harvests: three points of the trend, oldest first.
+        let s = served.get_json("/api/sources/links/quality");
+        let trend = s["trend"].as_array().expect("trend");
+        assert_eq!(trend.len(), 3, "{s}");
+        assert_eq!(trend[2]["scored"].as_u64(), Some(all.len() as u64), "{s}");
+        assert!(trend[0]["run"].as_str() < trend[2]["run"].as_str(), "{s}");
     }
 
     // Offline: nothing is checked and new scores say "not checked".

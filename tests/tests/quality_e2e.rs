@@ -454,6 +454,100 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
         &[],
     );
     assert_eq!(unknown.status, 404);
+
+    // Per publisher, over the datasets in search: the same numbers as the
+    // search's hits (their scores) and the datasets' own breakdowns.
+    let p = served.get_json("/api/quality/publishers");
+    let publishers = p["publishers"].as_array().expect("publishers");
+    assert!(publishers.len() >= 3, "{p}");
+    let facet = served.get_json("/api/search?size=0&facet_size=10000");
+    let facet: BTreeMap<String, u64> = facet["facets"]["publisher"]
+        .as_array()
+        .expect("publisher facet")
+        .iter()
+        .map(|f| {
+            (
+                f["value"].as_str().unwrap_or("").to_owned(),
+                f["count"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let listed: BTreeMap<String, u64> = publishers
+        .iter()
+        .map(|x| {
+            (
+                x["publisher"].as_str().unwrap_or("").to_owned(),
+                x["datasets"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(listed, facet, "every publisher of the facet with its count");
+    for x in publishers.iter().take(4) {
+        let name = x["publisher"].as_str().unwrap_or("");
+        let hits = served.get_json(&format!(
+            "/api/search?publisher={}&size=100&sort=quality",
+            url_encode(name)
+        ));
+        let hits = hits["hits"].as_array().expect("hits");
+        let scores: Vec<u64> = hits
+            .iter()
+            .filter_map(|h| h["quality"]["score"].as_u64())
+            .collect();
+        assert_eq!(x["scored"].as_u64(), Some(scores.len() as u64), "{name}");
+        if scores.is_empty() {
+            continue;
+        }
+        let mean = scores.iter().sum::<u64>() as f64 / scores.len() as f64;
+        assert!(
+            (x["mean_score"].as_f64().unwrap_or(-1.0) - mean).abs() < 0.06,
+            "{name}: {x} vs {mean}"
+        );
+        let mut keywords = 0;
+        for h in hits {
+            let d = served.get_json(&format!("/api/datasets/{}", h["id"].as_str().unwrap_or("")));
+            let m = &d["quality"]["metrics"]["keywordAvailability"];
+            keywords += u64::from(m["points"] == m["max"]);
+        }
+        assert_eq!(
+            x["metrics"]["keywordAvailability"]["passed"].as_u64(),
+            Some(keywords),
+            "{name}"
+        );
+    }
+    let one = served.get_json("/api/quality/publishers?source=brandenburg");
+    let total: u64 = one["publishers"]
+        .as_array()
+        .expect("publishers")
+        .iter()
+        .filter_map(|x| x["datasets"].as_u64())
+        .sum();
+    let with_publisher = served.get_json("/api/search?size=0&source=brandenburg&facet_size=10000");
+    let expected: u64 = with_publisher["facets"]["publisher"]
+        .as_array()
+        .expect("facet")
+        .iter()
+        .filter_map(|f| f["count"].as_u64())
+        .sum();
+    assert_eq!(total, expected, "one source's publishers");
+    let bad = call(
+        reqwest::Method::GET,
+        &format!("{}/api/quality/publishers?sauce=x", served.base),
+        &[],
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.text().contains("'sauce'"), "{}", bad.text());
+    // The page lists them.
+    let html = served.get_html("/quality");
+    for name in listed.keys().take(3) {
+        let shown = name
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('/', "&#x2f;");
+        assert!(
+            html.contains(&format!("data-publisher=\"{shown}\"")),
+            "{name}"
+        );
+    }
 }
 
 const STADT_V1: &str = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .

@@ -248,6 +248,17 @@ test('a dataset page shows the stored record', async () => {
   assert.equal(await page.locator('table.distributions tbody tr').count(), record.distributions.length);
   assert.equal((await page.textContent('[data-field="page"]')).trim(), record.catalog_record.page);
   if (record.modified) assert.equal((await page.textContent('[data-field="modified"]')).trim(), record.modified);
+  if (record.quality) {
+    // The score, and what to fix: every metric short of its points, most first.
+    assert.equal(Number(await page.textContent('[data-field="quality-score"]')), record.quality.score);
+    const fixes = await page.$$eval('ol.fixes li', (els) => els.map((e) => e.getAttribute('data-metric')));
+    const short = Object.entries(record.quality.metrics)
+      .filter(([, m]) => m.points < m.max)
+      .map(([name, m]) => [name, m.max - m.points]);
+    assert.deepEqual(new Set(fixes), new Set(short.map(([n]) => n)));
+    const lost = fixes.map((n) => short.find(([m]) => m === n)[1]);
+    assert.deepEqual(lost, [...lost].sort((a, b) => b - a), 'most points first');
+  }
   const ld = JSON.parse(await page.textContent('script[type="application/ld+json"]'));
   assert.equal(ld['@type'], 'Dataset');
   assert.equal(ld.name, record.title);
@@ -328,8 +339,25 @@ test('sources: counts, runs, validation grouped by rule, CSV', async () => {
   const shown = Number(await page.getAttribute('[data-results]', 'data-results'));
   assert.equal(records.length - 1, shown, 'the CSV has every result');
   assert.equal(await page.locator('form[action$="/harvest"]').count(), 0, 'no steward controls for the public');
+  // The source's quality: mean and bands as the API has them.
+  const quality = await api(`/api/sources/${source}/quality`);
+  if (quality.scored > 0) {
+    assert.equal(await page.textContent('[data-field="quality-mean"]'), quality.mean_score.toFixed(1));
+    const bands = await page.$$eval('ul.bands [data-band]', (els) => els.map((e) =>
+      [e.getAttribute('data-band'), Number(e.parentElement.querySelector('[data-field="band-count"]').textContent)]));
+    assert.deepEqual(Object.fromEntries(bands), quality.bands);
+    assert.ok(await page.locator('table.quality-trend tbody tr').count() >= 1, 'the trend has the run');
+  }
   await shot(page, 'source');
   await axe(page, 'a source page');
+  // Quality per publisher: every publisher of the search facet, with its count.
+  await page.goto(`${BASE}/quality`);
+  const facet = (await api('/api/search?size=0&facet_size=10000')).facets.publisher;
+  const listed = await page.$$eval('tr[data-publisher]', (els) => els.map((e) =>
+    [e.getAttribute('data-publisher'), Number(e.querySelector('[data-field="datasets"]').textContent.split(' ')[0])]));
+  assert.deepEqual(Object.fromEntries(listed), Object.fromEntries(facet.map((f) => [f.value, f.count])));
+  await shot(page, 'quality');
+  await axe(page, 'the quality page');
   await page.close();
 });
 

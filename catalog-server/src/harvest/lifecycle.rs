@@ -387,6 +387,10 @@ impl Harvesting {
                 Ok(d) => r.duplicates = d.len(),
                 Err(e) => tracing::warn!(source = %sid, "counting duplicates failed: {e}"),
             }
+            match store.published_scores(&sid) {
+                Ok(scores) => r.quality = super::report::QualityTally::of(&scores),
+                Err(e) => tracing::warn!(source = %sid, "summing up quality scores failed: {e}"),
+            }
             let ended = xsd_time(clock.now());
             if let Err(e) = store.finish_run(&r.run_record(&started, &ended)) {
                 tracing::error!(source = %sid, run = %r.run_id, "storing the run record failed: {e}");

@@ -26,7 +26,7 @@ mod sources;
 mod write;
 
 pub use lifecycle::{Clock, ManualClock, SystemClock};
-pub use report::{ItemError, SourceReport, Timings, ValidationCounts};
+pub use report::{ItemError, QualityTally, SourceReport, Timings, ValidationCounts};
 pub use write::WRITE_BATCH;
 
 use crate::config::Config;

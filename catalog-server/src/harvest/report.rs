@@ -52,6 +52,10 @@ pub struct SourceReport {
     pub seconds: f64,
     /// SHACL validation of the records written (or rejected) in this run.
     pub validation: ValidationCounts,
+    /// The metadata quality of the source's published records at the end
+    /// of the run (`None`: none is scored); the run record keeps it, so
+    /// the runs show the trend.
+    pub quality: Option<QualityTally>,
     pub errors: Vec<ItemError>,
     pub timings: Timings,
 }
@@ -108,6 +112,7 @@ impl SourceReport {
             bytes: 0,
             seconds: 0.0,
             validation: ValidationCounts::default(),
+            quality: None,
             errors: Vec::new(),
             timings: Timings::default(),
         }
@@ -131,7 +136,7 @@ impl SourceReport {
 
     /// The counts stored in the run record, by name.
     pub fn counts(&self) -> Vec<(&'static str, u64)> {
-        vec![
+        let mut counts = vec![
             ("added", self.added as u64),
             ("updated", self.updated as u64),
             ("unchanged", self.unchanged as u64),
@@ -150,7 +155,77 @@ impl SourceReport {
             ("violations", self.validation.violations as u64),
             ("warnings", self.validation.warnings as u64),
             ("rejected", self.validation.rejected as u64),
+        ];
+        if let Some(q) = &self.quality {
+            counts.extend(q.counts());
+        }
+        counts
+    }
+}
+
+/// The quality scores of a source's published records, summed up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct QualityTally {
+    /// Records with a score.
+    pub scored: u64,
+    /// The sum of their scores.
+    pub points: u64,
+    pub excellent: u64,
+    pub good: u64,
+    pub sufficient: u64,
+    pub bad: u64,
+}
+
+impl QualityTally {
+    /// The tally of `scores` (`None` when there are none).
+    pub fn of(scores: &[u32]) -> Option<QualityTally> {
+        use crate::validation::quality::Band;
+        if scores.is_empty() {
+            return None;
+        }
+        let mut t = QualityTally::default();
+        for &s in scores {
+            t.scored += 1;
+            t.points += u64::from(s);
+            match Band::of(s) {
+                Band::Excellent => t.excellent += 1,
+                Band::Good => t.good += 1,
+                Band::Sufficient => t.sufficient += 1,
+                Band::Bad => t.bad += 1,
+            }
+        }
+        Some(t)
+    }
+
+    /// The run record's counts (names as [`QualityTally::from_counts`] reads them).
+    pub fn counts(&self) -> [(&'static str, u64); 6] {
+        [
+            ("qualityScored", self.scored),
+            ("qualityPoints", self.points),
+            ("qualityExcellent", self.excellent),
+            ("qualityGood", self.good),
+            ("qualitySufficient", self.sufficient),
+            ("qualityBad", self.bad),
         ]
+    }
+
+    /// The tally a run record's counts carry (`None`: the run stored none).
+    pub fn from_counts(counts: &std::collections::BTreeMap<String, u64>) -> Option<QualityTally> {
+        let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+        let scored = counts.get("qualityScored").copied()?;
+        Some(QualityTally {
+            scored,
+            points: get("qualityPoints"),
+            excellent: get("qualityExcellent"),
+            good: get("qualityGood"),
+            sufficient: get("qualitySufficient"),
+            bad: get("qualityBad"),
+        })
+    }
+
+    /// The mean score, to one decimal.
+    pub fn mean(&self) -> Option<f64> {
+        (self.scored > 0).then(|| (self.points as f64 / self.scored as f64 * 10.0).round() / 10.0)
     }
 }
 /// Convenience for error lists: a stored error from a report error.

@@ -1,7 +1,9 @@
 //! Metadata quality (data.europa.eu's MQA score) as stored by the harvest:
 //! the `quality` member of `GET /api/datasets/{id}` and
 //! `GET /api/sources/{id}/quality` (mean score, band counts, pass rate per
-//! metric over the source's published records).
+//! metric over the source's published records, the trend over its runs)
+//! and `GET /api/quality/publishers` (the same per publisher, over the
+//! datasets in search).
 //!
 //! Score, band and points per metric come from the record's meta
 //! (`cat:qualityScore`, `cat:qualityBand`, `cat:qualityPoints`); the
@@ -10,10 +12,11 @@
 //! (`urn:dcat-catalog:links`); the source view lists the broken links.
 
 use super::{ApiError, AppState};
+use crate::harvest::QualityTally;
 use crate::store::vocab::{cat, graphs};
 use crate::store::{CatalogStore, LinkResult, StoreError};
 use crate::validation::quality::{parse_points, Band, Dimension, Metric, DQV_NS, PV};
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::Json;
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, Term};
@@ -26,7 +29,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::new().routes(routes!(source_quality))
+    OpenApiRouter::new()
+        .routes(routes!(source_quality))
+        .routes(routes!(publishers_quality))
 }
 
 fn internal(e: StorageError) -> ApiError {
@@ -151,6 +156,52 @@ pub struct SourceQualityView {
     pub links: LinkCounts,
     /// The links whose last check failed, by URL.
     pub broken_links: Vec<BrokenLinkView>,
+    /// The quality at the end of each kept run that scored records,
+    /// oldest first.
+    pub trend: Vec<TrendPoint>,
+}
+
+/// A source's quality at the end of one run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendPoint {
+    pub run: String,
+    /// When the run ended (xsd:dateTime).
+    pub ended: Option<String>,
+    pub scored: u64,
+    pub mean_score: Option<f64>,
+    /// Scored records per band.
+    pub bands: BTreeMap<&'static str, u64>,
+}
+
+/// Runs read for the trend (at most the runs the store keeps).
+const TREND_RUNS: usize = 100;
+
+/// The trend of a source's quality over its kept runs, oldest first.
+fn trend(catalog: &CatalogStore, source: &str) -> Result<Vec<TrendPoint>, ApiError> {
+    let mut out: Vec<TrendPoint> = catalog
+        .runs(source, TREND_RUNS)
+        .map_err(store_failed)?
+        .into_iter()
+        .filter_map(|r| {
+            let t = QualityTally::from_counts(&r.counts)?;
+            Some(TrendPoint {
+                mean_score: t.mean(),
+                scored: t.scored,
+                bands: [
+                    (Band::Excellent.name(), t.excellent),
+                    (Band::Good.name(), t.good),
+                    (Band::Sufficient.name(), t.sufficient),
+                    (Band::Bad.name(), t.bad),
+                ]
+                .into_iter()
+                .collect(),
+                run: r.id,
+                ended: r.ended,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.run.cmp(&b.run));
+    Ok(out)
 }
 
 /// A record's meta: score, band and points by metric (`None`: not scored).
@@ -374,68 +425,227 @@ fn published(store: &Store, source: &str) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
-/// Mean score, band counts and pass rate per metric over a source's
-/// published, scored records (read from their meta alone).
-fn source_summary(catalog: &CatalogStore, source: &str) -> Result<SourceQualityView, ApiError> {
-    let store = catalog.oxigraph();
-    let rids = published(store, source)?;
-    let mut count = 0u64;
-    let mut total = 0u64;
-    let mut bands: BTreeMap<&'static str, u64> =
-        [Band::Excellent, Band::Good, Band::Sufficient, Band::Bad]
-            .into_iter()
-            .map(|b| (b.name(), 0))
-            .collect();
-    let mut passed: BTreeMap<Metric, u64> = Metric::ALL.iter().map(|m| (*m, 0)).collect();
-    for rid in &rids {
-        let Some(s) = scored(store, rid, source)? else {
-            continue;
-        };
-        count += 1;
-        total += u64::from(s.score);
-        if let Some(b) = Band::parse(&s.band) {
-            *bands.entry(b.name()).or_default() += 1;
+/// Scores summed up: how many, their total, records per band and per
+/// metric the records with its full points.
+struct Summary {
+    count: u64,
+    total: u64,
+    bands: BTreeMap<&'static str, u64>,
+    passed: BTreeMap<Metric, u64>,
+}
+
+impl Summary {
+    fn new() -> Self {
+        Self {
+            count: 0,
+            total: 0,
+            bands: [Band::Excellent, Band::Good, Band::Sufficient, Band::Bad]
+                .into_iter()
+                .map(|b| (b.name(), 0))
+                .collect(),
+            passed: Metric::ALL.iter().map(|m| (*m, 0)).collect(),
         }
-        for (m, p) in s.points {
+    }
+
+    fn add(&mut self, score: u32, points: &[(Metric, u32)]) {
+        self.count += 1;
+        self.total += u64::from(score);
+        *self.bands.entry(Band::of(score).name()).or_default() += 1;
+        for &(m, p) in points {
             if p > 0 && p == m.weight() {
-                *passed.entry(m).or_default() += 1;
+                *self.passed.entry(m).or_default() += 1;
             }
         }
     }
+
+    fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| (self.total as f64 / self.count as f64 * 10.0).round() / 10.0)
+    }
+
+    fn metrics(&self) -> BTreeMap<String, MetricSummary> {
+        let rate = |n: u64| -> Option<f64> {
+            (self.count > 0).then(|| (n as f64 / self.count as f64 * 1000.0).round() / 1000.0)
+        };
+        Metric::ALL
+            .iter()
+            .map(|m| {
+                let n = self.passed.get(m).copied().unwrap_or(0);
+                (
+                    m.name().to_owned(),
+                    MetricSummary {
+                        max: m.weight(),
+                        passed: n,
+                        pass_rate: rate(n),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// Mean score, band counts and pass rate per metric over a source's
+/// published, scored records (read from their meta alone).
+pub(crate) fn source_summary(
+    catalog: &CatalogStore,
+    source: &str,
+) -> Result<SourceQualityView, ApiError> {
+    let store = catalog.oxigraph();
+    let rids = published(store, source)?;
+    let mut summary = Summary::new();
+    for rid in &rids {
+        if let Some(s) = scored(store, rid, source)? {
+            summary.add(s.score, &s.points);
+        }
+    }
     let (links, broken_links) = source_links(catalog, source)?;
-    let rate = |n: u64| -> Option<f64> {
-        (count > 0).then(|| (n as f64 / count as f64 * 1000.0).round() / 1000.0)
-    };
-    let metrics = Metric::ALL
-        .iter()
-        .map(|m| {
-            let n = passed.get(m).copied().unwrap_or(0);
-            (
-                m.name().to_owned(),
-                MetricSummary {
-                    max: m.weight(),
-                    passed: n,
-                    pass_rate: rate(n),
-                },
-            )
-        })
-        .collect();
     Ok(SourceQualityView {
         source: source.to_owned(),
         records: rids.len(),
-        scored: count,
-        mean_score: (count > 0).then(|| (total as f64 / count as f64 * 10.0).round() / 10.0),
+        scored: summary.count,
+        mean_score: summary.mean(),
         max: crate::validation::quality::MAX_SCORE,
-        bands,
-        metrics,
+        metrics: summary.metrics(),
+        bands: summary.bands,
         links,
         broken_links,
+        trend: trend(catalog, source)?,
     })
 }
 
+/// One publisher's metadata quality.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublisherQualityView {
+    /// The publisher's name, as in the search's `publisher` facet.
+    pub publisher: String,
+    /// Its datasets in search (published, no duplicates).
+    pub datasets: u64,
+    /// Those with a score.
+    pub scored: u64,
+    pub mean_score: Option<f64>,
+    pub max: u32,
+    /// Scored datasets per band.
+    pub bands: BTreeMap<&'static str, u64>,
+    pub metrics: BTreeMap<String, MetricSummary>,
+}
+
+/// The metadata quality per publisher.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishersQualityView {
+    /// The source the datasets were limited to, if one was asked for.
+    pub source: Option<String>,
+    /// Whether the link checker has checked any link. Until it has, the
+    /// two status-code metrics (`accessUrlStatusCode`,
+    /// `downloadUrlStatusCode`) score 0 for every dataset ("not checked").
+    pub links_checked: bool,
+    /// Most datasets first.
+    pub publishers: Vec<PublisherQualityView>,
+}
+
+/// Mean score, bands and pass rate per metric for each publisher (by the
+/// name the search index holds) over the datasets in search, of one
+/// source or all: the index gives each record's publisher (and source),
+/// the store its points.
+pub(crate) fn publishers_summary(
+    state: &AppState,
+    source: Option<&str>,
+) -> Result<PublishersQualityView, ApiError> {
+    let search_failed = |e: catalog_search::SearchError| ApiError::internal(e.to_string());
+    let publishers = state
+        .search
+        .facet_values("publisher")
+        .map_err(search_failed)?;
+    let sources = match source {
+        Some(_) => Some(state.search.facet_values("source").map_err(search_failed)?),
+        None => None,
+    };
+    let points = state.store.quality_points().map_err(store_failed)?;
+    let mut by: BTreeMap<&str, (u64, Summary)> = BTreeMap::new();
+    for (rid, names) in &publishers {
+        if let (Some(wanted), Some(sources)) = (source, &sources) {
+            if !sources
+                .get(rid)
+                .is_some_and(|s| s.iter().any(|s| s == wanted))
+            {
+                continue;
+            }
+        }
+        let parsed = points.get(rid).and_then(|p| parse_points(p));
+        for name in names {
+            let (datasets, summary) = by.entry(name).or_insert_with(|| (0, Summary::new()));
+            *datasets += 1;
+            if let Some(p) = &parsed {
+                summary.add(p.iter().map(|(_, n)| n).sum(), p);
+            }
+        }
+    }
+    let mut out: Vec<PublisherQualityView> = by
+        .into_iter()
+        .map(|(name, (datasets, s))| PublisherQualityView {
+            publisher: name.to_owned(),
+            datasets,
+            scored: s.count,
+            mean_score: s.mean(),
+            max: crate::validation::quality::MAX_SCORE,
+            metrics: s.metrics(),
+            bands: s.bands,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.datasets
+            .cmp(&a.datasets)
+            .then(a.publisher.cmp(&b.publisher))
+    });
+    Ok(PublishersQualityView {
+        source: source.map(str::to_owned),
+        links_checked: state.store.any_link_checked().map_err(store_failed)?,
+        publishers: out,
+    })
+}
+
+/// The metadata quality per publisher: for each publisher of the datasets
+/// in search (of one source, or all), mean score, datasets per band and
+/// the pass rate per metric.
+#[utoipa::path(
+    get,
+    path = "/api/quality/publishers",
+    tag = "quality",
+    params(("source" = Option<String>, Query, description = "Only the datasets of this source (its id in the config).")),
+    responses(
+        (status = 200, description = "Each publisher's quality summary, most datasets first.", body = PublishersQualityView),
+        (status = 400, description = "An unknown parameter.", body = ApiError, content_type = "text/plain"),
+        (status = 500, description = "The store or the search index failed.", body = ApiError, content_type = "text/plain"),
+    )
+)]
+async fn publishers_quality(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<PublishersQualityView>, ApiError> {
+    let mut source = None;
+    for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "source" if !v.is_empty() => source = Some(v.into_owned()),
+            "source" => {
+                return Err(ApiError::bad_request(
+                    "parameter 'source': empty value (give a source id)",
+                ))
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter '{other}': use source"
+                )))
+            }
+        }
+    }
+    tokio::task::spawn_blocking(move || publishers_summary(&state, source.as_deref()))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .map(Json)
+}
+
 /// A source's metadata quality: mean score, band counts and pass rate per
-/// metric over its published records, its links by their last check and
-/// the broken ones with the datasets that name them.
+/// metric over its published records, its links by their last check, the
+/// broken ones with the datasets that name them, and the trend over runs
+/// (mean score and bands at the end of each kept run).
 #[utoipa::path(
     get,
     path = "/api/sources/{id}/quality",

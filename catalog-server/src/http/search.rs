@@ -2,6 +2,7 @@
 //! errors, hits with links to the dataset views, facets).
 
 use super::{ApiError, AppState};
+use crate::validation::quality::Band;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use catalog_search::extract::parse_date;
@@ -206,9 +207,10 @@ pub fn parse_params(raw: &str) -> Result<SearchParams, ApiError> {
                     "relevance" => Sort::Relevance,
                     "modified" => Sort::Modified,
                     "title" => Sort::Title,
+                    "quality" => Sort::Quality,
                     other => {
                         return Err(ApiError::bad_request(format!(
-                            "parameter 'sort': {other:?} is not one of relevance, modified, title"
+                            "parameter 'sort': {other:?} is not one of relevance, modified, title, quality"
                         )))
                     }
                 }
@@ -266,11 +268,12 @@ pub fn parse_params(raw: &str) -> Result<SearchParams, ApiError> {
         ("license" = Option<Vec<FacetFilter>>, Query, style = Form, explode, description = "Facet filter, repeatable: several values of one facet are ORed, different facets are ANDed. Licence IRI."),
         ("keyword" = Option<Vec<FacetFilter>>, Query, style = Form, explode, description = "Facet filter, repeatable: several values of one facet are ORed, different facets are ANDed. Keyword, exactly as in the facet values."),
         ("geocoding" = Option<Vec<FacetFilter>>, Query, style = Form, explode, description = "Facet filter, repeatable: several values of one facet are ORed, different facets are ANDed. Political geocoding IRI (dcatde:politicalGeocodingURI)."),
+        ("quality" = Option<Vec<FacetFilter>>, Query, style = Form, explode, description = "Facet filter, repeatable: several values of one facet are ORed, different facets are ANDed. Metadata quality band of data.europa.eu's MQA: Excellent (351–405 points), Good (221–350), Sufficient (121–220) or Bad (0–120). Only records of sources with a validation profile are scored."),
         ("bbox" = Option<String>, Query, pattern = "^-?[0-9]+(\\.[0-9]+)?(,-?[0-9]+(\\.[0-9]+)?){3}$", description = "minLon,minLat,maxLon,maxLat (WGS 84 degrees, longitudes within ±180, latitudes within ±90, minimum not above maximum): datasets whose bounding box intersects this box.", example = "9.9,54.2,10.3,54.5"),
         ("modified_since" = Option<String>, Query, pattern = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?)?$", description = "Datasets modified (dct:modified, else dct:issued) at or after this date (YYYY-MM-DD, YYYY-MM, YYYY) or date-time (RFC 3339).", example = "2024-01-01"),
         ("temporal_from" = Option<String>, Query, pattern = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?)?$", description = "Datasets whose temporal coverage (dct:temporal) ends at or after this date or date-time (formats as modified_since).", example = "2020"),
         ("temporal_to" = Option<String>, Query, pattern = "^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?)?)?)?$", description = "Datasets whose temporal coverage starts at or before this date or date-time; not before temporal_from.", example = "2024-12-31"),
-        ("sort" = Option<Sort>, Query, description = "Order of hits (default relevance; without q, relevance means modified)."),
+        ("sort" = Option<Sort>, Query, description = "Order of hits (default relevance; without q, relevance means modified). quality: the metadata quality score, best first, equal scores by relevance, unscored records last."),
         ("page" = Option<Page>, Query, description = "Page number (default 1). Only the first 10,000 hits can be paged through: (page - 1) * size + size must not exceed 10,000."),
         ("size" = Option<Count>, Query, description = "Hits per page (default 10; 0: only total and facets); larger values are capped at 100."),
         ("facet_size" = Option<Count>, Query, description = "Values returned per facet, most frequent first (default 20); larger values are capped at 10,000."),
@@ -319,6 +322,10 @@ async fn search(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> 
             themes: &h.themes,
             dataset: &h.dataset,
             score: h.score,
+            quality: h.quality.map(|score| HitQuality {
+                score,
+                band: Band::of(score).name(),
+            }),
             links: Links {
                 json: format!("/api/datasets/{}", h.id),
                 rdf: format!("/datasets/{}", h.id),
@@ -459,12 +466,22 @@ struct HitJson<'a> {
     links: Links,
     modified: Option<&'a str>,
     publisher: Option<&'a str>,
+    /// The record's metadata quality (absent: not scored, its source has
+    /// no validation profile).
+    quality: Option<HitQuality>,
     score: f32,
     snippet: &'a str,
     source: &'a str,
     source_title: &'a str,
     themes: &'a [String],
     title: &'a str,
+}
+
+/// A hit's metadata quality: score (0–405) and band.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct HitQuality {
+    score: u32,
+    band: &'static str,
 }
 
 /// Where the hit's dataset views are.

@@ -9,7 +9,7 @@
 //! link checker's rules (`crate::links`), not the store's.
 
 use super::records::RecordQuality;
-use super::vocab::{cat, graphs};
+use super::vocab::{cat, graphs, WITHDRAWN};
 use super::{CatalogStore, StoreError, StoredRecord};
 use harvester::vocab::{dcat, rdf, xsd};
 use oxigraph::model::{
@@ -111,6 +111,23 @@ impl CatalogStore {
         // module).
         out.retain(|_, r| !r.checked.is_empty());
         Ok(out)
+    }
+
+    /// Whether the link checker has stored any result (if not, no link
+    /// status metric has been measured).
+    pub fn any_link_checked(&self) -> Result<bool, StoreError> {
+        let g = graphs::links();
+        Ok(self
+            .store
+            .quads_for_pattern(
+                None,
+                Some(cat::CHECKED_AT),
+                None,
+                Some(GraphNameRef::NamedNode(g.as_ref())),
+            )
+            .next()
+            .transpose()?
+            .is_some())
     }
 
     /// The stored result of one URL.
@@ -270,6 +287,83 @@ impl CatalogStore {
         Ok(out)
     }
 
+    /// The quality score of a record (`None`: not scored, as under
+    /// profile `none`).
+    pub fn quality_score(&self, rid: &str, source: &str) -> Result<Option<u32>, StoreError> {
+        Ok(self
+            .meta_literal(
+                &graphs::record(rid),
+                &graphs::meta(source),
+                cat::QUALITY_SCORE,
+            )?
+            .and_then(|v| v.parse().ok()))
+    }
+
+    /// The quality scores of all scored records, by record id (one scan of
+    /// the predicate index).
+    pub fn quality_scores(&self) -> Result<HashMap<String, u32>, StoreError> {
+        Ok(self
+            .meta_literals(cat::QUALITY_SCORE)?
+            .into_iter()
+            .filter_map(|(rid, v)| v.parse().ok().map(|s| (rid, s)))
+            .collect())
+    }
+
+    /// The points per metric (`cat:qualityPoints`) of all scored records,
+    /// by record id.
+    pub fn quality_points(&self) -> Result<HashMap<String, String>, StoreError> {
+        self.meta_literals(cat::QUALITY_POINTS)
+    }
+
+    /// A literal of every record's meta, by record id (one scan of the
+    /// predicate index).
+    fn meta_literals(
+        &self,
+        predicate: oxigraph::model::NamedNodeRef<'_>,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let mut out = HashMap::new();
+        for q in self
+            .store
+            .quads_for_pattern(None, Some(predicate), None, None)
+        {
+            let q = q?;
+            let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&q.subject, &q.object) else {
+                continue;
+            };
+            let in_meta = matches!(&q.graph_name, GraphName::NamedNode(g) if g.as_str().starts_with(graphs::META_PREFIX));
+            if let (true, Some(rid)) = (in_meta, s.as_str().strip_prefix(graphs::RECORD_PREFIX)) {
+                out.insert(rid.to_owned(), l.value().to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The quality scores of a source's published records that are scored
+    /// (duplicates included, as in the source's quality summary).
+    pub fn published_scores(&self, source: &str) -> Result<Vec<u32>, StoreError> {
+        let published = self.published_rids(source)?;
+        let meta = graphs::meta(source);
+        let mut out = Vec::new();
+        for q in self.store.quads_for_pattern(
+            None,
+            Some(cat::QUALITY_SCORE),
+            None,
+            Some(GraphNameRef::NamedNode(meta.as_ref())),
+        ) {
+            let q = q?;
+            let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&q.subject, &q.object) else {
+                continue;
+            };
+            let Some(rid) = s.as_str().strip_prefix(graphs::RECORD_PREFIX) else {
+                continue;
+            };
+            if let (true, Ok(score)) = (published.contains(rid), l.value().parse::<u32>()) {
+                out.push(score);
+            }
+        }
+        Ok(out)
+    }
+
     /// The number of SHACL violations of a scored record (`None`: the
     /// record has no stored score, as under profile `none`).
     pub fn scored_violations(&self, record: &StoredRecord) -> Result<Option<usize>, StoreError> {
@@ -292,16 +386,24 @@ impl CatalogStore {
     /// (`dqv:isMeasurementOf`) are removed with their triples, the new ones
     /// inserted. A record that is no longer scored (purged, or re-harvested
     /// under profile `none` in between) or whose content changed since it
-    /// was scored is skipped. Returns the records updated.
-    pub fn replace_quality(&self, updates: &[QualityUpdate]) -> Result<usize, StoreError> {
+    /// was scored is skipped. Returns the updates applied (by position in
+    /// `updates`) and, for each, whether the record is shown (published and
+    /// no duplicate), that is, whether derived views hold it.
+    pub fn replace_quality(
+        &self,
+        updates: &[QualityUpdate],
+    ) -> Result<Vec<(usize, bool)>, StoreError> {
         let measurement_of = NamedNode::new_unchecked("http://www.w3.org/ns/dqv#isMeasurementOf");
-        let mut done = 0;
+        let mut done = Vec::new();
+        let mut position = 0;
         for part in updates.chunks(WRITE_CHUNK) {
             // Two reads per record (its meta, its report graph), in the
             // transaction that changes them.
             let _guard = self.lock_writes()?;
             let mut txn = self.store.start_transaction()?;
             for u in part {
+                let at = position;
+                position += 1;
                 let record = graphs::record(&u.rid);
                 let meta = graphs::meta(&u.source);
                 let meta_ref = GraphNameRef::NamedNode(meta.as_ref());
@@ -317,6 +419,11 @@ impl CatalogStore {
                 if !scored || !same {
                     continue;
                 }
+                let shown = !facts.iter().any(|q| {
+                    q.predicate == cat::DUPLICATE_OF
+                        || (q.predicate == cat::STATUS
+                            && matches!(&q.object, Term::Literal(l) if l.as_ref() == WITHDRAWN))
+                });
                 let vgraph = graphs::validation(&u.rid);
                 let vref = GraphNameRef::NamedNode(vgraph.as_ref());
                 // One read of the report graph: the measurement nodes and
@@ -376,7 +483,7 @@ impl CatalogStore {
                 for q in new.iter().filter(|q| !present.contains(q)) {
                     txn.insert(q);
                 }
-                done += 1;
+                done.push((at, shown));
             }
             txn.commit()?;
         }
@@ -559,7 +666,7 @@ mod tests {
             store
                 .replace_quality(&[update("other", 404, 0)])
                 .expect("skip"),
-            0
+            vec![]
         );
         assert_eq!(meta_score().as_deref(), Some("50"));
         let before = graph_triples();
@@ -567,7 +674,7 @@ mod tests {
             store
                 .replace_quality(&[update(&p.hash, 404, 0)])
                 .expect("replace"),
-            1
+            vec![(0, true)]
         );
         assert_eq!(meta_score().as_deref(), Some("0"));
         let after = graph_triples();

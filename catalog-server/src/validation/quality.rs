@@ -276,6 +276,15 @@ impl Metric {
         }
     }
 
+    /// Whether the metric is a link's HTTP status (measured by the link
+    /// checker, "not checked" until then).
+    pub fn is_link_status(self) -> bool {
+        matches!(
+            self,
+            Metric::AccessUrlStatusCode | Metric::DownloadUrlStatusCode
+        )
+    }
+
     /// Whether the metric is scored on the best distribution.
     pub fn on_distribution(self) -> bool {
         self.scope() == Scope::Distribution

@@ -25,6 +25,7 @@
 
 pub mod labels;
 pub mod pages;
+pub mod quality;
 pub mod session;
 pub mod sources;
 pub mod sparql;
@@ -51,6 +52,7 @@ pub const PAGE_ROUTES: &[&str] = &[
     "/sources/{id}/validation.csv",
     "/sources/{id}/harvest",
     "/sources/{id}/preview",
+    "/quality",
     "/validate",
     "/login",
     "/logout",
@@ -82,6 +84,7 @@ pub fn routes(app: Arc<AppState>, admin: Option<Arc<super::AdminState>>) -> Rout
         .route("/sources/{id}/validation.csv", get(sources::source_csv))
         .route("/sources/{id}/harvest", post(steward::harvest))
         .route("/sources/{id}/preview", post(steward::preview))
+        .route("/quality", get(quality::quality_page))
         .route(
             "/validate",
             get(validate::validate_page)
@@ -261,6 +264,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "sparql.html",
         include_str!("../../../../web/templates/sparql.html"),
+    ),
+    (
+        "quality.html",
+        include_str!("../../../../web/templates/quality.html"),
     ),
     (
         "error.html",

@@ -7,6 +7,7 @@ use super::labels::{self, label};
 use super::{encode_query, text, Lang, PageContext};
 use crate::http::search::{parse_params, SearchParams, MAX_WINDOW};
 use crate::http::AppState;
+use crate::validation::quality::{Band, Metric};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -41,6 +42,15 @@ struct HitView {
     modified_display: Option<String>,
     formats: Vec<String>,
     themes: Vec<String>,
+    /// The metadata quality score and its band's name in the page's
+    /// language (absent: not scored).
+    quality_score: Option<u32>,
+    quality_label: Option<String>,
+}
+
+/// The name of a quality band ("Excellent", …) in `lang`.
+pub fn band_label(band: &str, lang: Lang) -> String {
+    text(lang, &format!("band_{band}"))
 }
 
 fn hit_views(result: &SearchResult, lang: Lang) -> Vec<HitView> {
@@ -56,6 +66,8 @@ fn hit_views(result: &SearchResult, lang: Lang) -> Vec<HitView> {
             modified_display: h.modified.as_ref().map(|m| m.chars().take(10).collect()),
             formats: h.formats.clone(),
             themes: h.themes.iter().map(|t| label(t, lang)).collect(),
+            quality_score: h.quality,
+            quality_label: h.quality.map(|q| band_label(Band::of(q).name(), lang)),
         })
         .collect()
 }
@@ -234,6 +246,7 @@ pub async fn search_page(
             "theme" | "license" => label(value, lang),
             "source" => source_title(value),
             "geocoding" => labels::last_segment(value),
+            "quality" => band_label(value, lang),
             _ => value.to_owned(),
         }
     };
@@ -244,8 +257,13 @@ pub async fn search_page(
     for (name, values) in &result.facets {
         let i = FACETS.iter().position(|f| f == name);
         let chosen = i.map(|i| active[i].as_slice()).unwrap_or(&[]);
+        let mut values: Vec<&catalog_search::FacetValue> = values.iter().collect();
+        if name == "quality" {
+            // Bands best first, as data.europa.eu lists them.
+            values.sort_by_key(|v| Band::parse(&v.value).map(|b| b as u8));
+        }
         let values: Vec<Value> = values
-            .iter()
+            .into_iter()
             .map(|v| {
                 let on = chosen.contains(&v.value);
                 let mut p = base.clone();
@@ -315,6 +333,7 @@ pub async fn search_page(
         (Sort::Relevance, "relevance"),
         (Sort::Modified, "modified"),
         (Sort::Title, "title"),
+        (Sort::Quality, "quality"),
     ]
     .iter()
     .map(|(s, name)| {
@@ -565,6 +584,7 @@ pub async fn dataset_page(
         }
     });
     let description = description_html(&d.description);
+    let quality = d.quality.as_ref().map(|q| quality_context(q, lang));
     page.render(
         StatusCode::OK,
         "dataset.html",
@@ -576,12 +596,80 @@ pub async fn dataset_page(
             licenses => d.licenses.iter().map(named).collect::<Vec<_>>(),
             distributions => distributions,
             validation => validation,
+            quality => quality,
             schema_org => schema_org(&d, &config.base_iri, &config.catalog.title),
             // The harvested page's URL may carry a source's credentials.
             page_url => super::sources::redact_url(&d.catalog_record.page),
             d => Value::from_serialize(&d),
         },
     )
+}
+
+/// A dataset's quality for its page: score and band, the metrics that
+/// miss points with what to do, most points first (what to fix first),
+/// every metric by dimension, and the links with their last check.
+fn quality_context(q: &crate::http::quality::QualityView, lang: Lang) -> Value {
+    let note_text = |note: Option<&str>| match note {
+        Some("not checked") => Some(text(lang, "quality_not_checked")),
+        Some("no distribution") => Some(text(lang, "quality_no_distribution")),
+        Some(other) => Some(other.to_owned()),
+        None => None,
+    };
+    let mut rows = Vec::new();
+    let mut fixes: Vec<(u32, Value)> = Vec::new();
+    for m in Metric::ALL {
+        let Some(v) = q.metrics.get(m.name()) else {
+            continue;
+        };
+        let label = text(lang, &format!("metric_{}", m.name()));
+        let note = note_text(v.note);
+        if v.points < v.max {
+            fixes.push((
+                v.max - v.points,
+                context! {
+                    metric => m.name(),
+                    label => &label,
+                    lost => v.max - v.points,
+                    hint => text(lang, &format!("fix_{}", m.name())),
+                    note => &note,
+                },
+            ));
+        }
+        rows.push(context! {
+            metric => m.name(),
+            label => label,
+            dimension => text(lang, &format!("dimension_{:?}", v.dimension)),
+            points => v.points,
+            max => v.max,
+            note => note,
+        });
+    }
+    // Most points first; equal ones in the methodology's order.
+    fixes.sort_by_key(|f| std::cmp::Reverse(f.0));
+    let links: Vec<Value> = q
+        .links
+        .iter()
+        .filter(|l| is_web_link(&l.url))
+        .map(|l| {
+            context! {
+                url => l.url,
+                property => l.property,
+                status => l.status,
+                ok => l.ok,
+                error => l.error,
+                checked => l.checked.as_ref().map(|c| c.chars().take(10).collect::<String>()),
+            }
+        })
+        .collect();
+    context! {
+        score => q.score,
+        max => q.max,
+        band => q.band,
+        band_label => band_label(&q.band, lang),
+        fixes => fixes.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        metrics => rows,
+        links => links,
+    }
 }
 
 /// Only http(s) links become `href`s (no `javascript:` from a source).

@@ -6,7 +6,7 @@
 //! These pages are public: URLs in errors are shown without credentials
 //! ([`redact`]), and nothing of a preview appears here.
 
-use super::{PageContext, WebState};
+use super::{encode_query, text, Lang, PageContext, WebState};
 use crate::http::validate::stored_view;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -252,14 +252,24 @@ pub async fn source_page(
         let runs = store.runs(&sid, RUNS_SHOWN)?;
         let published = store.published_rids(&sid)?.len();
         let results = source_results(&store, &sid)?;
-        Ok::<_, crate::store::StoreError>((runs, published, results))
+        // The quality summary is shown when it can be read; the page does
+        // not fail without it.
+        let quality = match crate::http::quality::source_summary(&store, &sid) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                tracing::warn!(source = %sid, "quality summary: {}", e.message);
+                None
+            }
+        };
+        Ok::<_, crate::store::StoreError>((runs, published, results, quality))
     })
     .await;
-    let (runs, published, results) = match loaded {
+    let (runs, published, results, quality) = match loaded {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return page.error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
         Err(e) => return page.error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
+    let quality = quality.map(|q| source_quality_context(&q, page.lang));
     let mut groups: BTreeMap<(String, String, String, String), Group> = BTreeMap::new();
     for row in &results {
         let r = &row.view;
@@ -320,12 +330,119 @@ pub async fn source_page(
             published => published,
             runs => runs,
             groups => groups,
+            quality => quality,
             result_count => results.len(),
             may_act => may_act,
             csrf => csrf,
             queued => queued,
         },
     )
+}
+
+/// Links listed per source page; the API lists every one.
+const BROKEN_LINKS_SHOWN: usize = 50;
+/// Runs in the page's quality trend; the API lists every kept run.
+const TREND_SHOWN: usize = 10;
+
+/// A source's quality for its page: mean score, datasets per band, each
+/// metric's pass rate (the weakest first, as what to work on), and the
+/// broken links with the datasets that name them.
+fn source_quality_context(q: &crate::http::quality::SourceQualityView, lang: Lang) -> Value {
+    use crate::validation::quality::{Band, Metric};
+    let bands: Vec<Value> = [Band::Excellent, Band::Good, Band::Sufficient, Band::Bad]
+        .into_iter()
+        .map(|b| {
+            context! {
+                band => b.name(),
+                label => super::pages::band_label(b.name(), lang),
+                count => q.bands.get(b.name()).copied().unwrap_or(0),
+                href => format!(
+                    "/datasets?{}",
+                    encode_query(&[
+                        ("source".to_owned(), q.source.clone()),
+                        ("quality".to_owned(), b.name().to_owned()),
+                    ])
+                ),
+            }
+        })
+        .collect();
+    // Until a link of the source is checked, the status metrics are not
+    // measured: listed last, with that note instead of a task.
+    let unchecked = q.links.ok + q.links.broken == 0;
+    let mut metrics: Vec<(bool, f64, u32, Value)> = Metric::ALL
+        .iter()
+        .filter_map(|m| {
+            let s = q.metrics.get(m.name())?;
+            let rate = s.pass_rate?;
+            let not_checked = unchecked && m.is_link_status();
+            Some((
+                not_checked,
+                rate,
+                s.max,
+                context! {
+                    metric => m.name(),
+                    label => text(lang, &format!("metric_{}", m.name())),
+                    hint => if not_checked {
+                        text(lang, "quality_not_checked")
+                    } else {
+                        text(lang, &format!("fix_{}", m.name()))
+                    },
+                    max => s.max,
+                    passed => s.passed,
+                    percent => format!("{:.0}", rate * 100.0),
+                },
+            ))
+        })
+        .collect();
+    // Weakest first; among equal rates the metric worth more points.
+    metrics.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(b.2.cmp(&a.2)));
+    let broken: Vec<Value> = q
+        .broken_links
+        .iter()
+        .take(BROKEN_LINKS_SHOWN)
+        .map(|l| {
+            context! {
+                url => l.url,
+                web => l.url.starts_with("https://") || l.url.starts_with("http://"),
+                status => l.status,
+                error => l.error,
+                checked => l.checked.chars().take(10).collect::<String>(),
+                datasets => l.datasets.len(),
+            }
+        })
+        .collect();
+    // The last runs' quality, newest first.
+    let trend: Vec<Value> = q
+        .trend
+        .iter()
+        .rev()
+        .take(TREND_SHOWN)
+        .map(|p| {
+            context! {
+                run => p.run,
+                ended => p.ended.as_ref().map(|e| e.chars().take(16).collect::<String>().replace('T', " ")),
+                mean => p.mean_score.map(|m| format!("{m:.1}")),
+                scored => p.scored,
+                bands => [Band::Excellent, Band::Good, Band::Sufficient, Band::Bad]
+                    .iter()
+                    .map(|b| p.bands.get(b.name()).copied().unwrap_or(0))
+                    .collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    context! {
+        scored => q.scored,
+        records => q.records,
+        mean => q.mean_score.map(|m| format!("{m:.1}")),
+        mean_band => q.mean_score.map(|m| super::pages::band_label(Band::of(m.round() as u32).name(), lang)),
+        max => q.max,
+        bands => bands,
+        metrics => metrics.into_iter().map(|(_, _, _, v)| v).collect::<Vec<_>>(),
+        links => context! { urls => q.links.urls, ok => q.links.ok, broken => q.links.broken, not_checked => q.links.not_checked },
+        broken => broken,
+        broken_more => q.broken_links.len().saturating_sub(BROKEN_LINKS_SHOWN),
+        trend => trend,
+    }
 }
 
 /// `GET /sources/{id}/validation.csv`: every validation result of the
