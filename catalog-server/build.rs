@@ -1,7 +1,8 @@
 //! The shapes and vocabularies are embedded with `include_dir!`, which cargo
 //! does not track: rebuild when they change.
 //!
-//! The web pages embed KoliBri from `web/node_modules` (see `web/package.json`).
+//! The web pages embed KoliBri and Leaflet from `web/node_modules` (see
+//! `web/package.json`).
 //! When the packages are missing (a fresh clone), this runs `npm ci` in
 //! `web/`; without node and npm it stops with a message saying what to install.
 
@@ -18,7 +19,8 @@ fn main() {
     println!("cargo:rerun-if-changed=../web/node_modules/.package-lock.json");
     let marker = web.join("node_modules/@public-ui/components/dist/kolibri/index.esm.js");
     let theme = web.join("node_modules/@public-ui/theme-default/dist/index.mjs");
-    if marker.is_file() && theme.is_file() {
+    let leaflet = web.join("node_modules/leaflet/dist/leaflet.js");
+    if marker.is_file() && theme.is_file() && leaflet.is_file() {
         return;
     }
     let status = Command::new("npm")

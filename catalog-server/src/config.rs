@@ -38,6 +38,8 @@ pub struct Config {
     pub validation: ValidationConfig,
     /// The metadata quality score's link checker.
     pub quality: QualityConfig,
+    /// The web pages.
+    pub web: WebConfig,
     pub sources: Vec<SourceConfig>,
     /// The admin API's bearer token, inline (prefer `admin_token_env`).
     pub admin_token: Option<String>,
@@ -66,6 +68,8 @@ struct RawConfig {
     #[serde(default)]
     quality: QualityConfig,
     #[serde(default)]
+    web: WebConfig,
+    #[serde(default)]
     sources: Vec<toml::Spanned<SourceConfig>>,
     #[serde(default)]
     admin_token: Option<String>,
@@ -75,6 +79,48 @@ struct RawConfig {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+/// The web pages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// A map tile server (`https://…/{z}/{x}/{y}.png`): the search page's
+    /// area filter gets a map whose view sets the coordinates. Unset: the
+    /// coordinate fields alone (no request leaves for a tile server).
+    #[serde(default)]
+    pub tile_url: Option<String>,
+    /// The attribution the tile server's licence asks for, shown on the
+    /// map (e.g. "© OpenStreetMap contributors").
+    #[serde(default)]
+    pub tile_attribution: Option<String>,
+}
+
+impl WebConfig {
+    /// Why `tile_url` is not a tile URL template, if it is not.
+    fn check(&self) -> Result<(), String> {
+        let Some(url) = &self.tile_url else {
+            return Ok(());
+        };
+        let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
+        let placeholders = ["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p));
+        let parses = url::Url::parse(&url.replace(['{', '}'], "")).is_ok();
+        if !(ok_scheme && placeholders && parses) {
+            return Err(format!(
+                "web.tile_url: {url:?} is not an http(s) tile URL template with {{z}}, {{x}} and {{y}} (e.g. \"https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png\")"
+            ));
+        }
+        if self
+            .tile_attribution
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+        {
+            return Err(
+                "web.tile_attribution: a map needs the attribution its tile server's licence asks for (e.g. \"© OpenStreetMap contributors\")".into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The consolidated catalog this installation publishes.
@@ -1113,6 +1159,7 @@ impl Config {
                     .into(),
             ));
         }
+        raw.web.check().map_err(invalid)?;
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
@@ -1124,6 +1171,7 @@ impl Config {
             harvest: raw.harvest,
             validation,
             quality: raw.quality,
+            web: raw.web,
             sources,
             admin_token: raw.admin_token,
             admin_token_env: raw.admin_token_env,
@@ -1279,6 +1327,28 @@ headers = { "X-Api-Key" = "secret" }
 
     fn error_of(text: &str) -> String {
         parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn web_map_needs_a_tile_template_and_its_attribution() {
+        assert!(parse(GOOD).unwrap().web.tile_url.is_none());
+        let with = |web: &str| GOOD.replace("[harvest]", &format!("[web]\n{web}\n[harvest]"));
+        let c = parse(&with(
+            "tile_url = \"https://tile.example/{z}/{x}/{y}.png\"\ntile_attribution = \"© Tiles\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            c.web.tile_url.as_deref(),
+            Some("https://tile.example/{z}/{x}/{y}.png")
+        );
+        for bad in [
+            "tile_url = \"https://tile.example/{z}/{x}.png\"\ntile_attribution = \"x\"",
+            "tile_url = \"javascript:alert(1)/{z}/{x}/{y}\"\ntile_attribution = \"x\"",
+        ] {
+            assert!(error_of(&with(bad)).contains("web.tile_url"), "{bad}");
+        }
+        let e = error_of(&with("tile_url = \"https://tile.example/{z}/{x}/{y}.png\""));
+        assert!(e.contains("web.tile_attribution"), "{e}");
     }
 
     #[test]

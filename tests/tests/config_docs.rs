@@ -32,6 +32,7 @@ const STRUCTS: &[(&str, &str)] = &[
     ("harvest", "HarvestConfig"),
     ("validation", "ValidationConfig"),
     ("quality", "QualityConfig"),
+    ("web", "WebConfig"),
     ("validation.profiles.<name>", "CustomProfile"),
     ("sources", "SourceConfig"),
     ("sources.publisher", "Publisher"),

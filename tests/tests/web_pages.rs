@@ -3,8 +3,9 @@
 //! runs on loopback, and `web/tests/pages.test.mjs` (node's test runner,
 //! playwright-core driving Debian's chromium, axe-core) checks the pages
 //! against `/api/search` and `/api/datasets/{id}`, accessibility, the
-//! keyboard path, the console and the first visit's JS and CSS bytes. It
-//! saves a screenshot of each page type to `docs/screenshots/`.
+//! keyboard path, the console and the first visit's JS and CSS bytes. A map
+//! tile server on loopback (`[web] tile_url`) gives the search page its
+//! map. It saves a screenshot of each page type to `docs/screenshots/`.
 //!
 //! Skips with a message when chromium, node or `web/node_modules` is
 //! missing; fails instead under `CI=true`.
@@ -13,8 +14,12 @@ use catalog_tests::portals::{
     ckan_fixture_packages, iso_fixture_records, write_portal_config, CkanPortal, CswPortal,
 };
 use catalog_tests::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 const STEWARD_ENV: &str = "WEB_TEST_STEWARD_ROSTOCK";
 const STEWARD_TOKEN: &str = "rostock-steward-token-of-more-than-32-characters";
@@ -40,6 +45,65 @@ fn missing(web: &Path) -> Option<String> {
         ));
     }
     None
+}
+
+/// A 1×1 light blue PNG: every tile of the loopback tile server.
+const TILE: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
+    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xb8, 0xf3, 0xe2, 0x2b,
+    0x00, 0x05, 0x5d, 0x02, 0xba, 0xb0, 0x13, 0x8b, 0xc3, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
+    0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A map tile server on loopback: every `GET` is answered with [`TILE`].
+/// Returns the tile URL template and the number of tiles served.
+fn tile_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the tile server");
+    let port = listener.local_addr().expect("tile server address").port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let Ok(read) = stream.try_clone() else {
+                    return;
+                };
+                let mut reader = BufReader::new(read);
+                let mut writer = stream;
+                loop {
+                    // The request line and headers, up to the blank line.
+                    let mut line = String::new();
+                    let mut lines = 0;
+                    loop {
+                        line.clear();
+                        match reader.read_line(&mut line) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) if line.trim().is_empty() => break,
+                            Ok(_) => lines += 1,
+                        }
+                    }
+                    if lines == 0 {
+                        return;
+                    }
+                    count.fetch_add(1, Ordering::Relaxed);
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nCache-Control: max-age=3600\r\n\r\n",
+                        TILE.len()
+                    );
+                    if writer.write_all(head.as_bytes()).is_err() || writer.write_all(TILE).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (
+        format!("http://127.0.0.1:{port}/tiles/{{z}}/{{x}}/{{y}}.png"),
+        served,
+    )
 }
 
 #[test]
@@ -118,7 +182,14 @@ fn pages_in_a_real_browser() {
         .iter()
         .map(|(a, b, c, d)| (a.as_str(), b.as_str(), c.as_str(), d.as_str()))
         .collect();
-    let config = write_portal_config(dir.path(), &specs, "[harvest]\nconcurrency = 2\n");
+    let (tile_url, tiles) = tile_server();
+    let config = write_portal_config(
+        dir.path(),
+        &specs,
+        &format!(
+            "[harvest]\nconcurrency = 2\n[web]\ntile_url = \"{tile_url}\"\ntile_attribution = \"Kacheln: Testserver <loopback>\"\n"
+        ),
+    );
     let (out, reports) = harvest(&config, &[]);
     for (id, ..) in &sources {
         let r = report_of(&reports, id);
@@ -155,4 +226,8 @@ fn pages_in_a_real_browser() {
     if let Ok(m) = std::fs::read_to_string(&measure) {
         println!("measured: {m}");
     }
+    assert!(
+        tiles.load(Ordering::Relaxed) > 0,
+        "the search page's map loaded no tile"
+    );
 }

@@ -225,6 +225,33 @@ test('the bounding-box fields filter like bbox', async () => {
   await page.close();
 });
 
+test('the map sets the area fields, by keyboard', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/datasets`);
+  await page.waitForSelector('#bbox-map.leaflet-container');
+  await page.waitForSelector('#bbox-map img.leaflet-tile-loaded');
+  assert.equal(await page.inputValue('#bbox-west'), '', 'no area until the map is moved');
+  // The configured attribution is shown as text, not markup.
+  assert.match(await page.textContent('#bbox-map .leaflet-control-attribution'), /Testserver <loopback>/);
+  await page.focus('#bbox-map');
+  await page.keyboard.press('Equal');
+  await page.waitForFunction(() => document.getElementById('bbox-west').value !== '');
+  const corner = async (name) => Number(await page.inputValue(`#bbox-${name}`));
+  const [w, s, e, n] = [await corner('west'), await corner('south'), await corner('east'), await corner('north')];
+  assert.ok(w < e && s < n, `an area: ${[w, s, e, n]}`);
+  assert.ok(w > 0 && e < 25 && s > 40 && n < 60, `zoomed into Germany: ${[w, s, e, n]}`);
+  await page.click('.bbox-form button');
+  await page.waitForURL(/west=/);
+  const expected = await api(`/api/search?bbox=${w},${s},${e},${n}`);
+  assert.equal(await total(page), expected.total);
+  // The chosen area is drawn on the map of the answer.
+  await page.waitForSelector('#bbox-map path.leaflet-interactive, #bbox-map path');
+  await page.locator('#facet-bbox').scrollIntoViewIfNeeded();
+  await shot(page, 'search-map');
+  await axe(page, 'the search page with its map');
+  await page.close();
+});
+
 test('a dataset page shows the stored record', async () => {
   // A dataset with a publisher, keywords and distributions.
   const hits = (await api('/api/search?size=100&sort=title')).hits;

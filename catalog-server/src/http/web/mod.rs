@@ -424,10 +424,20 @@ struct KolibriAssets;
 #[include = "index.mjs"]
 struct ThemeAssets;
 
+/// Leaflet, for the search page's map (only where `[web] tile_url` is set).
+#[derive(RustEmbed)]
+#[folder = "../web/node_modules/leaflet/dist/"]
+#[include = "leaflet.js"]
+#[include = "leaflet.css"]
+struct LeafletAssets;
+
 /// An embedded asset by its path under `/assets/{hash}/`.
 fn asset_file(path: &str) -> Option<rust_embed::EmbeddedFile> {
     if let Some(rest) = path.strip_prefix("kolibri/") {
         return KolibriAssets::get(rest);
+    }
+    if let Some(rest) = path.strip_prefix("leaflet/") {
+        return LeafletAssets::get(rest);
     }
     if path == "theme-default.mjs" {
         return ThemeAssets::get("index.mjs");
@@ -439,6 +449,7 @@ fn asset_file(path: &str) -> Option<rust_embed::EmbeddedFile> {
 pub fn asset_paths() -> Vec<String> {
     let mut paths: Vec<String> = StaticAssets::iter().map(|p| p.into_owned()).collect();
     paths.extend(KolibriAssets::iter().map(|p| format!("kolibri/{p}")));
+    paths.extend(LeafletAssets::iter().map(|p| format!("leaflet/{p}")));
     paths.push("theme-default.mjs".to_owned());
     paths
 }

@@ -380,6 +380,11 @@ pub async fn search_page(
             keep_without_q => Value::from_serialize(fields(&base, &["q"])),
             keep_without_sort => Value::from_serialize(fields(&base, &["sort"])),
             keep_without_bbox => Value::from_serialize(fields(&base, &["bbox"])),
+            // `[web] tile_url`: the area filter's map.
+            map => config.web.tile_url.as_ref().map(|url| context! {
+                tile_url => url,
+                attribution => config.web.tile_attribution.as_deref().unwrap_or(""),
+            }),
             bbox => bbox_values,
         },
     );
