@@ -253,7 +253,7 @@ impl<'a> Graph<'a> {
                     continue;
                 }
                 let t = Text {
-                    value: value.to_owned(),
+                    value: crate::analysis::nfc(value),
                     lang: l.language().unwrap_or("").to_ascii_lowercase(),
                 };
                 if !out.contains(&t) {
@@ -271,7 +271,7 @@ impl<'a> Graph<'a> {
                 Term::NamedNode(n) => Some(n.as_str().to_owned()),
                 Term::Literal(l) => {
                     let v = l.value().trim();
-                    (!v.is_empty()).then(|| v.to_owned())
+                    (!v.is_empty()).then(|| crate::analysis::nfc(v))
                 }
                 Term::BlankNode(_) => None,
             })
@@ -315,7 +315,7 @@ pub fn extract(info: &RecordInfo<'_>, triples: &[Triple]) -> DatasetDoc {
     for p in g.objects(d, &dct("publisher")) {
         match p {
             Term::Literal(l) => names.push(Text {
-                value: l.value().trim().to_owned(),
+                value: crate::analysis::nfc(l.value().trim()),
                 lang: l.language().unwrap_or("").to_ascii_lowercase(),
             }),
             other => {

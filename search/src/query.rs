@@ -167,6 +167,10 @@ fn lex(q: &str) -> Result<Vec<Tok>, ()> {
 
 /// Parses a query; never fails (see the module docs).
 pub fn parse(q: &str) -> Parsed {
+    // Canonical composition first, as the index's text (see
+    // [`crate::analysis::nfc`]): "Bäume" typed with a combining diaeresis
+    // is the same word.
+    let q = &crate::analysis::nfc(q);
     match parse_strict(q) {
         Ok(clauses) => Parsed {
             clauses,
@@ -1006,6 +1010,13 @@ pub fn fuzzy_terms(searcher: &Searcher, term: &Term, word: &str) -> Vec<Term> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decomposed_text_parses_as_composed() {
+        // "Bäume Straße title:Übersicht" with combining marks.
+        let decomposed = "Ba\u{308}ume Stra\u{df}e title:U\u{308}bersicht";
+        assert_eq!(parse(decomposed), parse("Bäume Straße title:Übersicht"));
+    }
 
     fn words(p: &Parsed) -> Vec<Vec<String>> {
         p.clauses

@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The facets, in the order of the API: (API name, field name).
 pub const FACETS: [&str; FACET_COUNT] = [
