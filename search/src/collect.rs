@@ -391,7 +391,7 @@ pub struct SegmentSearch {
     /// Bit per global ordinal: an allowed value of a filtered facet.
     allowed: Vec<u64>,
     /// Bit per facet that has a filter.
-    required: u8,
+    required: u16,
     /// Counts per global ordinal.
     counts: Vec<u32>,
     key: KeySource,
@@ -428,7 +428,7 @@ impl Collector for SearchCollector {
         };
         let mut columns = Vec::with_capacity(FACET_COUNT);
         let mut allowed = vec![0u64; dense.ordinals().div_ceil(64)];
-        let mut required = 0u8;
+        let mut required = 0u16;
         for (i, (name, wanted)) in self.facet_fields.iter().zip(&self.filters).enumerate() {
             let col = ff.str(name)?;
             if !wanted.is_empty() {
@@ -547,7 +547,7 @@ impl SegmentSearch {
     fn process<T: Ord32>(&mut self, dense: &SegmentFacets, values: &[T], doc: DocId, score: Score) {
         if self.required != 0 {
             // Which filtered facets does the document satisfy?
-            let mut satisfied = 0u8;
+            let mut satisfied = 0u16;
             for v in values {
                 let v = v.get() as usize;
                 if self

@@ -28,6 +28,7 @@ use std::collections::{BTreeSet, HashMap};
 
 const DCT: &str = "http://purl.org/dc/terms/";
 const DCAT: &str = "http://www.w3.org/ns/dcat#";
+const DCATAP: &str = "http://data.europa.eu/r5r/";
 const FOAF_NAME: &str = "http://xmlns.com/foaf/0.1/name";
 const LOCN_GEOMETRY: &str = "http://www.w3.org/ns/locn#geometry";
 const SCHEMA: &str = "http://schema.org/";
@@ -146,6 +147,11 @@ pub struct DatasetDoc {
     pub formats: Vec<String>,
     pub licenses: Vec<String>,
     pub geocoding: Vec<String>,
+    /// High-value dataset categories (`dcatap:hvdCategory`, IRIs).
+    pub hvd_categories: Vec<String>,
+    /// Legislation the dataset is published under
+    /// (`dcatap:applicableLegislation`, IRIs; the HVD regulation's ELI).
+    pub applicable_legislation: Vec<String>,
     /// Unix seconds.
     pub modified: Option<i64>,
     pub issued: Option<i64>,
@@ -329,6 +335,8 @@ pub fn extract(info: &RecordInfo<'_>, triples: &[Triple]) -> DatasetDoc {
     names.sort_by(|a, b| (&a.lang, &a.value).cmp(&(&b.lang, &b.value)));
     doc.publisher = pick(&names);
     doc.themes = sorted(g.values(d, &dcat("theme")));
+    doc.hvd_categories = sorted(g.values(d, &format!("{DCATAP}hvdCategory")));
+    doc.applicable_legislation = sorted(g.values(d, &format!("{DCATAP}applicableLegislation")));
     // DCAT-AP.de namespaces come versioned in the wild (`…/dcatde/1.0.1/`,
     // `https://www.dcat-ap.de/def/dcatde/1.1/`): any of them counts.
     let geocoding_predicates: BTreeSet<&str> = g

@@ -681,6 +681,7 @@ impl SearchIndex {
             d.licenses.clone(),
             d.keyword_values(),
             d.geocoding.clone(),
+            d.hvd_categories.clone(),
             d.quality.iter().map(|(_, band)| band.clone()).collect(),
         ];
         for (field, values) in f.facets.iter().zip(facet_values.iter()) {

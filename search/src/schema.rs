@@ -9,7 +9,7 @@ use tantivy::schema::{
 };
 
 /// Version of schema, analyzers and extraction rules.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// The facets, in the order of the API: (API name, field name).
 pub const FACETS: [&str; FACET_COUNT] = [
@@ -20,11 +20,12 @@ pub const FACETS: [&str; FACET_COUNT] = [
     "license",
     "keyword",
     "geocoding",
+    "hvd_category",
     "quality",
 ];
 
 /// The number of facets.
-pub const FACET_COUNT: usize = 8;
+pub const FACET_COUNT: usize = 9;
 
 /// The fields of the index.
 #[derive(Clone, Debug)]

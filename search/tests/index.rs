@@ -380,6 +380,13 @@ fn gen_doc(g: &Gen) -> DatasetDoc {
         dct("format"),
         Literal::new_simple_literal(g.format),
     ));
+    for c in gen_hvd(g) {
+        t.push(Triple::new(
+            d.clone(),
+            n("http://data.europa.eu/r5r/hvdCategory"),
+            n(&c),
+        ));
+    }
     let mut doc = extract(
         &RecordInfo {
             rid: &g.id,
@@ -392,6 +399,18 @@ fn gen_doc(g: &Gen) -> DatasetDoc {
     );
     doc.quality = gen_quality(g);
     doc
+}
+
+/// The HVD categories of a generated record: every third has one, every
+/// sixth two.
+fn gen_hvd(g: &Gen) -> Vec<String> {
+    let i: u32 = g.id.trim_start_matches('g').parse().unwrap_or(0);
+    let c = |code: &str| format!("http://data.europa.eu/bna/{code}");
+    match (i % 3, i % 6) {
+        (0, 0) => vec![c("c_ac64a52d"), c("c_e1da4e07")],
+        (0, _) => vec![c("c_ac64a52d")],
+        _ => Vec::new(),
+    }
 }
 
 /// The quality of a generated record: every fifth is not scored.
@@ -416,7 +435,12 @@ fn gen_values(g: &Gen, facet: usize) -> Vec<String> {
         2 => vec![g.source.to_owned()],
         3 => vec![g.format.to_owned()],
         5 => g.keywords.clone(),
-        7 => gen_quality(g).map(|(_, b)| b).into_iter().collect(),
+        7 => {
+            let mut v = gen_hvd(g);
+            v.sort();
+            v
+        }
+        8 => gen_quality(g).map(|(_, b)| b).into_iter().collect(),
         _ => Vec::new(),
     }
 }
@@ -464,9 +488,13 @@ fn facet_counts_match_brute_force() {
             (5, vec![]),
         ],
         vec![(3, vec!["PDF".into()])],
-        vec![(7, vec!["Good".into()])],
+        vec![(8, vec!["Good".into()])],
         vec![
-            (7, vec!["Excellent".into(), "Bad".into()]),
+            (7, vec!["http://data.europa.eu/bna/c_e1da4e07".into()]),
+            (8, vec!["Good".into()]),
+        ],
+        vec![
+            (8, vec!["Excellent".into(), "Bad".into()]),
             (3, vec!["CSV".into()]),
         ],
     ];
@@ -498,7 +526,7 @@ fn facet_counts_match_brute_force() {
                     h.id
                 );
             }
-            for facet in [0, 2, 3, 5, 7] {
+            for facet in [0, 2, 3, 5, 7, 8] {
                 let mut expected: std::collections::BTreeMap<String, u64> = Default::default();
                 for g in live.iter().filter(|g| passes(g, Some(facet))) {
                     for v in gen_values(g, facet) {

@@ -715,6 +715,22 @@ impl Served {
         answer.text()
     }
 
+    /// One facet of `/api/search?{query}` (all values): value → count.
+    pub fn facet(&self, query: &str, name: &str) -> std::collections::BTreeMap<String, u64> {
+        let v = self.get_json(&format!("/api/search?size=0&facet_size=10000&{query}"));
+        v["facets"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("no facet {name}: {v}"))
+            .iter()
+            .map(|f| {
+                (
+                    f["value"].as_str().unwrap_or("").to_owned(),
+                    f["count"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    }
+
     /// Runs a query that returns one integer (`?n`).
     pub fn count(&self, query: &str) -> usize {
         self.select(query)

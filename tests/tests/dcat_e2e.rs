@@ -356,4 +356,37 @@ fn harvest_real_dcat_fixtures_and_count_over_sparql() {
         assert_eq!(report["pages"], 2, "{id}: {report}");
         assert_eq!(report["complete"], true);
     }
+
+    // High-value datasets: the hvd_category facet and filter count what
+    // SPARQL counts among the datasets in search, and the dataset JSON
+    // carries the categories and the legislation.
+    let hvd = served.select(
+        "PREFIX dcatap: <http://data.europa.eu/r5r/> SELECT ?c (COUNT(DISTINCT ?d) AS ?n) \
+         WHERE { ?d dcatap:hvdCategory ?c } GROUP BY ?c",
+    );
+    assert!(!hvd.is_empty(), "the fixtures have HVD datasets");
+    let facet = served.facet("", "hvd_category");
+    let sparql: std::collections::BTreeMap<String, u64> = hvd
+        .iter()
+        .map(|row| (row["c"].clone(), row["n"].parse().unwrap_or(0)))
+        .collect();
+    assert_eq!(
+        facet, sparql,
+        "hvd_category facet against SPARQL's default graph"
+    );
+    let (category, count) = sparql.iter().next().expect("a category");
+    let hits = served.get_json(&format!(
+        "/api/search?hvd_category={}&size=1",
+        url_encode(category)
+    ));
+    assert_eq!(hits["total"].as_u64(), Some(*count));
+    let id = hits["hits"][0]["id"].as_str().expect("a hit").to_owned();
+    let d = served.get_json(&format!("/api/datasets/{id}"));
+    assert!(
+        d["hvd_categories"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c == category.as_str())),
+        "{d}"
+    );
+    assert!(d["applicable_legislation"].is_array(), "{d}");
 }

@@ -460,18 +460,7 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
     let p = served.get_json("/api/quality/publishers");
     let publishers = p["publishers"].as_array().expect("publishers");
     assert!(publishers.len() >= 3, "{p}");
-    let facet = served.get_json("/api/search?size=0&facet_size=10000");
-    let facet: BTreeMap<String, u64> = facet["facets"]["publisher"]
-        .as_array()
-        .expect("publisher facet")
-        .iter()
-        .map(|f| {
-            (
-                f["value"].as_str().unwrap_or("").to_owned(),
-                f["count"].as_u64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let facet = served.facet("", "publisher");
     let listed: BTreeMap<String, u64> = publishers
         .iter()
         .map(|x| {
@@ -521,12 +510,9 @@ fn scores_of_real_catalogs_agree_with_sparql_metric_by_metric() {
         .iter()
         .filter_map(|x| x["datasets"].as_u64())
         .sum();
-    let with_publisher = served.get_json("/api/search?size=0&source=brandenburg&facet_size=10000");
-    let expected: u64 = with_publisher["facets"]["publisher"]
-        .as_array()
-        .expect("facet")
-        .iter()
-        .filter_map(|f| f["count"].as_u64())
+    let expected: u64 = served
+        .facet("source=brandenburg", "publisher")
+        .values()
         .sum();
     assert_eq!(total, expected, "one source's publishers");
     let bad = call(

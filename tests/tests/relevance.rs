@@ -149,7 +149,11 @@ fn stop_words_never_required_on_real_catalogs() {
     // The Brandenburg catalog writes "Standpla\u{308}tze" decomposed (a
     // and a combining diaeresis): composed before analysis, it is one word,
     // found as typed with an umlaut, written out, or decomposed.
-    for q in ["standplätze glas", "standplaetze glas", "Standpla\u{308}tze"] {
+    for q in [
+        "standplätze glas",
+        "standplaetze glas",
+        "Standpla\u{308}tze",
+    ] {
         assert_top(index, q, "Standplätze Glassammlung in Potsdam", 1);
     }
     assert_top(

@@ -46,6 +46,12 @@ pub struct DatasetView {
     pub formats: Vec<String>,
     pub licenses: Vec<String>,
     pub geocoding: Vec<String>,
+    /// High-value dataset categories (`dcatap:hvdCategory`, IRIs of
+    /// `http://data.europa.eu/bna/`).
+    pub hvd_categories: Vec<String>,
+    /// `dcatap:applicableLegislation` (IRIs; the HVD regulation is
+    /// `http://data.europa.eu/eli/reg_impl/2023/138/oj`).
+    pub applicable_legislation: Vec<String>,
     /// `dct:issued` (RFC 3339).
     pub issued: Option<String>,
     /// `dct:modified` (RFC 3339).
@@ -278,6 +284,8 @@ pub(crate) fn load_view(
         formats: d.formats,
         licenses: d.licenses,
         geocoding: d.geocoding,
+        hvd_categories: d.hvd_categories,
+        applicable_legislation: d.applicable_legislation,
         issued: d.issued.map(format_time),
         modified: d.modified.map(format_time),
         temporal: d.has_temporal.then(|| Temporal {

@@ -1,6 +1,6 @@
-//! Names of the IRIs the pages show: EU data themes and licences (EU and
-//! DCAT-AP.de), German and English, from the shipped vocabularies'
-//! `skos:prefLabel`s.
+//! Names of the IRIs the pages show: EU data themes, licences (EU and
+//! DCAT-AP.de) and high-value dataset categories, German and English, from
+//! the shipped vocabularies' `skos:prefLabel`s.
 
 use super::Lang;
 use oxrdfio::{RdfFormat, RdfParser};
@@ -17,6 +17,7 @@ const FILES: &[&str] = &[
     "eu/data-theme.ttl",
     "eu/licence.ttl",
     "dcat-ap-de/licenses.ttl",
+    "eu/hvd-category.ttl",
 ];
 
 #[derive(Default)]

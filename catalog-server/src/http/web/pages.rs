@@ -243,7 +243,7 @@ pub async fn search_page(
     };
     let value_label = |facet: &str, value: &str| -> String {
         match facet {
-            "theme" | "license" => label(value, lang),
+            "theme" | "license" | "hvd_category" => label(value, lang),
             "source" => source_title(value),
             "geocoding" => labels::last_segment(value),
             "quality" => band_label(value, lang),
@@ -598,6 +598,7 @@ pub async fn dataset_page(
             description_html => (!description.trim().is_empty()).then_some(description),
             contacts => Value::from_serialize(contacts(&d.dataset, &triples)),
             themes => d.themes.iter().map(named).collect::<Vec<_>>(),
+            hvd_categories => d.hvd_categories.iter().map(named).collect::<Vec<_>>(),
             licenses => d.licenses.iter().map(named).collect::<Vec<_>>(),
             distributions => distributions,
             validation => validation,
