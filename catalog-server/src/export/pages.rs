@@ -422,9 +422,97 @@ pub fn write_page(
     format: RdfFormat,
     out: impl Write,
 ) -> Result<PageStats, PageError> {
-    let iri = |s: &str| {
-        NamedNode::new(s).map_err(|e| ExportError::Other(format!("invalid IRI {s:?}: {e}")))
+    let page = PageParts {
+        store,
+        config,
+        req,
+        selection,
+        endpoint,
     };
+    match format {
+        RdfFormat::NTriples => write_lines(&page, false, out),
+        RdfFormat::NQuads => write_lines(&page, true, out),
+        _ => write_serialized(&page, format, out),
+    }
+}
+
+/// What a page is written from.
+#[derive(Clone, Copy)]
+struct PageParts<'a> {
+    store: &'a CatalogStore,
+    config: &'a Config,
+    req: &'a PageRequest,
+    selection: &'a Selection<'a>,
+    endpoint: Option<&'a Endpoint>,
+}
+
+fn iri(s: &str) -> Result<NamedNode, PageError> {
+    NamedNode::new(s)
+        .map_err(|e| PageError::from(ExportError::Other(format!("invalid IRI {s:?}: {e}"))))
+}
+
+/// The triples of a page before its records: the catalog (the Land's with
+/// the sub-catalogs it lists, or one source's), the sub-catalogs'
+/// descriptions and the paging block; and the page's catalog IRI.
+fn page_head(page: &PageParts<'_>) -> Result<(NamedNode, Vec<Triple>), PageError> {
+    let PageParts {
+        store,
+        config,
+        req,
+        selection,
+        endpoint,
+    } = *page;
+    let mut head = Vec::new();
+    let (catalog, sources): (NamedNode, Vec<String>) = match &req.source {
+        None => {
+            head.extend(land_catalog(config, selection.sources)?);
+            (iri(&config.catalog_iri())?, selection.sources.to_vec())
+        }
+        Some(s) => (
+            iri(&config.source_catalog_iri(&SourceId(s.clone())))?,
+            vec![s.clone()],
+        ),
+    };
+    for s in &sources {
+        head.extend(store.catalog_description(s)?);
+    }
+    if let Some(endpoint) = endpoint {
+        head.extend(paging_block(config, req, selection, endpoint)?);
+    }
+    Ok((catalog, head))
+}
+
+/// The links of one dataset: from the page's catalog and, on the Land's
+/// pages, from its sub-catalog.
+fn dataset_links(
+    config: &Config,
+    req: &PageRequest,
+    catalog: &NamedNode,
+    record: &StoredRecord,
+) -> Result<Vec<Triple>, PageError> {
+    let dataset = iri(&record.dataset)?;
+    let mut out = vec![Triple::new(
+        catalog.clone(),
+        dcat::DATASET_LINK,
+        dataset.clone(),
+    )];
+    if req.source.is_none() {
+        let sub = iri(&config.source_catalog_iri(&SourceId(record.source.clone())))?;
+        out.push(Triple::new(sub, dcat::DATASET_LINK, dataset));
+    }
+    Ok(out)
+}
+
+/// [`write_page`] through an RDF serializer (Turtle, RDF/XML, JSON-LD,
+/// TriG): each record's archived graph is parsed, stamped and serialized.
+fn write_serialized(
+    page: &PageParts<'_>,
+    format: RdfFormat,
+    out: impl Write,
+) -> Result<PageStats, PageError> {
+    let PageParts {
+        store, config, req, ..
+    } = *page;
     let mut writer = serializer(format).for_writer(out);
     let quads = format.supports_datasets();
     let mut stats = PageStats::default();
@@ -437,43 +525,18 @@ pub fn write_page(
         }
     };
     let default = GraphName::DefaultGraph;
-    // The catalog of the page, and the sub-catalogs it describes.
-    let (catalog, sources): (NamedNode, Vec<String>) = match &req.source {
-        None => {
-            for t in land_catalog(config, selection.sources)? {
-                in_graph(&t, &default)?;
-            }
-            (iri(&config.catalog_iri())?, selection.sources.to_vec())
-        }
-        Some(s) => (
-            iri(&config.source_catalog_iri(&SourceId(s.clone())))?,
-            vec![s.clone()],
-        ),
-    };
-    for s in &sources {
-        for t in store.catalog_description(s)? {
-            in_graph(&t, &default)?;
-        }
-    }
-    if let Some(endpoint) = endpoint {
-        for t in paging_block(config, req, selection, endpoint)? {
-            in_graph(&t, &default)?;
-        }
+    let (catalog, head) = page_head(page)?;
+    for t in &head {
+        in_graph(t, &default)?;
     }
     // The datasets: linked from the page's catalog and their sub-catalog,
     // then each record's exact graph.
-    for part in selection.entries.chunks(GRAPHS_AT_ONCE) {
+    for part in page.selection.entries.chunks(GRAPHS_AT_ONCE) {
         let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
         let graphs = store.exact_graphs(&records)?;
         for (e, graph) in part.iter().zip(graphs) {
-            let dataset = iri(&e.record.dataset)?;
-            in_graph(
-                &Triple::new(catalog.clone(), dcat::DATASET_LINK, dataset.clone()),
-                &default,
-            )?;
-            if req.source.is_none() {
-                let sub = iri(&config.source_catalog_iri(&SourceId(e.record.source.clone())))?;
-                in_graph(&Triple::new(sub, dcat::DATASET_LINK, dataset), &default)?;
+            for t in dataset_links(config, req, &catalog, &e.record)? {
+                in_graph(&t, &default)?;
             }
             let name = GraphName::NamedNode(crate::store::vocab::graphs::record(&e.record.rid));
             for t in upstream_graph(graph, &e.record, config) {
@@ -483,6 +546,100 @@ pub fn write_page(
         }
     }
     writer.finish()?;
+    Ok(stats)
+}
+
+/// A token of an archived line with its blank node relabelled as the store
+/// labels it (`_:c14nN` → `_:r{rid}bN`, see [`crate::store::parse_canonical`]).
+fn relabel<'a>(token: &'a str, rid: &str) -> std::borrow::Cow<'a, str> {
+    match token.strip_prefix("_:") {
+        Some(label) => format!("_:r{rid}b{}", label.trim_start_matches("c14n")).into(),
+        None => token.into(),
+    }
+}
+
+/// [`write_page`] in N-Triples or N-Quads, line by line: a record's
+/// archived graph is already canonical N-Triples, one triple per line, so
+/// its lines are copied with the blank nodes relabelled as the store labels
+/// them (`c14nN` → `r{rid}bN`), the dataset's `dcat-ap.de` contributor IDs
+/// dropped when the Land stamps its own, and the record's graph name added
+/// in N-Quads; the stamping's own triples follow. The same triples as the
+/// serializer path, without parsing and serializing every record.
+fn write_lines(page: &PageParts<'_>, quads: bool, out: impl Write) -> Result<PageStats, PageError> {
+    let PageParts {
+        store, config, req, ..
+    } = *page;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let mut stats = PageStats::default();
+    let (catalog, head) = page_head(page)?;
+    for t in &head {
+        writeln!(out, "{t} .")?;
+        stats.triples += 1;
+    }
+    let land = config
+        .catalog
+        .contributor_id
+        .as_ref()
+        .and_then(|i| NamedNode::new(i.as_str()).ok());
+    let contributor = format!("<{}>", harvester::vocab::dcatde::CONTRIBUTOR_ID.as_str());
+    let theirs = format!("<{DCATDE_CONTRIBUTORS}");
+    for part in page.selection.entries.chunks(GRAPHS_AT_ONCE) {
+        let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
+        let texts = store.archived_texts(&records)?;
+        for (e, text) in part.iter().zip(texts) {
+            let r = &e.record;
+            for t in dataset_links(config, req, &catalog, r)? {
+                writeln!(out, "{t} .")?;
+                stats.triples += 1;
+            }
+            let graph = quads.then(|| {
+                format!(
+                    " <{}>",
+                    crate::store::vocab::graphs::record(&r.rid).as_str()
+                )
+            });
+            let graph = graph.as_deref().unwrap_or("");
+            let dataset = format!("<{}>", r.dataset);
+            for line in text.lines() {
+                let (Some(body), true) = (line.strip_suffix(" ."), !line.is_empty()) else {
+                    continue;
+                };
+                let mut parts = body.splitn(3, ' ');
+                let (Some(s), Some(p), Some(o)) = (parts.next(), parts.next(), parts.next()) else {
+                    return Err(PageError::from(StoreError::Archive(format!(
+                        "record {}: an archived line is not a triple: {line:?}",
+                        r.rid
+                    ))));
+                };
+                if land.is_some() && s == dataset && p == contributor && o.starts_with(&theirs) {
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "{} {p} {}{graph} .",
+                    relabel(s, &r.rid),
+                    relabel(o, &r.rid)
+                )?;
+                stats.triples += 1;
+            }
+            // The stamping: what `upstream_graph` adds.
+            let name = GraphName::NamedNode(crate::store::vocab::graphs::record(&r.rid));
+            for t in upstream_graph(Vec::new(), r, config) {
+                if quads {
+                    writeln!(
+                        out,
+                        "{} .",
+                        QuadRef::new(&t.subject, &t.predicate, &t.object, &name)
+                    )?;
+                } else {
+                    writeln!(out, "{t} .")?;
+                }
+                stats.triples += 1;
+            }
+            stats.datasets += 1;
+        }
+    }
+    out.flush()?;
     Ok(stats)
 }
 
@@ -765,6 +922,114 @@ mod tests {
     /// Only the dataset's DCAT-AP.de contributor IDs give way to the
     /// Land's; other IDs, `dct:identifier` and other nodes stay; the
     /// catalog's own ID is added.
+    /// N-Triples and N-Quads pages written line by line from the archive
+    /// equal, byte for byte, what the serializer path writes: blank nodes,
+    /// literals with quotes, new lines and language tags, the dataset's
+    /// contributor IDs replaced by the Land's, the paging block.
+    #[test]
+    fn line_pages_equal_serialized_pages() {
+        use harvester::vocab::{dcatde, dct};
+        use oxigraph::model::BlankNode;
+        let dir = std::env::temp_dir().join(format!("line-pages-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"d\"\nbase_iri = \"http://land.example/\"\n\
+             [catalog]\ncontributor_id = \"http://dcat-ap.de/def/contributors/schleswigHolstein\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        let store = CatalogStore::open(&config.data_dir).unwrap();
+        let iri = |s: &str| NamedNode::new_unchecked(s);
+        let mut records = Vec::new();
+        for i in 0..3 {
+            let d = iri(&format!("http://kiel.example/d/{i}"));
+            let contact = BlankNode::new_unchecked(format!("c{i}"));
+            let dist = BlankNode::new_unchecked(format!("x{i}"));
+            records.push(crate::store::test_record(
+                "kiel",
+                d.as_str(),
+                vec![
+                    Triple::new(
+                        d.clone(),
+                        dct::TITLE,
+                        Literal::new_language_tagged_literal_unchecked(
+                            format!("Bäume \"{i}\" .\nzweite Zeile"),
+                            "de",
+                        ),
+                    ),
+                    Triple::new(
+                        d.clone(),
+                        dcatde::CONTRIBUTOR_ID,
+                        iri("http://dcat-ap.de/def/contributors/stadtKiel"),
+                    ),
+                    Triple::new(d.clone(), dcat::CONTACT_POINT, contact.clone()),
+                    Triple::new(
+                        contact,
+                        iri("http://www.w3.org/2006/vcard/ns#fn"),
+                        Literal::new_simple_literal("Amt _:c14n0 <x> ."),
+                    ),
+                    Triple::new(d.clone(), dcat::DISTRIBUTION_LINK, dist.clone()),
+                    Triple::new(
+                        dist,
+                        dcat::DOWNLOAD_URL,
+                        iri(&format!("http://kiel.example/files/{i}.csv")),
+                    ),
+                ],
+            ));
+        }
+        store
+            .write_records(
+                "kiel",
+                "http://kiel.example/catalog",
+                &records,
+                "2025-01-01T00:00:00Z",
+            )
+            .unwrap();
+        let view = View::read(&store).unwrap();
+        let req = PageRequest {
+            source: None,
+            page: 1,
+            after: None,
+            modified_since: None,
+        };
+        let selection = select(&view, &req, 2).unwrap();
+        let endpoint = Endpoint("http://land.example/catalog.nt".into());
+        for format in [RdfFormat::NTriples, RdfFormat::NQuads] {
+            let (mut lines, mut serialized) = (Vec::new(), Vec::new());
+            let a = write_page(
+                &store,
+                &config,
+                &req,
+                &selection,
+                Some(&endpoint),
+                format,
+                &mut lines,
+            )
+            .unwrap();
+            let parts = PageParts {
+                store: &store,
+                config: &config,
+                req: &req,
+                selection: &selection,
+                endpoint: Some(&endpoint),
+            };
+            let b = write_serialized(&parts, format, &mut serialized).unwrap();
+            let (lines, serialized) = (
+                String::from_utf8(lines).unwrap(),
+                String::from_utf8(serialized).unwrap(),
+            );
+            assert_eq!(lines, serialized, "{format:?}");
+            assert_eq!((a.datasets, a.triples), (b.datasets, b.triples));
+            assert_eq!(a.datasets, 2);
+            assert!(lines.contains("schleswigHolstein") && !lines.contains("stadtKiel"));
+        }
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn upstream_records_carry_the_lands_contributor_id_and_the_catalogs_own_id() {
         use harvester::vocab::{dcatde, dct};

@@ -609,7 +609,7 @@ pub(crate) fn publishers_summary(
     get,
     path = "/api/quality/publishers",
     tag = "quality",
-    params(("source" = Option<String>, Query, description = "Only the datasets of this source (its id in the config).")),
+    params(("source" = Option<String>, Query, description = "Only the datasets of this source (its id in the config); empty or absent: all sources.")),
     responses(
         (status = 200, description = "Each publisher's quality summary, most datasets first.", body = PublishersQualityView),
         (status = 400, description = "An unknown parameter.", body = ApiError, content_type = "text/plain"),
@@ -623,12 +623,8 @@ async fn publishers_quality(
     let mut source = None;
     for (k, v) in url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes()) {
         match k.as_ref() {
-            "source" if !v.is_empty() => source = Some(v.into_owned()),
-            "source" => {
-                return Err(ApiError::bad_request(
-                    "parameter 'source': empty value (give a source id)",
-                ))
-            }
+            // Empty, as the page's "all sources" sends it: every source.
+            "source" => source = (!v.is_empty()).then(|| v.into_owned()),
             other => {
                 return Err(ApiError::bad_request(format!(
                     "unknown parameter '{other}': use source"

@@ -114,12 +114,17 @@ fn dedup_graph_ref(g: &NamedNode) -> GraphNameRef<'_> {
 /// The keys of a prepared record: its dataset IRI and its
 /// `dct:identifier` values (trimmed), each once, as simple literals.
 pub(super) fn keys_of(r: &PreparedRecord) -> Vec<Literal> {
-    let mut keys: Vec<&str> = vec![r.dataset.as_str()];
-    for t in &r.triples {
+    keys_of_graph(r.dataset.as_ref(), &r.triples)
+}
+
+/// The keys of a dataset with its record's graph (see [`keys_of`]).
+fn keys_of_graph(dataset: NamedNodeRef<'_>, triples: &[oxigraph::model::Triple]) -> Vec<Literal> {
+    let mut keys: Vec<&str> = vec![dataset.as_str()];
+    for t in triples {
         if t.predicate.as_ref() != dct::IDENTIFIER {
             continue;
         }
-        if !matches!(&t.subject, NamedOrBlankNode::NamedNode(s) if *s == r.dataset) {
+        if !matches!(&t.subject, NamedOrBlankNode::NamedNode(s) if s.as_ref() == dataset) {
             continue;
         }
         let value = match &t.object {
@@ -484,7 +489,76 @@ fn shown_record(r: &impl Reader, m: &Member) -> Result<StoredRecord, StoreError>
     })
 }
 
+/// Records indexed per transaction when the index is completed.
+const COMPLETE_CHUNK: usize = 1000;
+
 impl CatalogStore {
+    /// Makes the index cover every stored record, once per data folder: a
+    /// folder written before deduplication existed has records of sources
+    /// the index has never seen, and until they are indexed a new record
+    /// of another source is not matched against them. Their keys are read
+    /// from the archived graphs and their groups settled (with priority 0
+    /// for every source: the config's priorities apply when a group is next
+    /// touched). Afterwards a mark in the index graph says it is complete,
+    /// so later opens cost one lookup. Returns the records indexed and what
+    /// the settling changed.
+    pub(super) fn complete_dedup_index(&self) -> Result<(usize, DedupEffect), StoreError> {
+        let g = graphs::dedup();
+        let node = index_node();
+        let mark = QuadRef::new(
+            &node,
+            cat::DEDUP_COMPLETE,
+            LiteralRef::new_typed_literal("true", oxigraph::model::vocab::xsd::BOOLEAN),
+            dedup_graph_ref(&g),
+        );
+        if self.store.contains(mark)? {
+            return Ok((0, DedupEffect::default()));
+        }
+        let _guard = self.lock_writes()?;
+        let mut indexed_sources: HashSet<String> = HashSet::new();
+        for q in self.store.quads(
+            Some(node.as_ref()),
+            cat::SOURCE,
+            None,
+            Some(dedup_graph_ref(&g)),
+        ) {
+            if let Term::Literal(l) = q?.object {
+                indexed_sources.insert(l.value().to_owned());
+            }
+        }
+        let missing: Vec<StoredRecord> = self
+            .all_records(None)?
+            .into_iter()
+            .filter(|r| !indexed_sources.contains(&r.source))
+            .collect();
+        let mut effect = DedupEffect::default();
+        if !missing.is_empty() {
+            tracing::info!(
+                records = missing.len(),
+                "indexing stored records for deduplication (once: the data folder predates it)"
+            );
+        }
+        for chunk in missing.chunks(COMPLETE_CHUNK) {
+            let refs: Vec<&StoredRecord> = chunk.iter().collect();
+            let graphs = self.exact_graphs(&refs)?;
+            let mut txn = self.store.start_transaction()?;
+            let mut left = Vec::new();
+            let mut seeds = Vec::with_capacity(chunk.len());
+            for (r, triples) in chunk.iter().zip(&graphs) {
+                let Ok(dataset) = NamedNode::new(&r.dataset) else {
+                    continue;
+                };
+                let keys = keys_of_graph(dataset.as_ref(), triples);
+                left.extend(set_keys(&mut txn, Some(&r.source), &r.rid, &keys)?);
+                seeds.push(r.rid.clone());
+            }
+            effect.extend(settle(&mut txn, &seeds, &left, &|_: &str| 0)?);
+            txn.commit()?;
+        }
+        self.store.insert(mark)?;
+        Ok((missing.len(), effect))
+    }
+
     /// Sets the source priorities the rule reads (from the config; sources
     /// not named have priority 0). A change applies to a group when one of
     /// its records is next written, withdrawn, republished or purged.
@@ -553,5 +627,97 @@ impl CatalogStore {
         }
         out.sort();
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::Triple;
+
+    fn record(source: &str, iri: &str, identifier: &str, modified: &str) -> PreparedRecord {
+        let d = NamedNode::new_unchecked(iri);
+        super::super::records::test_record(
+            source,
+            iri,
+            vec![
+                Triple::new(
+                    d.clone(),
+                    dct::IDENTIFIER,
+                    Literal::new_simple_literal(identifier),
+                ),
+                Triple::new(
+                    d,
+                    dct::MODIFIED,
+                    Literal::new_typed_literal(modified, oxigraph::model::vocab::xsd::DATE),
+                ),
+            ],
+        )
+    }
+
+    /// A data folder from before deduplication (records, no index) gets
+    /// its index at the next open, and its duplicates are found.
+    #[test]
+    fn a_folder_without_the_index_is_indexed_once_at_open() {
+        let dir = std::env::temp_dir().join(format!("dedup-complete-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let older = record("kreis", "http://kreis.example/d/1", "ds-1", "2024-01-01");
+        let newer = record("stadt", "http://stadt.example/d/1", "ds-1", "2025-01-01");
+        let alone = record("stadt", "http://stadt.example/d/2", "ds-2", "2025-01-01");
+        {
+            let store = CatalogStore::open(&dir).expect("open");
+            store
+                .write_records(
+                    "kreis",
+                    "http://kreis.example/catalog",
+                    std::slice::from_ref(&older),
+                    "2025-02-01T00:00:00Z",
+                )
+                .expect("write kreis");
+            store
+                .write_records(
+                    "stadt",
+                    "http://stadt.example/catalog",
+                    &[newer.clone(), alone.clone()],
+                    "2025-02-01T00:00:00Z",
+                )
+                .expect("write stadt");
+            assert_eq!(store.duplicates("kreis").expect("duplicates").len(), 1);
+            // As a folder written before deduplication: no index, no marks.
+            let g = graphs::dedup();
+            store
+                .oxigraph()
+                .clear_graph(dedup_graph_ref(&g))
+                .expect("clear the index");
+            let marks: Vec<Quad> = store
+                .oxigraph()
+                .quads_for_pattern(None, Some(cat::DUPLICATE_OF), None, None)
+                .collect::<Result<_, _>>()
+                .expect("marks");
+            for q in &marks {
+                store.oxigraph().remove(q).expect("remove mark");
+            }
+            assert!(store.duplicates("kreis").expect("duplicates").is_empty());
+        }
+        let store = CatalogStore::open(&dir).expect("open again");
+        let dups = store.duplicates("kreis").expect("duplicates");
+        assert_eq!(dups.len(), 1, "{dups:?}");
+        assert_eq!(dups[0].0, older.rid);
+        assert!(store.duplicates("stadt").expect("duplicates").is_empty());
+        // Published, not a duplicate: the newer record and the one alone.
+        let shown: Vec<String> = store
+            .records(None)
+            .expect("records")
+            .into_iter()
+            .map(|r| r.rid)
+            .collect();
+        assert_eq!(shown.len(), 2);
+        assert!(shown.contains(&newer.rid) && shown.contains(&alone.rid));
+        // Once: the next open finds the mark and indexes nothing.
+        drop(store);
+        let store = CatalogStore::open(&dir).expect("open a third time");
+        assert_eq!(store.complete_dedup_index().expect("complete").0, 0);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -41,6 +41,8 @@ pub use dedup::{DedupEffect, GroupMember};
 pub use follow::RecordFollower;
 pub use links::{LinkResult, QualityUpdate, RecordLinks};
 pub use page_memos::StoredMemo;
+#[cfg(test)]
+pub(crate) use records::test_record;
 pub use records::{
     parse_canonical, prepare, record_id, Outcome, PreparedRecord, RecordQuality, RecordValidation,
     StoredRecord, Written,
@@ -219,6 +221,16 @@ impl CatalogStore {
         // cut short by a crash or kill, which may also have left archived
         // graphs that no record names.
         let interrupted = this.recover_interrupted_runs(&xsd_time(std::time::SystemTime::now()))?;
+        // A data folder from before deduplication: index its records once.
+        let (indexed, effect) = this.complete_dedup_index()?;
+        if indexed > 0 {
+            tracing::info!(
+                records = indexed,
+                duplicates = effect.hidden.len(),
+                "deduplication index completed"
+            );
+            this.log_changes([RecordChange::Unknown]);
+        }
         if !interrupted.is_empty() {
             match this.collect_orphan_blobs() {
                 Ok(0) => {}

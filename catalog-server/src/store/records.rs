@@ -107,6 +107,29 @@ fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     })
 }
 
+/// A prepared record of `source` for tests: the dataset `iri`, typed
+/// `dcat:Dataset`, with `more` triples.
+#[cfg(test)]
+pub(crate) fn test_record(source: &str, iri: &str, more: Vec<Triple>) -> PreparedRecord {
+    let d = NamedNode::new_unchecked(iri);
+    let mut triples = vec![Triple::new(
+        d.clone(),
+        harvester::vocab::rdf::TYPE,
+        harvester::vocab::dcat::DATASET.into_owned(),
+    )];
+    triples.extend(more);
+    prepare(
+        source,
+        &harvester::Record {
+            dataset: d,
+            triples,
+            page_url: format!("http://{source}.example/page"),
+            minted: false,
+        },
+    )
+    .expect("prepare")
+}
+
 /// Parses canonical N-Triples, relabelling blank nodes `c14nN` to `r{rid}bN` so
 /// that the blank nodes of different records never meet in the store.
 pub fn parse_canonical(canonical: &str, rid: &str) -> Result<Vec<Triple>, StoreError> {
@@ -713,6 +736,17 @@ impl CatalogStore {
     /// The exact graphs of several records (as [`CatalogStore::exact_graph`]),
     /// read in one archive transaction with one decompression context.
     pub fn exact_graphs(&self, records: &[&StoredRecord]) -> Result<Vec<Vec<Triple>>, StoreError> {
+        self.archived_texts(records)?
+            .iter()
+            .zip(records)
+            .map(|(text, r)| parse_canonical(text, &r.rid))
+            .collect()
+    }
+
+    /// The archived canonical N-Triples of several records (blank nodes
+    /// still labelled `c14nN`), read in one archive transaction with one
+    /// decompression context.
+    pub fn archived_texts(&self, records: &[&StoredRecord]) -> Result<Vec<String>, StoreError> {
         let txn = self.archive.begin_read()?;
         let table = txn.open_table(BLOBS)?;
         let mut decompressor = zstd::bulk::Decompressor::new()
@@ -732,9 +766,10 @@ impl CatalogStore {
                 _ => zstd::decode_all(compressed),
             }
             .map_err(|e| StoreError::Archive(format!("record {}: {e}", r.rid)))?;
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|e| StoreError::Archive(format!("record {}: {e}", r.rid)))?;
-            out.push(parse_canonical(text, &r.rid)?);
+            out.push(
+                String::from_utf8(bytes)
+                    .map_err(|e| StoreError::Archive(format!("record {}: {e}", r.rid)))?,
+            );
         }
         Ok(out)
     }

@@ -35,6 +35,7 @@ pub mod cat {
         QUALITY_BAND = "qualityBand",
         QUALITY_POINTS = "qualityPoints",
         DEDUP_KEY = "dedupKey",
+        DEDUP_COMPLETE = "dedupIndexComplete",
         DUPLICATE_OF = "duplicateOf",
         LINK_CHECK = "LinkCheck",
         HTTP_STATUS = "httpStatus",
