@@ -38,17 +38,13 @@ fn app(dir: &TempDir) -> axum::Router {
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone()).expect("harvesting"));
     let scheduler = Scheduler::new(harvesting, Arc::new(Metrics::new()));
     let limits = Arc::new(HttpLimits::new(&config.http));
-    let state = Arc::new(AppState {
+    let state = Arc::new(AppState::new(
         store,
-        current: scheduler.current(),
+        scheduler.current(),
         search,
-        sparql: Arc::new(catalog_server::sparql::Executor::new(
-            config.sparql.max_concurrent,
-            config.sparql.max_queued,
-        )),
-        limits: limits.clone(),
-        catalog_view: Default::default(),
-    });
+        &config,
+        limits.clone(),
+    ));
     http::app(state, Arc::new(AdminState::new(scheduler, limits)))
 }
 
@@ -293,17 +289,17 @@ async fn forms_need_the_csrf_token_and_stewards_their_own_source() {
         post_form(&router, "/login", &jar, &wrong).await.status,
         StatusCode::FORBIDDEN
     );
-    // The steward's token: a session for their source.
+    // The steward's token: a login for their source.
     let ok = post_form(&router, "/login", &jar, &format!("{token}&csrf={csrf}")).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.headers[header::LOCATION], "/sources/stadt");
-    let (session, cookie) = set_cookie(&ok, "session").expect("a session cookie");
+    let (login, cookie) = set_cookie(&ok, "login").expect("a login cookie");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
     assert!(!cookie.contains("Secure"), "served over http");
-    let jar = format!("csrf={csrf}; session={session}");
+    let jar = format!("csrf={csrf}; login={login}");
     let own = get(&router, "/sources/stadt", &[("cookie", &jar)]).await;
     assert!(
         own.body.contains("action=\"/sources/stadt/harvest\""),

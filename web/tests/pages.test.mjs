@@ -442,8 +442,8 @@ test('stewards: login, own source only, CSRF required', async () => {
   await page.click('form[action="/login"] button');
   await page.waitForURL((u) => u.pathname === `/sources/${own}`);
   const cookies = await steward.cookies();
-  const session = cookies.find((c) => c.name === 'session');
-  assert.ok(session && session.httpOnly && session.sameSite === 'Strict', 'HttpOnly, SameSite=Strict session cookie');
+  const login = cookies.find((c) => c.name === 'login');
+  assert.ok(login && login.httpOnly && login.sameSite === 'Strict', 'HttpOnly, SameSite=Strict login cookie');
   const csrf = cookies.find((c) => c.name === 'csrf').value;
   // The steward's own source: harvest now.
   await page.click(`form[action="/sources/${own}/harvest"] button`);

@@ -9,8 +9,8 @@
 //! | [`sparql`] | `/sparql` for browsers (editor, examples, results table) |
 //! | [`steward`] | `/login`, `/logout`, `POST /sources/{id}/harvest`, `POST /sources/{id}/preview` |
 //!
-//! [`session`] holds the CSRF check of every form post and the stewards'
-//! sessions.
+//! [`logins`] holds the CSRF check of every form post and the stewards'
+//! logins.
 //!
 //! Templates (`web/templates/`), the texts of each language
 //! (`web/i18n/{de,en}.toml`) and the assets (`web/static/`, KoliBri from
@@ -24,9 +24,9 @@
 //! content negotiation.
 
 pub mod labels;
+pub mod logins;
 pub mod pages;
 pub mod quality;
-pub mod session;
 pub mod sources;
 pub mod sparql;
 pub mod steward;
@@ -64,8 +64,8 @@ pub const PAGE_ROUTES: &[&str] = &[
 pub struct WebState {
     pub app: Arc<AppState>,
     pub admin: Option<Arc<super::AdminState>>,
-    /// The stewards' sessions.
-    pub sessions: session::Sessions,
+    /// The stewards' logins.
+    pub logins: logins::Logins,
 }
 
 /// The routes of the pages and assets.
@@ -98,7 +98,7 @@ pub fn routes(app: Arc<AppState>, admin: Option<Arc<super::AdminState>>) -> Rout
         .with_state(Arc::new(WebState {
             app,
             admin,
-            sessions: session::Sessions::default(),
+            logins: logins::Logins::default(),
         }))
 }
 

@@ -1,11 +1,11 @@
 //! The data stewards' login and actions: `GET/POST /login`, `POST
 //! /logout`, `POST /sources/{id}/harvest` and `POST /sources/{id}/preview`.
-//! Every post needs the CSRF field ([`super::session::csrf_ok`]); the
-//! actions need a session whose role may act for the source (a steward
+//! Every post needs the CSRF field ([`super::logins::csrf_ok`]); the
+//! actions need a login whose role may act for the source (a steward
 //! for their own source, the admin for all). Actions are audited like the
 //! admin API's.
 
-use super::session::{self, csrf_ok, csrf_token, role_of_token, secure, Role};
+use super::logins::{self, csrf_ok, csrf_token, role_of_token, secure, Role};
 use super::sources::redact;
 use super::{PageContext, WebState};
 use crate::http::ClientAddr;
@@ -55,7 +55,7 @@ pub async fn login_page(
 ) -> Response {
     let mut page = PageContext::new(&web.app, &headers, "/login", &raw.unwrap_or_default());
     let csrf = form_token(&mut page, &web, &headers);
-    let role = web.sessions.role(&headers);
+    let role = web.logins.role(&headers);
     page.render(
         StatusCode::OK,
         "login.html",
@@ -74,7 +74,7 @@ fn role_view(role: &Role) -> Value {
     }
 }
 
-/// `POST /login` (`token`, `csrf`): starts a session for the token's role.
+/// `POST /login` (`token`, `csrf`): starts a login for the token's role.
 pub async fn login(
     State(web): State<Arc<WebState>>,
     headers: HeaderMap,
@@ -98,15 +98,15 @@ pub async fn login(
             &super::text(page.lang, "login_refused"),
         );
     };
-    let id = match web.sessions.start(role.clone()) {
+    let id = match web.logins.start(role.clone()) {
         Ok(id) => id,
         Err(e) => return page.error(StatusCode::INTERNAL_SERVER_ERROR, &e),
     };
     tracing::info!("login from {client}: {role:?}");
-    let cookie = session::cookie(
-        "session",
+    let cookie = logins::cookie(
+        "login",
         &id,
-        Some(session::SESSION_LIFETIME),
+        Some(logins::LOGIN_LIFETIME),
         secure(&config, &headers),
     );
     let to = match &role {
@@ -116,7 +116,7 @@ pub async fn login(
     see_other(&to, &[cookie])
 }
 
-/// `POST /logout` (`csrf`): ends the session.
+/// `POST /logout` (`csrf`): ends the login.
 pub async fn logout(
     State(web): State<Arc<WebState>>,
     headers: HeaderMap,
@@ -129,9 +129,9 @@ pub async fn logout(
             &super::text(page.lang, "csrf_refused"),
         );
     }
-    web.sessions.end(&headers);
-    let cleared = session::cookie(
-        "session",
+    web.logins.end(&headers);
+    let cleared = logins::cookie(
+        "login",
         "",
         Some(std::time::Duration::ZERO),
         secure(&web.app.config(), &headers),
@@ -139,7 +139,7 @@ pub async fn logout(
     see_other("/", &[cleared])
 }
 
-/// The session's role if it may act for `source` and the post carries the
+/// The login's role if it may act for `source` and the post carries the
 /// CSRF token; else the refusal page.
 fn authorize(
     web: &WebState,
@@ -156,7 +156,7 @@ fn authorize(
             &super::text(page.lang, "csrf_refused"),
         )));
     }
-    match web.sessions.role(headers) {
+    match web.logins.role(headers) {
         Some(role) if role.may_act_for(source) => Ok(role),
         Some(role) => {
             tracing::warn!("{client}: {role:?} may not act for source {source}");
@@ -272,10 +272,10 @@ pub async fn preview(
     )
 }
 
-/// The role of the request's session (for pages that show steward
+/// The role of the request's login (for pages that show steward
 /// controls).
 pub fn role(web: &WebState, headers: &HeaderMap) -> Option<Role> {
-    web.sessions.role(headers)
+    web.logins.role(headers)
 }
 
 /// Error texts shown to the public: redacted unless the viewer may act

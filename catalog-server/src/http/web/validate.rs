@@ -128,7 +128,7 @@ pub async fn validate_post(
             _ => {}
         }
     }
-    if !super::session::csrf_ok(&headers, csrf.as_deref()) {
+    if !super::logins::csrf_ok(&headers, csrf.as_deref()) {
         return page.error(StatusCode::FORBIDDEN, &text(lang, "csrf_refused"));
     }
     let (body, media) = match file {

@@ -6,10 +6,10 @@
 //!   A page on another site can neither read the cookie nor, with
 //!   SameSite=Strict, send it.
 //! * Stewards: `POST /login` with a source's steward token
-//!   (`[[sources]] steward_token_env`) or the admin token starts a session:
-//!   a random id in the `session` cookie (HttpOnly, SameSite=Strict, Secure
+//!   (`[[sources]] steward_token_env`) or the admin token starts a login:
+//!   a random id in the `login` cookie (HttpOnly, SameSite=Strict, Secure
 //!   when the catalog is served over https), held in memory for
-//!   [`SESSION_LIFETIME`]. A steward acts for their own source only, the
+//!   [`LOGIN_LIFETIME`]. A steward acts for their own source only, the
 //!   admin token for every source.
 
 use crate::config::Config;
@@ -19,10 +19,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
-/// How long a steward session lasts.
-pub const SESSION_LIFETIME: Duration = Duration::from_secs(8 * 3600);
-/// Most sessions held at once (the oldest are dropped beyond).
-const MAX_SESSIONS: usize = 10_000;
+/// How long a steward login lasts.
+pub const LOGIN_LIFETIME: Duration = Duration::from_secs(8 * 3600);
+/// Most logins held at once (the oldest are dropped beyond).
+const MAX_LOGINS: usize = 10_000;
 
 /// 128 random bits as 32 hex digits.
 pub fn random_token() -> Result<String, String> {
@@ -76,7 +76,7 @@ pub fn csrf_ok(headers: &HeaderMap, field: Option<&str>) -> bool {
     well_formed(&cookie) && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
 }
 
-/// What a session may act for.
+/// What a login may act for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
     /// The Land's administrator: every source.
@@ -119,25 +119,25 @@ pub fn role_of_token(config: &Config, token: &str) -> Option<Role> {
         .map(|s| Role::Steward(s.id.0.clone()))
 }
 
-struct Session {
+struct Login {
     role: Role,
     expires: Instant,
 }
 
-/// The steward sessions, in memory (a restart logs everyone out).
+/// The steward logins, in memory (a restart logs everyone out).
 #[derive(Default)]
-pub struct Sessions {
-    sessions: Mutex<HashMap<String, Session>>,
+pub struct Logins {
+    logins: Mutex<HashMap<String, Login>>,
 }
 
-impl Sessions {
-    /// A new session for `role`; its id.
+impl Logins {
+    /// A new login for `role`; its id.
     pub fn start(&self, role: Role) -> Result<String, String> {
         let id = random_token()?;
         let now = Instant::now();
-        let mut map = self.sessions.lock().map_err(|_| "session table poisoned")?;
+        let mut map = self.logins.lock().map_err(|_| "login table poisoned")?;
         map.retain(|_, s| s.expires > now);
-        if map.len() >= MAX_SESSIONS {
+        if map.len() >= MAX_LOGINS {
             if let Some(oldest) = map
                 .iter()
                 .min_by_key(|(_, s)| s.expires)
@@ -148,28 +148,28 @@ impl Sessions {
         }
         map.insert(
             id.clone(),
-            Session {
+            Login {
                 role,
-                expires: now + SESSION_LIFETIME,
+                expires: now + LOGIN_LIFETIME,
             },
         );
         Ok(id)
     }
 
-    /// The role of the request's `session` cookie, if it names a live
-    /// session.
+    /// The role of the request's `login` cookie, if it names a live
+    /// login.
     pub fn role(&self, headers: &HeaderMap) -> Option<Role> {
-        let id = super::cookie(headers, "session").filter(|t| well_formed(t))?;
-        let map = self.sessions.lock().ok()?;
+        let id = super::cookie(headers, "login").filter(|t| well_formed(t))?;
+        let map = self.logins.lock().ok()?;
         map.get(&id)
             .filter(|s| s.expires > Instant::now())
             .map(|s| s.role.clone())
     }
 
-    /// Ends the request's session.
+    /// Ends the request's login.
     pub fn end(&self, headers: &HeaderMap) {
-        if let Some(id) = super::cookie(headers, "session") {
-            if let Ok(mut map) = self.sessions.lock() {
+        if let Some(id) = super::cookie(headers, "login") {
+            if let Ok(mut map) = self.logins.lock() {
                 map.remove(&id);
             }
         }
@@ -208,20 +208,18 @@ mod tests {
     }
 
     #[test]
-    fn sessions_know_their_role() {
-        let sessions = Sessions::default();
-        let id = sessions
-            .start(Role::Steward("kiel".into()))
-            .expect("session");
+    fn logins_know_their_role() {
+        let logins = Logins::default();
+        let id = logins.start(Role::Steward("kiel".into())).expect("login");
         let mut h = HeaderMap::new();
         h.insert(
             header::COOKIE,
-            HeaderValue::from_str(&format!("session={id}")).expect("header"),
+            HeaderValue::from_str(&format!("login={id}")).expect("header"),
         );
-        let role = sessions.role(&h).expect("a live session");
+        let role = logins.role(&h).expect("a live login");
         assert!(role.may_act_for("kiel") && !role.may_act_for("luebeck"));
         assert!(Role::Admin.may_act_for("luebeck"));
-        sessions.end(&h);
-        assert_eq!(sessions.role(&h), None);
+        logins.end(&h);
+        assert_eq!(logins.role(&h), None);
     }
 }
