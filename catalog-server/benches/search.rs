@@ -544,17 +544,13 @@ fn load_test(
     let store = Arc::new(CatalogStore::open(&config.data_dir)?);
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone())?);
     let search = Arc::new(index);
-    let state = Arc::new(AppState {
+    let state = Arc::new(AppState::new(
         store,
-        current: catalog_server::harvest::Current::new(harvesting),
-        search: search.clone(),
-        sparql: Arc::new(catalog_server::sparql::Executor::new(
-            config.sparql.max_concurrent,
-            config.sparql.max_queued,
-        )),
-        limits: Default::default(),
-        catalog_view: Default::default(),
-    });
+        catalog_server::harvest::Current::new(harvesting),
+        search.clone(),
+        config,
+        Default::default(),
+    ));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -400,17 +400,13 @@ async fn serve(
     // Handlers read the config through the scheduler's handle, so a reload
     // reaches every one of them.
     let limits = Arc::new(HttpLimits::new(&config.http));
-    let state = Arc::new(AppState {
-        store: store.clone(),
-        current: scheduler.current(),
+    let state = Arc::new(AppState::new(
+        store.clone(),
+        scheduler.current(),
         search,
-        sparql: Arc::new(catalog_server::sparql::Executor::new(
-            config.sparql.max_concurrent,
-            config.sparql.max_queued,
-        )),
-        limits: limits.clone(),
-        catalog_view: Default::default(),
-    });
+        &config,
+        limits.clone(),
+    ));
     tracing::info!(
         "serving on http://{} (SPARQL at /sparql, admin API at /api)",
         listener.local_addr()?

@@ -31,17 +31,13 @@ fn app(dir: &TempDir) -> (axum::Router, utoipa::openapi::OpenApi) {
     let harvesting = Arc::new(Harvesting::new(config.clone(), store.clone()).expect("harvesting"));
     let scheduler = Scheduler::new(harvesting, Arc::new(Metrics::new()));
     let limits = Arc::new(HttpLimits::new(&config.http));
-    let state = Arc::new(AppState {
+    let state = Arc::new(AppState::new(
         store,
-        current: scheduler.current(),
+        scheduler.current(),
         search,
-        sparql: Arc::new(catalog_server::sparql::Executor::new(
-            config.sparql.max_concurrent,
-            config.sparql.max_queued,
-        )),
-        limits: limits.clone(),
-        catalog_view: Default::default(),
-    });
+        &config,
+        limits.clone(),
+    ));
     http::app_and_document(state, Arc::new(AdminState::new(scheduler, limits)))
 }
 

@@ -644,6 +644,27 @@ impl Fetcher {
         Self::document(url, self.send(url, &spec).await)
     }
 
+    /// The time left until `deadline` for a request of `url` (and its
+    /// redirects), or the timeout error once none is left.
+    fn remaining(
+        &self,
+        url: &str,
+        deadline: tokio::time::Instant,
+        hop: usize,
+    ) -> Result<Duration, FetchError> {
+        let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if remaining.is_zero() {
+            return Err(FetchError::Timeout {
+                url: url.to_owned(),
+                detail: format!(
+                    "no answer within {:?} after {hop} redirects",
+                    self.limits.timeout
+                ),
+            });
+        }
+        Ok(remaining)
+    }
+
     /// Sends a request through the host gate, retrying transient failures.
     /// A request with validators may be answered by a 304.
     async fn send(&self, url: &str, spec: &Spec<'_>) -> Result<Conditional, FetchError> {
@@ -698,16 +719,7 @@ impl Fetcher {
         let mut with_headers = true;
         let mut hop = 0usize;
         let response = loop {
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if remaining.is_zero() {
-                return Err(FetchError::Timeout {
-                    url: url.to_owned(),
-                    detail: format!(
-                        "no answer within {:?} after {hop} redirects",
-                        self.limits.timeout
-                    ),
-                });
-            }
+            let remaining = self.remaining(url, deadline, hop)?;
             let mut request = self
                 .client
                 .request(method.clone(), current.clone())
@@ -956,16 +968,7 @@ impl Fetcher {
         let deadline = tokio::time::Instant::now() + self.limits.timeout;
         let mut hop = 0usize;
         loop {
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if remaining.is_zero() {
-                return Err(FetchError::Timeout {
-                    url: url.to_owned(),
-                    detail: format!(
-                        "no answer within {:?} after {hop} redirects",
-                        self.limits.timeout
-                    ),
-                });
-            }
+            let remaining = self.remaining(url, deadline, hop)?;
             let mut request = self
                 .client
                 .request(method.clone(), current.clone())

@@ -80,6 +80,28 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of `config`'s server: SPARQL's executor sized by
+    /// `[sparql]`, an empty catalog view.
+    pub fn new(
+        store: Arc<CatalogStore>,
+        current: Arc<Current>,
+        search: Arc<catalog_search::SearchIndex>,
+        config: &Config,
+        limits: Arc<HttpLimits>,
+    ) -> Self {
+        Self {
+            store,
+            current,
+            search,
+            sparql: Arc::new(crate::sparql::Executor::new(
+                config.sparql.max_concurrent,
+                config.sparql.max_queued,
+            )),
+            limits,
+            catalog_view: Default::default(),
+        }
+    }
+
     /// The config in force now.
     pub fn config(&self) -> Arc<Config> {
         self.current.config()

@@ -75,6 +75,26 @@ fn literal(t: &Term) -> Option<&str> {
     }
 }
 
+impl LinkResult {
+    /// A result of `url` with nothing read yet (fields are filled from the
+    /// stored quads).
+    fn empty(url: &str) -> Self {
+        LinkResult {
+            url: url.to_owned(),
+            status: None,
+            ok: false,
+            error: None,
+            content_type: None,
+            final_url: None,
+            millis: 0,
+            checked: String::new(),
+            next_check: String::new(),
+            successes: 0,
+            failures: 0,
+        }
+    }
+}
+
 impl CatalogStore {
     /// Every stored link result, by URL.
     pub fn link_results(&self) -> Result<HashMap<String, LinkResult>, StoreError> {
@@ -92,19 +112,7 @@ impl CatalogStore {
             };
             let r = out
                 .entry(s.as_str().to_owned())
-                .or_insert_with(|| LinkResult {
-                    url: s.as_str().to_owned(),
-                    status: None,
-                    ok: false,
-                    error: None,
-                    content_type: None,
-                    final_url: None,
-                    millis: 0,
-                    checked: String::new(),
-                    next_check: String::new(),
-                    successes: 0,
-                    failures: 0,
-                });
+                .or_insert_with(|| LinkResult::empty(s.as_str()));
             read_field(r, q.predicate.as_ref(), &q.object);
         }
         // A node without a check time is no result (not written by this
@@ -136,19 +144,7 @@ impl CatalogStore {
             return Ok(None);
         };
         let g = graphs::links();
-        let mut r = LinkResult {
-            url: url.to_owned(),
-            status: None,
-            ok: false,
-            error: None,
-            content_type: None,
-            final_url: None,
-            millis: 0,
-            checked: String::new(),
-            next_check: String::new(),
-            successes: 0,
-            failures: 0,
-        };
+        let mut r = LinkResult::empty(url);
         for q in self.store.quads_for_pattern(
             Some(s.as_ref().into()),
             None,
