@@ -229,17 +229,17 @@ fn validate_files(
     for file in files {
         let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         let name = file.display().to_string();
-        let triples =
+        let parsed =
             v::parse_rdf(&body, v::media_type_for_path(file), &name).map_err(anyhow::Error::msg)?;
         let report = loaded
-            .check_document(&triples)
+            .check_document(&parsed.triples)
             .map_err(anyhow::Error::msg)?;
         violations |= report
             .results
             .iter()
             .any(|r| r.severity == shacl::Severity::Violation);
         let out = loaded
-            .render(&report, &name, format)
+            .render(&report, &name, format, &parsed.repairs)
             .map_err(anyhow::Error::msg)?;
         println!("{out}");
     }
@@ -735,6 +735,28 @@ fn print_summary(reports: &[SourceReport]) {
                 "{}: {} record(s) are duplicates of another source's record (not shown upstream or in search; GET /api/sources/{}/duplicates)",
                 r.source, r.duplicates, r.source
             );
+        }
+    }
+    for r in reports {
+        if r.warnings.is_empty() {
+            continue;
+        }
+        println!();
+        println!(
+            "{}: {} value(s) repaired or left out (records kept):",
+            r.source,
+            r.warnings.len()
+        );
+        for w in r.warnings.iter().take(20) {
+            println!(
+                "  - {} record {}: {}",
+                w.url,
+                w.record.as_deref().unwrap_or("-"),
+                w.reason
+            );
+        }
+        if r.warnings.len() > 20 {
+            println!("  … and {} more", r.warnings.len() - 20);
         }
     }
     for r in reports {

@@ -151,7 +151,13 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
         let joined = tokio::task::spawn_blocking(move || {
             parse_document(&doc, &parse).map(|parsed| {
                 let note = parsed.note;
-                (split_page(parsed.triples, &doc.final_url, &split), note)
+                let split = split_page(parsed.triples, &doc.final_url, &split);
+                let warnings = crate::record::repair_warnings(
+                    &parsed.repairs,
+                    &split.records,
+                    doc.final_url.as_str(),
+                );
+                (split, note, warnings)
             })
         })
         .await;
@@ -162,7 +168,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                 snippet: String::new(),
             }),
         };
-        let parsed = parsed.and_then(|(split, note)| {
+        let parsed = parsed.and_then(|(split, note, warnings)| {
             if split.triple_count > 0 && !split.has_dcat {
                 Err(crate::rdf::ParseError {
                     message: format!(
@@ -173,10 +179,10 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                     snippet: String::new(),
                 })
             } else {
-                Ok((split, note))
+                Ok((split, note, warnings))
             }
         });
-        let (split, note) = match parsed {
+        let (split, note, warnings) = match parsed {
             Ok(v) => v,
             Err(e) => {
                 let mut reason = e.message.clone();
@@ -204,6 +210,7 @@ pub async fn harvest(source: &DcatSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
             duplicates: found - records.len(),
             records,
             record_errors: split.errors,
+            warnings,
             bytes,
             fetch_time,
             parse_time: parse_started.elapsed(),

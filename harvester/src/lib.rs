@@ -11,6 +11,7 @@ pub mod ckan;
 pub mod csw;
 pub mod dcat;
 pub mod fetch;
+pub mod iri;
 pub mod normalize;
 pub mod rdf;
 pub mod record;

@@ -115,6 +115,9 @@ pub struct ParsedDocument {
     pub format: RdfFormat,
     /// Set when the syntax differs from what the server declared.
     pub note: Option<String>,
+    /// Invalid IRIs and language tags repaired or left out (see
+    /// [`crate::iri`]); the triples hold the repaired terms.
+    pub repairs: Vec<crate::iri::Repair>,
 }
 
 /// The RDF syntax a media type declares, if it names one.
@@ -246,6 +249,12 @@ pub fn choose_format(
 }
 
 /// Parses a fetched document into triples (named graphs are merged).
+///
+/// The parser is lenient: an IRI or language tag that RFC 3987 or BCP 47
+/// forbid does not make the document unreadable (real catalogs have them,
+/// and one would cost every dataset of the page). Every term is checked
+/// afterwards and repaired or its triple left out ([`crate::iri::tolerate`]);
+/// the syntax itself is still checked.
 pub fn parse_document(
     doc: &Document,
     options: &ParseOptions,
@@ -259,6 +268,7 @@ pub fn parse_document(
         })?;
     }
     let parser = RdfParser::from_format(format)
+        .lenient()
         .with_base_iri(doc.final_url.as_str())
         .map_err(|e| ParseError::new(format!("invalid base IRI {}: {e}", doc.final_url)))?;
     let mut triples = Vec::new();
@@ -290,10 +300,23 @@ pub fn parse_document(
             }
         }
     }
+    let parsed = triples.len();
+    let (triples, repairs) = crate::iri::tolerate(triples);
+    if parsed > 0 && triples.is_empty() {
+        // Nothing usable is left: the document is not RDF a reader can use.
+        return Err(ParseError {
+            message: format!(
+                "invalid {}: none of its {parsed} statements has valid IRIs",
+                format.name()
+            ),
+            snippet: repairs.first().map(|r| r.describe()).unwrap_or_default(),
+        });
+    }
     Ok(ParsedDocument {
         triples,
         format,
         note,
+        repairs,
     })
 }
 

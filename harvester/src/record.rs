@@ -33,6 +33,47 @@ pub struct RecordError {
     pub snippet: String,
 }
 
+/// The repairs of a page as warnings naming the record (the dataset IRI) and
+/// property each concerns; a repair outside every record names its subject.
+pub fn repair_warnings(
+    repairs: &[crate::iri::Repair],
+    records: &[Record],
+    page_url: &str,
+) -> Vec<RecordError> {
+    use std::collections::HashMap;
+    if repairs.is_empty() {
+        return Vec::new();
+    }
+    let mut by_triple: HashMap<&Triple, usize> = HashMap::new();
+    let mut by_subject: HashMap<&oxrdf::NamedOrBlankNode, usize> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        for t in &r.triples {
+            by_triple.insert(t, i);
+            by_subject.entry(&t.subject).or_insert(i);
+        }
+    }
+    repairs
+        .iter()
+        .map(|repair| {
+            let record = repair
+                .triple
+                .as_ref()
+                .and_then(|t| by_triple.get(t))
+                .or_else(|| by_subject.get(&repair.subject))
+                .map_or_else(
+                    || repair.subject.to_string(),
+                    |&i| records[i].dataset.as_str().to_owned(),
+                );
+            RecordError {
+                page_url: page_url.to_owned(),
+                record,
+                reason: repair.describe(),
+                snippet: repair.subject.to_string(),
+            }
+        })
+        .collect()
+}
+
 /// A page that was fetched and parsed.
 #[derive(Debug, Default)]
 pub struct Page {
@@ -44,6 +85,9 @@ pub struct Page {
     pub records: Vec<Record>,
     /// Records of the page that could not be used.
     pub record_errors: Vec<RecordError>,
+    /// What was repaired or left out of the page's records (invalid IRIs
+    /// and language tags, see [`crate::iri`]): the records are used.
+    pub warnings: Vec<RecordError>,
     /// Bytes received for the page (after decompression).
     pub bytes: u64,
     /// Time spent fetching the page.

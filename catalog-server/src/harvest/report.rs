@@ -57,6 +57,9 @@ pub struct SourceReport {
     /// the runs show the trend.
     pub quality: Option<QualityTally>,
     pub errors: Vec<ItemError>,
+    /// What was repaired or left out of records that were stored (invalid
+    /// IRIs and language tags), naming record and property.
+    pub warnings: Vec<ItemError>,
     pub timings: Timings,
 }
 
@@ -114,6 +117,7 @@ impl SourceReport {
             validation: ValidationCounts::default(),
             quality: None,
             errors: Vec::new(),
+            warnings: Vec::new(),
             timings: Timings::default(),
         }
     }
@@ -261,6 +265,12 @@ impl SourceReport {
                 .collect(),
             errors: self
                 .errors
+                .iter()
+                .take(crate::store::MAX_STORED_ERRORS)
+                .map(StoredError::from)
+                .collect(),
+            warnings: self
+                .warnings
                 .iter()
                 .take(crate::store::MAX_STORED_ERRORS)
                 .map(StoredError::from)

@@ -142,6 +142,14 @@ impl Harvesting {
                             snippet: e.snippet.clone(),
                         });
                     }
+                    for w in &page.warnings {
+                        report.warnings.push(ItemError {
+                            url: w.page_url.clone(),
+                            record: Some(w.record.clone()),
+                            reason: w.reason.clone(),
+                            snippet: w.snippet.clone(),
+                        });
+                    }
                     let (page_url, page_number) = (page.url.clone(), page.number);
                     let (records, quick) = self
                         .prepare_page(

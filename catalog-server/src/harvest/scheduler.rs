@@ -297,6 +297,9 @@ fn log_report(r: &SourceReport) {
     for e in r.errors.iter().take(20) {
         tracing::warn!(source = %r.source, url = %e.url, record = ?e.record, "{}", e.reason);
     }
+    for w in r.warnings.iter().take(20) {
+        tracing::info!(source = %r.source, url = %w.url, record = ?w.record, "repaired: {}", w.reason);
+    }
 }
 
 /// The first time `schedule` fires after `after`, in the time zone `tz`.

@@ -251,6 +251,9 @@ pub struct RunSummary {
     pub counts: BTreeMap<String, u64>,
     /// The number of item errors (`GET /api/runs/{id}` lists them).
     pub errors: usize,
+    /// The number of item warnings: repairs in records that were stored
+    /// (`GET /api/runs/{id}` lists them).
+    pub warnings: usize,
 }
 
 impl From<&crate::store::RunRecord> for RunSummary {
@@ -267,6 +270,7 @@ impl From<&crate::store::RunRecord> for RunSummary {
             deletions: run.deletions.clone(),
             counts: run.counts.clone(),
             errors: run.errors.len(),
+            warnings: run.warnings.len(),
         }
     }
 }
@@ -919,7 +923,7 @@ pub(crate) async fn run_preview(
             match event {
                 HarvestEvent::Page(page) => {
                     pages += 1;
-                    for e in page.record_errors {
+                    for e in page.record_errors.into_iter().chain(page.warnings) {
                         errors.push(StoredError {
                             url: e.page_url,
                             record: Some(e.record),
@@ -1015,7 +1019,8 @@ pub struct Preview {
     pub listing_complete: Option<bool>,
     pub end_reason: Option<String>,
     pub records: Vec<PreviewRecord>,
-    /// Failed pages and records.
+    /// Failed pages and records, and what was repaired in the records
+    /// shown (invalid IRIs, language tags).
     pub errors: Vec<StoredError>,
     /// The source's validation profile.
     pub profile: String,

@@ -184,13 +184,13 @@ pub(crate) async fn run_validation(
                 })
             }
         };
-        let triples = crate::validation::parse_rdf(&body, media_type.as_deref(), "request body")
+        let parsed = crate::validation::parse_rdf(&body, media_type.as_deref(), "request body")
             .map_err(ApiError::bad_request)?;
         let report = profile
-            .check_document(&triples)
+            .check_document(&parsed.triples)
             .map_err(ApiError::internal)?;
         profile
-            .render(&report, "request body", format)
+            .render(&report, "request body", format, &parsed.repairs)
             .map_err(ApiError::internal)
     };
     let timeout = state.limits.config.validate_timeout;

@@ -6,7 +6,9 @@
 //! `prov:startedAtTime`, `prov:endedAtTime`, `cat:complete`, `cat:endReason`,
 //! `cat:deletions` (why nothing was withdrawn, when that is the case), one
 //! `xsd:integer` per count (`cat:added`, `cat:updated`, …) and one blank node
-//! per item error (`cat:error [ cat:url; cat:record; cat:reason; cat:snippet ]`).
+//! per item error (`cat:error [ cat:url; cat:record; cat:reason; cat:snippet ]`)
+//! and per item warning (`cat:warning [ … ]`, same fields: what was repaired
+//! in a record that was used, e.g. an invalid IRI).
 //! A run is written with status `running` before anything is harvested and
 //! replaced by its final state at the end; a run still `running` when the store
 //! is opened was cut short and becomes `interrupted`.
@@ -94,9 +96,12 @@ pub struct RunRecord {
     /// pages, pages_failed, and whatever counts the report carries.
     pub counts: BTreeMap<String, u64>,
     pub errors: Vec<StoredError>,
+    /// What was repaired or left out of records that were used (invalid
+    /// IRIs, language tags), each naming record and property.
+    pub warnings: Vec<StoredError>,
 }
 
-/// An item error of a stored run.
+/// An item error (or warning) of a stored run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredError {
     pub url: String,
@@ -180,16 +185,18 @@ impl CatalogStore {
                 Literal::from(*value).into(),
             );
         }
-        for e in run.errors.iter().take(MAX_STORED_ERRORS) {
-            let b = BlankNode::default();
-            txn.insert(QuadRef::new(&node, cat::ERROR, &b, g));
-            txn.insert(QuadRef::new(&b, cat::URL, &lit(&e.url), g));
-            if let Some(r) = &e.record {
-                txn.insert(QuadRef::new(&b, cat::RECORD, &lit(r), g));
-            }
-            txn.insert(QuadRef::new(&b, cat::REASON, &lit(&e.reason), g));
-            if !e.snippet.is_empty() {
-                txn.insert(QuadRef::new(&b, cat::SNIPPET, &lit(&e.snippet), g));
+        for (kind, items) in [(cat::ERROR, &run.errors), (cat::WARNING, &run.warnings)] {
+            for e in items.iter().take(MAX_STORED_ERRORS) {
+                let b = BlankNode::default();
+                txn.insert(QuadRef::new(&node, kind, &b, g));
+                txn.insert(QuadRef::new(&b, cat::URL, &lit(&e.url), g));
+                if let Some(r) = &e.record {
+                    txn.insert(QuadRef::new(&b, cat::RECORD, &lit(r), g));
+                }
+                txn.insert(QuadRef::new(&b, cat::REASON, &lit(&e.reason), g));
+                if !e.snippet.is_empty() {
+                    txn.insert(QuadRef::new(&b, cat::SNIPPET, &lit(&e.snippet), g));
+                }
             }
         }
         txn.commit()?;
@@ -258,9 +265,11 @@ impl CatalogStore {
             deletions: None,
             counts: BTreeMap::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
         let mut found = false;
         let mut error_nodes: Vec<NamedOrBlankNode> = Vec::new();
+        let mut warning_nodes: Vec<NamedOrBlankNode> = Vec::new();
         let mut error_fields: BTreeMap<String, StoredError> = BTreeMap::new();
         for q in self.store.quads_for_pattern(None, None, None, Some(g)) {
             let q = q?;
@@ -293,9 +302,13 @@ impl CatalogStore {
                 p if p == cat::COMPLETE => rec.complete = Some(v == "true"),
                 p if p == cat::END_REASON => rec.end_reason = Some(v),
                 p if p == cat::DELETIONS => rec.deletions = Some(v),
-                p if p == cat::ERROR => {
+                p if p == cat::ERROR || p == cat::WARNING => {
                     if let Term::BlankNode(b) = &q.object {
-                        error_nodes.push(b.clone().into());
+                        if p == cat::ERROR {
+                            error_nodes.push(b.clone().into());
+                        } else {
+                            warning_nodes.push(b.clone().into());
+                        }
                     }
                 }
                 p => {
@@ -317,6 +330,11 @@ impl CatalogStore {
         for n in error_nodes {
             if let Some(e) = error_fields.remove(&n.to_string()) {
                 rec.errors.push(e);
+            }
+        }
+        for n in warning_nodes {
+            if let Some(e) = error_fields.remove(&n.to_string()) {
+                rec.warnings.push(e);
             }
         }
         Ok(Some(rec))

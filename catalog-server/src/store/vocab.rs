@@ -22,6 +22,7 @@ pub mod cat {
         END_REASON = "endReason",
         DELETIONS = "deletions",
         ERROR = "error",
+        WARNING = "warning",
         URL = "url",
         RECORD = "record",
         REASON = "reason",

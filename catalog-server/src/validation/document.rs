@@ -18,10 +18,19 @@ pub fn media_type_for_path(path: &Path) -> Option<&'static str> {
     })
 }
 
+/// A parsed document: its triples, with the invalid IRIs and language tags
+/// that were repaired or left out on the way (as a harvest repairs them).
+#[derive(Debug, Default)]
+pub struct ParsedRdf {
+    pub triples: Vec<Triple>,
+    pub repairs: Vec<harvester::iri::Repair>,
+}
+
 /// Parses an RDF document of any syntax (by media type, sniffed when the
 /// type is missing or wrong) with the catalog's parser: the DTD rule for
-/// RDF/XML (`harvester::xml_guard`), offline JSON-LD contexts.
-pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Vec<Triple>, String> {
+/// RDF/XML (`harvester::xml_guard`), offline JSON-LD contexts, invalid IRIs
+/// repaired as a harvest repairs them ([`harvester::iri`]).
+pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<ParsedRdf, String> {
     let base = if name.contains("://") {
         name.to_owned()
     } else {
@@ -49,7 +58,10 @@ pub fn parse_rdf(body: &[u8], media_type: Option<&str>, name: &str) -> Result<Ve
         contexts: crate::contexts::offline_contexts(),
     };
     harvester::rdf::parse_document(&doc, &options)
-        .map(|d| d.triples)
+        .map(|d| ParsedRdf {
+            triples: d.triples,
+            repairs: d.repairs,
+        })
         .map_err(|e| {
             if e.snippet.is_empty() {
                 format!("{name}: {e}")

@@ -557,21 +557,23 @@ impl LoadedProfile {
         self.check(triples).map(|c| c.report)
     }
 
-    /// A report in the requested format.
+    /// A report in the requested format. The text and JSON reports list
+    /// the document's `repairs` too; Turtle is the SHACL report alone.
     pub fn render(
         &self,
         report: &ValidationReport,
         title: &str,
         format: ReportFormat,
+        repairs: &[harvester::iri::Repair],
     ) -> Result<String, String> {
+        let view = || {
+            let mut view = ReportView::new(&self.name, &self.notes, report);
+            view.repairs = repairs.iter().map(report::RepairView::new).collect();
+            view
+        };
         match format {
-            ReportFormat::Text => {
-                Ok(ReportView::new(&self.name, &self.notes, report).to_text(title))
-            }
-            ReportFormat::Json => {
-                serde_json::to_string_pretty(&ReportView::new(&self.name, &self.notes, report))
-                    .map_err(|e| e.to_string())
-            }
+            ReportFormat::Text => Ok(view().to_text(title)),
+            ReportFormat::Json => serde_json::to_string_pretty(&view()).map_err(|e| e.to_string()),
             ReportFormat::Turtle => report_turtle(&report.to_graph_with_default_messages()),
         }
     }

@@ -36,7 +36,32 @@ pub struct ReportView {
     pub warnings: usize,
     pub infos: usize,
     pub notes: Vec<String>,
+    /// Invalid IRIs and language tags of the document that were repaired
+    /// (or their statement left out) before validation, as a harvest
+    /// repairs them: the steward should fix them at the source.
+    pub repairs: Vec<RepairView>,
     pub results: Vec<ResultView>,
+}
+
+/// One repaired term: the subject and property it was found in.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RepairView {
+    pub focus_node: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl RepairView {
+    pub fn new(r: &harvester::iri::Repair) -> Self {
+        Self {
+            focus_node: match &r.subject {
+                oxrdf::NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+                oxrdf::NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
+            },
+            path: r.predicate.clone(),
+            message: r.describe(),
+        }
+    }
 }
 
 fn severity_name(s: &Severity) -> String {
@@ -129,6 +154,7 @@ impl ReportView {
             warnings,
             infos: results.len() - violations - warnings,
             notes: Vec::new(),
+            repairs: Vec::new(),
             results,
         }
     }
@@ -149,6 +175,9 @@ impl ReportView {
         );
         for n in &self.notes {
             out.push_str(&format!("  note: {n}\n"));
+        }
+        for r in &self.repairs {
+            out.push_str(&format!("  repaired: {}: {}\n", r.focus_node, r.message));
         }
         let mut current: Option<&str> = None;
         for r in &self.results {

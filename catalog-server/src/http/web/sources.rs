@@ -84,9 +84,11 @@ pub fn redact(text: &str) -> String {
 /// unredacted only with `reveal` (the viewer may act for the source).
 fn run_view(run: &crate::store::RunRecord, with_errors: bool, reveal: bool) -> Value {
     let shown = |t: &str| super::steward::shown(t, reveal);
-    let errors: Vec<Value> = if with_errors {
-        run.errors
-            .iter()
+    let items = |list: &[crate::store::StoredError]| -> Vec<Value> {
+        if !with_errors {
+            return Vec::new();
+        }
+        list.iter()
             .take(ERRORS_SHOWN)
             .map(|e| {
                 context! {
@@ -96,9 +98,9 @@ fn run_view(run: &crate::store::RunRecord, with_errors: bool, reveal: bool) -> V
                 }
             })
             .collect()
-    } else {
-        Vec::new()
     };
+    let errors = items(&run.errors);
+    let warnings = items(&run.warnings);
     let count = |k: &str| run.counts.get(k).copied().unwrap_or(0);
     context! {
         id => &run.id,
@@ -114,6 +116,8 @@ fn run_view(run: &crate::store::RunRecord, with_errors: bool, reveal: bool) -> V
         error_count => run.errors.len(),
         errors => errors,
         more_errors => run.errors.len().saturating_sub(ERRORS_SHOWN),
+        warnings => warnings,
+        more_warnings => run.warnings.len().saturating_sub(ERRORS_SHOWN),
     }
 }
 

@@ -89,6 +89,7 @@ fn grouped(report: &serde_json::Value) -> Value {
         warnings => report["warnings"].as_u64(),
         infos => report["infos"].as_u64(),
         notes => Value::from_serialize(&report["notes"]),
+        repairs => Value::from_serialize(&report["repairs"]),
         nodes => nodes,
     }
 }
