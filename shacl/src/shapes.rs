@@ -80,15 +80,15 @@ impl Shapes {
             parser.shape_ref(root.into(), None)?;
         }
         parser.run()?;
+        let mut warnings = Vec::new();
         for shape in &parser.shapes {
-            check_known_terms(graph, shape.node.as_ref())?;
+            warnings.extend(unknown_terms(graph, shape.node.as_ref()));
         }
         let Parser {
             mut shapes,
             property_refs,
             ..
         } = parser;
-        let mut warnings = Vec::new();
         for (parent, child) in property_refs {
             if shapes[child].path.is_none()
                 && graph
@@ -744,19 +744,25 @@ const KNOWN_PROPERTIES: &[&str] = &[
 ];
 
 /// A shape using a predicate in the SHACL namespace that SHACL does not
-/// define (`sh:minCont`) would silently check nothing: an error instead.
-fn check_known_terms(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Result<(), ShapeError> {
-    for t in graph.triples_for_subject(node) {
-        if let Some(local) = t.predicate.as_str().strip_prefix(sh::NAMESPACE) {
-            if !KNOWN_PROPERTIES.contains(&local) {
-                return Err(ShapeError::new(
-                    describe(graph, node),
-                    format!(
-                        "sh:{local} is not a SHACL term (unknown constraint component or parameter; a typo?)"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
+/// define (`sh:minCont`, SEMIC's `sh:shape`) checks nothing with it: a
+/// warning naming shape and term (as pySHACL and TopBraid do), and the
+/// shape's other constraints still apply.
+fn unknown_terms(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Vec<String> {
+    let mut found: Vec<&str> = graph
+        .triples_for_subject(node)
+        .filter_map(|t| t.predicate.as_str().strip_prefix(sh::NAMESPACE))
+        .filter(|local| !KNOWN_PROPERTIES.contains(local))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+        .into_iter()
+        .map(|local| {
+            format!(
+                "{}: sh:{local} is not a SHACL term (unknown constraint component or \
+                 parameter; a typo?): ignored, the shape's other constraints apply",
+                describe(graph, node)
+            )
+        })
+        .collect()
 }

@@ -40,10 +40,82 @@ fn integer_bounds(datatype: NamedNodeRef<'_>) -> Option<(Option<i128>, Option<i1
     )
 }
 
+/// An exact decimal of any size, for the `xsd:integer` and `xsd:decimal`
+/// values beyond [`Decimal`] (more than about 39 digits, or more than 18
+/// after the point): valid data, not a fault of it. Normal form: no leading
+/// zeros in `int`, no trailing zeros in `frac`, zero is not negative.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Exact {
+    negative: bool,
+    int: String,
+    frac: String,
+}
+
+impl Exact {
+    /// Parses the lexical space of `xsd:decimal` (which includes `xsd:integer`'s).
+    fn parse(lexical: &str) -> Option<Self> {
+        let (negative, rest) = match lexical.as_bytes().first()? {
+            b'-' => (true, &lexical[1..]),
+            b'+' => (false, &lexical[1..]),
+            _ => (false, lexical),
+        };
+        let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+        if (int.is_empty() && frac.is_empty())
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let int = int.trim_start_matches('0').to_owned();
+        let frac = frac.trim_end_matches('0').to_owned();
+        let zero = int.is_empty() && frac.is_empty();
+        Some(Self {
+            negative: negative && !zero,
+            int,
+            frac,
+        })
+    }
+
+    fn of(d: Decimal) -> Option<Self> {
+        Self::parse(&d.to_string())
+    }
+
+    fn to_double(&self) -> Option<Double> {
+        let sign = if self.negative { "-" } else { "" };
+        Double::from_str(&format!("{sign}0{}.{}0", self.int, self.frac)).ok()
+    }
+}
+
+impl Ord for Exact {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let magnitude = self
+            .int
+            .len()
+            .cmp(&other.int.len())
+            .then_with(|| self.int.cmp(&other.int))
+            // Normal forms: the digit strings after the point compare as
+            // the fractions do.
+            .then_with(|| self.frac.cmp(&other.frac));
+        match (self.negative, other.negative) {
+            (false, false) => magnitude,
+            (true, true) => magnitude.reverse(),
+            (false, true) => Ordering::Greater,
+            (true, false) => Ordering::Less,
+        }
+    }
+}
+
+impl PartialOrd for Exact {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// A parsed XSD value, as far as comparisons are concerned.
 #[derive(Debug, Clone, PartialEq)]
 enum Value<'a> {
     Decimal(Decimal),
+    /// An integer or decimal too large or too precise for [`Decimal`].
+    Exact(Exact),
     Float(Double),
     Str(&'a str),
     Boolean(bool),
@@ -62,12 +134,21 @@ fn parse_value(literal: LiteralRef<'_>) -> Option<Value<'_>> {
     let v = literal.value();
     let dt = literal.datatype();
     if let Some((min, max)) = integer_bounds(dt) {
-        let i = Integer::from_str(v).ok()?;
-        check_integer_bounds(v, min, max)?;
-        return Some(Value::Decimal(Decimal::from(i)));
+        if v.contains('.') {
+            return None;
+        }
+        let exact = Exact::parse(v)?;
+        check_integer_bounds(&exact, min, max)?;
+        return Some(match Integer::from_str(v) {
+            Ok(i) => Value::Decimal(Decimal::from(i)),
+            Err(_) => Value::Exact(exact),
+        });
     }
     Some(match dt {
-        xsd::DECIMAL => Value::Decimal(Decimal::from_str(v).ok()?),
+        xsd::DECIMAL => match Decimal::from_str(v) {
+            Ok(d) => Value::Decimal(d),
+            Err(_) => Value::Exact(Exact::parse(v)?),
+        },
         xsd::DOUBLE => Value::Float(Double::from_str(v).ok()?),
         xsd::FLOAT => Value::Float(Double::from(Float::from_str(v).ok()?)),
         xsd::STRING => Value::Str(v),
@@ -100,12 +181,11 @@ fn parse_value(literal: LiteralRef<'_>) -> Option<Value<'_>> {
     })
 }
 
-fn check_integer_bounds(lexical: &str, min: Option<i128>, max: Option<i128>) -> Option<()> {
-    if min.is_none() && max.is_none() {
-        return Some(());
-    }
-    let n = i128::from_str(lexical.trim_start_matches('+')).ok()?;
-    if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
+fn check_integer_bounds(value: &Exact, min: Option<i128>, max: Option<i128>) -> Option<()> {
+    let bound = |b: i128| Exact::parse(&b.to_string());
+    if min.and_then(bound).is_some_and(|m| *value < m)
+        || max.and_then(bound).is_some_and(|m| *value > m)
+    {
         return None;
     }
     Some(())
@@ -129,6 +209,11 @@ pub fn compare(a: TermRef<'_>, b: TermRef<'_>) -> Option<Ordering> {
     let (va, vb) = (parse_value(a)?, parse_value(b)?);
     match (va, vb) {
         (Value::Decimal(x), Value::Decimal(y)) => Some(x.cmp(&y)),
+        (Value::Exact(x), Value::Exact(y)) => Some(x.cmp(&y)),
+        (Value::Exact(x), Value::Decimal(y)) => Some(x.cmp(&Exact::of(y)?)),
+        (Value::Decimal(x), Value::Exact(y)) => Some(Exact::of(x)?.cmp(&y)),
+        (Value::Exact(x), Value::Float(y)) => x.to_double()?.partial_cmp(&y),
+        (Value::Float(x), Value::Exact(y)) => x.partial_cmp(&y.to_double()?),
         (Value::Decimal(x), Value::Float(y)) => Double::from(x).partial_cmp(&y),
         (Value::Float(x), Value::Decimal(y)) => x.partial_cmp(&Double::from(y)),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(&y),
@@ -288,6 +373,73 @@ mod tests {
             )
             .as_ref()
         ));
+    }
+
+    #[test]
+    fn numbers_beyond_64_bits_and_18_decimals_are_values() {
+        let big = "123456789012345678901234567890123456789012345678901234567890";
+        assert!(is_well_formed(lit(big, xsd::INTEGER).as_ref()));
+        assert!(is_well_formed(
+            lit(&format!("-{big}"), xsd::INTEGER).as_ref()
+        ));
+        assert!(is_well_formed(lit(big, xsd::NON_NEGATIVE_INTEGER).as_ref()));
+        assert!(is_well_formed(lit(big, xsd::POSITIVE_INTEGER).as_ref()));
+        assert!(!is_well_formed(
+            lit(&format!("-{big}"), xsd::NON_NEGATIVE_INTEGER).as_ref()
+        ));
+        assert!(!is_well_formed(lit(big, xsd::LONG).as_ref()));
+        assert!(!is_well_formed(
+            lit("18446744073709551616", xsd::UNSIGNED_LONG).as_ref()
+        ));
+        assert!(is_well_formed(
+            lit("18446744073709551615", xsd::UNSIGNED_LONG).as_ref()
+        ));
+        let precise = "0.1234567890123456789012345";
+        assert!(is_well_formed(lit(precise, xsd::DECIMAL).as_ref()));
+        assert!(is_well_formed(
+            lit(&format!("{big}.5"), xsd::DECIMAL).as_ref()
+        ));
+        assert!(!is_well_formed(lit("1.2.3", xsd::DECIMAL).as_ref()));
+        assert!(!is_well_formed(lit(".", xsd::DECIMAL).as_ref()));
+        assert!(!is_well_formed(lit("1e5", xsd::DECIMAL).as_ref()));
+        // Compared exactly, with each other and with ordinary values.
+        let less = |a: &Literal, b: &Literal| cmp(a, b) == Some(Ordering::Less);
+        assert!(less(&lit("1", xsd::INTEGER), &lit(big, xsd::INTEGER)));
+        assert!(less(
+            &lit(&format!("-{big}"), xsd::INTEGER),
+            &lit("-1", xsd::INTEGER)
+        ));
+        assert!(less(
+            &lit(big, xsd::INTEGER),
+            &lit(&format!("{big}.5"), xsd::DECIMAL)
+        ));
+        assert!(less(
+            &lit("0.1234567890123456789012344", xsd::DECIMAL),
+            &lit(precise, xsd::DECIMAL)
+        ));
+        assert!(less(
+            &lit("0.12", xsd::DECIMAL),
+            &lit(precise, xsd::DECIMAL)
+        ));
+        assert!(less(
+            &lit(precise, xsd::DECIMAL),
+            &lit("0.13", xsd::DECIMAL)
+        ));
+        assert_eq!(
+            cmp(
+                &lit("0.10000000000000000000000", xsd::DECIMAL),
+                &lit("0.1", xsd::DECIMAL)
+            ),
+            Some(Ordering::Equal)
+        );
+        assert!(less(&lit("1e3", xsd::DOUBLE), &lit(big, xsd::INTEGER)));
+        assert_eq!(
+            cmp(
+                &lit("-0.000000000000000000000", xsd::DECIMAL),
+                &lit("0", xsd::INTEGER)
+            ),
+            Some(Ordering::Equal)
+        );
     }
 
     #[test]

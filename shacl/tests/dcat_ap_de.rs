@@ -162,3 +162,23 @@ fn dcat_ap_de_3_profile_on_govdata_test_records() {
     }
     assert!(total > 0);
 }
+
+/// SEMIC's DCAT-AP 3.0.1 shapes of the HTML specification use `sh:shape`, a
+/// term SHACL does not define: the shapes load with a warning naming it
+/// (as pySHACL and TopBraid go on), and the other constraints still apply.
+#[test]
+fn semic_html_shapes_with_an_unknown_shacl_term_load_with_a_warning() {
+    let Some(fixtures) = fixtures() else { return };
+    let shapes = Shapes::from_graph(&load(&[
+        fixtures.join("shapes/dcat-ap-3.0.1/html-shacl/shapes.ttl")
+    ]))
+    .expect("the shapes load");
+    let warnings = shapes.warnings().join("\n");
+    assert!(
+        warnings.contains("sh:shape is not a SHACL term"),
+        "{warnings}"
+    );
+    let data = load(&[fixtures.join("dcat/govdata-shacl-testcases/distribution-checksum.ttl")]);
+    let report = shapes.validate(&data).expect("validates");
+    assert!(!report.results.is_empty(), "{report}");
+}
