@@ -161,6 +161,17 @@ pub fn access_phrase(text: &str) -> Option<(&'static str, bool)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn character_sets_get_their_iana_names() {
+        assert_eq!(super::character_set("utf8"), Some("UTF-8"));
+        assert_eq!(super::character_set(" 8859part15 "), Some("ISO-8859-15"));
+        assert_eq!(super::character_set("8859part1"), Some("ISO-8859-1"));
+        assert_eq!(super::character_set("8859part0"), None);
+        assert_eq!(super::character_set("8859part17"), None);
+        assert_eq!(super::character_set("shiftJIS"), Some("Shift_JIS"));
+        assert_eq!(super::character_set("klingon"), None);
+    }
+
     use super::*;
 
     #[test]
@@ -194,4 +205,52 @@ mod tests {
             Some(("http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply", true))
         );
     }
+}
+
+/// The IANA name of an ISO 19139 `MD_CharacterSetCode` (as SEMIC's
+/// GeoDCAT-AP XSLT names them for `cnt:characterEncoding`); `None` for
+/// codes that are not in the code list.
+pub fn character_set(code: &str) -> Option<&'static str> {
+    let code = code.trim();
+    if let Some(part) = code.strip_prefix("8859part") {
+        const PARTS: [&str; 16] = [
+            "ISO-8859-1",
+            "ISO-8859-2",
+            "ISO-8859-3",
+            "ISO-8859-4",
+            "ISO-8859-5",
+            "ISO-8859-6",
+            "ISO-8859-7",
+            "ISO-8859-8",
+            "ISO-8859-9",
+            "ISO-8859-10",
+            "ISO-8859-11",
+            "ISO-8859-12",
+            "ISO-8859-13",
+            "ISO-8859-14",
+            "ISO-8859-15",
+            "ISO-8859-16",
+        ];
+        return part
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| PARTS.get(n.checked_sub(1)?))
+            .copied();
+    }
+    Some(match code.to_ascii_lowercase().as_str() {
+        "ucs2" => "ISO-10646-UCS-2",
+        "ucs4" => "ISO-10646-UCS-4",
+        "utf7" => "UTF-7",
+        "utf8" => "UTF-8",
+        "utf16" => "UTF-16",
+        "jis" => "JIS_Encoding",
+        "shiftjis" => "Shift_JIS",
+        "eucjp" => "EUC-JP",
+        "usascii" => "US-ASCII",
+        "ebcdic" => "IBM037",
+        "euckr" => "EUC-KR",
+        "big5" => "Big5",
+        "gb2312" => "GB2312",
+        _ => return None,
+    })
 }

@@ -168,6 +168,10 @@ pub struct IsoRecord {
     pub conforms_to: Vec<(Text, Option<String>)>,
     /// `srv:operatesOn` of a service: (`uuidref`, `xlink:href`).
     pub operates_on: Vec<(Option<String>, Option<String>)>,
+    /// `gmd:characterSet` of the metadata (`MD_CharacterSetCode`).
+    pub metadata_charset: Option<String>,
+    /// `ident/gmd:characterSet`: the resource's character sets.
+    pub resource_charsets: Vec<String>,
 }
 
 fn value_of(e: &Element, path: &[&str]) -> Option<String> {
@@ -271,6 +275,7 @@ impl IsoRecord {
             date_stamp: md.child("gmd:dateStamp").and_then(Element::value),
             standard_name: value_of(md, &["gmd:metadataStandardName"]),
             standard_version: value_of(md, &["gmd:metadataStandardVersion"]),
+            metadata_charset: md.child("gmd:characterSet").and_then(Element::value),
             ..Default::default()
         };
         for l in md.all(&["gmd:locale", "gmd:PT_Locale"]) {
@@ -374,6 +379,10 @@ impl IsoRecord {
     }
 
     fn read_identification(&mut self, id: &Element) {
+        self.resource_charsets = id
+            .children_named("gmd:characterSet")
+            .filter_map(Element::value)
+            .collect();
         if let Some(cit) = id.path(&["gmd:citation", "gmd:CI_Citation"]) {
             self.title = value_of(cit, &["gmd:title"]);
             if let Some(t) = cit.child("gmd:title") {

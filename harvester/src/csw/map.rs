@@ -29,6 +29,7 @@ const RESOURCE_TYPE_NS: &str = "http://inspire.ec.europa.eu/metadata-codelist/Re
 const EPSG_CRS: &str = "http://www.opengis.net/def/crs/EPSG/0/";
 const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
 const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
+const CNT_CHARACTER_ENCODING: &str = "http://www.w3.org/2011/content#characterEncoding";
 
 /// Options of the mapping.
 #[derive(Debug, Clone, Default)]
@@ -1159,6 +1160,14 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     .filter_map(|l| nn(l))
     .collect();
 
+    // The resource's character sets go on its distributions (GeoDCAT-AP
+    // extended profile, as SEMIC's XSLT).
+    let mut charsets: Vec<&str> = rec
+        .resource_charsets
+        .iter()
+        .filter_map(|c| codes::character_set(c))
+        .collect();
+    charsets.dedup();
     // Distributions (datasets) or endpoints (services).
     let formats: Vec<normalize::FileType> = rec
         .formats
@@ -1231,6 +1240,13 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 &dist,
                 dcat::BYTE_SIZE,
                 Literal::new_typed_literal(b.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            );
+        }
+        for charset in &charsets {
+            out.plain(
+                &dist,
+                NamedNodeRef::new_unchecked(CNT_CHARACTER_ENCODING),
+                charset,
             );
         }
         let format = proto
@@ -1308,6 +1324,13 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     }
     if let Some(d) = rec.date_stamp.as_deref().and_then(date_literal) {
         out.add(&cr, dct::MODIFIED, d);
+    }
+    if let Some(c) = rec
+        .metadata_charset
+        .as_deref()
+        .and_then(codes::character_set)
+    {
+        out.plain(&cr, NamedNodeRef::new_unchecked(CNT_CHARACTER_ENCODING), c);
     }
     if let Some(l) = rec
         .metadata_language
