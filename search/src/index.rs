@@ -39,7 +39,8 @@ pub const FUZZY_BELOW: u64 = 3;
 
 /// Which step of the search produced the hits: all words required
 /// (`all`); when that found fewer than [`FUZZY_BELOW`] datasets, all but a
-/// quarter of three or more words (`relaxed`); then words also matching
+/// quarter of three or more words, or one of two words when no dataset has
+/// both (`relaxed`); then words also matching
 /// near index terms, all required, then relaxed again (`fuzzy`). When a
 /// word is unknown to the index, the fuzzy step with all words required
 /// comes before the relaxed one. A later step is taken only when it finds
@@ -862,7 +863,7 @@ impl SearchIndex {
     ) -> Result<SearchResult, SearchError> {
         let dense = self.dense_facets(searcher)?;
         let mut builder = QueryBuilder::new(self.fields.clone()).with_vocabulary(searcher);
-        let (text, hl) = builder.build(&parsed, false, false);
+        let (text, hl, _) = builder.build(&parsed, false, None);
         let mut filters = self.filter_queries(req);
         // Facet filters are checked by the collector (see `collect`), which
         // must see every document that fails at most one of them. Narrow the
@@ -950,23 +951,29 @@ impl SearchIndex {
         // Too little: the forgiving steps, in order, each only when the
         // steps before found fewer than `FUZZY_BELOW`.
         if fruit.total < FUZZY_BELOW {
-            let relax = QueryBuilder::relax_applies(&parsed);
             let fuzzy = QueryBuilder::fuzzy_applies(&parsed);
-            let relaxed = (Match::Relaxed, false, true, relax);
+            let relaxed = (Match::Relaxed, false, true, true);
             let corrected = (Match::Fuzzy, true, false, fuzzy);
             // A word the index does not know is more likely misspelt than
-            // superfluous: correct it before dropping words.
-            let (first, second) = if fuzzy && builder.has_unknown_word(&parsed, searcher) {
+            // superfluous: correct it before dropping words; so with two
+            // words, where dropping one loses half the query.
+            let two = parsed.clauses.iter().filter(|c| !c.negated).count() == 2;
+            let (first, second) = if fuzzy && (two || builder.has_unknown_word(&parsed, searcher)) {
                 (corrected, relaxed)
             } else {
                 (relaxed, corrected)
             };
-            let steps = [first, second, (Match::Fuzzy, true, true, fuzzy && relax)];
+            let steps = [first, second, (Match::Fuzzy, true, true, fuzzy)];
             for (step, fuzzy, relaxed, applies) in steps {
                 if !applies || fruit.total >= FUZZY_BELOW {
                     continue;
                 }
-                let (q, _) = builder.build(&parsed, fuzzy, relaxed);
+                let (q, _, was_relaxed) =
+                    builder.build(&parsed, fuzzy, relaxed.then_some(fruit.total));
+                if relaxed && !was_relaxed {
+                    // Nothing to drop: the stricter step's query again.
+                    continue;
+                }
                 let more = run(q, false)?;
                 if more.total > fruit.total {
                     fruit = more;

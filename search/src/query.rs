@@ -561,14 +561,15 @@ impl QueryBuilder {
 
     /// The text part of a search: `None` means "match everything".
     /// `fuzzy`: words also match the index's terms near them (see
-    /// [`fuzzy_terms`]); `relaxed`: of three or more positive clauses, all
-    /// but a quarter (at least one) must match (see [`relaxed_minimum`]).
+    /// [`fuzzy_terms`]); `relax: Some(found)`, after a stricter step found
+    /// `found` datasets: not every positive clause must match (see
+    /// [`relaxes`]). The third value says whether the query was relaxed.
     pub fn build(
         &mut self,
         parsed: &Parsed,
         fuzzy: bool,
-        relaxed: bool,
-    ) -> (Option<Box<dyn Query>>, HighlightTerms) {
+        relax: Option<u64>,
+    ) -> (Option<Box<dyn Query>>, HighlightTerms, bool) {
         let mut hl = HighlightTerms::default();
         let mut negatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut positives: Vec<Box<dyn Query>> = Vec::new();
@@ -606,11 +607,12 @@ impl QueryBuilder {
         }
         let positives = self.join_compounds(positives, &single);
         if negatives.is_empty() && positives.is_empty() {
-            return (None, hl);
+            return (None, hl, false);
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let n = positives.len();
-        if relaxed && n >= RELAX_FROM {
+        let relaxed = relax.is_some_and(|found| relaxes(n, found));
+        if relaxed {
             let any: Vec<(Occur, Box<dyn Query>)> =
                 positives.into_iter().map(|q| (Occur::Should, q)).collect();
             clauses.push((
@@ -627,7 +629,7 @@ impl QueryBuilder {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         clauses.extend(negatives);
-        (Some(Box::new(BooleanQuery::new(clauses))), hl)
+        (Some(Box::new(BooleanQuery::new(clauses))), hl, relaxed)
     }
 
     /// The same query as [`QueryBuilder::build`] (without fuzzy matching)
@@ -786,12 +788,6 @@ impl QueryBuilder {
         })
     }
 
-    /// Whether relaxing could change anything (at least [`RELAX_FROM`]
-    /// positive clauses).
-    pub fn relax_applies(parsed: &Parsed) -> bool {
-        parsed.clauses.iter().filter(|c| !c.negated).count() >= RELAX_FROM
-    }
-
     /// Whether fuzzy matching could change anything (a positive word of at
     /// least 4 characters: typos from 5, compounds from 4).
     pub fn fuzzy_applies(parsed: &Parsed) -> bool {
@@ -809,8 +805,19 @@ impl QueryBuilder {
     }
 }
 
-/// Relaxed matching applies from this many positive clauses.
-pub const RELAX_FROM: usize = 3;
+/// Relaxed matching applies from this many positive clauses (with two,
+/// only when nothing has both: see [`relaxes`]).
+pub const RELAX_FROM: usize = 2;
+
+/// Whether a query of `n` positive clauses (compounds joined) is relaxed
+/// after a stricter step found `found` datasets: from three clauses (the
+/// caller relaxes only when that was too little); with two (one may then be
+/// missing, see [`relaxed_minimum`]) only when nothing at all has both, so
+/// that a dataset with every word the citizen typed is never shown among
+/// datasets with only one.
+pub fn relaxes(n: usize, found: u64) -> bool {
+    n > RELAX_FROM || (n == RELAX_FROM && found == 0)
+}
 
 /// How many of `n` positive clauses a relaxed query requires: all but a
 /// quarter, and at least all but one (3 of 4, 4 of 5, 6 of 8).

@@ -265,6 +265,23 @@ fn forgiving_steps_on_real_catalogs() {
         Match::Relaxed,
         "Einwohnerzahl von Potsdam seit 1992",
     );
+    // Two words no dataset has together: one may be dropped, but only
+    // when nothing has both (a dataset with both is shown alone), and
+    // after a correction was tried.
+    step(
+        "denkmalschutz baudenkmale",
+        Match::Relaxed,
+        "Baudenkmale und Denkmalbereiche",
+    );
+    step(
+        "restaurants und gaststaetten",
+        Match::Relaxed,
+        "Gaststätten",
+    );
+    let exact = search(index, "behoerdenverzeichnis brandenburg");
+    assert_eq!(exact.matched, Match::All);
+    assert_eq!(exact.total, 1, "the one dataset with both words, alone");
+    step("altpapier container", Match::Fuzzy, "Papiercontainer");
     // Typos: corrected, and the answer says how.
     step("schwimbaeder", Match::Fuzzy, "Schwimmbäder");
     step("apoteken", Match::Fuzzy, "Apotheken");
