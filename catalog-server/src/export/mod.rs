@@ -58,21 +58,26 @@ pub enum ExportError {
     Other(String),
 }
 
-/// Common prefixes for readable Turtle/TriG/RDF-XML output.
+/// Common prefixes for readable Turtle/TriG/RDF-XML output (the catalog
+/// endpoint's Turtle and TriG pages declare them all).
 pub const PREFIXES: &[(&str, &str)] = &[
-    ("dcat", "http://www.w3.org/ns/dcat#"),
-    ("dct", "http://purl.org/dc/terms/"),
-    ("dcatde", "http://dcat-ap.de/def/dcatde/"),
-    ("foaf", "http://xmlns.com/foaf/0.1/"),
-    ("vcard", "http://www.w3.org/2006/vcard/ns#"),
-    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdf", harvester::vocab::rdf::NS),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("xsd", harvester::vocab::xsd::NS),
+    ("dcat", harvester::vocab::dcat::NS),
+    ("dct", harvester::vocab::dct::NS),
+    ("foaf", harvester::vocab::foaf::NS),
+    ("vcard", harvester::vocab::vcard::NS),
     ("adms", "http://www.w3.org/ns/adms#"),
-    ("locn", "http://www.w3.org/ns/locn#"),
-    ("prov", "http://www.w3.org/ns/prov#"),
-    ("spdx", "http://spdx.org/rdf/terms#"),
     ("skos", "http://www.w3.org/2004/02/skos/core#"),
-    ("hydra", "http://www.w3.org/ns/hydra/core#"),
+    ("dcatde", harvester::vocab::dcatde::NS),
+    ("hydra", harvester::vocab::hydra::NS),
+    ("locn", "http://www.w3.org/ns/locn#"),
+    ("prov", harvester::vocab::prov::NS),
+    ("schema", "http://schema.org/"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("spdx", "http://spdx.org/rdf/terms#"),
+    ("dcatap", harvester::vocab::dcatap::NS),
 ];
 
 /// A serializer with the usual prefixes where the syntax has prefixes.

@@ -22,7 +22,7 @@
 //! store once per store [generation](CatalogStore::generation) and shared
 //! by the requests until the store changes ([`ViewCache`]).
 
-use super::{land_catalog, serializer, ExportError};
+use super::{land_catalog, serializer, ExportError, PREFIXES};
 use crate::config::{Config, SourceId};
 use crate::store::{CatalogStore, RecordChange, StoreError, StoredRecord};
 use harvester::vocab::{dcat, rdf};
@@ -411,8 +411,12 @@ const GRAPHS_AT_ONCE: usize = 1000;
 /// `endpoint`; `export` writes the whole listing as one page without it),
 /// the sub-catalogs and the selected records' graphs as they go upstream.
 /// Syntaxes with named graphs (TriG, N-Quads) keep each record's graph in
-/// its `urn:dcat-catalog:record:{rid}`. A [`StoreError::MissingBlob`] means
-/// a record changed after the view was read: read the view again and retry.
+/// its `urn:dcat-catalog:record:{rid}`. N-Triples, N-Quads, Turtle and TriG
+/// are written from each record's archived canonical N-Triples without
+/// parsing it (`write_lines`, `write_turtle`); RDF/XML and JSON-LD parse
+/// the records' graphs and serialize them (`write_serialized`). A
+/// [`StoreError::MissingBlob`] means a record changed after the view was
+/// read: read the view again and retry.
 pub fn write_page(
     store: &CatalogStore,
     config: &Config,
@@ -432,6 +436,8 @@ pub fn write_page(
     match format {
         RdfFormat::NTriples => write_lines(&page, false, out),
         RdfFormat::NQuads => write_lines(&page, true, out),
+        RdfFormat::Turtle => write_turtle(&page, false, out),
+        RdfFormat::TriG => write_turtle(&page, true, out),
         _ => write_serialized(&page, format, out),
     }
 }
@@ -503,8 +509,8 @@ fn dataset_links(
     Ok(out)
 }
 
-/// [`write_page`] through an RDF serializer (Turtle, RDF/XML, JSON-LD,
-/// TriG): each record's archived graph is parsed, stamped and serialized.
+/// [`write_page`] through an RDF serializer (RDF/XML, JSON-LD; any syntax):
+/// each record's archived graph is parsed, stamped and serialized.
 fn write_serialized(
     page: &PageParts<'_>,
     format: RdfFormat,
@@ -551,10 +557,67 @@ fn write_serialized(
 
 /// A token of an archived line with its blank node relabelled as the store
 /// labels it (`_:c14nN` → `_:r{rid}bN`, see [`crate::store::parse_canonical`]).
+/// Record ids are 20 lower-case hex digits ([`crate::store::record_id`]), so
+/// the labels are valid N-Triples, Turtle and TriG blank node labels.
 fn relabel<'a>(token: &'a str, rid: &str) -> std::borrow::Cow<'a, str> {
     match token.strip_prefix("_:") {
         Some(label) => format!("_:r{rid}b{}", label.trim_start_matches("c14n")).into(),
         None => token.into(),
+    }
+}
+
+/// Which archived lines of a record do not go upstream: with
+/// `catalog.contributor_id`, the dataset's `dcatde:contributorID`s in the
+/// DCAT-AP.de namespace (the Land's is stamped instead, as in
+/// [`upstream_graph`]).
+struct ForeignIds {
+    land: bool,
+    /// `<…dcatde/contributorID>`.
+    contributor: String,
+    /// `<http://dcat-ap.de/def/contributors/`.
+    theirs: String,
+}
+
+impl ForeignIds {
+    fn new(config: &Config) -> Self {
+        Self {
+            land: config
+                .catalog
+                .contributor_id
+                .as_ref()
+                .is_some_and(|i| NamedNode::new(i.as_str()).is_ok()),
+            contributor: format!("<{}>", harvester::vocab::dcatde::CONTRIBUTOR_ID.as_str()),
+            theirs: format!("<{DCATDE_CONTRIBUTORS}"),
+        }
+    }
+
+    /// Calls `f` with the subject, predicate and object (N-Triples terms,
+    /// blank nodes as archived) of every line of the record's archived
+    /// `text` that goes upstream.
+    fn for_each_triple(
+        &self,
+        text: &str,
+        r: &StoredRecord,
+        mut f: impl FnMut(&str, &str, &str) -> Result<(), PageError>,
+    ) -> Result<(), PageError> {
+        let dataset = format!("<{}>", r.dataset);
+        for line in text.lines() {
+            let (Some(body), true) = (line.strip_suffix(" ."), !line.is_empty()) else {
+                continue;
+            };
+            let mut parts = body.splitn(3, ' ');
+            let (Some(s), Some(p), Some(o)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(PageError::from(StoreError::Archive(format!(
+                    "record {}: an archived line is not a triple: {line:?}",
+                    r.rid
+                ))));
+            };
+            if self.land && s == dataset && p == self.contributor && o.starts_with(&self.theirs) {
+                continue;
+            }
+            f(s, p, o)?;
+        }
+        Ok(())
     }
 }
 
@@ -576,13 +639,7 @@ fn write_lines(page: &PageParts<'_>, quads: bool, out: impl Write) -> Result<Pag
         writeln!(out, "{t} .")?;
         stats.triples += 1;
     }
-    let land = config
-        .catalog
-        .contributor_id
-        .as_ref()
-        .and_then(|i| NamedNode::new(i.as_str()).ok());
-    let contributor = format!("<{}>", harvester::vocab::dcatde::CONTRIBUTOR_ID.as_str());
-    let theirs = format!("<{DCATDE_CONTRIBUTORS}");
+    let foreign = ForeignIds::new(config);
     for part in page.selection.entries.chunks(GRAPHS_AT_ONCE) {
         let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
         let texts = store.archived_texts(&records)?;
@@ -599,21 +656,7 @@ fn write_lines(page: &PageParts<'_>, quads: bool, out: impl Write) -> Result<Pag
                 )
             });
             let graph = graph.as_deref().unwrap_or("");
-            let dataset = format!("<{}>", r.dataset);
-            for line in text.lines() {
-                let (Some(body), true) = (line.strip_suffix(" ."), !line.is_empty()) else {
-                    continue;
-                };
-                let mut parts = body.splitn(3, ' ');
-                let (Some(s), Some(p), Some(o)) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(PageError::from(StoreError::Archive(format!(
-                        "record {}: an archived line is not a triple: {line:?}",
-                        r.rid
-                    ))));
-                };
-                if land.is_some() && s == dataset && p == contributor && o.starts_with(&theirs) {
-                    continue;
-                }
+            foreign.for_each_triple(&text, r, |s, p, o| {
                 writeln!(
                     out,
                     "{} {p} {}{graph} .",
@@ -621,7 +664,8 @@ fn write_lines(page: &PageParts<'_>, quads: bool, out: impl Write) -> Result<Pag
                     relabel(o, &r.rid)
                 )?;
                 stats.triples += 1;
-            }
+                Ok(())
+            })?;
             // The stamping: what `upstream_graph` adds.
             let name = GraphName::NamedNode(crate::store::vocab::graphs::record(&r.rid));
             for t in upstream_graph(Vec::new(), r, config) {
@@ -641,6 +685,256 @@ fn write_lines(page: &PageParts<'_>, quads: bool, out: impl Write) -> Result<Pag
     }
     out.flush()?;
     Ok(stats)
+}
+
+/// [`write_page`] in Turtle, or in TriG with each record's graph in a
+/// `GRAPH <urn:dcat-catalog:record:{rid}> { … }` block, from the records'
+/// archived canonical N-Triples as [`write_lines`] reads them (blank nodes
+/// relabelled, the dataset's `dcat-ap.de` contributor IDs dropped when the
+/// Land stamps its own, the stamping added), without parsing them: the
+/// terms are copied, IRIs abbreviated with [`PREFIXES`] where the local
+/// name allows it ([`TurtleText`]). The same triples as the serializer path.
+fn write_turtle(page: &PageParts<'_>, trig: bool, out: impl Write) -> Result<PageStats, PageError> {
+    let PageParts {
+        store, config, req, ..
+    } = *page;
+    let mut w = TurtleText::new(std::io::BufWriter::with_capacity(64 * 1024, out))?;
+    let mut stats = PageStats::default();
+    let (catalog, head) = page_head(page)?;
+    for t in &head {
+        w.owned_triple(t)?;
+        stats.triples += 1;
+    }
+    let foreign = ForeignIds::new(config);
+    for part in page.selection.entries.chunks(GRAPHS_AT_ONCE) {
+        let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
+        let texts = store.archived_texts(&records)?;
+        for (e, text) in part.iter().zip(texts) {
+            let r = &e.record;
+            for t in dataset_links(config, req, &catalog, r)? {
+                w.owned_triple(&t)?;
+                stats.triples += 1;
+            }
+            if trig {
+                w.open_graph(crate::store::vocab::graphs::record(&r.rid).as_str())?;
+            }
+            foreign.for_each_triple(&text, r, |s, p, o| {
+                w.triple(s, p, o, Some(&r.rid))?;
+                stats.triples += 1;
+                Ok(())
+            })?;
+            // The stamping: what `upstream_graph` adds.
+            for t in upstream_graph(Vec::new(), r, config) {
+                w.owned_triple(&t)?;
+                stats.triples += 1;
+            }
+            if trig {
+                w.close_graph()?;
+            }
+            stats.datasets += 1;
+        }
+    }
+    w.finish()?;
+    Ok(stats)
+}
+
+const RDF_TYPE: &str = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
+
+/// Turtle (and TriG) written from N-Triples terms: the [`PREFIXES`]
+/// header, then the triples, one block per subject (`s p o, o2 ;\n    p2
+/// o3 .`, a new block whenever the subject changes), `a` for `rdf:type`,
+/// IRIs and literal datatypes as prefixed names where [`prefixed`] allows.
+/// Literals are copied as they are: N-Triples' string escapes are Turtle's.
+struct TurtleText<W: Write> {
+    out: W,
+    /// The subject of the open block (blank nodes relabelled); empty when
+    /// no block is open.
+    subject: String,
+    /// The predicate last written in the open block.
+    predicate: String,
+    /// The subject of the triple at hand, relabelled.
+    next: String,
+    /// The terms of a triple given as a [`Triple`].
+    terms: [String; 3],
+}
+
+impl<W: Write> TurtleText<W> {
+    fn new(mut out: W) -> std::io::Result<Self> {
+        for (prefix, ns) in PREFIXES {
+            writeln!(out, "@prefix {prefix}: <{ns}> .")?;
+        }
+        out.write_all(b"\n")?;
+        Ok(Self {
+            out,
+            subject: String::new(),
+            predicate: String::new(),
+            next: String::new(),
+            terms: Default::default(),
+        })
+    }
+
+    /// Writes a triple given as N-Triples terms; with `rid`, its blank
+    /// nodes are a record's archived ones, relabelled as in [`relabel`].
+    fn triple(&mut self, s: &str, p: &str, o: &str, rid: Option<&str>) -> std::io::Result<()> {
+        self.next.clear();
+        match (s.strip_prefix("_:"), rid) {
+            (Some(label), Some(rid)) => push_label(&mut self.next, label, rid),
+            _ => self.next.push_str(s),
+        }
+        if !self.subject.is_empty() && self.next == self.subject {
+            if self.predicate == p {
+                self.out.write_all(b", ")?;
+            } else {
+                self.out.write_all(b" ;\n    ")?;
+                write_predicate(&mut self.out, p)?;
+                self.out.write_all(b" ")?;
+                self.predicate.clear();
+                self.predicate.push_str(p);
+            }
+        } else {
+            self.end_block()?;
+            write_term(&mut self.out, &self.next, None)?;
+            self.out.write_all(b" ")?;
+            write_predicate(&mut self.out, p)?;
+            self.out.write_all(b" ")?;
+            std::mem::swap(&mut self.subject, &mut self.next);
+            self.predicate.clear();
+            self.predicate.push_str(p);
+        }
+        write_term(&mut self.out, o, rid)
+    }
+
+    /// Writes a triple of the page's own (catalog, paging, links,
+    /// stamping).
+    fn owned_triple(&mut self, t: &Triple) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        let mut terms = std::mem::take(&mut self.terms);
+        for term in &mut terms {
+            term.clear();
+        }
+        let [s, p, o] = &mut terms;
+        // Writing into a `String` does not fail.
+        let _ = (
+            write!(s, "{}", t.subject),
+            write!(p, "{}", t.predicate),
+            write!(o, "{}", t.object),
+        );
+        let written = self.triple(s, p, o, None);
+        self.terms = terms;
+        written
+    }
+
+    /// Ends the open subject block.
+    fn end_block(&mut self) -> std::io::Result<()> {
+        if !self.subject.is_empty() {
+            self.out.write_all(b" .\n\n")?;
+            self.subject.clear();
+        }
+        Ok(())
+    }
+
+    /// Starts a TriG graph block.
+    fn open_graph(&mut self, name: &str) -> std::io::Result<()> {
+        self.end_block()?;
+        self.out.write_all(b"GRAPH <")?;
+        self.out.write_all(name.as_bytes())?;
+        self.out.write_all(b"> {\n")
+    }
+
+    /// Ends a TriG graph block.
+    fn close_graph(&mut self) -> std::io::Result<()> {
+        if !self.subject.is_empty() {
+            self.out.write_all(b" .\n")?;
+            self.subject.clear();
+        }
+        self.out.write_all(b"}\n\n")
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        if !self.subject.is_empty() {
+            self.out.write_all(b" .\n")?;
+        }
+        self.out.flush()
+    }
+}
+
+/// Appends the blank node label `_:r{rid}b{n}` of the archived label
+/// `c14n{n}` (as [`relabel`]).
+fn push_label(into: &mut String, label: &str, rid: &str) {
+    into.push_str("_:r");
+    into.push_str(rid);
+    into.push('b');
+    into.push_str(label.trim_start_matches("c14n"));
+}
+
+fn write_predicate(out: &mut impl Write, p: &str) -> std::io::Result<()> {
+    if p == RDF_TYPE {
+        return out.write_all(b"a");
+    }
+    write_term(out, p, None)
+}
+
+/// Writes an N-Triples term as Turtle: IRIs (and literals' datatypes) as
+/// prefixed names where [`prefixed`] allows, blank nodes relabelled when
+/// `rid` is given, everything else as it is.
+fn write_term(out: &mut impl Write, term: &str, rid: Option<&str>) -> std::io::Result<()> {
+    if let Some(iri) = term.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+        return write_iri(out, iri);
+    }
+    if let (Some(label), Some(rid)) = (term.strip_prefix("_:"), rid) {
+        out.write_all(b"_:r")?;
+        out.write_all(rid.as_bytes())?;
+        out.write_all(b"b")?;
+        return out.write_all(label.trim_start_matches("c14n").as_bytes());
+    }
+    if term.starts_with('"') {
+        // The lexical form ends at the last quote: neither a language tag
+        // nor a datatype IRI holds one.
+        if let Some(end) = term.rfind('"') {
+            let (lexical, rest) = term.split_at(end + 1);
+            if let Some(datatype) = rest.strip_prefix("^^<").and_then(|d| d.strip_suffix('>')) {
+                out.write_all(lexical.as_bytes())?;
+                out.write_all(b"^^")?;
+                return write_iri(out, datatype);
+            }
+        }
+    }
+    out.write_all(term.as_bytes())
+}
+
+fn write_iri(out: &mut impl Write, iri: &str) -> std::io::Result<()> {
+    match prefixed(iri) {
+        Some((prefix, local)) => {
+            out.write_all(prefix.as_bytes())?;
+            out.write_all(b":")?;
+            out.write_all(local.as_bytes())
+        }
+        None => {
+            out.write_all(b"<")?;
+            out.write_all(iri.as_bytes())?;
+            out.write_all(b">")
+        }
+    }
+}
+
+/// The prefix of [`PREFIXES`] and the local name that
+/// abbreviate `iri`, when the namespace is one of them and the local name
+/// is plain: `[A-Za-z_][A-Za-z0-9_-]*` (no escapes, no dots, no colons).
+fn prefixed(iri: &str) -> Option<(&'static str, &str)> {
+    let cut = iri.rfind(['/', '#'])? + 1;
+    let (ns, local) = iri.split_at(cut);
+    let mut chars = local.bytes();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    if !plain {
+        return None;
+    }
+    PREFIXES
+        .iter()
+        .find(|(_, n)| *n == ns)
+        .map(|(prefix, _)| (*prefix, local))
 }
 
 /// The Hydra paging block of a page, in both vocabularies.
@@ -919,9 +1213,6 @@ mod tests {
         assert_eq!((s.total, s.last_page), (0, 1));
     }
 
-    /// Only the dataset's DCAT-AP.de contributor IDs give way to the
-    /// Land's; other IDs, `dct:identifier` and other nodes stay; the
-    /// catalog's own ID is added.
     /// N-Triples and N-Quads pages written line by line from the archive
     /// equal, byte for byte, what the serializer path writes: blank nodes,
     /// literals with quotes, new lines and language tags, the dataset's
@@ -1030,6 +1321,297 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// The quads of a Turtle or TriG text, parsed strictly, in N-Quads,
+    /// sorted.
+    fn parsed_quads(format: RdfFormat, text: &str) -> Vec<String> {
+        let mut quads: Vec<String> = oxrdfio::RdfParser::from_format(format)
+            .for_slice(text.as_bytes())
+            .map(|q| {
+                q.unwrap_or_else(|e| panic!("{format:?}: {e}\n{text}"))
+                    .to_string()
+            })
+            .collect();
+        quads.sort();
+        quads
+    }
+
+    /// Turtle and TriG pages written from the archived text hold the same
+    /// triples (blank node labels included) as the serializer path's, and
+    /// parse strictly: blank nodes, literals with quotes, new lines,
+    /// backslashes, control characters (`\u0001`), language tags and
+    /// datatypes, IRIs that are no prefixed names (empty, dotted or
+    /// numeric local names, `(`, `%`, `~`, `#`), the dataset's contributor
+    /// IDs replaced by the Land's, the paging block; on the Land's pages
+    /// and on a source's.
+    #[test]
+    fn turtle_text_pages_equal_serialized_pages() {
+        use harvester::vocab::{dcatde, dct, xsd};
+        use oxigraph::model::BlankNode;
+        let dir = std::env::temp_dir().join(format!("turtle-pages-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"d\"\nbase_iri = \"http://land.example/\"\n\
+             [catalog]\ncontributor_id = \"http://dcat-ap.de/def/contributors/schleswigHolstein\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        let store = CatalogStore::open(&config.data_dir).unwrap();
+        let iri = |s: &str| NamedNode::new_unchecked(s);
+        let odd = [
+            "http://example.org/a.b.",
+            "http://purl.org/dc/terms/",
+            "http://purl.org/dc/terms/1st",
+            "http://purl.org/dc/terms/a.b",
+            "http://purl.org/dc/terms/x(1)",
+            "http://purl.org/dc/terms/a%20b",
+            "http://purl.org/dc/terms/~user",
+            "http://purl.org/dc/terms/#frag",
+            "http://www.w3.org/ns/dcat#",
+            "http://www.w3.org/ns/dcat#a:b",
+            "http://example.org/p#x",
+        ];
+        let mut records = Vec::new();
+        for i in 0..3 {
+            let d = iri(&format!("http://kiel.example/d/{i}#it"));
+            let contact = BlankNode::new_unchecked(format!("c{i}"));
+            let address = BlankNode::new_unchecked(format!("a{i}"));
+            let dist = BlankNode::new_unchecked(format!("x{i}"));
+            let mut more = vec![
+                Triple::new(
+                    d.clone(),
+                    dct::TITLE,
+                    Literal::new_language_tagged_literal_unchecked(
+                        format!("Bäume \"{i}\" .\nzweite Zeile\t\\ \u{1} ;"),
+                        "de-DE",
+                    ),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dct::DESCRIPTION,
+                    Literal::new_simple_literal("a @prefix x: <y> . \"\"\" ''' _:b0 ,"),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dct::ISSUED,
+                    Literal::new_typed_literal("2020-01-01", xsd::DATE),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dcat::BYTE_SIZE,
+                    Literal::new_typed_literal(format!("{i}"), xsd::INTEGER),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dct::MODIFIED,
+                    Literal::new_typed_literal("x", iri("http://example.org/a.b.")),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dcat::KEYWORD,
+                    Literal::new_language_tagged_literal_unchecked("Wald", "de"),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dcat::KEYWORD,
+                    Literal::new_language_tagged_literal_unchecked("forest", "en"),
+                ),
+                Triple::new(
+                    d.clone(),
+                    rdf::TYPE,
+                    iri("http://data.europa.eu/r5r/HighValueDataset"),
+                ),
+                Triple::new(d.clone(), rdf::TYPE, iri("http://example.org/a.b.")),
+                Triple::new(
+                    d.clone(),
+                    dcatde::CONTRIBUTOR_ID,
+                    iri("http://dcat-ap.de/def/contributors/stadtKiel"),
+                ),
+                Triple::new(
+                    d.clone(),
+                    dcatde::CONTRIBUTOR_ID,
+                    iri("https://kommune.example/id"),
+                ),
+                Triple::new(d.clone(), dcat::CONTACT_POINT, contact.clone()),
+                Triple::new(
+                    contact.clone(),
+                    iri("http://www.w3.org/2006/vcard/ns#fn"),
+                    Literal::new_simple_literal("Amt _:c14n0 <x> ."),
+                ),
+                Triple::new(
+                    contact,
+                    iri("http://www.w3.org/2006/vcard/ns#hasAddress"),
+                    address.clone(),
+                ),
+                Triple::new(
+                    address,
+                    iri("http://www.w3.org/2006/vcard/ns#street-address"),
+                    Literal::new_simple_literal("Düsternbrooker Weg 104"),
+                ),
+                Triple::new(d.clone(), dcat::DISTRIBUTION_LINK, dist.clone()),
+                Triple::new(
+                    dist.clone(),
+                    dcat::DOWNLOAD_URL,
+                    iri(&format!("http://kiel.example/files/{i}.csv")),
+                ),
+                Triple::new(
+                    dist,
+                    iri("http://schema.org/name"),
+                    Literal::new_simple_literal("CSV"),
+                ),
+            ];
+            for (n, o) in odd.iter().enumerate() {
+                more.push(Triple::new(d.clone(), iri(o), iri(odd[odd.len() - 1 - n])));
+                more.push(Triple::new(
+                    d.clone(),
+                    dct::SOURCE,
+                    Literal::new_typed_literal(format!("{n}"), iri(o)),
+                ));
+            }
+            records.push(crate::store::test_record("kiel", d.as_str(), more));
+        }
+        store
+            .write_records(
+                "kiel",
+                "http://kiel.example/catalog",
+                &records,
+                "2025-01-01T00:00:00Z",
+            )
+            .unwrap();
+        let view = View::read(&store).unwrap();
+        let endpoint = Endpoint("http://land.example/catalog.ttl".into());
+        let first = PageRequest {
+            page: 1,
+            ..Default::default()
+        };
+        let cursor = select(&view, &first, 2).unwrap().entries[1]
+            .record
+            .rid
+            .clone();
+        let requests = [
+            first.clone(),
+            PageRequest {
+                page: 2,
+                after: Some(cursor),
+                ..Default::default()
+            },
+            PageRequest {
+                source: Some("kiel".into()),
+                ..first
+            },
+        ];
+        for req in &requests {
+            let selection = select(&view, req, 2).unwrap();
+            for format in [RdfFormat::Turtle, RdfFormat::TriG] {
+                let (mut text, mut serialized) = (Vec::new(), Vec::new());
+                let a = write_page(
+                    &store,
+                    &config,
+                    req,
+                    &selection,
+                    Some(&endpoint),
+                    format,
+                    &mut text,
+                )
+                .unwrap();
+                let parts = PageParts {
+                    store: &store,
+                    config: &config,
+                    req,
+                    selection: &selection,
+                    endpoint: Some(&endpoint),
+                };
+                let b = write_serialized(&parts, format, &mut serialized).unwrap();
+                let (text, serialized) = (
+                    String::from_utf8(text).unwrap(),
+                    String::from_utf8(serialized).unwrap(),
+                );
+                let quads = parsed_quads(format, &text);
+                assert_eq!(
+                    quads,
+                    parsed_quads(format, &serialized),
+                    "{format:?}\n{text}"
+                );
+                assert_eq!((a.datasets, a.triples), (b.datasets, b.triples));
+                assert_eq!(a.triples, quads.len());
+                assert_eq!(a.datasets, selection.entries.len());
+                assert!(text.contains("schleswigHolstein") && !text.contains("stadtKiel"));
+                // Readable: prefixes, grouped subjects, `a`, prefixed
+                // datatypes; what cannot be abbreviated in full.
+                for expected in [
+                    "@prefix dcatap: <http://data.europa.eu/r5r/> .\n",
+                    "@prefix dcatde: <http://dcat-ap.de/def/dcatde/> .\n",
+                    "\n    a dcatap:HighValueDataset, <http://example.org/a.b.>, dcat:Dataset ;\n",
+                    "\n    dct:issued \"2020-01-01\"^^xsd:date ;\n",
+                    "\n    dcat:keyword \"Wald\"@de, \"forest\"@en .\n",
+                    "\"x\"^^<http://example.org/a.b.>",
+                    "\n    <http://purl.org/dc/terms/> <http://www.w3.org/ns/dcat#a:b> ;\n",
+                    "\n    <http://purl.org/dc/terms/x(1)> ",
+                    " vcard:street-address \"Düsternbrooker Weg 104\" .\n",
+                    "\"Bäume \\\"",
+                    "\\t\\\\ \\u0001 ;\"@de-DE",
+                    "\n    hydra:next <http://land.example/catalog.ttl?page=",
+                ] {
+                    let present = text.contains(expected);
+                    if expected.contains("hydra:next") && !selection.more {
+                        assert!(!present, "{format:?}: {expected:?}\n{text}");
+                    } else {
+                        assert!(present, "{format:?}: {expected:?}\n{text}");
+                    }
+                }
+                for name in ["dcat:a:b", "dct:1st", "dct:a.b", "dct:~user", "dct:#frag"] {
+                    assert!(!text.contains(name), "{format:?}: {name}\n{text}");
+                }
+                if format == RdfFormat::TriG {
+                    let rid = &selection.entries[0].record.rid;
+                    assert!(text.contains(&format!("GRAPH <urn:dcat-catalog:record:{rid}> {{\n")));
+                }
+            }
+        }
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Only plain local names make prefixed names.
+    #[test]
+    fn iris_are_prefixed_names_only_with_plain_local_names() {
+        assert_eq!(
+            prefixed("http://www.w3.org/ns/dcat#Dataset"),
+            Some(("dcat", "Dataset"))
+        );
+        assert_eq!(
+            prefixed("http://www.w3.org/2006/vcard/ns#street-address"),
+            Some(("vcard", "street-address"))
+        );
+        assert_eq!(
+            prefixed("http://data.europa.eu/r5r/_x1"),
+            Some(("dcatap", "_x1"))
+        );
+        for iri in [
+            "http://purl.org/dc/terms/",
+            "http://purl.org/dc/terms/1st",
+            "http://purl.org/dc/terms/a.b",
+            "http://purl.org/dc/terms/a.",
+            "http://purl.org/dc/terms/-a",
+            "http://purl.org/dc/terms/a:b",
+            "http://purl.org/dc/terms/x(1)",
+            "http://purl.org/dc/terms/a%20b",
+            "http://purl.org/dc/terms/~a",
+            "http://purl.org/dc/terms/sub/title",
+            "http://purl.org/dc/terms/t\u{e4}g",
+            "http://purl.org/dc/terms",
+            "http://example.org/title",
+            "urn:x",
+        ] {
+            assert_eq!(prefixed(iri), None, "{iri}");
+        }
+    }
+
+    /// Only the dataset's DCAT-AP.de contributor IDs give way to the
+    /// Land's; other IDs, `dct:identifier` and other nodes stay; the
+    /// catalog's own ID is added.
     #[test]
     fn upstream_records_carry_the_lands_contributor_id_and_the_catalogs_own_id() {
         use harvester::vocab::{dcatde, dct};
