@@ -25,7 +25,9 @@ pub mod dcat {
         THEME_TAXONOMY = "themeTaxonomy", SERVICE = "service", ACCESS_SERVICE = "accessService",
         SERVES_DATASET = "servesDataset", ENDPOINT_URL = "endpointURL",
         ENDPOINT_DESCRIPTION = "endpointDescription", IN_SERIES = "inSeries", VERSION = "version",
-        SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters");
+        SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters", CENTROID = "centroid",
+        QUALIFIED_RELATION = "qualifiedRelation", RELATIONSHIP = "Relationship", HAD_ROLE = "hadRole",
+        ROLE = "Role");
 }
 
 pub mod dct {
@@ -37,13 +39,15 @@ pub mod dct {
         CREATOR = "creator", CONFORMS_TO = "conformsTo", ACCESS_RIGHTS = "accessRights",
         RIGHTS = "rights", PROVENANCE = "provenance", RIGHTS_HOLDER = "rightsHolder",
         LOCATION = "Location", PERIOD_OF_TIME = "PeriodOfTime", LICENSE_DOCUMENT = "LicenseDocument",
-        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", ALTERNATIVE = "alternative");
+        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", ALTERNATIVE = "alternative",
+        IS_REFERENCED_BY = "isReferencedBy", RELATION = "relation", REFERENCES = "references",
+        CONTRIBUTOR = "contributor");
 }
 
 pub mod foaf {
     terms!("http://xmlns.com/foaf/0.1/";
         PRIMARY_TOPIC = "primaryTopic", AGENT = "Agent", ORGANIZATION = "Organization",
-        NAME = "name", HOMEPAGE = "homepage", PAGE = "page", MBOX = "mbox");
+        NAME = "name", HOMEPAGE = "homepage", PAGE = "page", MBOX = "mbox", PERSON = "Person");
 }
 
 pub mod hydra {
@@ -57,7 +61,8 @@ pub mod vcard {
         KIND = "Kind", ORGANIZATION = "Organization", INDIVIDUAL = "Individual", FN = "fn",
         HAS_EMAIL = "hasEmail", HAS_TELEPHONE = "hasTelephone", HAS_URL = "hasURL",
         HAS_ADDRESS = "hasAddress", STREET_ADDRESS = "street-address", LOCALITY = "locality",
-        POSTAL_CODE = "postal-code", COUNTRY_NAME = "country-name", ORGANIZATION_NAME = "organization-name");
+        POSTAL_CODE = "postal-code", COUNTRY_NAME = "country-name", ORGANIZATION_NAME = "organization-name",
+        HAS_UID = "hasUID", ADDRESS = "Address");
 }
 
 pub mod dcatde {

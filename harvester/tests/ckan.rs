@@ -273,13 +273,37 @@ async fn ckan_fixtures_map_field_by_field() {
         )),
         BTreeSet::from(["Sozialministerium Schleswig-Holstein, www.kitaportal-sh.de".to_owned()])
     );
-    // The organization is the publisher.
+    // The publisher: its publisher_uri, named after the organization.
     let publisher = objects(r, &ds(r), &format!("{DCT}publisher"))[0].clone();
+    assert_eq!(
+        publisher,
+        Term::from(
+            NamedNode::new(
+                "http://opendata.schleswig-holstein.de/organization/baf46b5f-a78a-40f9-b283-8c134e9d19f5"
+            )
+            .unwrap()
+        )
+    );
     assert_eq!(
         literal_values(&objects(r, &publisher, "http://xmlns.com/foaf/0.1/name")),
         BTreeSet::from([
             "Ministerium für Soziales, Gesundheit, Jugend, Familie und Senioren".to_owned()
         ])
+    );
+
+    // Without publisher fields the organization is the publisher, under
+    // ckanext-dcat's IRI for it ({portal}/organization/{organization id}).
+    let r = find(&records, &format!("{base}dataset/kindertagesstaetten"));
+    let publisher = the(r, &ds(r), &format!("{DCT}publisher"));
+    assert_eq!(
+        publisher,
+        iri(&format!(
+            "{base}organization/f2d024c8-dbcc-4786-837e-d4eca1a23a57"
+        ))
+    );
+    assert_eq!(
+        terms(r, &publisher, "http://xmlns.com/foaf/0.1/name"),
+        set(["Ministerium für Soziales, Gesundheit, Jugend, Familie und Senioren"])
     );
 
     // Badegewässer: uri extra is the IRI; extras: identifier, issued, spatial, contributorID, themes.
@@ -842,4 +866,1227 @@ async fn ckan_deletion_during_run_makes_listing_incomplete() {
         24,
         "one of the 25 packages was skipped by the shift"
     );
+}
+
+// ---------------------------------------------------------------- ckanext-dcat DCAT-AP 3, ckanext-fluent, ckanext-dcatde, OGPD
+
+const FOAF: &str = "http://xmlns.com/foaf/0.1/";
+const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
+const DCATDE: &str = "http://dcat-ap.de/def/dcatde/";
+const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
+const EU: &str = "http://publications.europa.eu/resource/authority/";
+
+/// The objects of `s p` written compactly: IRIs as they are, plain literals
+/// as their text, `text@lang`, `text^^localname` for typed literals, `_:`
+/// for blank nodes.
+fn terms(r: &Record, s: &Term, p: &str) -> BTreeSet<String> {
+    objects(r, s, p)
+        .into_iter()
+        .map(|t| match t {
+            Term::NamedNode(n) => n.as_str().to_owned(),
+            Term::BlankNode(_) => "_:".to_owned(),
+            Term::Literal(l) => match l.language() {
+                Some(lang) => format!("{}@{lang}", l.value()),
+                None if l.datatype().as_str() == format!("{XSD}string") => l.value().to_owned(),
+                None => {
+                    let dt = l.datatype().as_str();
+                    let local = dt.rsplit(['#', '/']).next().unwrap_or(dt);
+                    format!("{}^^{local}", l.value())
+                }
+            },
+            #[allow(unreachable_patterns)]
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn set<const N: usize>(items: [&str; N]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The one object of `s p`.
+fn the(r: &Record, s: &Term, p: &str) -> Term {
+    let o = objects(r, s, p);
+    assert_eq!(o.len(), 1, "{s} <{p}>: {o:?}");
+    o[0].clone()
+}
+
+/// The object of `s p` whose `q` has the value `v` (e.g. the contact with
+/// this name).
+fn with(r: &Record, s: &Term, p: &str, q: &str, v: &str) -> Term {
+    objects(r, s, p)
+        .into_iter()
+        .find(|o| terms(r, o, q).contains(v))
+        .unwrap_or_else(|| panic!("no <{p}> of {s} with <{q}> {v:?}"))
+        .clone()
+}
+
+fn iri(s: &str) -> Term {
+    Term::from(NamedNode::new(s).unwrap())
+}
+
+fn example(file: &str) -> Option<Value> {
+    let fx = fixtures()?;
+    Some(catalog_tests::portals::load_ckan_package(
+        &fx.join("ckanext-dcat-examples").join(file),
+    ))
+}
+
+/// Harvests `packages` from a stub portal (`rows` per page).
+async fn harvest_packages(packages: Vec<Value>, rows: usize) -> (Run, Url, CkanPortal) {
+    let (portal, base) = start(packages);
+    let mut src = source(base.clone());
+    src.rows = rows;
+    let out = run(&src).await;
+    assert!(out.complete, "{:?} {:?}", out.reason, out.failed);
+    let errors: Vec<_> = out.pages.iter().flat_map(|p| &p.record_errors).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    (out, base, portal)
+}
+
+#[tokio::test]
+async fn ckanext_dcat_full_dataset_maps_every_property() {
+    let Some(pkg) = example("ckan_full_dataset_dcat_ap.json") else {
+        return;
+    };
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(&records, &format!("{base}dataset/test-dataset-shacl"));
+    let d = ds(r);
+    let p = |prop: &str| terms(r, &d, prop);
+    assert_eq!(p(RDF_TYPE), set([&format!("{DCAT}Dataset")]));
+    assert_eq!(p(&format!("{DCT}title")), set(["Test DCAT dataset"]));
+    assert_eq!(p(&format!("{DCT}description")), set(["Lorem ipsum"]));
+    assert_eq!(
+        p(&format!("{DCAT}landingPage")),
+        set(["http://example.org/ds1"])
+    );
+    assert_eq!(p(&format!("{DCAT}version")), set(["1.0b"]));
+    assert_eq!(p(&format!("{DCAT}keyword")), set(["Tag 1", "Tag 2"]));
+    assert_eq!(p(&format!("{DCT}issued")), set(["2024-05-01^^date"]));
+    assert_eq!(p(&format!("{DCT}modified")), set(["2024-05-05^^date"]));
+    assert_eq!(
+        p(&format!("{DCT}identifier")),
+        set(["xx-some-dataset-id-yy"])
+    );
+    assert_eq!(
+        p(&format!("{DCT}accrualPeriodicity")),
+        set([&format!("{EU}frequency/MONTHLY")])
+    );
+    assert_eq!(
+        p("http://www.w3.org/ns/adms#versionNotes"),
+        set(["Some version notes"])
+    );
+    // Free-text statements become labelled statements.
+    let provenance = the(r, &d, &format!("{DCT}provenance"));
+    assert_eq!(
+        terms(r, &provenance, RDF_TYPE),
+        set([&format!("{DCT}ProvenanceStatement")])
+    );
+    assert_eq!(
+        terms(r, &provenance, RDFS_LABEL),
+        set(["Statement about provenance"])
+    );
+    let rights = the(r, &d, &format!("{DCT}accessRights"));
+    assert_eq!(
+        terms(r, &rights, RDFS_LABEL),
+        set(["Statement about access rights"])
+    );
+    // dcat_type "test-type" is no IRI: left out.
+    assert!(p(&format!("{DCT}type")).is_empty());
+    assert_eq!(
+        p(&format!("{DCAT}theme")),
+        set([
+            "https://example.org/uri/theme1",
+            "https://example.org/uri/theme2",
+            "https://example.org/uri/theme3"
+        ])
+    );
+    assert_eq!(
+        p(&format!("{DCT}language")),
+        set([
+            &format!("{EU}language/ENG"),
+            &format!("{EU}language/CAT"),
+            &format!("{EU}language/SPA")
+        ])
+    );
+    assert_eq!(
+        p(&format!("{FOAF}page")),
+        set(["https://example.org/some-doc.html"])
+    );
+    let standards: BTreeSet<String> = objects(r, &d, &format!("{DCT}conformsTo"))
+        .into_iter()
+        .flat_map(|s| terms(r, s, RDFS_LABEL))
+        .collect();
+    assert_eq!(standards, set(["Standard 1", "Standard 2"]));
+    // is_referenced_by: the IRI; "test_isreferencedby" is no IRI.
+    assert_eq!(
+        p(&format!("{DCT}isReferencedBy")),
+        set(["https://doi.org/10.1038/sdata.2018.22"])
+    );
+    assert_eq!(
+        p("http://data.europa.eu/r5r/applicableLegislation"),
+        set([
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj",
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj_alt"
+        ])
+    );
+    let alternate: BTreeSet<String> = objects(r, &d, "http://www.w3.org/ns/adms#identifier")
+        .into_iter()
+        .flat_map(|i| terms(r, i, "http://www.w3.org/2004/02/skos/core#notation"))
+        .collect();
+    assert_eq!(alternate, set(["alt-id-1", "alt-id-2"]));
+
+    // Both contact points, with URL and identifier.
+    assert_eq!(objects(r, &d, &format!("{DCAT}contactPoint")).len(), 2);
+    let c1 = with(
+        r,
+        &d,
+        &format!("{DCAT}contactPoint"),
+        &format!("{VCARD}fn"),
+        "Contact 1",
+    );
+    assert_eq!(
+        terms(r, &c1, &format!("{VCARD}hasEmail")),
+        set(["mailto:contact1@example.org"])
+    );
+    assert_eq!(terms(r, &c1, &format!("{VCARD}hasUID")), set(["123"]));
+    assert_eq!(
+        terms(r, &c1, &format!("{VCARD}hasURL")),
+        set(["https://example.org"])
+    );
+    assert_eq!(
+        terms(r, &c1, RDF_TYPE),
+        set([&format!("{VCARD}Organization")])
+    );
+    let c2 = with(
+        r,
+        &d,
+        &format!("{DCAT}contactPoint"),
+        &format!("{VCARD}fn"),
+        "Contact 2",
+    );
+    assert_eq!(
+        terms(r, &c2, &format!("{VCARD}hasEmail")),
+        set(["mailto:contact2@example.org"])
+    );
+    assert_eq!(terms(r, &c2, &format!("{VCARD}hasUID")), set(["456"]));
+    assert!(terms(r, &c2, &format!("{VCARD}hasURL")).is_empty());
+
+    // Publisher and creator: the identifier IRI is the node; "public_body"
+    // is no IRI, so no dct:type.
+    for (property, node, name, mail) in [
+        (
+            "publisher",
+            "http://example.org/publisher-id",
+            "Test Publisher",
+            "mailto:publisher@example.org",
+        ),
+        (
+            "creator",
+            "http://example.org/creator-id",
+            "Test Creator",
+            "mailto:creator@example.org",
+        ),
+    ] {
+        let a = the(r, &d, &format!("{DCT}{property}"));
+        assert_eq!(a, iri(node));
+        assert_eq!(terms(r, &a, RDF_TYPE), set([&format!("{FOAF}Agent")]));
+        assert_eq!(terms(r, &a, &format!("{FOAF}name")), set([name]));
+        assert_eq!(terms(r, &a, &format!("{FOAF}mbox")), set([mail]));
+        assert_eq!(
+            terms(r, &a, &format!("{FOAF}homepage")),
+            set(["https://example.org"])
+        );
+        assert!(terms(r, &a, &format!("{DCT}type")).is_empty());
+    }
+
+    // Both temporal coverages.
+    let periods: BTreeSet<(String, String)> = objects(r, &d, &format!("{DCT}temporal"))
+        .into_iter()
+        .map(|t| {
+            assert_eq!(terms(r, t, RDF_TYPE), set([&format!("{DCT}PeriodOfTime")]));
+            let one = |p: &str| {
+                terms(r, t, &format!("{DCAT}{p}"))
+                    .into_iter()
+                    .next()
+                    .unwrap()
+            };
+            (one("startDate"), one("endDate"))
+        })
+        .collect();
+    assert_eq!(
+        periods,
+        BTreeSet::from([
+            ("1905-03-01^^date".to_owned(), "2013-01-05^^date".to_owned()),
+            ("2024-04-10^^date".to_owned(), "2024-05-29^^date".to_owned())
+        ])
+    );
+    assert_eq!(
+        p(&format!("{DCAT}temporalResolution")),
+        set(["PT15M^^duration"])
+    );
+    assert_eq!(
+        p(&format!("{DCAT}spatialResolutionInMeters")),
+        set(["1.5^^decimal"])
+    );
+
+    // Spatial coverage: IRI, label, geometry, bounding box and centroid.
+    let spatial = the(r, &d, &format!("{DCT}spatial"));
+    assert_eq!(spatial, iri("https://sws.geonames.org/6361390/"));
+    assert_eq!(
+        terms(r, &spatial, RDF_TYPE),
+        set([&format!("{DCT}Location")])
+    );
+    assert_eq!(
+        terms(r, &spatial, "http://www.w3.org/2004/02/skos/core#prefLabel"),
+        set(["Tarragona"])
+    );
+    let geo = |p: &str| -> Value {
+        match &objects(r, &spatial, p)[..] {
+            [Term::Literal(l)] => {
+                assert_eq!(
+                    l.datatype().as_str(),
+                    "http://www.opengis.net/ont/geosparql#geoJSONLiteral"
+                );
+                serde_json::from_str(l.value()).unwrap()
+            }
+            other => panic!("{p}: {other:?}"),
+        }
+    };
+    assert_eq!(
+        geo(&format!("{DCAT}centroid")),
+        json!({"type": "Point", "coordinates": [1.26639, 41.12386]})
+    );
+    assert_eq!(
+        geo("http://www.w3.org/ns/locn#geometry")["coordinates"][0][1],
+        json!([11.9936, 54.2466])
+    );
+    assert_eq!(
+        geo(&format!("{DCAT}bbox"))["coordinates"][0][0],
+        json!([-2.1604, 42.7611])
+    );
+
+    // Qualified relation (its uri is empty: a blank node), the role typed.
+    let relation = the(r, &d, &format!("{DCAT}qualifiedRelation"));
+    assert!(matches!(relation, Term::BlankNode(_)));
+    assert_eq!(
+        terms(r, &relation, RDF_TYPE),
+        set([&format!("{DCAT}Relationship")])
+    );
+    assert_eq!(
+        terms(r, &relation, &format!("{DCT}relation")),
+        set(["http://example.com/dataset/3.141592"])
+    );
+    let role = "http://www.iana.org/assignments/relation/related";
+    assert_eq!(terms(r, &relation, &format!("{DCAT}hadRole")), set([role]));
+    assert_eq!(
+        terms(r, &iri(role), RDF_TYPE),
+        set([&format!("{DCAT}Role")])
+    );
+
+    // The resource, field by field.
+    let dist = the(r, &d, &format!("{DCAT}distribution"));
+    let q = |prop: &str| terms(r, &dist, prop);
+    assert_eq!(q(RDF_TYPE), set([&format!("{DCAT}Distribution")]));
+    assert_eq!(q(&format!("{DCT}title")), set(["Resource 1"]));
+    assert_eq!(q(&format!("{DCT}description")), set(["Some description"]));
+    assert_eq!(
+        q(&format!("{DCAT}accessURL")),
+        set(["https://example.com/data.csv"])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}downloadURL")),
+        set(["https://example.com/data.csv"])
+    );
+    assert_eq!(
+        q(&format!("{DCT}format")),
+        set([&format!("{EU}file-type/CSV")])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}mediaType")),
+        set(["https://www.iana.org/assignments/media-types/text/csv"])
+    );
+    assert_eq!(
+        q("http://data.europa.eu/r5r/availability"),
+        set([&format!("{EU}planned-availability/EXPERIMENTAL")])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}compressFormat")),
+        set(["http://www.iana.org/assignments/media-types/application/gzip"])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}packageFormat")),
+        set([&format!("{EU}file-type/TAR")])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}byteSize")),
+        set(["12323^^nonNegativeInteger"])
+    );
+    assert_eq!(
+        q("http://www.w3.org/ns/adms#status"),
+        set([&format!("{EU}distribution-status/COMPLETED")])
+    );
+    assert_eq!(
+        q(&format!("{DCT}issued")),
+        set(["2024-05-01T01:20:33^^dateTime"])
+    );
+    assert_eq!(
+        q(&format!("{DCT}modified")),
+        set(["2024-05-05T09:33:20^^dateTime"])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}temporalResolution")),
+        set(["PT15M^^duration"])
+    );
+    assert_eq!(
+        q(&format!("{DCAT}spatialResolutionInMeters")),
+        set(["1.5^^decimal"])
+    );
+    assert_eq!(
+        q(&format!("{DCT}license")),
+        set(["http://dcat-ap.de/def/licenses/cc-by-de/3.0"])
+    );
+    assert_eq!(
+        q(&format!("{DCT}language")),
+        set([
+            &format!("{EU}language/ENG"),
+            &format!("{EU}language/CAT"),
+            &format!("{EU}language/SPA")
+        ])
+    );
+    let rights = the(r, &dist, &format!("{DCT}rights"));
+    assert_eq!(
+        terms(r, &rights, RDFS_LABEL),
+        set(["Some stament about rights"])
+    );
+    let checksum = the(r, &dist, "http://spdx.org/rdf/terms#checksum");
+    assert_eq!(
+        terms(r, &checksum, "http://spdx.org/rdf/terms#algorithm"),
+        set(["http://spdx.org/rdf/terms#checksumAlgorithm_sha1"])
+    );
+    assert_eq!(
+        terms(r, &checksum, "http://spdx.org/rdf/terms#checksumValue"),
+        set(["4304cf2e751e6053c90b1804c89c0ebb758f395a^^hexBinary"])
+    );
+    // The access service.
+    let service = the(r, &dist, &format!("{DCAT}accessService"));
+    assert!(matches!(service, Term::BlankNode(_)));
+    let s = |prop: &str| terms(r, &service, prop);
+    assert_eq!(s(RDF_TYPE), set([&format!("{DCAT}DataService")]));
+    assert_eq!(s(&format!("{DCT}title")), set(["Access Service 1"]));
+    assert_eq!(
+        s(&format!("{DCAT}endpointURL")),
+        set([
+            "https://example.org/access_service/1",
+            "https://example.org/access_service/2"
+        ])
+    );
+    assert_eq!(
+        s(&format!("{DCAT}endpointDescription")),
+        set(["https://example.org/endpoint_description"])
+    );
+    assert_eq!(
+        s(&format!("{DCAT}servesDataset")),
+        set([
+            "https://example.org/dataset/1",
+            "https://example.org/dataset/2"
+        ])
+    );
+    // DCAT-AP.de wants a publisher: the dataset's.
+    assert_eq!(
+        s(&format!("{DCT}publisher")),
+        set(["http://example.org/publisher-id"])
+    );
+}
+
+#[tokio::test]
+async fn ckanext_fluent_translations_give_one_literal_per_language() {
+    let Some(pkg) = example("ckan_dataset_multilingual.json") else {
+        return;
+    };
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(
+        &records,
+        &format!("{base}dataset/test-dataset-multilingual"),
+    );
+    let d = ds(r);
+    let p = |prop: &str| terms(r, &d, prop);
+    // The translations replace the untagged title, description and tags.
+    assert_eq!(
+        p(&format!("{DCT}title")),
+        set([
+            "Test DCAT dataset@en",
+            "Conjunt de dades de prova DCAT@ca",
+            "Conjunto de datos de prueba DCAT@es"
+        ])
+    );
+    assert_eq!(
+        p(&format!("{DCT}description")),
+        set([
+            "Some description@en",
+            "Una descripció qualsevol@ca",
+            "Una descripción cualquiera@es"
+        ])
+    );
+    assert_eq!(
+        p(&format!("{DCAT}keyword")),
+        set([
+            "Oaks@en",
+            "Pines@en",
+            "Roures@ca",
+            "Pins@ca",
+            "Robles@es",
+            "Pinos@es"
+        ])
+    );
+    assert_eq!(
+        p("http://www.w3.org/ns/adms#versionNotes"),
+        set([
+            "Some version notes@en",
+            "Notes sobre la versió@ca",
+            "Notas sobre la versión@es"
+        ])
+    );
+    // One provenance statement with a label per language.
+    let provenance = the(r, &d, &format!("{DCT}provenance"));
+    assert_eq!(
+        terms(r, &provenance, RDFS_LABEL),
+        set([
+            "Statement about provenance@en",
+            "Una declaració sobre la procedència@ca",
+            "Una declaración sobre la procedencia@es"
+        ])
+    );
+    // Contact names from name_translated.
+    let c = with(
+        r,
+        &d,
+        &format!("{DCAT}contactPoint"),
+        &format!("{VCARD}fn"),
+        "Contacte 1@ca",
+    );
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}fn")),
+        set(["Contact 1@en", "Contacte 1@ca", "Contacto 1@es"])
+    );
+    assert_eq!(terms(r, &c, &format!("{VCARD}hasUID")), set(["123"]));
+    // The resource's name, description and rights.
+    let dist = the(r, &d, &format!("{DCAT}distribution"));
+    assert_eq!(
+        terms(r, &dist, &format!("{DCT}title")),
+        set(["Resource 1@en", "Recurs 1@ca", "Recurso 1@es"])
+    );
+    assert_eq!(
+        terms(r, &dist, &format!("{DCT}description")),
+        set([
+            "Some description@en",
+            "Una descripció qualsevol@ca",
+            "Una descripción cualquiera@es"
+        ])
+    );
+    let rights = the(r, &dist, &format!("{DCT}rights"));
+    assert_eq!(
+        terms(r, &rights, RDFS_LABEL),
+        set([
+            "Some stament about rights@en",
+            "Una nota sobre drets@ca",
+            "Una nota sobre derechos@es"
+        ])
+    );
+}
+
+#[tokio::test]
+async fn translated_agents_access_rights_and_invalid_language_tags() {
+    let pkg = json!({
+        "id": "6a0c1e2f-0b41-4c83-9d53-1f2a3b4c5d6e",
+        "name": "baumkataster-moers",
+        "title": "Baumkataster",
+        "title_translated": {"DE": "Baumkataster", "en": "Tree register", "nicht gültig!": "x", "fr": ""},
+        "notes_translated": "{\"de\": \"Alle Stadtbäume.\", \"en\": \"All city trees.\"}",
+        "tags": [{"name": "Bäume"}],
+        "tags_translated": {"de": ["Bäume", "Umwelt"], "en": "trees, environment"},
+        "access_rights": {"de": "Öffentlich zugänglich", "en": "Publicly accessible"},
+        "publisher": [{
+            "name": "Stadt Moers",
+            "name_translated": {"de": "Stadt Moers", "en": "City of Moers"},
+            "email": "opendata@moers.de",
+            "url": "https://www.moers.de",
+            "type": "http://purl.org/adms/publishertype/LocalAuthority"
+        }],
+        "creator": [
+            {"name": {"de": "Grünflächenamt", "en": "Parks department"}},
+            {"name": "Vermessungsamt", "identifier": "DE-MO-62", "email": "vermessung@moers.de"}
+        ],
+        "contact": [{"name": "Grünflächenamt", "name_translated": {"de": "Grünflächenamt"}, "email": "gruen@moers.de"}],
+    });
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(&records, &format!("{base}dataset/baumkataster-moers"));
+    let d = ds(r);
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}title")),
+        set(["Baumkataster@de", "Tree register@en"]),
+        "upper-case tags are lower-cased, invalid ones and empty texts left out"
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}description")),
+        set(["Alle Stadtbäume.@de", "All city trees.@en"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCAT}keyword")),
+        set(["Bäume@de", "Umwelt@de", "trees@en", "environment@en"])
+    );
+    let rights = the(r, &d, &format!("{DCT}accessRights"));
+    assert_eq!(
+        terms(r, &rights, RDFS_LABEL),
+        set(["Öffentlich zugänglich@de", "Publicly accessible@en"])
+    );
+    let publisher = the(r, &d, &format!("{DCT}publisher"));
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}name")),
+        set(["Stadt Moers@de", "City of Moers@en"]),
+        "the plain name repeats a translation"
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{DCT}type")),
+        set(["http://purl.org/adms/publishertype/LocalAuthority"])
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}homepage")),
+        set(["https://www.moers.de"])
+    );
+    let parks = with(
+        r,
+        &d,
+        &format!("{DCT}creator"),
+        &format!("{FOAF}name"),
+        "Parks department@en",
+    );
+    assert_eq!(
+        terms(r, &parks, &format!("{FOAF}name")),
+        set(["Grünflächenamt@de", "Parks department@en"])
+    );
+    let survey = with(
+        r,
+        &d,
+        &format!("{DCT}creator"),
+        &format!("{FOAF}name"),
+        "Vermessungsamt",
+    );
+    assert!(
+        matches!(survey, Term::BlankNode(_)),
+        "the identifier is no IRI"
+    );
+    assert_eq!(
+        terms(r, &survey, &format!("{DCT}identifier")),
+        set(["DE-MO-62"])
+    );
+    let c = the(r, &d, &format!("{DCAT}contactPoint"));
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}fn")),
+        set(["Grünflächenamt@de"])
+    );
+}
+
+/// A member of a dataset series, as ckanext-dataset-series stores it.
+fn series_member(id: &str, name: &str, year: u32, in_series: Value) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "title": format!("Luftqualität Moers {year}"),
+        "notes": format!("Stundenwerte der Messstation Moers-Meerbeck für {year}."),
+        "type": "dataset",
+        "in_series": in_series,
+        "issued": format!("{year}-01-01"),
+        "resources": [{"id": format!("{id}-csv"), "url": format!("https://daten.moers.de/luft/{year}.csv"), "format": "CSV"}],
+    })
+}
+
+#[tokio::test]
+async fn in_series_ids_are_resolved_to_the_series_iri() {
+    let Some(mut series) = example("ckan_dcat_ap_dataset_series.json") else {
+        return;
+    };
+    // Ids sort the members before the series (sort=id asc, one package per
+    // page): the series is unknown when they are mapped.
+    let series_id = "f0000000-0000-4000-8000-5e7ie5000001";
+    series["id"] = json!(series_id);
+    let packages = vec![
+        series.clone(),
+        series_member(
+            "a0000000-0000-4000-8000-000000002022",
+            "luftqualitaet-2022",
+            2022,
+            json!([series_id]),
+        ),
+        series_member(
+            "a0000000-0000-4000-8000-000000002023",
+            "luftqualitaet-2023",
+            2023,
+            json!(format!("[\"{series_id}\"]")),
+        ),
+        series_member(
+            "b0000000-0000-4000-8000-000000000001",
+            "luft-verwaist",
+            2021,
+            json!(["gibt-es-nicht"]),
+        ),
+        series_member(
+            "c0000000-0000-4000-8000-000000000001",
+            "luft-iri",
+            2020,
+            json!(["https://daten.example/reihe/luft"]),
+        ),
+        // After the series: known from the listing, no look-up.
+        series_member(
+            "f1000000-0000-4000-8000-000000002024",
+            "luftqualitaet-2024",
+            2024,
+            json!(["test-dataset-series"]),
+        ),
+    ];
+    let (out, base, portal) = harvest_packages(packages, 1).await;
+    let records = out.records();
+    let series_iri = format!("{base}dataset/test-dataset-series");
+    let s = find(&records, &series_iri);
+    assert_eq!(
+        terms(s, &ds(s), RDF_TYPE),
+        set([&format!("{DCAT}DatasetSeries")])
+    );
+    assert!(objects(s, &ds(s), &format!("{DCAT}inSeries")).is_empty());
+    for name in [
+        "luftqualitaet-2022",
+        "luftqualitaet-2023",
+        "luftqualitaet-2024",
+    ] {
+        let m = find(&records, &format!("{base}dataset/{name}"));
+        assert_eq!(
+            terms(m, &ds(m), &format!("{DCAT}inSeries")),
+            set([&series_iri]),
+            "{name}"
+        );
+    }
+    let m = find(&records, &format!("{base}dataset/luft-iri"));
+    assert_eq!(
+        terms(m, &ds(m), &format!("{DCAT}inSeries")),
+        set(["https://daten.example/reihe/luft"])
+    );
+    let orphan = find(&records, &format!("{base}dataset/luft-verwaist"));
+    assert!(objects(orphan, &ds(orphan), &format!("{DCAT}inSeries")).is_empty());
+    // One warning, on the orphan's page, naming it and the reason.
+    let warnings: Vec<_> = out.pages.iter().flat_map(|p| &p.warnings).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let w = warnings[0];
+    assert_eq!(w.record, format!("{base}dataset/luft-verwaist"));
+    assert!(w.reason.contains("gibt-es-nicht"), "{}", w.reason);
+    assert!(w.reason.contains("404"), "{}", w.reason);
+    assert!(w.snippet.contains("luft-verwaist"), "{}", w.snippet);
+    // package_show once per unknown id (cached), none for the known ones.
+    let shows: Vec<String> = portal.with(|s| {
+        s.requests
+            .iter()
+            .filter(|r| r.action == "package_show")
+            .map(|r| r.params["id"].clone())
+            .collect()
+    });
+    assert_eq!(
+        shows,
+        vec![series_id.to_owned(), "gibt-es-nicht".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn in_series_look_ups_are_bounded_per_run() {
+    let unknown: Vec<String> = (0..105).map(|i| format!("reihe-{i:03}")).collect();
+    let packages = vec![
+        series_member(
+            "a0000000-0000-4000-8000-000000000001",
+            "viele-reihen",
+            2023,
+            json!(unknown),
+        ),
+        series_member(
+            "a0000000-0000-4000-8000-000000000002",
+            "noch-einmal",
+            2024,
+            json!(["reihe-000", "reihe-104"]),
+        ),
+    ];
+    let (out, _base, portal) = harvest_packages(packages, 10).await;
+    let shows = portal.with(|s| {
+        s.requests
+            .iter()
+            .filter(|r| r.action == "package_show")
+            .count()
+    });
+    assert_eq!(shows, harvester::ckan::MAX_SERIES_LOOKUPS);
+    let warnings: Vec<_> = out.pages.iter().flat_map(|p| &p.warnings).collect();
+    assert_eq!(warnings.len(), 105 + 2);
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.reason.contains("look-ups are used"))
+            .count(),
+        5 + 1
+    );
+}
+
+#[tokio::test]
+async fn govdata_dcatde_agents_and_contact_details() {
+    let pkg = json!({
+        "id": "3e5b8a1c-7d2f-4e90-b6a1-2c4d6e8f0a12",
+        "name": "wahlergebnisse-landtagswahl-2022",
+        "title": "Wahlergebnisse der Landtagswahl 2022",
+        "notes": "Ergebnisse nach Stimmbezirken.",
+        "license_id": "dl-by-de/2.0",
+        "author": "Wahlamt der Stadt Moers",
+        "author_email": "wahlamt@moers.de",
+        "maintainer": "Erika Mustermann",
+        "maintainer_email": "erika.mustermann@moers.de",
+        "organization": {"id": "8f1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d", "name": "stadt-moers", "title": "Stadt Moers"},
+        "extras": [
+            {"key": "author_url", "value": "https://www.moers.de/wahlen"},
+            {"key": "author_contacttype", "value": "Organization"},
+            {"key": "maintainer_url", "value": "https://www.moers.de/statistik"},
+            {"key": "maintainer_contacttype", "value": "Person"},
+            {"key": "maintainer_type", "value": "http://purl.org/adms/publishertype/LocalAuthority"},
+            {"key": "maintainer_tel", "value": "+49 (0)2841 / 201-0"},
+            {"key": "maintainer_street", "value": "Rathausplatz 1"},
+            {"key": "maintainer_city", "value": "Moers"},
+            {"key": "maintainer_zip", "value": "47441"},
+            {"key": "maintainer_country", "value": "Deutschland"},
+            {"key": "originator", "value": "IT.NRW"},
+            {"key": "originator_email", "value": "poststelle@it.nrw.de"},
+            {"key": "originator_url", "value": "https://www.it.nrw"},
+            {"key": "originator_contacttype", "value": "Organization"},
+            {"key": "contributorID", "value": "[\"http://dcat-ap.de/def/contributors/openNRW\"]"},
+            {"key": "used_datasets", "value": "[\"https://www.opengeodata.nrw.de/produkte/wahlbezirke\"]"},
+        ],
+        "resources": [{"id": "r1", "url": "https://daten.moers.de/wahlen/ltw2022.csv", "format": "CSV",
+                       "language": ["de", "http://publications.europa.eu/resource/authority/language/ENG"],
+                       "hash": "d41d8cd98f00b204e9800998ecf8427e", "hash_algorithm": "MD5"}],
+    });
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(
+        &records,
+        &format!("{base}dataset/wahlergebnisse-landtagswahl-2022"),
+    );
+    let d = ds(r);
+    // The contact point: the maintainer as a person, with ckanext-dcatde's
+    // telephone and address.
+    let c = the(r, &d, &format!("{DCAT}contactPoint"));
+    assert_eq!(terms(r, &c, RDF_TYPE), set([&format!("{VCARD}Individual")]));
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}fn")),
+        set(["Erika Mustermann"])
+    );
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}hasEmail")),
+        set(["mailto:erika.mustermann@moers.de"])
+    );
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}hasTelephone")),
+        set(["tel:+4928412010"])
+    );
+    let address = the(r, &c, &format!("{VCARD}hasAddress"));
+    assert_eq!(
+        terms(r, &address, RDF_TYPE),
+        set([&format!("{VCARD}Address")])
+    );
+    for (p, v) in [
+        ("street-address", "Rathausplatz 1"),
+        ("locality", "Moers"),
+        ("postal-code", "47441"),
+        ("country-name", "Deutschland"),
+    ] {
+        assert_eq!(terms(r, &address, &format!("{VCARD}{p}")), set([v]), "{p}");
+    }
+    // dcatde:maintainer: a person with homepage and type.
+    let m = the(r, &d, &format!("{DCATDE}maintainer"));
+    assert_eq!(
+        terms(r, &m, RDF_TYPE),
+        set([&format!("{FOAF}Agent"), &format!("{FOAF}Person")])
+    );
+    assert_eq!(
+        terms(r, &m, &format!("{FOAF}homepage")),
+        set(["https://www.moers.de/statistik"])
+    );
+    assert_eq!(
+        terms(r, &m, &format!("{DCT}type")),
+        set(["http://purl.org/adms/publishertype/LocalAuthority"])
+    );
+    // dct:creator (author) and dcatde:originator as organisations.
+    for (property, name, mail, home) in [
+        (
+            format!("{DCT}creator"),
+            "Wahlamt der Stadt Moers",
+            "mailto:wahlamt@moers.de",
+            "https://www.moers.de/wahlen",
+        ),
+        (
+            format!("{DCATDE}originator"),
+            "IT.NRW",
+            "mailto:poststelle@it.nrw.de",
+            "https://www.it.nrw",
+        ),
+    ] {
+        let a = the(r, &d, &property);
+        assert_eq!(
+            terms(r, &a, RDF_TYPE),
+            set([&format!("{FOAF}Agent"), &format!("{FOAF}Organization")])
+        );
+        assert_eq!(terms(r, &a, &format!("{FOAF}name")), set([name]));
+        assert_eq!(terms(r, &a, &format!("{FOAF}mbox")), set([mail]));
+        assert_eq!(terms(r, &a, &format!("{FOAF}homepage")), set([home]));
+    }
+    // The organisation is the publisher, under ckanext-dcat's organisation IRI.
+    let publisher = the(r, &d, &format!("{DCT}publisher"));
+    assert_eq!(
+        publisher,
+        iri(&format!(
+            "{base}organization/8f1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"
+        ))
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}name")),
+        set(["Stadt Moers"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}relation")),
+        set(["https://www.opengeodata.nrw.de/produkte/wahlbezirke"])
+    );
+    let dist = the(r, &d, &format!("{DCAT}distribution"));
+    assert_eq!(
+        terms(r, &dist, &format!("{DCT}language")),
+        set([&format!("{EU}language/DEU"), &format!("{EU}language/ENG")])
+    );
+    let checksum = the(r, &dist, "http://spdx.org/rdf/terms#checksum");
+    assert_eq!(
+        terms(r, &checksum, "http://spdx.org/rdf/terms#algorithm"),
+        set(["http://spdx.org/rdf/terms#checksumAlgorithm_md5"])
+    );
+}
+
+#[tokio::test]
+async fn dcat_prefixed_extras_are_read_as_ckanext_dcat_does() {
+    let Some(pkg) = example("ckan_dataset.json") else {
+        return;
+    };
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(
+        &records,
+        &format!("{base}dataset/2988a6aa-2802-4f32-b846-d4520c79c4b7"),
+    );
+    let d = ds(r);
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}issued")),
+        set(["2012-05-10^^date"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}modified")),
+        set(["2012-05-10T21:04:00^^dateTime"]),
+        "a time without seconds gets them"
+    );
+    let publisher = the(r, &d, &format!("{DCT}publisher"));
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}name")),
+        set(["Geological Society"])
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}mbox")),
+        set(["mailto:info@gs.org"])
+    );
+    let creator = the(r, &d, &format!("{DCT}creator"));
+    assert_eq!(
+        terms(r, &creator, &format!("{FOAF}name")),
+        set(["John Doe"])
+    );
+    assert_eq!(
+        terms(r, &creator, &format!("{FOAF}mbox")),
+        set(["mailto:johndoe@example.com"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}identifier")),
+        set(["9df8df51-63db-37a8-e044-0003ba9b0d98"])
+    );
+}
+
+/// A package of a CKAN 2.x portal with the Open Government Data Platform
+/// schema (OGPD 1.1, GovData before DCAT-AP.de): contacts, dates and terms
+/// of use as JSON in extras, no CKAN licence, maintainer or author.
+fn ogpd_package(id: &str, name: &str, dates: Value) -> Value {
+    let contacts = json!([
+        {"role": "veroeffentlichende_stelle", "name": "Stadt Moers", "email": "opendata@moers.de",
+         "url": "https://www.moers.de", "address": "Rathausplatz 1, 47441 Moers"},
+        {"role": "autor", "name": "Fachdienst Umwelt und Klimaschutz", "email": "umwelt@moers.de"},
+        {"role": "ansprechpartner", "name": "Fachdienst Umwelt und Klimaschutz", "email": "umwelt@moers.de",
+         "address": "Stadt Moers; Fachdienst 7.3; Unterwallstraße 9; 47441 Moers; Deutschland"},
+        {"role": "vertrieb", "name": "Kommunales Rechenzentrum Niederrhein", "email": "info@krzn.de",
+         "url": "https://www.krzn.de"}
+    ]);
+    json!({
+        "id": id,
+        "name": name,
+        "title": "Standorte der Altkleidercontainer",
+        "notes": "Standorte der Altkleidercontainer im Stadtgebiet Moers.",
+        "license_id": "",
+        "maintainer": null,
+        "author": null,
+        "tags": [{"name": "Abfall"}, {"name": "Altkleider"}],
+        "groups": [{"name": "umwelt_klima"}],
+        "metadata_created": "2014-03-12T09:21:44.302164",
+        "metadata_modified": "2019-11-04T14:02:10.118275",
+        "extras": [
+            {"key": "contacts", "value": contacts.to_string()},
+            {"key": "dates", "value": dates.to_string()},
+            {"key": "terms_of_use", "value": json!({"license_id": "dl-de-by-2.0",
+                "license_url": "https://www.govdata.de/dl-de/by-2-0",
+                "attribution_text": "Stadt Moers, Fachdienst Umwelt und Klimaschutz"}).to_string()},
+            {"key": "ogd_version", "value": "v1.1"},
+            {"key": "geographical_granularity", "value": "kommune"},
+            {"key": "spatial_reference", "value": json!({"ags": "05170024", "text": "Moers"}).to_string()},
+            {"key": "temporal_coverage_from", "value": "2014-01-01"},
+            {"key": "temporal_coverage_to", "value": "2019-12-31"},
+            {"key": "sector", "value": "oeffentlich"},
+        ],
+        "resources": [{"id": "d7e1", "url": "https://www.moers.de/opendata/altkleidercontainer.csv",
+                       "format": "CSV", "name": "Altkleidercontainer (CSV)"}],
+    })
+}
+
+#[tokio::test]
+async fn legacy_ogpd_packages_keep_licence_publisher_contact_and_dates() {
+    let full = ogpd_package(
+        "0c9a4d2e-53b7-4f7e-8d4a-3f6b1e2c9d01",
+        "altkleidercontainer",
+        json!([
+            {"role": "erstellt", "date": "2013-11-20"},
+            {"role": "veroeffentlicht", "date": "2014-03-12T00:00:00"},
+            {"role": "aktualisiert", "date": "2019-11-04"}
+        ]),
+    );
+    let only_created = ogpd_package(
+        "0c9a4d2e-53b7-4f7e-8d4a-3f6b1e2c9d02",
+        "altkleidercontainer-2013",
+        json!([{"role": "erstellt", "date": "2013-11-20"}]),
+    );
+    let (out, base, _portal) = harvest_packages(vec![full, only_created], 10).await;
+    let records = out.records();
+    let r = find(&records, &format!("{base}dataset/altkleidercontainer"));
+    let d = ds(r);
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}license")),
+        set(["http://dcat-ap.de/def/licenses/dl-by-de/2.0"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}issued")),
+        set(["2014-03-12T00:00:00^^dateTime"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}modified")),
+        set(["2019-11-04^^date"])
+    );
+    let publisher = the(r, &d, &format!("{DCT}publisher"));
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}name")),
+        set(["Stadt Moers"])
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}mbox")),
+        set(["mailto:opendata@moers.de"])
+    );
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}homepage")),
+        set(["https://www.moers.de"])
+    );
+    let creator = the(r, &d, &format!("{DCT}creator"));
+    assert_eq!(
+        terms(r, &creator, &format!("{FOAF}name")),
+        set(["Fachdienst Umwelt und Klimaschutz"])
+    );
+    let maintainer = the(r, &d, &format!("{DCATDE}maintainer"));
+    assert_eq!(
+        terms(r, &maintainer, &format!("{FOAF}name")),
+        set(["Kommunales Rechenzentrum Niederrhein"])
+    );
+    assert_eq!(
+        terms(r, &maintainer, &format!("{FOAF}homepage")),
+        set(["https://www.krzn.de"])
+    );
+    let c = the(r, &d, &format!("{DCAT}contactPoint"));
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}fn")),
+        set(["Fachdienst Umwelt und Klimaschutz"])
+    );
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}hasEmail")),
+        set(["mailto:umwelt@moers.de"])
+    );
+    let address = the(r, &c, &format!("{VCARD}hasAddress"));
+    for (p, v) in [
+        ("street-address", "Unterwallstraße 9"),
+        ("locality", "Moers"),
+        ("postal-code", "47441"),
+        ("country-name", "Deutschland"),
+    ] {
+        assert_eq!(terms(r, &address, &format!("{VCARD}{p}")), set([v]), "{p}");
+    }
+    assert_eq!(
+        terms(r, &d, &format!("{DCATDE}politicalGeocodingURI")),
+        set(["http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05170024"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCATDE}politicalGeocodingLevelURI")),
+        set(["http://dcat-ap.de/def/politicalGeocoding/Level/municipality"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCATDE}geocodingDescription")),
+        set(["Moers"])
+    );
+    let temporal = the(r, &d, &format!("{DCT}temporal"));
+    assert_eq!(
+        terms(r, &temporal, &format!("{DCAT}startDate")),
+        set(["2014-01-01^^date"])
+    );
+    assert_eq!(
+        terms(r, &temporal, &format!("{DCAT}endDate")),
+        set(["2019-12-31^^date"])
+    );
+    let dist = the(r, &d, &format!("{DCAT}distribution"));
+    assert_eq!(
+        terms(r, &dist, &format!("{DCT}license")),
+        set(["http://dcat-ap.de/def/licenses/dl-by-de/2.0"])
+    );
+    assert_eq!(
+        terms(r, &dist, &format!("{DCATDE}licenseAttributionByText")),
+        set(["Stadt Moers, Fachdienst Umwelt und Klimaschutz"])
+    );
+    // Only "erstellt": that is the issue date; CKAN's timestamp the modification.
+    let r = find(&records, &format!("{base}dataset/altkleidercontainer-2013"));
+    let d = ds(r);
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}issued")),
+        set(["2013-11-20^^date"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}modified")),
+        set(["2019-11-04T14:02:10.118275^^dateTime"])
+    );
+}
+
+#[tokio::test]
+async fn odd_values_of_the_new_fields_are_left_out_without_panics() {
+    let pkg = json!({
+        "id": "odd", "name": "seltsame-felder", "title": "Seltsam",
+        "title_translated": 42,
+        "notes_translated": "{kein json",
+        "tags_translated": ["nur", "eine", "liste"],
+        "tags": [{"name": "bleibt"}],
+        "provenance": {"": "leer", "de": null},
+        "in_series": {"id": "x"},
+        "qualified_relation": [{"relation": "keine iri", "role": "http://www.iana.org/assignments/relation/related"},
+                               {"relation": "http://example.com/a"}, "text", null],
+        "is_referenced_by": "urn:isbn:3-16-148410-0, https://doi.org/10.1000/182",
+        "spatial_coverage": [{"geom": "{\"coordinates\": []}", "centroid": {"type": 5}, "uri": "nicht/absolut"}, 7],
+        "temporal_coverage": "[{\"start\": \"gestern\", \"end\": \"2024-13\"}]",
+        "contact": [{"name": "", "email": "keine-mail", "url": "ftp://x", "identifier": ""}, {"name": "Kontakt"}],
+        "publisher": "[{\"name\": \"Verlag\", \"type\": \"kein-typ\", \"uri\": \"mailto:x@y.de\"}]",
+        "creator": [[], {"name": null}],
+        "extras": [
+            {"key": "maintainer_tel", "value": "Zentrale: 02841 201-0"},
+            {"key": "contacts", "value": "[{\"role\": 5}, \"x\", {\"role\": \"autor\", \"address\": 12}]"},
+            {"key": "dates", "value": "{\"role\": \"veroeffentlicht\"}"},
+            {"key": "terms_of_use", "value": "[]"},
+            {"key": "spatial_reference", "value": "{\"ags\": \"0517002X\"}"},
+            {"key": "geographical_granularity", "value": "Planet"},
+        ],
+        "resources": [{"id": "r", "url": "https://x.example/a.csv",
+            "name_translated": {"de": ["Teil 1", 2]},
+            "access_services": "[{\"title\": {\"de\": \"Dienst\"}, \"endpoint_url\": \"kaputt\", \"rights\": [\"Nutzung frei\", \"https://example.org/rechte\"], \"contact\": {\"name\": \"Dienststelle\"}, \"publisher\": [{\"name\": \"Betreiber\"}]}, 3]",
+            "spatial_resolution_in_meters": ["1e3", "-2", "2.5"],
+            "temporal_resolution": "P 1D"}],
+    });
+    let (out, base, _portal) = harvest_packages(vec![pkg], 10).await;
+    let records = out.records();
+    let r = find(&records, &format!("{base}dataset/seltsame-felder"));
+    let d = ds(r);
+    assert_eq!(terms(r, &d, &format!("{DCT}title")), set(["Seltsam"]));
+    assert_eq!(terms(r, &d, &format!("{DCAT}keyword")), set(["bleibt"]));
+    assert!(objects(r, &d, &format!("{DCT}description")).is_empty());
+    assert!(objects(r, &d, &format!("{DCT}provenance")).is_empty());
+    assert!(objects(r, &d, &format!("{DCAT}inSeries")).is_empty());
+    assert!(objects(r, &d, &format!("{DCAT}qualifiedRelation")).is_empty());
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}isReferencedBy")),
+        set(["https://doi.org/10.1000/182"])
+    );
+    assert!(objects(r, &d, &format!("{DCT}spatial")).is_empty());
+    assert!(objects(r, &d, &format!("{DCT}temporal")).is_empty());
+    let c = the(r, &d, &format!("{DCAT}contactPoint"));
+    assert_eq!(terms(r, &c, &format!("{VCARD}fn")), set(["Kontakt"]));
+    assert!(terms(r, &c, &format!("{VCARD}hasTelephone")).is_empty());
+    let publisher = the(r, &d, &format!("{DCT}publisher"));
+    assert!(matches!(publisher, Term::BlankNode(_)));
+    assert_eq!(
+        terms(r, &publisher, &format!("{FOAF}name")),
+        set(["Verlag"])
+    );
+    assert!(terms(r, &publisher, &format!("{DCT}type")).is_empty());
+    assert!(objects(r, &d, &format!("{DCT}creator")).is_empty());
+    assert!(objects(r, &d, &format!("{DCT}license")).is_empty());
+    assert!(objects(r, &d, &format!("{DCATDE}politicalGeocodingURI")).is_empty());
+    assert!(objects(r, &d, &format!("{DCATDE}politicalGeocodingLevelURI")).is_empty());
+    let dist = the(r, &d, &format!("{DCAT}distribution"));
+    assert_eq!(
+        terms(r, &dist, &format!("{DCT}title")),
+        set(["Teil 1@de", "2@de"])
+    );
+    assert_eq!(
+        terms(r, &dist, &format!("{DCAT}spatialResolutionInMeters")),
+        set(["2.5^^decimal"])
+    );
+    assert!(objects(r, &dist, &format!("{DCAT}temporalResolution")).is_empty());
+    let service = the(r, &dist, &format!("{DCAT}accessService"));
+    assert_eq!(
+        terms(r, &service, &format!("{DCT}title")),
+        set(["Dienst@de"])
+    );
+    assert!(objects(r, &service, &format!("{DCAT}endpointURL")).is_empty());
+    assert_eq!(objects(r, &service, &format!("{DCT}rights")).len(), 2);
+    let sc = the(r, &service, &format!("{DCAT}contactPoint"));
+    assert_eq!(terms(r, &sc, &format!("{VCARD}fn")), set(["Dienststelle"]));
+    let sp = the(r, &service, &format!("{DCT}publisher"));
+    assert_eq!(terms(r, &sp, &format!("{FOAF}name")), set(["Betreiber"]));
+}
+
+#[tokio::test]
+async fn translated_tags_and_access_services_stay_within_the_triple_bound() {
+    let words: Vec<String> = (0..30_000).map(|i| format!("wort{i}")).collect();
+    let services: Vec<Value> = (0..5_000)
+        .map(|i| json!({"title": format!("Dienst {i}"), "endpoint_url": [format!("https://x.example/{i}")]}))
+        .collect();
+    let packages = vec![
+        json!({"id": "t", "name": "viele-uebersetzungen", "title": "T", "tags_translated": {"de": words}}),
+        json!({"id": "s", "name": "viele-dienste", "title": "S",
+               "resources": [{"id": "r", "url": "https://x.example/a", "access_services": services}]}),
+        json!({"id": "u", "name": "normal", "title": "Normal"}),
+    ];
+    let (portal, base) = start(packages);
+    let mut src = source(base.clone());
+    src.max_record_triples = 20_000;
+    let out = run(&src).await;
+    drop(portal);
+    assert!(out.complete);
+    let errors: Vec<_> = out.pages.iter().flat_map(|p| &p.record_errors).collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors.iter().all(|e| e.reason.contains("20000 triples")),
+        "{errors:#?}"
+    );
+    assert_eq!(out.records().len(), 1);
 }

@@ -141,8 +141,11 @@ fn ckan_fixtures_harvested_and_mapped_field_by_field() {
             .collect();
         let access = stored.distribution_values(&iri, &format!("{DCAT}accessURL"));
         assert!(urls.is_subset(&access), "{iri}: {urls:?} ⊄ {access:?}");
-        // CKAN's timestamps become issued/modified unless DCAT extras say otherwise.
-        let has = |k: &str| extra(p, k).is_some() || p.get(k).is_some();
+        // CKAN's timestamps become issued/modified unless DCAT extras say
+        // otherwise (ckanext-dcat also reads them with a `dcat_` prefix).
+        let has = |k: &str| {
+            extra(p, k).is_some() || extra(p, &format!("dcat_{k}")).is_some() || p.get(k).is_some()
+        };
         if !has("modified") {
             if let Some(m) = text(&p["metadata_modified"]) {
                 let got = stored.values(&iri, &format!("{DCT}modified"));
@@ -441,6 +444,104 @@ fn ckan_bad_packages_are_record_errors_and_memory_stays_bounded() {
             .get(&format!("{base}dataset/nullen"))
             .map_or(0, Vec::len),
         1
+    );
+}
+
+#[test]
+fn ckan_series_translations_and_organisations_end_to_end() {
+    let Some(ckan) = fixtures("ckan") else { return };
+    let load = |f: &str| {
+        catalog_tests::portals::load_ckan_package(&ckan.join("ckanext-dcat-examples").join(f))
+    };
+    // One package per page and ids sorting the members first: the series is
+    // resolved with package_show.
+    let series_id = "f0000000-0000-4000-8000-000000000001";
+    let mut series = load("ckan_dcat_ap_dataset_series.json");
+    series["id"] = json!(series_id);
+    let mut multilingual = load("ckan_dataset_multilingual.json");
+    multilingual["id"] = json!("e0000000-0000-4000-8000-000000000001");
+    let member = |id: &str, name: &str, in_series: &str| {
+        json!({
+            "id": id, "name": name, "title": format!("Luftqualität {name}"),
+            "notes": "Stundenwerte der Messstation.", "type": "dataset",
+            "in_series": [in_series], "license_id": "dl-by-de/2.0",
+            "organization": {"id": "8f1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d", "name": "stadt-moers", "title": "Stadt Moers"},
+            "resources": [{"id": format!("{id}-csv"), "url": format!("https://daten.moers.de/luft/{name}.csv"), "format": "CSV"}],
+        })
+    };
+    let packages = vec![
+        series,
+        multilingual,
+        member(
+            "a0000000-0000-4000-8000-000000000001",
+            "luft-2023",
+            series_id,
+        ),
+        member(
+            "b0000000-0000-4000-8000-000000000001",
+            "luft-verwaist",
+            "gibt-es-nicht",
+        ),
+    ];
+    let portal = CkanPortal::start(packages.clone());
+    let base = portal.base_url();
+    let dir = TempDir::new("ckan-series");
+    let cfg = config(&dir, &portal, 1);
+    let (out, reports) = harvest(&cfg, &[]);
+    let report = report_of(&reports, "ckan");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{report}");
+    assert_eq!(report["added"], packages.len(), "{report}");
+    // The orphan's in_series is reported as left out.
+    assert!(
+        stdout.contains("luft-verwaist") && stdout.contains("in_series \"gibt-es-nicht\""),
+        "{stdout}"
+    );
+
+    let served = Served::start(&cfg);
+    let stored = StoredSource::read(&served, "ckan");
+    let series_iri = format!("{base}dataset/test-dataset-series");
+    assert_eq!(
+        stored.values(
+            &series_iri,
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+        ),
+        set([format!("{DCAT}DatasetSeries")])
+    );
+    let member_iri = format!("{base}dataset/luft-2023");
+    assert_eq!(
+        stored.values(&member_iri, &format!("{DCAT}inSeries")),
+        set([series_iri])
+    );
+    assert!(stored
+        .values(
+            &format!("{base}dataset/luft-verwaist"),
+            &format!("{DCAT}inSeries")
+        )
+        .is_empty());
+    // The organisation is the publisher under ckanext-dcat's IRI for it.
+    assert_eq!(
+        stored.values(&member_iri, &format!("{DCT}publisher")),
+        set([format!(
+            "{base}organization/8f1b2c3d-4e5f-4a6b-9c8d-7e6f5a4b3c2d"
+        )])
+    );
+    // ckanext-fluent: the titles keep their languages.
+    let ml = format!("{base}dataset/test-dataset-multilingual");
+    let titles: BTreeSet<String> = served
+        .select(&format!(
+            "SELECT ?t ?l WHERE {{ GRAPH ?g {{ <{ml}> <{DCT}title> ?t BIND(LANG(?t) AS ?l) }} }}"
+        ))
+        .into_iter()
+        .map(|row| format!("{}@{}", row["t"], row["l"]))
+        .collect();
+    assert_eq!(
+        titles,
+        set([
+            "Test DCAT dataset@en",
+            "Conjunt de dades de prova DCAT@ca",
+            "Conjunto de datos de prueba DCAT@es"
+        ])
     );
 }
 

@@ -196,6 +196,11 @@ fn field<'a>(p: &'a Value, key: &str) -> Option<&'a Value> {
 /// package; `None` when it is unexplained.
 fn ckan_reason(v: &Violation, p: &Value) -> Option<&'static str> {
     let kind = v.kind();
+    if kind == format!("<{DCAT}DataService> <{DCAT}servesDataset> [ClassConstraintComponent]")
+        && p.to_string().contains("serves_dataset")
+    {
+        return Some("per-record validation: dcat:servesDataset names a dataset of another record");
+    }
     if kind == format!("<{DCAT}Dataset> <{DCT}description> [MinCountConstraintComponent]") {
         return text(&p["notes"])
             .is_none()

@@ -182,6 +182,47 @@ pub fn parse_search_body(body: &[u8]) -> Result<(u64, Vec<Value>), String> {
     Ok((count, results))
 }
 
+/// Checks a `package_show` body: JSON, `success: true` and a `result`
+/// object (the package).
+pub fn parse_show_body(body: &[u8]) -> Result<Value, String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(400)]).into_owned();
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("response is not valid JSON ({e}): {}", snippet(&head, 200)))?;
+    let Some(obj) = value.as_object() else {
+        return Err(format!(
+            "response is JSON but not an object: {}",
+            snippet(&head, 200)
+        ));
+    };
+    if obj.get("success").and_then(Value::as_bool) != Some(true) {
+        let error = obj.get("error");
+        let detail = [
+            error.and_then(|e| e.get("__type")).map(value_text),
+            error.and_then(|e| e.get("message")).map(value_text),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+        return Err(format!(
+            "CKAN reports success: false ({})",
+            if detail.is_empty() {
+                "no error given"
+            } else {
+                &detail
+            }
+        ));
+    }
+    match obj.get("result") {
+        Some(result @ Value::Object(_)) => Ok(result.clone()),
+        _ => Err(format!(
+            "success but no result object: {}",
+            snippet(&head, 200)
+        )),
+    }
+}
+
 /// A JSON value as text (strings without quotes).
 pub fn value_text(v: &Value) -> String {
     match v {
@@ -276,6 +317,22 @@ mod tests {
         .unwrap();
         assert_eq!((count, results.len()), (2, 2));
         assert!(parse_search_body(br#"{"success": true, "result": {"count": 2}}"#).is_err());
+    }
+
+    #[test]
+    fn show_bodies() {
+        let pkg = parse_show_body(br#"{"success": true, "result": {"id": "s", "name": "reihe"}}"#)
+            .unwrap();
+        assert_eq!(pkg["name"], "reihe");
+        let e = parse_show_body(
+            br#"{"success": false, "error": {"__type": "Not Found Error", "message": "Not found"}}"#,
+        )
+        .unwrap_err();
+        assert!(e.contains("Not Found Error: Not found"), "{e}");
+        assert!(parse_show_body(b"<html>Fehler</html>")
+            .unwrap_err()
+            .contains("not valid JSON"));
+        assert!(parse_show_body(br#"{"success": true, "result": []}"#).is_err());
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! result) to a DCAT-AP.de [`Record`]. See the module documentation of
 //! [`crate::ckan`] for the table of fields.
 
+use crate::iri::is_valid_language;
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
 use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use url::Url;
 
 macro_rules! iri {
@@ -44,6 +47,8 @@ iri!(DCAT_COMPRESS_FORMAT = "http://www.w3.org/ns/dcat#compressFormat");
 iri!(DCAT_PACKAGE_FORMAT = "http://www.w3.org/ns/dcat#packageFormat");
 iri!(DCATAP_AVAILABILITY = "http://data.europa.eu/r5r/availability");
 iri!(XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration");
+iri!(XSD_G_YEAR = "http://www.w3.org/2001/XMLSchema#gYear");
+iri!(XSD_G_YEAR_MONTH = "http://www.w3.org/2001/XMLSchema#gYearMonth");
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -126,106 +131,77 @@ fn any_iri(s: &str) -> Option<NamedNode> {
     NamedNode::new(s).ok()
 }
 
-/// ckanext-dcat 2 with ckanext-scheming stores agents, coverage etc. as lists
-/// of objects (`publisher: [{name, email, url, identifier}]`): their first
-/// entries are read as the flat extras of the legacy profile.
-fn scheming_fields(pkg: &Map<String, Value>) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    let first = |key: &str| -> Option<&Map<String, Value>> {
-        match pkg.get(key)? {
-            Value::Array(items) => items.first()?.as_object(),
-            Value::Object(o) => Some(o),
-            _ => None,
-        }
-    };
-    let as_text = |v: &Value| match v {
-        Value::Object(_) | Value::Array(_) => Value::String(v.to_string()),
-        other => other.clone(),
-    };
-    for (list, prefix) in [
-        ("publisher", "publisher"),
-        ("contact", "contact"),
-        ("creator", "creator"),
-    ] {
-        if let Some(o) = first(list) {
-            for (sub, flat) in [
-                ("name", "name"),
-                ("email", "email"),
-                ("url", "url"),
-                ("uri", "uri"),
-            ] {
-                if let Some(v) = o.get(sub) {
-                    out.push((format!("{prefix}_{flat}"), v.clone()));
-                }
-            }
-            if let Some(id) = o
-                .get("identifier")
-                .and_then(Value::as_str)
-                .filter(|i| http_iri(i).is_some())
-            {
-                out.push((format!("{prefix}_uri"), Value::String(id.to_owned())));
-            }
-        }
-    }
-    if let Some(o) = first("temporal_coverage") {
-        for (sub, flat) in [("start", "temporal_start"), ("end", "temporal_end")] {
-            if let Some(v) = o.get(sub) {
-                out.push((flat.to_owned(), v.clone()));
-            }
-        }
-    }
-    if let Some(o) = first("spatial_coverage") {
-        for (sub, flat) in [
-            ("geom", "spatial"),
-            ("uri", "spatial_uri"),
-            ("text", "spatial_text"),
-            ("bbox", "spatial_bbox"),
-        ] {
-            if let Some(v) = o.get(sub) {
-                out.push((flat.to_owned(), as_text(v)));
-            }
-        }
-    }
-    out
-}
-
-/// The package's extras (`[{key, value}]`, or an object as some portals send),
-/// then the flattened ckanext-scheming fields.
-fn extras_of(pkg: &Map<String, Value>) -> Vec<(String, Value)> {
-    let mut extras = plain_extras(pkg);
-    extras.extend(scheming_fields(pkg));
-    extras
-}
-
-fn plain_extras(pkg: &Map<String, Value>) -> Vec<(String, Value)> {
+/// The package's extras: `[{key, value}]`, or an object as some portals send.
+fn plain_extras(pkg: &Map<String, Value>) -> Vec<(&str, &Value)> {
     match pkg.get("extras") {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(|e| {
-                let key = text(e.get("key"))?;
-                Some((key, e.get("value").cloned().unwrap_or(Value::Null)))
+                let key = e.get("key")?.as_str()?.trim();
+                (!key.is_empty()).then_some((key, e.get("value").unwrap_or(&Value::Null)))
             })
             .collect(),
-        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
         _ => Vec::new(),
     }
 }
 
-/// Looks a field up at the top level (ckanext-scheming) and then in the extras.
+/// Looks a field up at the top level (ckanext-scheming) and then in the
+/// extras, where ckanext-dcat also accepts the key with a `dcat_` prefix.
 struct Fields<'a> {
     pkg: &'a Map<String, Value>,
-    extras: Vec<(String, Value)>,
+    extras: Vec<(&'a str, &'a Value)>,
+    /// One bit per hash of every key present (extras also without `dcat_`):
+    /// most fields asked for are absent, and a clear bit says so at once.
+    present: u128,
+    /// The same for the keys' parts before the first `_` (`maintainer` of
+    /// `maintainer_tel`), for [`Fields::has_role`].
+    roles: u128,
 }
 
-impl Fields<'_> {
-    fn raw(&self, key: &str) -> Option<&Value> {
+/// The bit of a key in [`Fields::present`] (FNV-1a).
+fn key_bit(key: &str) -> u128 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    1u128 << (h % 128)
+}
+
+impl<'a> Fields<'a> {
+    fn new(pkg: &'a Map<String, Value>) -> Self {
+        let extras = plain_extras(pkg);
+        let role_bit = |k: &str| key_bit(k.split('_').next().unwrap_or(k));
+        let (mut present, mut roles) = (0u128, 0u128);
+        for k in pkg.keys() {
+            present |= key_bit(k);
+            roles |= role_bit(k);
+        }
+        for (k, _) in &extras {
+            let stripped = k.strip_prefix("dcat_").unwrap_or(k);
+            present |= key_bit(k) | key_bit(stripped);
+            roles |= role_bit(stripped);
+        }
+        Self {
+            pkg,
+            extras,
+            present,
+            roles,
+        }
+    }
+
+    fn raw(&self, key: &str) -> Option<&'a Value> {
+        if self.present & key_bit(key) == 0 {
+            return None;
+        }
         match self.pkg.get(key) {
             Some(v) if !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()) => Some(v),
             _ => self
                 .extras
                 .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v)
+                .find(|(k, _)| *k == key || k.strip_prefix("dcat_") == Some(key))
+                .map(|(_, v)| *v)
                 .filter(|v| !v.is_null()),
         }
     }
@@ -243,6 +219,20 @@ impl Fields<'_> {
     /// comma-separated string (as ckanext-dcat reads them).
     fn list(&self, key: &str) -> Vec<String> {
         list_value(self.raw(key))
+    }
+
+    /// Whether any field is `prefix` or starts with `prefix_` (a quick
+    /// check before looking up a role's many flat fields).
+    fn has_role(&self, prefix: &str) -> bool {
+        if self.roles & key_bit(prefix) == 0 {
+            return false;
+        }
+        let matches = |k: &str| {
+            let k = k.strip_prefix("dcat_").unwrap_or(k);
+            k.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
+        };
+        self.pkg.keys().any(|k| matches(k)) || self.extras.iter().any(|(k, _)| matches(k))
     }
 }
 
@@ -267,6 +257,11 @@ fn list_value(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The http(s) IRIs of a list value; other items are left out.
+fn iri_list(v: Option<&Value>) -> Vec<NamedNode> {
+    list_value(v).iter().filter_map(|i| http_iri(i)).collect()
+}
+
 /// Free-text values: a JSON array, a JSON-encoded array in a string, or
 /// one text (never split at commas).
 fn text_list(v: Option<&Value>) -> Vec<String> {
@@ -281,6 +276,166 @@ fn text_list(v: Option<&Value>) -> Vec<String> {
         Some(Value::Array(items)) => items.iter().filter_map(|i| text(Some(i))).collect(),
         other => text(other).into_iter().collect(),
     }
+}
+
+/// A structured value: arrays and objects as given, and JSON-encoded
+/// arrays or objects in strings (as extras hold them) parsed.
+fn structured(v: Option<&Value>) -> Option<Cow<'_, Value>> {
+    match v? {
+        Value::String(s) => {
+            let t = s.trim();
+            let framed = (t.starts_with('[') && t.ends_with(']'))
+                || (t.starts_with('{') && t.ends_with('}'));
+            if !framed {
+                return None;
+            }
+            match serde_json::from_str::<Value>(t) {
+                Ok(parsed @ (Value::Array(_) | Value::Object(_))) => Some(Cow::Owned(parsed)),
+                _ => None,
+            }
+        }
+        other @ (Value::Array(_) | Value::Object(_)) => Some(Cow::Borrowed(other)),
+        _ => None,
+    }
+}
+
+/// The objects of a ckanext-scheming repeating field (a list of objects,
+/// one object, or either JSON-encoded in a string); empty objects are left out.
+fn objects_of(v: Option<&Value>) -> Vec<Map<String, Value>> {
+    let Some(value) = structured(v) else {
+        return Vec::new();
+    };
+    let non_empty = |o: &Map<String, Value>| {
+        o.values().any(|x| match x {
+            Value::Null => false,
+            Value::String(s) => !s.trim().is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(m) => !m.is_empty(),
+            _ => true,
+        })
+    };
+    match value.as_ref() {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_object)
+            .filter(|o| non_empty(o))
+            .cloned()
+            .collect(),
+        Value::Object(o) if non_empty(o) => vec![o.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// A language-tagged literal; the tag is lower-cased and must be valid.
+fn tagged(value: &str, lang: &str) -> Option<Literal> {
+    let value = value.trim();
+    let lang = lang.trim().to_ascii_lowercase();
+    if value.is_empty() || !is_valid_language(&lang) {
+        return None;
+    }
+    Literal::new_language_tagged_literal(value, lang).ok()
+}
+
+/// The literals of a ckanext-fluent value `{lang: text}` (or `{lang:
+/// [texts]}`, also JSON-encoded in a string): one per language and text;
+/// invalid language tags are left out. Empty for anything else.
+fn lang_literals(v: Option<&Value>) -> Vec<Literal> {
+    let Some(value) = v else {
+        return Vec::new();
+    };
+    let parsed;
+    let map = match value {
+        Value::Object(m) => m,
+        Value::String(s) if s.trim_start().starts_with('{') => match structured(Some(value)) {
+            Some(Cow::Owned(Value::Object(m))) => {
+                parsed = m;
+                &parsed
+            }
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (lang, texts) in map {
+        match texts {
+            Value::Array(items) => {
+                out.extend(items.iter().filter_map(|t| tagged(&text(Some(t))?, lang)));
+            }
+            other => out.extend(text(Some(other)).and_then(|t| tagged(&t, lang))),
+        }
+    }
+    out
+}
+
+/// The literals of a text value: tagged ones for a `{lang: text}` object,
+/// else the text itself untagged.
+fn literals(v: Option<&Value>) -> Vec<Literal> {
+    let tagged = lang_literals(v);
+    if !tagged.is_empty() {
+        return tagged;
+    }
+    text(v)
+        .map(Literal::new_simple_literal)
+        .into_iter()
+        .collect()
+}
+
+/// The translations of a field (`title_translated`…) when there are any,
+/// else the field's own literals.
+fn translated_or(translated: Option<&Value>, plain: Option<&Value>) -> Vec<Literal> {
+    let t = lang_literals(translated);
+    if t.is_empty() {
+        literals(plain)
+    } else {
+        t
+    }
+}
+
+/// A GeoJSON geometry: an object with a `type`, given as JSON or as a
+/// JSON-encoded string (kept as written).
+fn geojson(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => {
+            let s = s.trim();
+            serde_json::from_str::<Value>(s)
+                .ok()
+                .filter(|g| g.get("type").is_some_and(Value::is_string))
+                .map(|_| s.to_owned())
+        }
+        o @ Value::Object(m) if m.get("type").is_some_and(Value::is_string) => {
+            serde_json::to_string(o).ok()
+        }
+        _ => None,
+    }
+}
+
+/// A telephone number as a `tel:` IRI: digits only, with an optional
+/// leading `+`; spaces, dashes, slashes, dots and brackets are dropped, and
+/// so is the trunk prefix `(0)` after a country code (`+49 (0)2841 201-0`
+/// → `tel:+4928412010`). Anything else (letters, extensions) leaves it out.
+fn tel(v: &str) -> Option<NamedNode> {
+    let v = v.trim();
+    let v = v
+        .strip_prefix("tel:")
+        .or_else(|| v.strip_prefix("TEL:"))
+        .unwrap_or(v)
+        .trim();
+    let (plus, rest) = match v.strip_prefix('+') {
+        Some(r) => ("+", Cow::Owned(r.replacen("(0)", "", 1))),
+        None => ("", Cow::Borrowed(v)),
+    };
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '/' | '.' | '(' | ')' => {}
+            _ => return None,
+        }
+    }
+    if digits.len() < 3 {
+        return None;
+    }
+    NamedNode::new(format!("tel:{plus}{digits}")).ok()
 }
 
 /// A distribution status as DCAT-AP.de wants it (the EU distribution-status
@@ -302,6 +457,21 @@ fn distribution_status(v: &str) -> Option<NamedNode> {
     NamedNode::new(format!("{EU}{eu}")).ok()
 }
 
+/// A CKAN slug (name or id) for an IRI path segment: percent-encoded, with
+/// the characters CKAN slugs are made of kept readable.
+fn slug_segment(slug: &str) -> String {
+    if slug
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return slug.to_owned();
+    }
+    percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC)
+        .to_string()
+        .replace("%2D", "-")
+        .replace("%5F", "_")
+}
+
 /// The IRI of a package's dataset: the `uri` extra when it is a valid absolute
 /// http(s) IRI, else `{portal base}/dataset/{name}` (the id when there is no name).
 pub fn dataset_iri(
@@ -318,32 +488,113 @@ pub fn dataset_iri(
         .filter(|s| !s.is_empty())
         .or(id.map(str::trim).filter(|s| !s.is_empty()))?;
     let base = portal_base.as_str().trim_end_matches('/');
-    let encoded: String =
-        percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC)
-            .to_string()
-            // keep the characters CKAN slugs are made of readable
-            .replace("%2D", "-")
-            .replace("%5F", "_");
-    NamedNode::new(format!("{base}/dataset/{encoded}")).ok()
+    NamedNode::new(format!("{base}/dataset/{}", slug_segment(slug))).ok()
+}
+
+/// The `uri` of a package: the top-level field (ckanext-scheming), the
+/// `extras_uri` of an `fl` listing, else the `uri` extra.
+fn package_uri(obj: &Map<String, Value>) -> Option<String> {
+    text(obj.get("uri"))
+        .or_else(|| text(obj.get("extras_uri")))
+        .or_else(|| text(extra_value(obj, "uri")))
+}
+
+/// The value of the extra `key` (exactly that key), without collecting the
+/// extras.
+fn extra_value<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    match obj.get("extras")? {
+        Value::Array(items) => items
+            .iter()
+            .find(|e| e.get("key").and_then(Value::as_str).map(str::trim) == Some(key))
+            .and_then(|e| e.get("value")),
+        Value::Object(map) => map.get(key),
+        _ => None,
+    }
 }
 
 /// The dataset IRI of a package as found in a listing (full dict, or the
 /// `fl=id,name,extras_uri` form).
 pub fn dataset_iri_of_package(pkg: &Value, portal_base: &Url) -> Option<NamedNode> {
     let obj = pkg.as_object()?;
-    let extras = extras_of(obj);
-    let uri = text(obj.get("extras_uri")).or_else(|| {
-        extras
-            .iter()
-            .find(|(k, _)| k == "uri")
-            .and_then(|(_, v)| text(Some(v)))
-    });
     dataset_iri(
-        uri.as_deref(),
+        package_uri(obj).as_deref(),
         text(obj.get("name")).as_deref(),
         text(obj.get("id")).as_deref(),
         portal_base,
     )
+}
+
+/// Whether a package is a ckanext-dcat dataset series (`type: dataset_series`).
+pub fn is_dataset_series(pkg: &Value) -> bool {
+    pkg.get("type").and_then(Value::as_str).map(str::trim) == Some("dataset_series")
+}
+
+/// The `in_series` entries of a package that name a CKAN package (id or
+/// name) rather than giving an IRI: they need the series' dataset IRI.
+/// Dataset series themselves have none.
+pub fn in_series_refs(pkg: &Value) -> Vec<String> {
+    let Some(obj) = pkg.as_object() else {
+        return Vec::new();
+    };
+    if is_dataset_series(pkg) {
+        return Vec::new();
+    }
+    let value = match obj.get("in_series") {
+        Some(v) if !v.is_null() => Some(v),
+        _ => extra_value(obj, "in_series")
+            .or_else(|| extra_value(obj, "dcat_in_series"))
+            .filter(|v| !v.is_null()),
+    };
+    list_value(value)
+        .into_iter()
+        .filter(|r| http_iri(r).is_none())
+        .collect()
+}
+
+/// The dataset IRIs of dataset series by CKAN package id and name (what
+/// `in_series` lists), or why a reference could not be resolved.
+#[derive(Debug, Clone, Default)]
+pub struct SeriesIris {
+    known: HashMap<String, Result<NamedNode, String>>,
+}
+
+impl SeriesIris {
+    /// What is known about a reference: its IRI, or why it has none.
+    pub fn get(&self, reference: &str) -> Option<&Result<NamedNode, String>> {
+        self.known.get(reference.trim())
+    }
+
+    /// Records the outcome for a reference.
+    pub fn insert(&mut self, reference: &str, resolved: Result<NamedNode, String>) {
+        self.known.insert(reference.trim().to_owned(), resolved);
+    }
+
+    /// Records a package under its id and name when it is a dataset series
+    /// with a dataset IRI; returns whether it was one.
+    pub fn add_series(&mut self, pkg: &Value, portal_base: &Url) -> bool {
+        if !is_dataset_series(pkg) {
+            return false;
+        }
+        let Some(iri) = dataset_iri_of_package(pkg, portal_base) else {
+            return false;
+        };
+        for key in ["id", "name"] {
+            if let Some(k) = text(pkg.get(key)) {
+                self.known.insert(k, Ok(iri.clone()));
+            }
+        }
+        true
+    }
+
+    /// How many references are known (resolved or not).
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// Whether nothing is known yet.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
 }
 
 /// Collects triples under a bound.
@@ -383,13 +634,28 @@ impl Graph {
 /// A date or dateTime literal typed by its lexical form, or `None` when the
 /// value is neither (it is then left out: DCAT-AP.de wants typed dates).
 ///
-/// The value is kept exactly as CKAN gives it (CKAN's timestamps have no time
-/// zone; `xsd:dateTime` allows that). A space between date and time is the
-/// only thing repaired (`2020-01-06 12:00:00` → `2020-01-06T12:00:00`).
+/// The value is kept as CKAN gives it (CKAN's timestamps have no time
+/// zone; `xsd:dateTime` allows that). A year (`2012`) is an `xsd:gYear`, a
+/// month (`2012-05`) an `xsd:gYearMonth`, as ckanext-dcat writes them. Two
+/// things are repaired: a space between date and time (`2020-01-06
+/// 12:00:00` → `2020-01-06T12:00:00`) and a time without seconds
+/// (`2012-05-10T21:04` → `2012-05-10T21:04:00`).
 pub fn date_literal(value: &str) -> Option<Literal> {
     let v = value.trim();
     let b = v.as_bytes();
     let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    if b.len() == 4 && (0..4).all(d) {
+        return Some(Literal::new_typed_literal(v, XSD_G_YEAR));
+    }
+    if b.len() == 7
+        && (0..4).all(d)
+        && b[4] == b'-'
+        && d(5)
+        && d(6)
+        && (1..=12).contains(&((b[5] - b'0') * 10 + (b[6] - b'0')))
+    {
+        return Some(Literal::new_typed_literal(v, XSD_G_YEAR_MONTH));
+    }
     let is_date = b.len() >= 10
         && (0..4).all(d)
         && b[4] == b'-'
@@ -403,13 +669,14 @@ pub fn date_literal(value: &str) -> Option<Literal> {
     }
     let rest = &v[10..];
     let tz_ok = |t: &str| {
-        t.is_empty()
-            || t == "Z"
-            || (t.len() == 6
-                && (t.starts_with('+') || t.starts_with('-'))
-                && t[1..3].chars().all(|c| c.is_ascii_digit())
-                && &t[3..4] == ":"
-                && t[4..].chars().all(|c| c.is_ascii_digit()))
+        let z = t.as_bytes();
+        z.is_empty()
+            || z == b"Z"
+            || (z.len() == 6
+                && (z[0] == b'+' || z[0] == b'-')
+                && z[1..3].iter().all(u8::is_ascii_digit)
+                && z[3] == b':'
+                && z[4..].iter().all(u8::is_ascii_digit))
     };
     if rest.is_empty() || tz_ok(rest) {
         return Some(Literal::new_typed_literal(v, xsd::DATE));
@@ -420,6 +687,13 @@ pub fn date_literal(value: &str) -> Option<Literal> {
     }
     let tb = time.as_bytes();
     let t = |i: usize| tb.get(i).is_some_and(u8::is_ascii_digit);
+    let hh_mm = tb.len() >= 5 && t(0) && t(1) && tb[2] == b':' && t(3) && t(4);
+    if hh_mm && tb.get(5) != Some(&b':') && tz_ok(&time[5..]) {
+        return Some(Literal::new_typed_literal(
+            format!("{}T{}:00{}", &v[..10], &time[..5], &time[5..]),
+            xsd::DATE_TIME,
+        ));
+    }
     if !(tb.len() >= 8
         && t(0)
         && t(1)
@@ -560,8 +834,19 @@ fn license_term(
     Ok(Some(node.into()))
 }
 
-/// Maps one package to a record.
+/// Maps one package to a record. `in_series` entries that name a CKAN
+/// package are left out (see [`map_package_in_run`]).
 pub fn map_package(pkg: &Value, ctx: &MapContext) -> Result<Record, MapError> {
+    map_package_in_run(pkg, ctx, &SeriesIris::default())
+}
+
+/// Maps one package to a record, resolving `in_series` references to CKAN
+/// packages through `series` (those it does not know are left out).
+pub fn map_package_in_run(
+    pkg: &Value,
+    ctx: &MapContext,
+    series: &SeriesIris,
+) -> Result<Record, MapError> {
     let err = |record: String, reason: String| MapError {
         record,
         reason,
@@ -573,10 +858,7 @@ pub fn map_package(pkg: &Value, ctx: &MapContext) -> Result<Record, MapError> {
             format!("package is not a JSON object but {}", json_kind(pkg)),
         ));
     };
-    let f = Fields {
-        pkg: obj,
-        extras: extras_of(obj),
-    };
+    let f = Fields::new(obj);
     let id = text(obj.get("id"));
     let name = text(obj.get("name"));
     let who = id
@@ -587,7 +869,7 @@ pub fn map_package(pkg: &Value, ctx: &MapContext) -> Result<Record, MapError> {
         return Err(err(who, "package has neither an id nor a name".into()));
     }
     let Some(ds) = dataset_iri(
-        f.text("uri").as_deref(),
+        package_uri(obj).as_deref(),
         name.as_deref(),
         id.as_deref(),
         &ctx.portal_base,
@@ -601,7 +883,7 @@ pub fn map_package(pkg: &Value, ctx: &MapContext) -> Result<Record, MapError> {
         triples: Vec::new(),
         limit: ctx.max_record_triples,
     };
-    match build(&mut g, &ds, obj, &f, id.as_deref(), ctx) {
+    match build(&mut g, &ds, obj, &f, id.as_deref(), ctx, series) {
         Ok(()) => Ok(Record {
             dataset: ds,
             triples: g.triples,
@@ -641,6 +923,50 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+/// The fields of the Open Government Data Platform schema (OGPD, the
+/// GovData metadata structure before DCAT-AP.de) that have no DCAT-AP.de
+/// counterpart of the same name: `contacts` by role, `dates` by role and
+/// `terms_of_use`.
+#[derive(Default)]
+struct Ogpd {
+    contacts: Vec<Map<String, Value>>,
+    dates: Vec<Map<String, Value>>,
+    terms: Option<Map<String, Value>>,
+}
+
+impl Ogpd {
+    fn read(f: &Fields<'_>) -> Self {
+        let contacts = objects_of(f.raw("contacts"));
+        let dates = objects_of(f.raw("dates"));
+        let terms = objects_of(f.raw("terms_of_use")).into_iter().next();
+        Self {
+            contacts,
+            dates,
+            terms,
+        }
+    }
+
+    /// The first contact of a role (`autor`, `veroeffentlichende_stelle`,
+    /// `ansprechpartner`, `vertrieb`).
+    fn contact(&self, role: &str) -> Option<&Map<String, Value>> {
+        self.contacts
+            .iter()
+            .find(|c| text(c.get("role")).is_some_and(|r| r.eq_ignore_ascii_case(role)))
+    }
+
+    /// The date of a role (`erstellt`, `veroeffentlicht`, `aktualisiert`).
+    fn date(&self, role: &str) -> Option<String> {
+        self.dates
+            .iter()
+            .find(|d| text(d.get("role")).is_some_and(|r| r.eq_ignore_ascii_case(role)))
+            .and_then(|d| text(d.get("date")))
+    }
+
+    fn term(&self, key: &str) -> Option<String> {
+        text(self.terms.as_ref()?.get(key))
+    }
+}
+
 fn build(
     g: &mut Graph,
     ds_node: &NamedNode,
@@ -648,40 +974,70 @@ fn build(
     f: &Fields<'_>,
     id: Option<&str>,
     ctx: &MapContext,
+    series: &SeriesIris,
 ) -> Result<(), TooLarge> {
     let ds: NamedOrBlankNode = ds_node.clone().into();
+    let ogpd = Ogpd::read(f);
     // ckanext-dcat's dataset series are packages of type `dataset_series`.
-    let class = if text(obj.get("type")).as_deref() == Some("dataset_series") {
+    let is_series = text(obj.get("type")).as_deref() == Some("dataset_series");
+    let class = if is_series {
         dcat::DATASET_SERIES
     } else {
         dcat::DATASET
     };
     g.add(ds.clone(), rdf::TYPE, class)?;
-    if let Some(title) = text(obj.get("title")).or_else(|| text(obj.get("name"))) {
-        g.lit(&ds, dct::TITLE, &title)?;
+    // Title and description: the ckanext-fluent translations replace the plain field.
+    let mut titles = translated_or(f.raw("title_translated"), obj.get("title"));
+    if titles.is_empty() {
+        titles.extend(text(obj.get("name")).map(Literal::new_simple_literal));
     }
-    if let Some(notes) = text(obj.get("notes")) {
-        g.lit(&ds, dct::DESCRIPTION, &notes)?;
+    for t in titles {
+        g.add(ds.clone(), dct::TITLE, t)?;
     }
-    if let Some(identifier) = f.first(&["identifier", "guid"]).or(id.map(str::to_owned)) {
+    for d in translated_or(f.raw("notes_translated"), obj.get("notes")) {
+        g.add(ds.clone(), dct::DESCRIPTION, d)?;
+    }
+    if let Some(identifier) = f
+        .first(&["identifier", "guid", "metadata_original_id"])
+        .or(id.map(str::to_owned))
+    {
         g.lit(&ds, dct::IDENTIFIER, &identifier)?;
     }
 
-    // Keywords: tags as objects ({name}) or plain strings.
-    if let Some(Value::Array(tags)) = obj.get("tags") {
-        for tag in tags {
-            let word = match tag {
-                Value::Object(t) => text(t.get("name")).or_else(|| text(t.get("display_name"))),
-                other => text(Some(other)),
-            };
-            if let Some(word) = word {
-                g.lit(&ds, dcat::KEYWORD, &word)?;
+    // Keywords: tags_translated ({lang: [words]}) replaces the tags; tags
+    // as objects ({name}) or plain strings.
+    let mut translated_tags = false;
+    if let Some(value) = structured(f.raw("tags_translated")) {
+        if let Value::Object(by_lang) = value.as_ref() {
+            for (lang, words) in by_lang {
+                for word in list_value(Some(words)) {
+                    if let Some(l) = tagged(&word, lang) {
+                        g.add(ds.clone(), dcat::KEYWORD, l)?;
+                        translated_tags = true;
+                    }
+                }
             }
         }
-    } else if let Some(Value::String(s)) = obj.get("tags") {
-        for word in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            g.lit(&ds, dcat::KEYWORD, word)?;
+    }
+    match obj.get("tags") {
+        _ if translated_tags => {}
+        Some(Value::Array(tags)) => {
+            for tag in tags {
+                let word = match tag {
+                    Value::Object(t) => text(t.get("name")).or_else(|| text(t.get("display_name"))),
+                    other => text(Some(other)),
+                };
+                if let Some(word) = word {
+                    g.lit(&ds, dcat::KEYWORD, &word)?;
+                }
+            }
         }
+        Some(Value::String(s)) => {
+            for word in s.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+                g.lit(&ds, dcat::KEYWORD, word)?;
+            }
+        }
+        _ => {}
     }
 
     // Themes: groups (GovData categories, EU codes) and the theme field/extra.
@@ -705,14 +1061,7 @@ fn build(
         }
     }
     for theme in f.list("theme") {
-        let found = normalize::themes(&theme);
-        if found.is_empty() {
-            if let Some(n) = http_iri(&theme) {
-                themes.push(n);
-            }
-        } else {
-            themes.extend(found.into_iter().filter_map(|t| NamedNode::new(t).ok()));
-        }
+        themes.extend(theme_iris(&theme));
     }
     let mut seen = std::collections::HashSet::new();
     for t in themes {
@@ -721,9 +1070,12 @@ fn build(
         }
     }
 
-    // Dates: the DCAT extras win over CKAN's own timestamps (as ckanext-dcat does).
+    // Dates: the DCAT fields win over the OGPD dates and CKAN's own
+    // timestamps (as ckanext-dcat and GovData's migration do).
     if let Some(l) = f
         .first(&["issued"])
+        .or_else(|| ogpd.date("veroeffentlicht"))
+        .or_else(|| ogpd.date("erstellt"))
         .or_else(|| text(obj.get("metadata_created")))
         .and_then(|v| date_literal(&v))
     {
@@ -731,6 +1083,7 @@ fn build(
     }
     if let Some(l) = f
         .first(&["modified"])
+        .or_else(|| ogpd.date("aktualisiert"))
         .or_else(|| text(obj.get("metadata_modified")))
         .and_then(|v| date_literal(&v))
     {
@@ -744,23 +1097,35 @@ fn build(
     if let Some(version) = text(obj.get("version")) {
         g.lit(&ds, dcat::VERSION, &version)?;
     }
-    if let Some(notes) = f.text("version_notes") {
-        g.lit(&ds, ADMS_VERSION_NOTES, &notes)?;
+    for notes in literals(f.raw("version_notes")) {
+        g.add(ds.clone(), ADMS_VERSION_NOTES, notes)?;
     }
 
-    // Licence.
-    let license = license_term(
+    // Licence: CKAN's licence fields, else the OGPD terms_of_use.
+    let mut license = license_term(
         g,
         text(obj.get("license_id")).as_deref(),
         text(obj.get("license_url")).as_deref(),
         text(obj.get("license_title")).as_deref(),
     )?;
+    if license.is_none() && ogpd.terms.is_some() {
+        license = license_term(
+            g,
+            ogpd.term("license_id").as_deref(),
+            ogpd.term("license_url").as_deref(),
+            ogpd.term("license_title")
+                .or_else(|| ogpd.term("other"))
+                .as_deref(),
+        )?;
+    }
     if let Some(l) = &license {
         g.add(ds.clone(), dct::LICENSE, l.clone())?;
     }
 
-    map_agents(g, &ds, obj, f)?;
+    map_agents(g, &ds, obj, f, ctx, &ogpd)?;
+    map_contacts(g, &ds, obj, f, &ogpd)?;
     map_extras(g, &ds, f)?;
+    map_relations(g, &ds, f, is_series, series)?;
 
     // Defaults from the config fill what the package lacks.
     let d = &ctx.defaults;
@@ -787,23 +1152,272 @@ fn build(
     }
 
     // Distributions.
-    let attribution = f.text("licenseAttributionByText");
+    let attribution = f
+        .text("licenseAttributionByText")
+        .or_else(|| ogpd.term("attribution_text"));
     if let Some(Value::Array(resources)) = obj.get("resources") {
-        for (index, res) in resources.iter().enumerate() {
+        for res in resources {
             if let Value::Object(r) = res {
-                map_resource(
-                    g,
-                    &ds,
-                    ds_node,
-                    r,
-                    index,
-                    license.as_ref(),
-                    attribution.as_deref(),
-                )?;
+                map_resource(g, &ds, ds_node, r, license.as_ref(), attribution.as_deref())?;
             }
         }
     }
     Ok(())
+}
+
+/// EU data themes of a theme value (GovData category, EU code, IRI), else
+/// the value itself when it is an http IRI.
+fn theme_iris(theme: &str) -> Vec<NamedNode> {
+    let found = normalize::themes(theme);
+    if found.is_empty() {
+        http_iri(theme).into_iter().collect()
+    } else {
+        found
+            .into_iter()
+            .filter_map(|t| NamedNode::new(t).ok())
+            .collect()
+    }
+}
+
+/// A `foaf:Agent` (publisher, creator, maintainer …) as the mapping writes it.
+#[derive(Default)]
+struct Agent {
+    iri: Option<NamedNode>,
+    names: Vec<Literal>,
+    email: Option<NamedNode>,
+    homepages: Vec<NamedNode>,
+    kind: Option<NamedNode>,
+    identifier: Option<String>,
+    /// ckanext-dcatde's `*_contacttype`: `Some(true)` for Person,
+    /// `Some(false)` for Organization.
+    person: Option<bool>,
+}
+
+impl Agent {
+    fn is_empty(&self) -> bool {
+        self.iri.is_none() && self.names.is_empty() && self.email.is_none()
+    }
+
+    /// Whether another agent has one of this one's names.
+    fn shares_name(&self, others: &[Agent]) -> bool {
+        others.iter().any(|o| {
+            o.names
+                .iter()
+                .any(|n| self.names.iter().any(|m| m.value() == n.value()))
+        })
+    }
+
+    fn add_homepage(&mut self, v: Option<String>) {
+        if let Some(h) = v.as_deref().and_then(http_iri) {
+            if !self.homepages.contains(&h) {
+                self.homepages.push(h);
+            }
+        }
+    }
+}
+
+/// `Person` / `Organization` (ckanext-dcatde's `*_contacttype`).
+fn contact_type(v: Option<String>) -> Option<bool> {
+    match v?.trim().to_ascii_lowercase().as_str() {
+        "person" => Some(true),
+        "organization" | "organisation" => Some(false),
+        _ => None,
+    }
+}
+
+/// Agent names: the translations of `name_translated` (or of a `{lang:
+/// text}` name), and the plain name unless it repeats a translation.
+fn agent_names(translated: Option<&Value>, plain: Option<&Value>) -> Vec<Literal> {
+    let mut out = lang_literals(translated);
+    for l in literals(plain) {
+        if l.language().is_some() || !out.iter().any(|t| t.value() == l.value()) {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// An agent from a ckanext-scheming object (`{uri, name, name_translated,
+/// email, url, type, identifier}`): the IRI is `uri`, else an http(s)
+/// `identifier`.
+fn agent_from_object(o: &Map<String, Value>) -> Agent {
+    let identifier = text(o.get("identifier"));
+    let mut a = Agent {
+        iri: text(o.get("uri"))
+            .as_deref()
+            .and_then(http_iri)
+            .or_else(|| identifier.as_deref().and_then(http_iri)),
+        names: agent_names(o.get("name_translated"), o.get("name")),
+        email: text(o.get("email")).as_deref().and_then(mailto),
+        kind: text(o.get("type")).as_deref().and_then(http_iri),
+        identifier: identifier.filter(|i| http_iri(i).is_none()),
+        person: contact_type(text(o.get("contacttype"))),
+        ..Agent::default()
+    };
+    a.add_homepage(text(o.get("url")));
+    a.add_homepage(text(o.get("homepage")));
+    a
+}
+
+/// An agent from the flat fields of a prefix (`publisher_name`,
+/// `publisher_email` …; `author`/`maintainer`/`originator`/`contributor`
+/// also take the name without `_name`, as ckanext-dcatde does).
+fn agent_from_fields(f: &Fields<'_>, role: Role) -> Agent {
+    if !f.has_role(role.prefix) {
+        return Agent::default();
+    }
+    let [name_key, translated, email, url, uri, kind, identifier, contacttype] = role.keys;
+    let plain_name = if role.plain_name {
+        f.raw(role.prefix)
+            .filter(|v| !matches!(v, Value::Array(_)) && objects_of(Some(v)).is_empty())
+    } else {
+        None
+    };
+    let name = plain_name.or_else(|| f.raw(name_key));
+    let identifier = f.text(identifier);
+    let mut a = Agent {
+        iri: f
+            .text(uri)
+            .as_deref()
+            .and_then(http_iri)
+            .or_else(|| identifier.as_deref().and_then(http_iri)),
+        names: agent_names(f.raw(translated), name),
+        email: f.text(email).as_deref().and_then(mailto),
+        kind: f.text(kind).as_deref().and_then(http_iri),
+        identifier: identifier.filter(|i| http_iri(i).is_none()),
+        person: contact_type(f.text(contacttype)),
+        ..Agent::default()
+    };
+    a.add_homepage(f.text(url));
+    a
+}
+
+/// The flat fields of an agent role: `{prefix}_name`, `_name_translated`,
+/// `_email`, `_url`, `_uri`, `_type`, `_identifier`, `_contacttype`.
+#[derive(Clone, Copy)]
+struct Role {
+    prefix: &'static str,
+    /// The name may also be given without `_name` (`author`, `maintainer` …).
+    plain_name: bool,
+    keys: [&'static str; 8],
+}
+
+macro_rules! role {
+    ($prefix:literal, $plain:literal) => {
+        Role {
+            prefix: $prefix,
+            plain_name: $plain,
+            keys: [
+                concat!($prefix, "_name"),
+                concat!($prefix, "_name_translated"),
+                concat!($prefix, "_email"),
+                concat!($prefix, "_url"),
+                concat!($prefix, "_uri"),
+                concat!($prefix, "_type"),
+                concat!($prefix, "_identifier"),
+                concat!($prefix, "_contacttype"),
+            ],
+        }
+    };
+}
+const PUBLISHER: Role = role!("publisher", false);
+const CREATOR: Role = role!("creator", false);
+const AUTHOR: Role = role!("author", true);
+const MAINTAINER: Role = role!("maintainer", true);
+const ORIGINATOR: Role = role!("originator", true);
+const CONTRIBUTOR: Role = role!("contributor", true);
+
+/// An agent from an OGPD contact (`{role, name, email, url, address}`).
+fn agent_from_ogpd(c: &Map<String, Value>) -> Agent {
+    let mut a = Agent {
+        names: literals(c.get("name")),
+        email: text(c.get("email")).as_deref().and_then(mailto),
+        ..Agent::default()
+    };
+    a.add_homepage(text(c.get("url")));
+    a
+}
+
+/// The agents of a role: the ckanext-scheming list of objects when there
+/// is one, else the flat fields of the prefix.
+fn agents(f: &Fields<'_>, role: Role) -> Vec<Agent> {
+    let objects = objects_of(f.raw(role.prefix));
+    if objects.is_empty() {
+        let a = agent_from_fields(f, role);
+        if a.is_empty() {
+            Vec::new()
+        } else {
+            vec![a]
+        }
+    } else {
+        objects
+            .iter()
+            .map(agent_from_object)
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+}
+
+fn add_agent(
+    g: &mut Graph,
+    ds: &NamedOrBlankNode,
+    property: NamedNodeRef<'_>,
+    a: &Agent,
+) -> Result<(), TooLarge> {
+    let node: NamedOrBlankNode = match &a.iri {
+        Some(n) => n.clone().into(),
+        None => BlankNode::default().into(),
+    };
+    g.add(ds.clone(), property, node.clone())?;
+    g.add(node.clone(), rdf::TYPE, foaf::AGENT)?;
+    match a.person {
+        Some(true) => g.add(node.clone(), rdf::TYPE, foaf::PERSON)?,
+        Some(false) => g.add(node.clone(), rdf::TYPE, foaf::ORGANIZATION)?,
+        None => {}
+    }
+    for n in &a.names {
+        g.add(node.clone(), foaf::NAME, n.clone())?;
+    }
+    if let Some(m) = &a.email {
+        g.add(node.clone(), foaf::MBOX, m.clone())?;
+    }
+    for h in &a.homepages {
+        g.add(node.clone(), foaf::HOMEPAGE, h.clone())?;
+    }
+    if let Some(k) = &a.kind {
+        g.add(node.clone(), DCT_TYPE, k.clone())?;
+    }
+    if let Some(i) = &a.identifier {
+        g.lit(&node, dct::IDENTIFIER, i)?;
+    }
+    Ok(())
+}
+
+/// The organisation as publisher: ckanext-dcat's
+/// `publisher_uri_organization_fallback` IRI `{portal}/organization/{id}`
+/// (the name when there is no id), with its title (else name), e-mail,
+/// URL, `dcat_type` and identifier.
+fn organization_agent(org: &Map<String, Value>, portal_base: &Url) -> Agent {
+    let slug = text(org.get("id")).or_else(|| text(org.get("name")));
+    let base = portal_base.as_str().trim_end_matches('/');
+    let mut names = literals(org.get("title_translated"));
+    if names.is_empty() {
+        names = literals(org.get("title"));
+    }
+    if names.is_empty() {
+        names = literals(org.get("name"));
+    }
+    let mut a = Agent {
+        iri: slug
+            .and_then(|s| NamedNode::new(format!("{base}/organization/{}", slug_segment(&s))).ok()),
+        names,
+        email: text(org.get("email")).as_deref().and_then(mailto),
+        kind: text(org.get("dcat_type")).as_deref().and_then(http_iri),
+        identifier: text(org.get("identifier")),
+        ..Agent::default()
+    };
+    a.add_homepage(text(org.get("url")));
+    a
 }
 
 fn map_agents(
@@ -811,91 +1425,384 @@ fn map_agents(
     ds: &NamedOrBlankNode,
     obj: &Map<String, Value>,
     f: &Fields<'_>,
+    ctx: &MapContext,
+    ogpd: &Ogpd,
 ) -> Result<(), TooLarge> {
-    // Publisher: the publisher_* extras (ckanext-dcat), else the organization.
     let org = obj.get("organization").and_then(Value::as_object);
-    let pub_name = f
-        .text("publisher_name")
-        .or_else(|| org.and_then(|o| text(o.get("title")).or_else(|| text(o.get("name")))));
-    let pub_uri = f.text("publisher_uri").as_deref().and_then(http_iri);
-    if pub_name.is_some() || pub_uri.is_some() {
-        let node: NamedOrBlankNode = match pub_uri {
-            Some(n) => n.into(),
-            None => BlankNode::default().into(),
+    // Publisher: the ckanext-scheming list, the publisher_* fields (named
+    // after the organisation when they give no name), the OGPD publishing
+    // body, else the organisation.
+    let mut publishers = agents(f, PUBLISHER);
+    if let [p] = publishers.as_mut_slice() {
+        if p.names.is_empty() && objects_of(f.raw("publisher")).is_empty() {
+            if let Some(o) = org {
+                p.names = organization_agent(o, &ctx.portal_base).names;
+            }
+        }
+    }
+    if publishers.is_empty() {
+        if let Some(c) = ogpd.contact("veroeffentlichende_stelle") {
+            publishers.push(agent_from_ogpd(c));
+        }
+    }
+    if publishers.iter().all(Agent::is_empty) {
+        publishers.clear();
+        if let Some(o) = org {
+            let a = organization_agent(o, &ctx.portal_base);
+            if !a.names.is_empty() {
+                publishers.push(a);
+            }
+        }
+    }
+    for p in publishers.iter().filter(|p| !p.is_empty()) {
+        add_agent(g, ds, dct::PUBLISHER, p)?;
+    }
+
+    // dct:creator: ckanext-dcat's creator (list or creator_* fields), and
+    // ckanext-dcatde's author and the OGPD author unless already named.
+    let mut creators = agents(f, CREATOR);
+    for extra in [
+        Some(agent_from_fields(f, AUTHOR)),
+        ogpd.contact("autor").map(agent_from_ogpd),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !extra.is_empty() && !extra.shares_name(&creators) {
+            creators.push(extra);
+        }
+    }
+    for c in &creators {
+        add_agent(g, ds, dct::CREATOR, c)?;
+    }
+
+    // dcatde:maintainer (the maintainer, else the OGPD distributor),
+    // dcatde:originator and dct:contributor, as ckanext-dcatde.
+    let mut maintainers = agents(f, MAINTAINER);
+    if let Some(v) = ogpd.contact("vertrieb").map(agent_from_ogpd) {
+        if !v.is_empty() && !v.shares_name(&maintainers) {
+            maintainers.push(v);
+        }
+    }
+    for m in &maintainers {
+        add_agent(g, ds, dcatde::MAINTAINER, m)?;
+    }
+    for a in agents(f, ORIGINATOR) {
+        add_agent(g, ds, dcatde::ORIGINATOR, &a)?;
+    }
+    for a in agents(f, CONTRIBUTOR) {
+        add_agent(g, ds, dct::CONTRIBUTOR, &a)?;
+    }
+    Ok(())
+}
+
+/// A `vcard:Kind` contact point.
+#[derive(Default)]
+struct Contact {
+    iri: Option<NamedNode>,
+    names: Vec<Literal>,
+    email: Option<NamedNode>,
+    url: Option<NamedNode>,
+    uid: Option<Term>,
+    tel: Option<NamedNode>,
+    address: Address,
+    individual: bool,
+}
+
+#[derive(Default)]
+struct Address {
+    street: Option<String>,
+    locality: Option<String>,
+    postal_code: Option<String>,
+    country: Option<String>,
+}
+
+impl Address {
+    fn is_empty(&self) -> bool {
+        self.street.is_none()
+            && self.locality.is_none()
+            && self.postal_code.is_none()
+            && self.country.is_none()
+    }
+
+    /// An OGPD address: an object (`street`, `zip`/`postcode`, `city`,
+    /// `country`) or one line ("Rathausplatz 1, 47441 Moers"): the part
+    /// starting with a postal code gives code and place, a part ending in a
+    /// house number the street, a trailing word of letters the country.
+    fn from_ogpd(v: Option<&Value>) -> Self {
+        if let Some(Value::Object(o)) = v {
+            return Self {
+                street: text(o.get("street")),
+                locality: text(o.get("city")).or_else(|| text(o.get("locality"))),
+                postal_code: text(o.get("zip"))
+                    .or_else(|| text(o.get("postcode")))
+                    .or_else(|| text(o.get("postal_code"))),
+                country: text(o.get("country")),
+            };
+        }
+        let Some(line) = text(v) else {
+            return Self::default();
         };
-        g.add(ds.clone(), dct::PUBLISHER, node.clone())?;
-        g.add(node.clone(), rdf::TYPE, foaf::AGENT)?;
-        if let Some(name) = pub_name {
-            g.lit(&node, foaf::NAME, &name)?;
+        let sep = if line.matches(';').count() > line.matches(',').count() {
+            ';'
+        } else {
+            ','
+        };
+        let parts: Vec<&str> = line
+            .split(sep)
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut a = Self::default();
+        let mut expect_city = false;
+        for (i, part) in parts.iter().enumerate() {
+            let last = i + 1 == parts.len();
+            if expect_city {
+                a.locality = Some((*part).to_owned());
+                expect_city = false;
+            } else if let Some((code, rest)) =
+                split_postal_code(part).filter(|_| a.postal_code.is_none())
+            {
+                a.postal_code = Some(code.to_owned());
+                if rest.is_empty() {
+                    expect_city = true;
+                } else {
+                    a.locality = Some(rest.to_owned());
+                }
+            } else if a.street.is_none() && ends_with_house_number(part) {
+                a.street = Some((*part).to_owned());
+            } else if last
+                && a.locality.is_some()
+                && part.chars().all(|c| c.is_alphabetic() || c == ' ')
+            {
+                a.country = Some((*part).to_owned());
+            }
         }
-        if let Some(mail) = f.text("publisher_email").as_deref().and_then(mailto) {
-            g.add(node.clone(), foaf::MBOX, mail)?;
-        }
-        if let Some(home) = f.first(&["publisher_url"]).as_deref().and_then(http_iri) {
-            g.add(node.clone(), foaf::HOMEPAGE, home)?;
+        a
+    }
+}
+
+/// A German-style postal code at the start of an address part
+/// ("47441 Moers", "D-40476"): the code and the rest.
+fn split_postal_code(part: &str) -> Option<(&str, &str)> {
+    let b = part.as_bytes();
+    let prefix = match b.iter().position(|&c| c == b'-') {
+        Some(p @ 1..=2) if b[..p].iter().all(u8::is_ascii_alphabetic) => p + 1,
+        _ => 0,
+    };
+    let digits = b[prefix..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits != 5 || b.get(prefix + 5).is_some_and(|c| !c.is_ascii_whitespace()) {
+        return None;
+    }
+    Some((&part[..prefix + 5], part[prefix + 5..].trim()))
+}
+
+/// Whether an address part ends in a house number ("Rathausplatz 1",
+/// "Adenauerallee 99-103", "Hauptstraße 12a").
+fn ends_with_house_number(part: &str) -> bool {
+    let Some((street, number)) = part.rsplit_once(' ') else {
+        return false;
+    };
+    !street.trim().is_empty()
+        && number.chars().next().is_some_and(|c| c.is_ascii_digit())
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+}
+
+impl Contact {
+    fn has_content(&self) -> bool {
+        self.iri.is_some() || !self.names.is_empty() || self.email.is_some()
+    }
+
+    /// A contact from a ckanext-scheming object (`{uri, name,
+    /// name_translated, email, identifier, url}`).
+    fn from_object(o: &Map<String, Value>) -> Self {
+        Self {
+            iri: text(o.get("uri")).as_deref().and_then(http_iri),
+            names: translated_or(o.get("name_translated"), o.get("name")),
+            email: text(o.get("email")).as_deref().and_then(mailto),
+            url: text(o.get("url")).as_deref().and_then(http_iri),
+            uid: text(o.get("identifier")).map(|i| match http_iri(&i) {
+                Some(n) => n.into(),
+                None => Literal::new_simple_literal(i).into(),
+            }),
+            individual: contact_type(text(o.get("contacttype"))) == Some(true),
+            ..Self::default()
         }
     }
 
-    // Contact point: contact_* extras, else maintainer, else author.
-    let (c_name, c_email, c_uri) = if f.text("contact_name").is_some()
-        || f.text("contact_email").is_some()
-    {
+    /// A contact from an agent (maintainer, author, OGPD contact).
+    fn from_agent(a: Agent) -> Self {
+        Self {
+            names: a.names,
+            email: a.email,
+            url: a.homepages.into_iter().next(),
+            individual: a.person == Some(true),
+            ..Self::default()
+        }
+    }
+}
+
+fn map_contacts(
+    g: &mut Graph,
+    ds: &NamedOrBlankNode,
+    obj: &Map<String, Value>,
+    f: &Fields<'_>,
+    ogpd: &Ogpd,
+) -> Result<(), TooLarge> {
+    // The ckanext-scheming list, else the contact_* fields, else the OGPD
+    // contact person, else maintainer, else author (ckanext-dcat), else the
+    // other OGPD contacts.
+    let mut contacts: Vec<Contact> = objects_of(f.raw("contact"))
+        .iter()
+        .map(Contact::from_object)
+        .filter(Contact::has_content)
+        .collect();
+    if contacts.is_empty() && f.has_role("contact") {
+        let flat = Contact {
+            names: translated_or(f.raw("contact_name_translated"), f.raw("contact_name")),
+            email: f.text("contact_email").as_deref().and_then(mailto),
+            iri: f.text("contact_uri").as_deref().and_then(http_iri),
+            uid: f.text("contact_identifier").map(|i| match http_iri(&i) {
+                Some(n) => n.into(),
+                None => Literal::new_simple_literal(i).into(),
+            }),
+            individual: contact_type(f.text("contact_contacttype")) == Some(true),
+            ..Contact::default()
+        };
+        if !flat.names.is_empty() || flat.email.is_some() {
+            contacts.push(flat);
+        }
+    }
+    if contacts.is_empty() {
+        if let Some(c) = ogpd.contact("ansprechpartner") {
+            let mut contact = Contact::from_agent(agent_from_ogpd(c));
+            contact.address = Address::from_ogpd(c.get("address"));
+            if contact.has_content() {
+                contacts.push(contact);
+            }
+        }
+    }
+    if contacts.is_empty() {
+        for role in [MAINTAINER, AUTHOR] {
+            let [_, _, email_key, _, _, _, _, contacttype_key] = role.keys;
+            let name = text(obj.get(role.prefix));
+            let mail = text(obj.get(email_key));
+            if name.is_some() || mail.as_deref().and_then(mailto).is_some() {
+                contacts.push(Contact {
+                    names: name.map(Literal::new_simple_literal).into_iter().collect(),
+                    email: mail.as_deref().and_then(mailto),
+                    individual: contact_type(f.text(contacttype_key)) == Some(true),
+                    ..Contact::default()
+                });
+                break;
+            }
+        }
+    }
+    if contacts.is_empty() {
+        for role in ["vertrieb", "veroeffentlichende_stelle", "autor"] {
+            if let Some(c) = ogpd.contact(role) {
+                let mut contact = Contact::from_agent(agent_from_ogpd(c));
+                contact.address = Address::from_ogpd(c.get("address"));
+                if contact.has_content() {
+                    contacts.push(contact);
+                    break;
+                }
+            }
+        }
+    }
+
+    // ckanext-dcatde's contact fields (the maintainer's as fallback) go to
+    // the first contact point, made for them when there is none.
+    let (url, phone, address) = if f.has_role("contact") || f.has_role("maintainer") {
         (
-            f.text("contact_name"),
-            f.text("contact_email"),
-            f.text("contact_uri"),
-        )
-    } else if text(obj.get("maintainer")).is_some() || text(obj.get("maintainer_email")).is_some() {
-        (
-            text(obj.get("maintainer")),
-            text(obj.get("maintainer_email")),
-            None,
+            f.text("contact_url").as_deref().and_then(http_iri),
+            f.first(&["contact_tel", "maintainer_tel"])
+                .as_deref()
+                .and_then(tel),
+            Address {
+                street: f.first(&["contact_street", "maintainer_street"]),
+                locality: f.first(&["contact_city", "maintainer_city"]),
+                postal_code: f.first(&["contact_zip", "maintainer_zip"]),
+                country: f.first(&["contact_country", "maintainer_country"]),
+            },
         )
     } else {
-        (text(obj.get("author")), text(obj.get("author_email")), None)
+        (None, None, Address::default())
     };
-    let c_mail = c_email.as_deref().and_then(mailto);
-    if c_name.is_some() || c_mail.is_some() {
-        let node: NamedOrBlankNode = match c_uri.as_deref().and_then(http_iri) {
-            Some(n) => n.into(),
-            None => BlankNode::default().into(),
-        };
-        g.add(ds.clone(), dcat::CONTACT_POINT, node.clone())?;
-        g.add(node.clone(), rdf::TYPE, vcard::ORGANIZATION)?;
-        if let Some(n) = &c_name {
-            g.lit(&node, vcard::FN, n)?;
+    if url.is_some() || phone.is_some() || !address.is_empty() {
+        if contacts.is_empty() {
+            contacts.push(Contact::default());
         }
-        if let Some(m) = c_mail {
-            g.add(node.clone(), vcard::HAS_EMAIL, m)?;
+        if let Some(first) = contacts.first_mut() {
+            if first.url.is_none() {
+                first.url = url;
+            }
+            if first.tel.is_none() {
+                first.tel = phone;
+            }
+            if first.address.is_empty() {
+                first.address = address;
+            }
         }
     }
 
-    // dct:creator (author) and dcatde:maintainer (maintainer), as ckanext-dcatde.
-    for (name_key, email_key, property) in [
-        ("author", "author_email", dct::CREATOR),
-        ("maintainer", "maintainer_email", dcatde::MAINTAINER),
-    ] {
-        let (fallback_name, fallback_email) = if name_key == "author" {
-            (f.text("creator_name"), f.text("creator_email"))
-        } else {
-            (None, None)
-        };
-        let name = text(obj.get(name_key)).or(fallback_name);
-        let mail = text(obj.get(email_key))
-            .or(fallback_email)
-            .as_deref()
-            .and_then(mailto);
-        if name.is_none() && mail.is_none() {
-            continue;
-        }
-        let node: NamedOrBlankNode = BlankNode::default().into();
-        g.add(ds.clone(), property, node.clone())?;
-        g.add(node.clone(), rdf::TYPE, foaf::AGENT)?;
-        if let Some(n) = name {
-            g.lit(&node, foaf::NAME, &n)?;
-        }
-        if let Some(m) = mail {
-            g.add(node.clone(), foaf::MBOX, m)?;
+    for c in &contacts {
+        add_contact(g, ds, dcat::CONTACT_POINT, c)?;
+    }
+    Ok(())
+}
+
+fn add_contact(
+    g: &mut Graph,
+    s: &NamedOrBlankNode,
+    property: NamedNodeRef<'_>,
+    c: &Contact,
+) -> Result<(), TooLarge> {
+    let node: NamedOrBlankNode = match &c.iri {
+        Some(n) => n.clone().into(),
+        None => BlankNode::default().into(),
+    };
+    g.add(s.clone(), property, node.clone())?;
+    let class = if c.individual {
+        vcard::INDIVIDUAL
+    } else {
+        vcard::ORGANIZATION
+    };
+    g.add(node.clone(), rdf::TYPE, class)?;
+    for n in &c.names {
+        g.add(node.clone(), vcard::FN, n.clone())?;
+    }
+    if let Some(m) = &c.email {
+        g.add(node.clone(), vcard::HAS_EMAIL, m.clone())?;
+    }
+    if let Some(u) = &c.url {
+        g.add(node.clone(), vcard::HAS_URL, u.clone())?;
+    }
+    if let Some(uid) = &c.uid {
+        g.add(node.clone(), vcard::HAS_UID, uid.clone())?;
+    }
+    if let Some(t) = &c.tel {
+        g.add(node.clone(), vcard::HAS_TELEPHONE, t.clone())?;
+    }
+    let a = &c.address;
+    if !a.is_empty() {
+        let addr: NamedOrBlankNode = BlankNode::default().into();
+        g.add(node.clone(), vcard::HAS_ADDRESS, addr.clone())?;
+        g.add(addr.clone(), rdf::TYPE, vcard::ADDRESS)?;
+        for (v, p) in [
+            (&a.street, vcard::STREET_ADDRESS),
+            (&a.locality, vcard::LOCALITY),
+            (&a.postal_code, vcard::POSTAL_CODE),
+            (&a.country, vcard::COUNTRY_NAME),
+        ] {
+            if let Some(v) = v {
+                g.lit(&addr, p, v)?;
+            }
         }
     }
     Ok(())
@@ -921,46 +1828,142 @@ fn iri_or_labelled(
     }
 }
 
+/// A statement (access rights, provenance, rights): an http IRI as given,
+/// a `{lang: text}` object as one statement with a label per language,
+/// other text as a statement with one label.
+fn statement(
+    g: &mut Graph,
+    s: &NamedOrBlankNode,
+    property: NamedNodeRef<'_>,
+    class: NamedNodeRef<'_>,
+    v: Option<&Value>,
+) -> Result<(), TooLarge> {
+    let labels = lang_literals(v);
+    if labels.is_empty() {
+        if let Some(t) = text(v) {
+            iri_or_labelled(g, s, property, class, &t)?;
+        }
+        return Ok(());
+    }
+    let mut node: Option<NamedOrBlankNode> = None;
+    for l in labels {
+        if let Some(n) = http_iri(l.value()) {
+            g.add(s.clone(), property, n)?;
+            continue;
+        }
+        let n = match &node {
+            Some(n) => n.clone(),
+            None => {
+                let n: NamedOrBlankNode = BlankNode::default().into();
+                g.add(s.clone(), property, n.clone())?;
+                g.add(n.clone(), rdf::TYPE, class)?;
+                node = Some(n.clone());
+                n
+            }
+        };
+        g.add(n, RDFS_LABEL, l)?;
+    }
+    Ok(())
+}
+
+/// One `dct:Location` of the package.
+struct Place {
+    iri: Option<NamedNode>,
+    geometry: Option<String>,
+    bbox: Option<String>,
+    centroid: Option<String>,
+    labels: Vec<Literal>,
+}
+
 fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<(), TooLarge> {
-    // Spatial: one dct:Location with the GeoJSON geometry, the spatial_uri and spatial_text.
-    let geometry = f.text("spatial").filter(|s| {
-        serde_json::from_str::<Value>(s)
-            .ok()
-            .is_some_and(|v| v.get("type").is_some())
-    });
-    let spatial_uri = f.text("spatial_uri").as_deref().and_then(http_iri);
-    let spatial_text = f.text("spatial_text");
-    let bbox = f.text("spatial_bbox");
-    if geometry.is_some() || spatial_uri.is_some() || bbox.is_some() {
-        let node: NamedOrBlankNode = match spatial_uri {
-            Some(n) => n.into(),
+    // Spatial coverage: every entry of the ckanext-scheming list, else one
+    // location from the flat fields.
+    let mut places: Vec<Place> = objects_of(f.raw("spatial_coverage"))
+        .iter()
+        .map(|o| Place {
+            iri: text(o.get("uri")).as_deref().and_then(http_iri),
+            geometry: geojson(o.get("geom")),
+            bbox: geojson(o.get("bbox")),
+            centroid: geojson(o.get("centroid")),
+            labels: literals(o.get("text")),
+        })
+        .collect();
+    if places.is_empty() {
+        places.push(Place {
+            iri: f.text("spatial_uri").as_deref().and_then(http_iri),
+            geometry: geojson(f.raw("spatial")),
+            bbox: geojson(f.raw("spatial_bbox")),
+            centroid: geojson(f.raw("spatial_centroid")),
+            labels: literals(f.raw("spatial_text")),
+        });
+    }
+    for p in &places {
+        if p.iri.is_none()
+            && p.geometry.is_none()
+            && p.bbox.is_none()
+            && p.centroid.is_none()
+            && p.labels.is_empty()
+        {
+            continue;
+        }
+        let node: NamedOrBlankNode = match &p.iri {
+            Some(n) => n.clone().into(),
             None => BlankNode::default().into(),
         };
         g.add(ds.clone(), dct::SPATIAL, node.clone())?;
         g.add(node.clone(), rdf::TYPE, dct::LOCATION)?;
-        if let Some(geo) = geometry {
-            g.add(
-                node.clone(),
-                LOCN_GEOMETRY,
-                Literal::new_typed_literal(geo, GSP_GEOJSON),
-            )?;
+        for (value, property) in [
+            (&p.geometry, LOCN_GEOMETRY),
+            (&p.bbox, dcat::BBOX),
+            (&p.centroid, dcat::CENTROID),
+        ] {
+            if let Some(v) = value {
+                g.add(
+                    node.clone(),
+                    property,
+                    Literal::new_typed_literal(v.clone(), GSP_GEOJSON),
+                )?;
+            }
         }
-        if let Some(b) = bbox {
-            g.add(
-                node.clone(),
-                dcat::BBOX,
-                Literal::new_typed_literal(b, GSP_GEOJSON),
-            )?;
-        }
-        if let Some(t) = spatial_text {
-            g.lit(&node, SKOS_PREF_LABEL, &t)?;
+        for l in &p.labels {
+            g.add(node.clone(), SKOS_PREF_LABEL, l.clone())?;
         }
     }
 
-    // Temporal coverage.
-    let start = f.text("temporal_start").as_deref().and_then(date_literal);
-    let end = f.text("temporal_end").as_deref().and_then(date_literal);
-    if start.is_some() || end.is_some() {
+    // Temporal coverage: every entry of the list, else the flat fields
+    // (and the OGPD names of them).
+    let mut periods: Vec<(Option<Literal>, Option<Literal>)> =
+        objects_of(f.raw("temporal_coverage"))
+            .iter()
+            .map(|o| {
+                (
+                    text(o.get("start")).as_deref().and_then(date_literal),
+                    text(o.get("end")).as_deref().and_then(date_literal),
+                )
+            })
+            .collect();
+    if periods.is_empty() {
+        periods.push((
+            f.first(&[
+                "temporal_start",
+                "temporal_coverage_from",
+                "temporal_coverage-from",
+            ])
+            .as_deref()
+            .and_then(date_literal),
+            f.first(&[
+                "temporal_end",
+                "temporal_coverage_to",
+                "temporal_coverage-to",
+            ])
+            .as_deref()
+            .and_then(date_literal),
+        ));
+    }
+    for (start, end) in periods {
+        if start.is_none() && end.is_none() {
+            continue;
+        }
         let node: NamedOrBlankNode = BlankNode::default().into();
         g.add(ds.clone(), dct::TEMPORAL, node.clone())?;
         g.add(node.clone(), rdf::TYPE, dct::PERIOD_OF_TIME)?;
@@ -981,10 +1984,7 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         }
     }
     for lang in f.list("language") {
-        if let Some(n) = normalize::language(&lang)
-            .and_then(|i| NamedNode::new(i).ok())
-            .or_else(|| http_iri(&lang))
-        {
+        if let Some(n) = language_iri(&lang) {
             g.add(ds.clone(), dct::LANGUAGE, n)?;
         }
     }
@@ -995,14 +1995,10 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         ("access_rights", DCT_RIGHTS_STATEMENT, dct::ACCESS_RIGHTS),
         ("provenance", DCT_PROVENANCE_STATEMENT, dct::PROVENANCE),
     ] {
-        if let Some(v) = f.text(key) {
-            iri_or_labelled(g, ds, property, class, &v)?;
-        }
+        statement(g, ds, property, class, f.raw(key))?;
     }
-    for doc in f.list("documentation") {
-        if let Some(n) = http_iri(&doc) {
-            g.add(ds.clone(), foaf::PAGE, n)?;
-        }
+    for doc in iri_list(f.raw("documentation")) {
+        g.add(ds.clone(), foaf::PAGE, doc)?;
     }
     // DCAT-AP.de extras (GovData / ckanext-dcatde names).
     for (keys, property) in [
@@ -1031,12 +2027,38 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             }
         }
     }
-    // A spatial_uri from the DCAT-AP.de geocoding lists is the political
+    // OGPD: the geographical granularity as political geocoding level, the
+    // official municipality key (AGS) of the spatial reference as political
+    // geocoding, unless given.
+    if let Some(n) = f
+        .text("geographical_granularity")
+        .as_deref()
+        .and_then(geocoding_level)
+    {
+        if !g.has(ds, dcatde::POLITICAL_GEOCODING_LEVEL_URI) {
+            g.add(ds.clone(), dcatde::POLITICAL_GEOCODING_LEVEL_URI, n)?;
+        }
+    }
+    let spatial_reference = objects_of(f.raw("spatial_reference")).into_iter().next();
+    if let Some(n) = spatial_reference
+        .as_ref()
+        .and_then(|r| text(r.get("ags")))
+        .as_deref()
+        .and_then(ags_geocoding)
+    {
+        if !g.has(ds, dcatde::POLITICAL_GEOCODING_URI) {
+            g.add(ds.clone(), dcatde::POLITICAL_GEOCODING_URI, n)?;
+        }
+    }
+    // A location IRI from the DCAT-AP.de geocoding lists is the political
     // geocoding too (as ckanext-dcatde states it), unless one is given.
-    if let Some(uri) = f.text("spatial_uri").as_deref().and_then(http_iri) {
-        if uri.as_str().starts_with(POLITICAL_GEOCODING_NS)
-            && !g.has(ds, dcatde::POLITICAL_GEOCODING_URI)
-        {
+    let geocoded: Vec<NamedNode> = places
+        .iter()
+        .filter_map(|p| p.iri.clone())
+        .filter(|u| u.as_str().starts_with(POLITICAL_GEOCODING_NS))
+        .collect();
+    if !geocoded.is_empty() && !g.has(ds, dcatde::POLITICAL_GEOCODING_URI) {
+        for uri in geocoded {
             g.add(ds.clone(), dcatde::POLITICAL_GEOCODING_URI, uri)?;
         }
     }
@@ -1047,11 +2069,13 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         ("source", dct::SOURCE),
         ("sample", ADMS_SAMPLE),
         ("dcat_type", DCT_TYPE),
+        ("is_referenced_by", dct::IS_REFERENCED_BY),
+        ("related_resource", dct::RELATION),
+        ("used_datasets", dct::RELATION),
+        ("references", dct::REFERENCES),
     ] {
-        for v in f.list(key) {
-            if let Some(n) = http_iri(&v) {
-                g.add(ds.clone(), property, n)?;
-            }
+        for n in iri_list(f.raw(key)) {
+            g.add(ds.clone(), property, n)?;
         }
     }
     for id in f.list("alternate_identifier") {
@@ -1060,33 +2084,19 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         g.add(node.clone(), rdf::TYPE, ADMS_IDENTIFIER_CLASS)?;
         g.lit(&node, SKOS_NOTATION, &id)?;
     }
-    for v in f.list("spatial_resolution_in_meters") {
-        if v.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0) {
-            g.add(
-                ds.clone(),
-                dcat::SPATIAL_RESOLUTION_IN_METERS,
-                Literal::new_typed_literal(v, xsd::DECIMAL),
-            )?;
-        }
-    }
-    for v in f.list("temporal_resolution") {
-        if v.starts_with('P') && v.len() > 1 && !v.contains(char::is_whitespace) {
-            g.add(
-                ds.clone(),
-                DCAT_TEMPORAL_RESOLUTION,
-                Literal::new_typed_literal(v, XSD_DURATION),
-            )?;
-        }
-    }
+    resolutions(
+        g,
+        ds,
+        f.raw("spatial_resolution_in_meters"),
+        f.raw("temporal_resolution"),
+    )?;
     // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields).
     for (key, property) in [
         ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
         ("hvd_category", dcatap::HVD_CATEGORY),
     ] {
-        for v in f.list(key) {
-            if let Some(n) = http_iri(&v) {
-                g.add(ds.clone(), property, n)?;
-            }
+        for n in iri_list(f.raw(key)) {
+            g.add(ds.clone(), property, n)?;
         }
     }
     // Free text that GovData writes as a JSON list of strings: one literal
@@ -1099,16 +2109,132 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             g.lit(ds, property, &v)?;
         }
     }
+    if let Some(t) = spatial_reference.as_ref().and_then(|r| text(r.get("text"))) {
+        if !g.has(ds, DCATDE_GEOCODING_DESCRIPTION) {
+            g.lit(ds, DCATDE_GEOCODING_DESCRIPTION, &t)?;
+        }
+    }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `dcat:spatialResolutionInMeters` (non-negative numbers as `xsd:decimal`)
+/// and `dcat:temporalResolution` (`P…` durations as `xsd:duration`).
+fn resolutions(
+    g: &mut Graph,
+    s: &NamedOrBlankNode,
+    meters: Option<&Value>,
+    durations: Option<&Value>,
+) -> Result<(), TooLarge> {
+    for v in list_value(meters) {
+        if v.parse::<f64>().is_ok_and(|m| m.is_finite() && m >= 0.0)
+            && v.chars().all(|c| c.is_ascii_digit() || c == '.')
+        {
+            g.add(
+                s.clone(),
+                dcat::SPATIAL_RESOLUTION_IN_METERS,
+                Literal::new_typed_literal(v, xsd::DECIMAL),
+            )?;
+        }
+    }
+    for v in list_value(durations) {
+        if v.starts_with('P') && v.len() > 1 && !v.contains(char::is_whitespace) {
+            g.add(
+                s.clone(),
+                DCAT_TEMPORAL_RESOLUTION,
+                Literal::new_typed_literal(v, XSD_DURATION),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// An EU language IRI for a code or name, else an http IRI as given.
+fn language_iri(v: &str) -> Option<NamedNode> {
+    normalize::language(v)
+        .and_then(|i| NamedNode::new(i).ok())
+        .or_else(|| http_iri(v))
+}
+
+/// The DCAT-AP.de political geocoding level of an OGPD
+/// `geographical_granularity` (bund, land, kreis, kommune/stadt, or the
+/// DCAT-AP.de level names).
+fn geocoding_level(v: &str) -> Option<NamedNode> {
+    const NS: &str = "http://dcat-ap.de/def/politicalGeocoding/Level/";
+    if v.starts_with(NS) {
+        return http_iri(v);
+    }
+    let level = match v.trim().to_ascii_lowercase().as_str() {
+        "bund" | "federal" => "federal",
+        "land" | "state" => "state",
+        "kreis" | "administrativedistrict" => "administrativeDistrict",
+        "kommune" | "stadt" | "gemeinde" | "municipality" => "municipality",
+        _ => return None,
+    };
+    NamedNode::new(format!("{NS}{level}")).ok()
+}
+
+/// The DCAT-AP.de political geocoding IRI of an official key (AGS/ARS):
+/// 2 digits a state, 5 a district, 8 a municipality, 12 a regional key.
+fn ags_geocoding(v: &str) -> Option<NamedNode> {
+    let v = v.trim();
+    if !v.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let list = match v.len() {
+        2 => "stateKey",
+        5 => "districtKey",
+        8 => "municipalityKey",
+        12 => "regionalKey",
+        _ => return None,
+    };
+    NamedNode::new(format!("{POLITICAL_GEOCODING_NS}{list}/{v}")).ok()
+}
+
+/// `dcat:inSeries` (DCAT-AP 3), `dcat:qualifiedRelation`.
+fn map_relations(
+    g: &mut Graph,
+    ds: &NamedOrBlankNode,
+    f: &Fields<'_>,
+    is_series: bool,
+    series: &SeriesIris,
+) -> Result<(), TooLarge> {
+    if !is_series {
+        for reference in f.list("in_series") {
+            let iri = http_iri(&reference).or_else(|| match series.get(&reference) {
+                Some(Ok(n)) => Some(n.clone()),
+                _ => None,
+            });
+            if let Some(n) = iri {
+                g.add(ds.clone(), dcat::IN_SERIES, n)?;
+            }
+        }
+    }
+    // A relationship needs both the related resource and the role.
+    for o in objects_of(f.raw("qualified_relation")) {
+        let relation = text(o.get("relation")).as_deref().and_then(http_iri);
+        let role = text(o.get("role")).as_deref().and_then(http_iri);
+        let (Some(relation), Some(role)) = (relation, role) else {
+            continue;
+        };
+        let node: NamedOrBlankNode = match text(o.get("uri")).as_deref().and_then(http_iri) {
+            Some(n) => n.into(),
+            None => BlankNode::default().into(),
+        };
+        g.add(ds.clone(), dcat::QUALIFIED_RELATION, node.clone())?;
+        g.add(node.clone(), rdf::TYPE, dcat::RELATIONSHIP)?;
+        g.add(node.clone(), dct::RELATION, relation)?;
+        g.add(node, dcat::HAD_ROLE, role.clone())?;
+        // As ckanext-dcat states it: the role is a dcat:Role.
+        g.add(role, rdf::TYPE, dcat::ROLE)?;
+    }
+    Ok(())
+}
+
 fn map_resource(
     g: &mut Graph,
     ds: &NamedOrBlankNode,
     ds_iri: &NamedNode,
     r: &Map<String, Value>,
-    index: usize,
     dataset_license: Option<&Term>,
     attribution: Option<&str>,
 ) -> Result<(), TooLarge> {
@@ -1116,18 +2242,15 @@ fn map_resource(
     let node: NamedOrBlankNode = match text(r.get("uri")).as_deref().and_then(http_iri) {
         Some(n) => n.into(),
         None => match res_id.as_deref().and_then(|rid| {
-            let enc =
-                percent_encoding::utf8_percent_encode(rid, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string()
-                    .replace("%2D", "-")
-                    .replace("%5F", "_");
-            NamedNode::new(format!("{}/resource/{enc}", ds_iri.as_str())).ok()
+            NamedNode::new(format!(
+                "{}/resource/{}",
+                ds_iri.as_str(),
+                slug_segment(rid)
+            ))
+            .ok()
         }) {
             Some(n) => n.into(),
-            None => {
-                let _ = index;
-                BlankNode::default().into()
-            }
+            None => BlankNode::default().into(),
         },
     };
     g.add(ds.clone(), dcat::DISTRIBUTION_LINK, node.clone())?;
@@ -1150,11 +2273,11 @@ fn map_resource(
     if let Some(d) = download {
         g.add(node.clone(), dcat::DOWNLOAD_URL, d)?;
     }
-    if let Some(title) = text(r.get("name")) {
-        g.lit(&node, dct::TITLE, &title)?;
+    for title in translated_or(r.get("name_translated"), r.get("name")) {
+        g.add(node.clone(), dct::TITLE, title)?;
     }
-    if let Some(desc) = text(r.get("description")) {
-        g.lit(&node, dct::DESCRIPTION, &desc)?;
+    for desc in translated_or(r.get("description_translated"), r.get("description")) {
+        g.add(node.clone(), dct::DESCRIPTION, desc)?;
     }
     // ckanext-dcat's DCAT-AP 3 resource fields.
     if let Some(status) = text(r.get("status"))
@@ -1171,15 +2294,17 @@ fn map_resource(
         ("documentation", foaf::PAGE),
         ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
     ] {
-        for v in list_value(r.get(key)) {
-            if let Some(n) = http_iri(&v) {
-                g.add(node.clone(), property, n)?;
-            }
+        for n in iri_list(r.get(key)) {
+            g.add(node.clone(), property, n)?;
         }
     }
-    if let Some(rights) = text(r.get("rights")) {
-        iri_or_labelled(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, &rights)?;
-    }
+    statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, r.get("rights"))?;
+    resolutions(
+        g,
+        &node,
+        r.get("spatial_resolution_in_meters"),
+        r.get("temporal_resolution"),
+    )?;
     // Format: the format field, else the URL's extension.
     let file_type = text(r.get("format"))
         .as_deref()
@@ -1259,6 +2384,7 @@ fn map_resource(
     }
     if let Some(l) = text(r.get("modified"))
         .or_else(|| text(r.get("last_modified")))
+        .or_else(|| text(r.get("metadata_modified")))
         .as_deref()
         .and_then(date_literal)
     {
@@ -1281,8 +2407,120 @@ fn map_resource(
         g.lit(&node, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, &a)?;
     }
     for lang in list_value(r.get("language")) {
-        if let Some(n) = normalize::language(&lang).and_then(|i| NamedNode::new(i).ok()) {
+        if let Some(n) = language_iri(&lang) {
             g.add(node.clone(), dct::LANGUAGE, n)?;
+        }
+    }
+    for service in objects_of(r.get("access_services")) {
+        map_access_service(g, ds, &node, &service)?;
+    }
+    Ok(())
+}
+
+/// A ckanext-dcat access service of a resource: `dcat:accessService`
+/// `dcat:DataService` (IRI = its `uri` when an http IRI, else a blank node).
+/// Without a publisher of its own it has the dataset's (DCAT-AP.de wants
+/// one, as the resource takes the dataset's licence).
+fn map_access_service(
+    g: &mut Graph,
+    ds: &NamedOrBlankNode,
+    dist: &NamedOrBlankNode,
+    o: &Map<String, Value>,
+) -> Result<(), TooLarge> {
+    let node: NamedOrBlankNode = match text(o.get("uri")).as_deref().and_then(http_iri) {
+        Some(n) => n.into(),
+        None => BlankNode::default().into(),
+    };
+    g.add(dist.clone(), dcat::ACCESS_SERVICE, node.clone())?;
+    g.add(node.clone(), rdf::TYPE, dcat::DATA_SERVICE)?;
+    for t in literals(o.get("title")) {
+        g.add(node.clone(), dct::TITLE, t)?;
+    }
+    for d in literals(o.get("description")) {
+        g.add(node.clone(), dct::DESCRIPTION, d)?;
+    }
+    for (key, property) in [
+        ("endpoint_url", dcat::ENDPOINT_URL),
+        ("endpoint_description", dcat::ENDPOINT_DESCRIPTION),
+        ("serves_dataset", dcat::SERVES_DATASET),
+        ("conforms_to", dct::CONFORMS_TO),
+        ("landing_page", dcat::LANDING_PAGE),
+        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
+        ("availability", DCATAP_AVAILABILITY),
+    ] {
+        for n in iri_list(o.get(key)) {
+            g.add(node.clone(), property, n)?;
+        }
+    }
+    if let Some(id) = text(o.get("identifier")) {
+        g.lit(&node, dct::IDENTIFIER, &id)?;
+    }
+    for word in list_value(o.get("keyword")) {
+        g.lit(&node, dcat::KEYWORD, &word)?;
+    }
+    for theme in list_value(o.get("theme")) {
+        for t in theme_iris(&theme) {
+            g.add(node.clone(), dcat::THEME, t)?;
+        }
+    }
+    for lang in list_value(o.get("language")) {
+        if let Some(n) = language_iri(&lang) {
+            g.add(node.clone(), dct::LANGUAGE, n)?;
+        }
+    }
+    for format in list_value(o.get("format")) {
+        let n = normalize::file_type(&format)
+            .and_then(|ft| NamedNode::new(ft.iri).ok())
+            .or_else(|| http_iri(&format));
+        if let Some(n) = n {
+            g.add(node.clone(), dct::FORMAT, n)?;
+        }
+    }
+    statement(
+        g,
+        &node,
+        dct::ACCESS_RIGHTS,
+        DCT_RIGHTS_STATEMENT,
+        o.get("access_rights"),
+    )?;
+    match o.get("rights") {
+        Some(Value::Array(items)) => {
+            for item in items {
+                statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, Some(item))?;
+            }
+        }
+        other => statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, other)?,
+    }
+    if let Some(l) = license_term(g, text(o.get("license")).as_deref(), None, None)? {
+        g.add(node.clone(), dct::LICENSE, l)?;
+    }
+    if let Some(a) = text(o.get("licenseAttributionByText")) {
+        g.lit(&node, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, &a)?;
+    }
+    if let Some(l) = text(o.get("modified")).as_deref().and_then(date_literal) {
+        g.add(node.clone(), dct::MODIFIED, l)?;
+    }
+    for c in objects_of(o.get("contact")) {
+        let contact = Contact::from_object(&c);
+        if contact.has_content() {
+            add_contact(g, &node, dcat::CONTACT_POINT, &contact)?;
+        }
+    }
+    for (key, property) in [("publisher", dct::PUBLISHER), ("creator", dct::CREATOR)] {
+        for a in objects_of(o.get(key)).iter().map(agent_from_object) {
+            if !a.is_empty() {
+                add_agent(g, &node, property, &a)?;
+            }
+        }
+    }
+    if !g.has(&node, dct::PUBLISHER) {
+        let dataset_publisher = g
+            .triples
+            .iter()
+            .find(|t| &t.subject == ds && t.predicate.as_ref() == dct::PUBLISHER)
+            .map(|t| t.object.clone());
+        if let Some(p) = dataset_publisher {
+            g.add(node, dct::PUBLISHER, p)?;
         }
     }
     Ok(())
@@ -1312,6 +2550,21 @@ mod tests {
             xsd::DATE_TIME.as_str()
         );
         assert!(l("06.01.2020").is_none());
+        assert_eq!(
+            l("2012-05-10T21:04").unwrap(),
+            (
+                "2012-05-10T21:04:00".to_owned(),
+                xsd::DATE_TIME.as_str().to_owned()
+            )
+        );
+        assert_eq!(l("2012-05-10 21:04Z").unwrap().0, "2012-05-10T21:04:00Z");
+        assert_eq!(l("1982").unwrap().1, XSD_G_YEAR.as_str());
+        assert_eq!(l("1982-07").unwrap().1, XSD_G_YEAR_MONTH.as_str());
+        assert!(l("1982-17").is_none());
+        assert!(l("198").is_none());
+        assert!(l("2012-05-10T21").is_none());
+        assert!(l("2012-05-10+1é:0").is_none());
+        assert!(l("2012-05-10T21:04+1é:0").is_none());
         assert!(l("2020-01-06Tfoo").is_none());
         assert!(l("").is_none());
     }
@@ -1389,6 +2642,98 @@ mod tests {
         assert!(!series.contains(&(rdf_type.clone(), dcat::DATASET.as_str().to_owned())));
         let plain = mapped(serde_json::json!({"id": "d", "name": "d", "type": "dataset"}));
         assert!(plain.contains(&(rdf_type, dcat::DATASET.as_str().to_owned())));
+    }
+
+    #[test]
+    fn telephone_numbers() {
+        let t = |s: &str| tel(s).map(|n| n.as_str().to_owned());
+        assert_eq!(t("+49 (0)2841 / 201-0").as_deref(), Some("tel:+4928412010"));
+        assert_eq!(t("02841 201-0").as_deref(), Some("tel:028412010"));
+        assert_eq!(t("tel:+49.2841.2010").as_deref(), Some("tel:+4928412010"));
+        assert_eq!(t("Zentrale: 02841 201-0"), None);
+        assert_eq!(t("02841 201-0 Durchwahl 12"), None);
+        assert_eq!(t("+"), None);
+        assert_eq!(t("12"), None);
+    }
+
+    #[test]
+    fn ogpd_addresses() {
+        let a = |s: &str| {
+            let a = Address::from_ogpd(Some(&Value::String(s.into())));
+            [a.street, a.postal_code, a.locality, a.country]
+        };
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            a("Rathausplatz 1, 47441 Moers"),
+            [s("Rathausplatz 1"), s("47441"), s("Moers"), None]
+        );
+        assert_eq!(
+            a("Hansestadt Rostock;Kataster-, Vermessungs- und Liegenschaftsamt;Holbeinplatz 14;18069 Rostock;DE"),
+            [s("Holbeinplatz 14"), s("18069"), s("Rostock"), s("DE")]
+        );
+        assert_eq!(
+            a("Schwannstr. 3, D-40476, Düsseldorf, DEU"),
+            [s("Schwannstr. 3"), s("D-40476"), s("Düsseldorf"), s("DEU")]
+        );
+        assert_eq!(
+            a("Rathausplatz 1; Moers"),
+            [s("Rathausplatz 1"), None, None, None]
+        );
+        assert_eq!(a("ÄÖÜ-12345 x"), [None, None, None, None]);
+        let o = Address::from_ogpd(Some(
+            &serde_json::json!({"street": "Unterwallstraße 9", "zip": "47441", "city": "Moers"}),
+        ));
+        assert_eq!(
+            [o.street, o.postal_code, o.locality],
+            [s("Unterwallstraße 9"), s("47441"), s("Moers")]
+        );
+    }
+
+    #[test]
+    fn geocoding_keys_and_levels() {
+        let g = |s: &str| ags_geocoding(s).map(|n| n.as_str().to_owned());
+        assert_eq!(
+            g("05170024").as_deref(),
+            Some("http://dcat-ap.de/def/politicalGeocoding/municipalityKey/05170024")
+        );
+        assert_eq!(
+            g("05").as_deref(),
+            Some("http://dcat-ap.de/def/politicalGeocoding/stateKey/05")
+        );
+        assert_eq!(g("0517"), None);
+        assert_eq!(g("0517002X"), None);
+        let l = |s: &str| geocoding_level(s).map(|n| n.as_str().to_owned());
+        assert_eq!(
+            l("Kommune").as_deref(),
+            Some("http://dcat-ap.de/def/politicalGeocoding/Level/municipality")
+        );
+        assert_eq!(
+            l("kreis").as_deref(),
+            Some("http://dcat-ap.de/def/politicalGeocoding/Level/administrativeDistrict")
+        );
+        assert_eq!(l("Planet"), None);
+    }
+
+    #[test]
+    fn language_literals() {
+        let v =
+            serde_json::json!({"DE": "Bäume", "en-GB": ["Trees", ""], "x y": "kaputt", "fr": null});
+        let got: Vec<(String, String)> = lang_literals(Some(&v))
+            .into_iter()
+            .map(|l| (l.value().to_owned(), l.language().unwrap_or("").to_owned()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Bäume".to_owned(), "de".to_owned()),
+                ("Trees".to_owned(), "en-gb".to_owned())
+            ]
+        );
+        assert!(lang_literals(Some(&Value::String("{\"a\": 1".into()))).is_empty());
+        assert_eq!(
+            literals(Some(&Value::String(" Text ".into())))[0].value(),
+            "Text"
+        );
     }
 
     #[test]

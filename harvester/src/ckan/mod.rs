@@ -34,52 +34,21 @@
 //! `complete` only when both listings completed. In full mode `listing` is
 //! `None` (the emitted records are the listing).
 //!
+//! # Dataset series
+//!
+//! `in_series` names series packages by CKAN id (or name). Before a page is
+//! mapped, every `dataset_series` package of the listing is known by id and
+//! name; ids the run has not seen are looked up with `package_show?id=…`
+//! (at most [`MAX_SERIES_LOOKUPS`] per run, outcomes cached, failures
+//! included). The series' dataset IRI is what [`map::dataset_iri_of_package`]
+//! gives for it. An id that cannot be resolved gives no `dcat:inSeries` and a
+//! warning in [`Page::warnings`] naming the package and the reason.
+//!
 //! # Mapping (CKAN field → DCAT-AP.de)
 //!
-//! Follows ckanext-dcat's `euro_dcat_ap_2` profile and GovData's
-//! ckanext-dcatde. "field" means the top-level field (ckanext-scheming) or,
-//! failing that, the extra of that key. List values may be JSON arrays,
-//! JSON-encoded arrays in strings, or comma-separated strings.
-//!
-//! | CKAN | DCAT-AP.de |
-//! |---|---|
-//! | `uri` field (valid absolute http(s) IRI), else `{portal}/dataset/{name}` (else id) | the `dcat:Dataset` IRI |
-//! | `title` (else `name`) | `dct:title` |
-//! | `notes` (trimmed, HTML/Markdown kept) | `dct:description` |
-//! | `identifier` field, else `guid`, else package `id` | `dct:identifier` |
-//! | `tags[].name` (or plain strings) | `dcat:keyword` |
-//! | `groups[]` (name/id/title via [`crate::normalize::themes`]), `theme` field (normalized, else kept if an http IRI) | `dcat:theme` (EU data themes; unknown groups are skipped) |
-//! | `issued` field, else `metadata_created` | `dct:issued` (`xsd:date` or `xsd:dateTime` by form; value kept as given, no time zone added) |
-//! | `modified` field, else `metadata_modified` | `dct:modified` (same) |
-//! | `url` (valid http(s)) | `dcat:landingPage` |
-//! | `version` | `dcat:version` (DCAT-AP 3; DCAT-AP.de 3 deprecates DCAT-AP 2's `owl:versionInfo`) |
-//! | `version_notes` | `adms:versionNotes` |
-//! | `license_id` / `license_url` / `license_title` | `dct:license` DCAT-AP.de IRI via [`crate::normalize::license`]; unknown: `dct:LicenseDocument` (the `license_url` IRI or a blank node) with `rdfs:label` and `dct:title`; `notspecified`: none |
-//! | `publisher_uri`/`publisher_name`/`publisher_email`/`publisher_url` fields, else `organization.title` | `dct:publisher` `foaf:Agent` (IRI or blank node; `foaf:name`, `foaf:mbox`, `foaf:homepage`) |
-//! | `contact_name`/`contact_email`/`contact_uri`, else `maintainer`/`maintainer_email`, else `author`/`author_email` | `dcat:contactPoint` `vcard:Organization` with `vcard:fn`, `vcard:hasEmail <mailto:…>` |
-//! | `author`, `author_email` | `dct:creator` `foaf:Agent` (`foaf:name`, `foaf:mbox`) |
-//! | `maintainer`, `maintainer_email` | `dcatde:maintainer` `foaf:Agent` (`foaf:name`, `foaf:mbox`) |
-//! | `spatial` (GeoJSON), `spatial_uri`, `spatial_text`, `spatial_bbox` | `dct:spatial` `dct:Location` (IRI = `spatial_uri`, else blank) with `locn:geometry "…"^^geosparql:geoJSONLiteral`, `dcat:bbox`, `skos:prefLabel` |
-//! | `temporal_start`, `temporal_end` | `dct:temporal` `dct:PeriodOfTime` with `dcat:startDate`, `dcat:endDate` |
-//! | `frequency` (or `accrual_periodicity`, `frequency-of-update`) | `dct:accrualPeriodicity` (EU frequency via [`crate::normalize::frequency`], else an http IRI as given) |
-//! | `language` (list) | `dct:language` (EU language via [`crate::normalize::language`]) |
-//! | `conforms_to` (list) | `dct:conformsTo` (IRI, else `dct:Standard` with `rdfs:label`) |
-//! | `access_rights`, `provenance` | `dct:accessRights` / `dct:provenance` (IRI, else `dct:RightsStatement` / `dct:ProvenanceStatement` with `rdfs:label`) |
-//! | `documentation` (list) | `foaf:page` |
-//! | `contributorID`, `politicalGeocodingURI`, `politicalGeocodingLevelURI`, `qualityProcessURI` (lists) | `dcatde:` properties of the same names (IRIs) |
-//! | `geocodingText`, `legalbasisText` | `dcatde:geocodingDescription`, `dcatde:legalBasis` |
-//! | config `contributor_id`, `geocoding`, `publisher` | `dcatde:contributorID`, `dcatde:politicalGeocodingURI`, `dct:publisher`, only when the package has none |
-//! | `resources[]` | `dcat:distribution` `dcat:Distribution`: IRI = resource `uri` (valid http IRI), else `{dataset IRI}/resource/{id}`, else a blank node |
-//! | resource `access_url`, else `url` | `dcat:accessURL` |
-//! | resource `download_url`, else `url` when `url_type = upload` or the URL path ends in a known file extension (not .html) | `dcat:downloadURL` |
-//! | resource `format` (else the URL's extension when there is no format; "Excel"/"Word"/"PowerPoint" with a `.xlsx`/`.docx`/`.pptx` URL give the X variant) | `dct:format` EU file type via [`crate::normalize::file_type`]; unknown formats are left out |
-//! | resource `mimetype`, else the file type's IANA media type | `dcat:mediaType <https://www.iana.org/assignments/media-types/…>` |
-//! | resource `size` (number or digit string) | `dcat:byteSize "…"^^xsd:nonNegativeInteger` |
-//! | resource `hash` (+ `hash_algorithm`, else guessed from length: md5/sha1/sha256/sha512) | `spdx:checksum [ a spdx:Checksum; spdx:algorithm; spdx:checksumValue "…"^^xsd:hexBinary ]` |
-//! | resource `name`, `description` | `dct:title`, `dct:description` |
-//! | resource `modified`/`last_modified`, `issued`/`created` | `dct:modified`, `dct:issued` |
-//! | resource `license`, else the dataset licence | `dct:license` |
-//! | resource `licenseAttributionByText`, else the dataset field | `dcatde:licenseAttributionByText` |
+//! The mapping table (ckanext-dcat's DCAT-AP 3 profile with ckanext-scheming
+//! and ckanext-fluent, GovData's ckanext-dcatde, the OGPD schema) is in
+//! `README.md` next to this file.
 //!
 //! A package that is not an object, has neither `id` nor `name`, or maps to
 //! more than `max_record_triples` triples (50,000 tags, 10,000 resources…)
@@ -90,14 +59,22 @@ pub mod map;
 
 use crate::fetch::{Fetcher, SourceHeaders};
 use crate::record::{HarvestEvent, Page, PageError, RecordError, SourceDefaults};
-use client::{action_url, package_search, solr_date, CKAN_MAX_ROWS};
-use map::{dataset_iri_of_package, map_package, MapContext};
+use client::{action_url, get_with_retries, package_search, solr_date, CKAN_MAX_ROWS};
+use map::{
+    dataset_iri_of_package, in_series_refs, map_package_in_run, package_snippet, MapContext,
+    SeriesIris,
+};
+use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use url::Url;
 
 pub use map::{date_literal, MapError};
+
+/// The most `package_show` look-ups of dataset series one run makes
+/// (`in_series` ids not seen in the listing); failures count and are kept.
+pub const MAX_SERIES_LOOKUPS: usize = 100;
 
 /// A CKAN source as the harvester needs it.
 #[derive(Debug, Clone)]
@@ -204,8 +181,24 @@ pub async fn harvest(source: &CkanSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                 max_record_triples: source.max_record_triples,
             };
             for (i, pkg) in results.iter().enumerate() {
-                match map_package(pkg, &ctx) {
+                match map_package_in_run(pkg, &ctx, &tx_page.series) {
                     Ok(record) => {
+                        // An in_series id that could not be resolved is left out.
+                        for reference in in_series_refs(pkg) {
+                            let reason = match tx_page.series.get(&reference) {
+                                Some(Ok(_)) => continue,
+                                Some(Err(reason)) => reason.clone(),
+                                None => "no dataset series of that id or name is known".to_owned(),
+                            };
+                            page.warnings.push(RecordError {
+                                page_url: page.url.clone(),
+                                record: record.dataset.as_str().to_owned(),
+                                reason: format!(
+                                    "in_series {reference:?} is left out (no dcat:inSeries): {reason}"
+                                ),
+                                snippet: package_snippet(pkg),
+                            });
+                        }
                         if tx_page.seen.insert(record.dataset.as_str().to_owned()) {
                             page.records.push(record);
                         }
@@ -276,6 +269,11 @@ struct PageState {
     first_count: Option<u64>,
     /// Set when `result.count` changed between pages.
     changed: Option<String>,
+    /// The dataset series of the run by package id and name: those of the
+    /// listing, and those looked up with `package_show` (failures kept).
+    series: SeriesIris,
+    /// `package_show` look-ups made so far (at most [`MAX_SERIES_LOOKUPS`]).
+    series_lookups: usize,
 }
 
 /// The URL of one `package_search` page.
@@ -316,6 +314,8 @@ async fn run_listing(
         seen: HashSet::new(),
         first_count: None,
         changed: None,
+        series: SeriesIris::default(),
+        series_lookups: 0,
     };
     loop {
         if *number >= source.max_pages {
@@ -342,13 +342,16 @@ async fn run_listing(
                 return Outcome::Incomplete(format!("page {} failed: {reason}", *number));
             }
         };
+        let lookups_started = Instant::now();
+        resolve_series(source, fetcher, &headers, &result.results, &mut state).await;
+        let lookup_time = lookups_started.elapsed();
         let parse_started = Instant::now();
         let n = result.results.len();
         let mut page = Page {
             url: url.clone(),
             number: *number,
             bytes: result.bytes,
-            fetch_time: result.fetch_time,
+            fetch_time: result.fetch_time + lookup_time,
             ..Page::default()
         };
         on_page(&mut page, &result.results, &mut state);
@@ -374,6 +377,63 @@ async fn run_listing(
             return end_of_listing(start, result.count, state.changed);
         }
     }
+}
+
+/// Makes the dataset series a page's packages name in `in_series` known
+/// before the page is mapped: the page's own series first, then
+/// `package_show` for ids the run has not seen (at most
+/// [`MAX_SERIES_LOOKUPS`] per run; a failure is kept as the reason).
+async fn resolve_series(
+    source: &CkanSource,
+    fetcher: &Fetcher,
+    headers: &SourceHeaders,
+    results: &[Value],
+    state: &mut PageState,
+) {
+    for pkg in results {
+        state.series.add_series(pkg, &source.base_url);
+    }
+    for pkg in results {
+        for reference in in_series_refs(pkg) {
+            if state.series.get(&reference).is_some() {
+                continue;
+            }
+            let resolved = if state.series_lookups >= MAX_SERIES_LOOKUPS {
+                Err(format!(
+                    "not looked up: the run's {MAX_SERIES_LOOKUPS} package_show look-ups are used"
+                ))
+            } else {
+                state.series_lookups += 1;
+                show_series(source, fetcher, headers, &reference).await
+            };
+            if let Err(reason) = &resolved {
+                tracing::info!(reference, "CKAN in_series not resolved: {reason}");
+            }
+            state.series.insert(&reference, resolved);
+        }
+    }
+}
+
+/// The dataset IRI of the package `package_show?id={reference}` returns.
+async fn show_series(
+    source: &CkanSource,
+    fetcher: &Fetcher,
+    headers: &SourceHeaders,
+    reference: &str,
+) -> Result<oxrdf::NamedNode, String> {
+    let mut url = action_url(&source.base_url, "package_show")?;
+    url.query_pairs_mut().append_pair("id", reference);
+    let url = url.to_string();
+    let doc = get_with_retries(fetcher, &url, headers.for_url(&url))
+        .await
+        .map_err(|e| format!("package_show failed: {e}"))?;
+    let pkg = client::parse_show_body(&doc.body).map_err(|e| format!("{url}: {e}"))?;
+    dataset_iri_of_package(&pkg, &source.base_url).ok_or_else(|| {
+        format!(
+            "{url}: the package has neither uri, name nor id: {}",
+            package_snippet(&pkg)
+        )
+    })
 }
 
 /// Notes a change of `result.count` between pages: packages created or

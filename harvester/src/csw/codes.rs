@@ -159,54 +159,6 @@ pub fn access_phrase(text: &str) -> Option<(&'static str, bool)> {
         .and_then(|r| Some((*r.get(1)?, r.get(2).copied() == Some("license"))))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn character_sets_get_their_iana_names() {
-        assert_eq!(super::character_set("utf8"), Some("UTF-8"));
-        assert_eq!(super::character_set(" 8859part15 "), Some("ISO-8859-15"));
-        assert_eq!(super::character_set("8859part1"), Some("ISO-8859-1"));
-        assert_eq!(super::character_set("8859part0"), None);
-        assert_eq!(super::character_set("8859part17"), None);
-        assert_eq!(super::character_set("shiftJIS"), Some("Shift_JIS"));
-        assert_eq!(super::character_set("klingon"), None);
-    }
-
-    use super::*;
-
-    #[test]
-    fn tables() {
-        assert_eq!(inspire_theme("Bodennutzung"), Some("lu"));
-        assert_eq!(inspire_theme("Land use"), Some("lu"));
-        assert_eq!(
-            inspire_theme("http://inspire.ec.europa.eu/theme/hy"),
-            Some("hy")
-        );
-        assert_eq!(eu_themes_of_inspire("lu"), vec!["ECON", "ENVI"]);
-        assert_eq!(eu_themes_of_topic("inlandWaters"), vec!["ENVI", "TECH"]);
-        assert!(is_topic_category("intelligenceMilitary"));
-        assert_eq!(
-            protocol("OGC:WMS-1.1.1-http-get-map"),
-            Some((ProtocolKind::Service, Some("WMS")))
-        );
-        assert_eq!(
-            protocol("OGC:WMTS"),
-            Some((ProtocolKind::Service, Some("WMTS")))
-        );
-        assert_eq!(
-            protocol("WWW:DOWNLOAD-1.0-http--download").map(|p| p.0),
-            Some(ProtocolKind::Download)
-        );
-        assert_eq!(role_property("owner"), Some("dct:rightsHolder"));
-        assert_eq!(language_tag("ger").as_deref(), Some("de"));
-        assert_eq!(language_tag("de").as_deref(), Some("de"));
-        assert_eq!(
-            access_phrase("Es gelten keine Bedingungen"),
-            Some(("http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply", true))
-        );
-    }
-}
-
 /// The IANA name of an ISO 19139 `MD_CharacterSetCode` (as SEMIC's
 /// GeoDCAT-AP XSLT names them for `cnt:characterEncoding`); `None` for
 /// codes that are not in the code list.
@@ -253,4 +205,52 @@ pub fn character_set(code: &str) -> Option<&'static str> {
         "gb2312" => "GB2312",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn character_sets_get_their_iana_names() {
+        assert_eq!(super::character_set("utf8"), Some("UTF-8"));
+        assert_eq!(super::character_set(" 8859part15 "), Some("ISO-8859-15"));
+        assert_eq!(super::character_set("8859part1"), Some("ISO-8859-1"));
+        assert_eq!(super::character_set("8859part0"), None);
+        assert_eq!(super::character_set("8859part17"), None);
+        assert_eq!(super::character_set("shiftJIS"), Some("Shift_JIS"));
+        assert_eq!(super::character_set("klingon"), None);
+    }
+
+    use super::*;
+
+    #[test]
+    fn tables() {
+        assert_eq!(inspire_theme("Bodennutzung"), Some("lu"));
+        assert_eq!(inspire_theme("Land use"), Some("lu"));
+        assert_eq!(
+            inspire_theme("http://inspire.ec.europa.eu/theme/hy"),
+            Some("hy")
+        );
+        assert_eq!(eu_themes_of_inspire("lu"), vec!["ECON", "ENVI"]);
+        assert_eq!(eu_themes_of_topic("inlandWaters"), vec!["ENVI", "TECH"]);
+        assert!(is_topic_category("intelligenceMilitary"));
+        assert_eq!(
+            protocol("OGC:WMS-1.1.1-http-get-map"),
+            Some((ProtocolKind::Service, Some("WMS")))
+        );
+        assert_eq!(
+            protocol("OGC:WMTS"),
+            Some((ProtocolKind::Service, Some("WMTS")))
+        );
+        assert_eq!(
+            protocol("WWW:DOWNLOAD-1.0-http--download").map(|p| p.0),
+            Some(ProtocolKind::Download)
+        );
+        assert_eq!(role_property("owner"), Some("dct:rightsHolder"));
+        assert_eq!(language_tag("ger").as_deref(), Some("de"));
+        assert_eq!(language_tag("de").as_deref(), Some("de"));
+        assert_eq!(
+            access_phrase("Es gelten keine Bedingungen"),
+            Some(("http://inspire.ec.europa.eu/metadata-codelist/ConditionsApplyingToAccessAndUse/noConditionsApply", true))
+        );
+    }
 }
