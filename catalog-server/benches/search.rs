@@ -19,6 +19,12 @@
 //!    searches as the citizens' web page (`/datasets?…`, `Accept:
 //!    text/html`): search plus the page's template.
 //!
+//! 4. With `SEARCH_BENCH_SUGGEST=1` the load client asks `/api/suggest` for
+//!    what a citizen types letter by letter: every prefix (2 letters and
+//!    more) of the topic words, some with umlauts written out, and two-word
+//!    prefixes (`baumkataster nordh`), so titles, keywords and publishers are
+//!    all looked up.
+//!
 //! Every fifth record is unscored, the others carry a quality score, so the
 //! `quality` facet and `sort=quality` are part of the work.
 //!
@@ -333,6 +339,33 @@ fn record(i: usize, rng: &mut Rng) -> (String, Vec<Triple>) {
 }
 
 /// The query mix: (weight, query string).
+/// What a citizen types into the search box, letter by letter: every
+/// prefix of two letters or more of the topic words (lower case; every
+/// second topic with its umlauts written out), and of two words.
+fn suggest_mix() -> Vec<(u32, String)> {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let mut mix = Vec::new();
+    for (i, topic) in TOPICS.iter().enumerate() {
+        let mut word = topic.to_lowercase();
+        if i % 2 == 1 {
+            word = word
+                .replace('ä', "ae")
+                .replace('ö', "oe")
+                .replace('ü', "ue")
+                .replace('ß', "ss");
+        }
+        let chars: Vec<char> = word.chars().collect();
+        for end in 2..=chars.len() {
+            let prefix: String = chars[..end].iter().collect();
+            mix.push((1, format!("q={}", enc(&prefix))));
+        }
+        for second in ["n", "nordh", "kleinb"] {
+            mix.push((1, format!("q={}", enc(&format!("{word} {second}")))));
+        }
+    }
+    mix
+}
+
 fn query_mix() -> Vec<(u32, String)> {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let mut mix: Vec<(u32, String)> = Vec::new();
@@ -637,11 +670,14 @@ fn client(args: &[String]) -> anyhow::Result<()> {
     let base = args.first().cloned().unwrap_or_default();
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(20);
     let connections: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(6);
-    let mix = query_mix();
-    let total_weight: u32 = mix.iter().map(|(w, _)| w).sum();
-    // The citizens' web page instead of the API.
+    // The citizens' web page, or search-as-you-type, instead of the search API.
     let pages = std::env::var_os("SEARCH_BENCH_PAGES").is_some();
-    let (path, accept) = if pages {
+    let suggest = std::env::var_os("SEARCH_BENCH_SUGGEST").is_some();
+    let mix = if suggest { suggest_mix() } else { query_mix() };
+    let total_weight: u32 = mix.iter().map(|(w, _)| w).sum();
+    let (path, accept) = if suggest {
+        ("/api/suggest", "application/json")
+    } else if pages {
         ("/datasets", "text/html")
     } else {
         ("/api/search", "application/json")
@@ -735,8 +771,14 @@ fn client(args: &[String]) -> anyhow::Result<()> {
     };
     println!(
         "| load: {connections} connections, {seconds} s, {} query kinds{} | {} requests, {errors} errors |",
-        query_mix().len(),
-        if pages { ", web page `/datasets`" } else { "" },
+        if suggest { suggest_mix() } else { query_mix() }.len(),
+        if suggest {
+            ", search-as-you-type `/api/suggest`"
+        } else if pages {
+            ", web page `/datasets`"
+        } else {
+            ""
+        },
         hits + errors
     );
     println!(
@@ -751,7 +793,7 @@ fn client(args: &[String]) -> anyhow::Result<()> {
         lat.last().map(|v| f64::from(*v) / 1000.0).unwrap_or(0.0)
     );
     // The slowest query kinds by mean latency (where p99 comes from).
-    let mix = query_mix();
+    let mix = if suggest { suggest_mix() } else { query_mix() };
     let mut sums = vec![(0u64, 0u64); mix.len()];
     for (k, micros) in by_kind {
         sums[k].0 += u64::from(micros);
