@@ -16,6 +16,7 @@ pub mod normalize;
 pub mod rdf;
 pub mod record;
 pub mod split;
+pub mod values;
 pub mod vocab;
 pub mod xml_guard;
 

@@ -102,7 +102,8 @@ pub mod geodcatap {
 pub mod xsd {
     terms!("http://www.w3.org/2001/XMLSchema#";
         STRING = "string", DATE = "date", DATE_TIME = "dateTime", INTEGER = "integer",
-        NON_NEGATIVE_INTEGER = "nonNegativeInteger", DECIMAL = "decimal", BOOLEAN = "boolean");
+        NON_NEGATIVE_INTEGER = "nonNegativeInteger", DECIMAL = "decimal", BOOLEAN = "boolean",
+        G_YEAR = "gYear", G_YEAR_MONTH = "gYearMonth");
 }
 
 pub mod prov {

@@ -5,6 +5,8 @@
 use crate::iri::is_valid_language;
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
+use crate::values::{any_iri, mailto};
+pub use crate::values::{date_literal, http_iri};
 use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
@@ -47,8 +49,6 @@ iri!(DCAT_COMPRESS_FORMAT = "http://www.w3.org/ns/dcat#compressFormat");
 iri!(DCAT_PACKAGE_FORMAT = "http://www.w3.org/ns/dcat#packageFormat");
 iri!(DCATAP_AVAILABILITY = "http://data.europa.eu/r5r/availability");
 iri!(XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration");
-iri!(XSD_G_YEAR = "http://www.w3.org/2001/XMLSchema#gYear");
-iri!(XSD_G_YEAR_MONTH = "http://www.w3.org/2001/XMLSchema#gYearMonth");
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -101,34 +101,6 @@ fn text(v: Option<&Value>) -> Option<String> {
         _ => return None,
     };
     (!s.is_empty()).then_some(s)
-}
-
-/// A valid absolute http(s) IRI, or `None`.
-pub fn http_iri(s: &str) -> Option<NamedNode> {
-    let s = s.trim();
-    let url = Url::parse(s).ok()?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return None;
-    }
-    // Keep the IRI as written when it is valid; else the parsed (escaped) form.
-    NamedNode::new(s)
-        .ok()
-        .or_else(|| NamedNode::new(url.as_str()).ok())
-}
-
-/// Any valid absolute IRI (urn:, mailto: …), or `None`.
-fn any_iri(s: &str) -> Option<NamedNode> {
-    let s = s.trim();
-    let (scheme, rest) = s.split_once(':')?;
-    if scheme.is_empty()
-        || rest.is_empty()
-        || !scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return None;
-    }
-    NamedNode::new(s).ok()
 }
 
 /// The package's extras: `[{key, value}]`, or an object as some portals send.
@@ -629,118 +601,6 @@ impl Graph {
             .iter()
             .any(|t| &t.subject == s && t.predicate.as_ref() == p)
     }
-}
-
-/// A date or dateTime literal typed by its lexical form, or `None` when the
-/// value is neither (it is then left out: DCAT-AP.de wants typed dates).
-///
-/// The value is kept as CKAN gives it (CKAN's timestamps have no time
-/// zone; `xsd:dateTime` allows that). A year (`2012`) is an `xsd:gYear`, a
-/// month (`2012-05`) an `xsd:gYearMonth`, as ckanext-dcat writes them. Two
-/// things are repaired: a space between date and time (`2020-01-06
-/// 12:00:00` → `2020-01-06T12:00:00`) and a time without seconds
-/// (`2012-05-10T21:04` → `2012-05-10T21:04:00`).
-pub fn date_literal(value: &str) -> Option<Literal> {
-    let v = value.trim();
-    let b = v.as_bytes();
-    let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
-    if b.len() == 4 && (0..4).all(d) {
-        return Some(Literal::new_typed_literal(v, XSD_G_YEAR));
-    }
-    if b.len() == 7
-        && (0..4).all(d)
-        && b[4] == b'-'
-        && d(5)
-        && d(6)
-        && (1..=12).contains(&((b[5] - b'0') * 10 + (b[6] - b'0')))
-    {
-        return Some(Literal::new_typed_literal(v, XSD_G_YEAR_MONTH));
-    }
-    let is_date = b.len() >= 10
-        && (0..4).all(d)
-        && b[4] == b'-'
-        && d(5)
-        && d(6)
-        && b[7] == b'-'
-        && d(8)
-        && d(9);
-    if !is_date {
-        return None;
-    }
-    let rest = &v[10..];
-    let tz_ok = |t: &str| {
-        let z = t.as_bytes();
-        z.is_empty()
-            || z == b"Z"
-            || (z.len() == 6
-                && (z[0] == b'+' || z[0] == b'-')
-                && z[1..3].iter().all(u8::is_ascii_digit)
-                && z[3] == b':'
-                && z[4..].iter().all(u8::is_ascii_digit))
-    };
-    if rest.is_empty() || tz_ok(rest) {
-        return Some(Literal::new_typed_literal(v, xsd::DATE));
-    }
-    let (sep, time) = rest.split_at(1);
-    if sep != "T" && sep != " " {
-        return None;
-    }
-    let tb = time.as_bytes();
-    let t = |i: usize| tb.get(i).is_some_and(u8::is_ascii_digit);
-    let hh_mm = tb.len() >= 5 && t(0) && t(1) && tb[2] == b':' && t(3) && t(4);
-    if hh_mm && tb.get(5) != Some(&b':') && tz_ok(&time[5..]) {
-        return Some(Literal::new_typed_literal(
-            format!("{}T{}:00{}", &v[..10], &time[..5], &time[5..]),
-            xsd::DATE_TIME,
-        ));
-    }
-    if !(tb.len() >= 8
-        && t(0)
-        && t(1)
-        && tb[2] == b':'
-        && t(3)
-        && t(4)
-        && tb[5] == b':'
-        && t(6)
-        && t(7))
-    {
-        return None;
-    }
-    let mut tail = &time[8..];
-    if let Some(frac) = tail.strip_prefix('.') {
-        let n = frac.chars().take_while(char::is_ascii_digit).count();
-        if n == 0 {
-            return None;
-        }
-        tail = &frac[n..];
-    }
-    if !tz_ok(tail) {
-        return None;
-    }
-    Some(Literal::new_typed_literal(
-        format!("{}T{}", &v[..10], time),
-        xsd::DATE_TIME,
-    ))
-}
-
-/// An e-mail address as a `mailto:` IRI (a `mailto:` prefix in the input is accepted).
-fn mailto(email: &str) -> Option<NamedNode> {
-    let e = email.trim();
-    let e = e
-        .strip_prefix("mailto:")
-        .or_else(|| e.strip_prefix("MAILTO:"))
-        .unwrap_or(e)
-        .trim();
-    let (local, domain) = e.split_once('@')?;
-    if local.is_empty()
-        || domain.is_empty()
-        || !domain.contains('.')
-        || e.chars()
-            .any(|c| c.is_whitespace() || "<>\"{}|\\^`".contains(c))
-    {
-        return None;
-    }
-    NamedNode::new(format!("mailto:{e}")).ok()
 }
 
 /// A byte size: a non-negative integer (also as a string, or a float with no fraction).
@@ -2558,8 +2418,8 @@ mod tests {
             )
         );
         assert_eq!(l("2012-05-10 21:04Z").unwrap().0, "2012-05-10T21:04:00Z");
-        assert_eq!(l("1982").unwrap().1, XSD_G_YEAR.as_str());
-        assert_eq!(l("1982-07").unwrap().1, XSD_G_YEAR_MONTH.as_str());
+        assert_eq!(l("1982").unwrap().1, xsd::G_YEAR.as_str());
+        assert_eq!(l("1982-07").unwrap().1, xsd::G_YEAR_MONTH.as_str());
         assert!(l("1982-17").is_none());
         assert!(l("198").is_none());
         assert!(l("2012-05-10T21").is_none());

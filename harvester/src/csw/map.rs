@@ -5,6 +5,8 @@ use super::codes::{self, ProtocolKind};
 use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
 use crate::normalize;
 use crate::record::{Record, SourceDefaults};
+pub use crate::values::date_literal;
+use crate::values::{http_iri, mailto};
 use crate::vocab::{dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, hvd, rdf, vcard, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use sha2::{Digest, Sha256};
@@ -16,8 +18,6 @@ const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
 const OWL_VERSION_INFO: &str = "http://www.w3.org/2002/07/owl#versionInfo";
 const GSP_WKT: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
 const XSD_ANY_URI: &str = "http://www.w3.org/2001/XMLSchema#anyURI";
-const XSD_GYEAR: &str = "http://www.w3.org/2001/XMLSchema#gYear";
-const XSD_GYEAR_MONTH: &str = "http://www.w3.org/2001/XMLSchema#gYearMonth";
 const DCT_CREATED: &str = "http://purl.org/dc/terms/created";
 const DCT_PROVENANCE_STATEMENT: &str = "http://purl.org/dc/terms/ProvenanceStatement";
 const DCT_RIGHTS_STATEMENT: &str = "http://purl.org/dc/terms/RightsStatement";
@@ -58,61 +58,6 @@ fn nn(iri: &str) -> Option<NamedNode> {
         return None;
     }
     NamedNode::new(iri).ok()
-}
-
-fn http_iri(s: &str) -> Option<NamedNode> {
-    let s = s.trim();
-    (s.starts_with("http://") || s.starts_with("https://"))
-        .then(|| NamedNode::new(s).ok())
-        .flatten()
-}
-
-/// A typed date literal from an ISO date value, or `None` for forms that are
-/// not dates (`unknown`, empty…).
-pub fn date_literal(value: &str) -> Option<Literal> {
-    let v = value.trim();
-    let b = v.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    let date_part = b.len() >= 10
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10);
-    if date_part && b.len() == 10 {
-        return Some(Literal::new_typed_literal(v, xsd::DATE));
-    }
-    if date_part
-        && b.len() > 10
-        && b[10] == b'T'
-        && b.len() >= 19
-        && digits(11..13)
-        && b[13] == b':'
-    {
-        return Some(Literal::new_typed_literal(v, xsd::DATE_TIME));
-    }
-    if date_part && b.len() > 10 {
-        // "2019-05-15Z", "2019-05-15+02:00": a date with a zone.
-        let rest = &v[10..];
-        if rest == "Z" || ((rest.starts_with('+') || rest.starts_with('-')) && rest.len() == 6) {
-            return Some(Literal::new_typed_literal(v, xsd::DATE));
-        }
-        return None;
-    }
-    if b.len() == 7 && digits(0..4) && b[4] == b'-' && digits(5..7) {
-        return Some(Literal::new_typed_literal(
-            v,
-            NamedNodeRef::new_unchecked(XSD_GYEAR_MONTH),
-        ));
-    }
-    if b.len() == 4 && digits(0..4) {
-        return Some(Literal::new_typed_literal(
-            v,
-            NamedNodeRef::new_unchecked(XSD_GYEAR),
-        ));
-    }
-    None
 }
 
 /// The WKT polygon of a bounding box, axis order longitude latitude (CRS84).
@@ -423,14 +368,6 @@ fn tel_iri(phone: &str) -> Option<NamedNode> {
     (cleaned.chars().filter(char::is_ascii_digit).count() >= 3)
         .then(|| NamedNode::new(format!("tel:{cleaned}")).ok())
         .flatten()
-}
-
-fn mailto(email: &str) -> Option<NamedNode> {
-    let e = email.trim().trim_start_matches("mailto:");
-    if !e.contains('@') || e.contains(char::is_whitespace) {
-        return None;
-    }
-    NamedNode::new(format!("mailto:{e}")).ok()
 }
 
 fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
@@ -1373,7 +1310,7 @@ mod tests {
             date_literal("2019-05-15T09:00:00").unwrap().datatype(),
             xsd::DATE_TIME
         );
-        assert_eq!(date_literal("2019").unwrap().datatype().as_str(), XSD_GYEAR);
+        assert_eq!(date_literal("2019").unwrap().datatype(), xsd::G_YEAR);
         assert!(date_literal("unknown").is_none());
         assert!(date_literal("").is_none());
         assert!(date_literal("2019-05-15 garbage").is_none());
