@@ -27,7 +27,8 @@ pub mod dcat {
         ENDPOINT_DESCRIPTION = "endpointDescription", IN_SERIES = "inSeries", VERSION = "version",
         SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters", CENTROID = "centroid",
         QUALIFIED_RELATION = "qualifiedRelation", RELATIONSHIP = "Relationship", HAD_ROLE = "hadRole",
-        ROLE = "Role");
+        ROLE = "Role",
+        TEMPORAL_RESOLUTION = "temporalResolution", COMPRESS_FORMAT = "compressFormat", PACKAGE_FORMAT = "packageFormat");
 }
 
 pub mod dct {
@@ -41,13 +42,15 @@ pub mod dct {
         LOCATION = "Location", PERIOD_OF_TIME = "PeriodOfTime", LICENSE_DOCUMENT = "LicenseDocument",
         MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", ALTERNATIVE = "alternative",
         IS_REFERENCED_BY = "isReferencedBy", RELATION = "relation", REFERENCES = "references",
-        CONTRIBUTOR = "contributor");
+        CONTRIBUTOR = "contributor",
+        STANDARD = "Standard", RIGHTS_STATEMENT = "RightsStatement", PROVENANCE_STATEMENT = "ProvenanceStatement", IS_VERSION_OF = "isVersionOf", HAS_VERSION = "hasVersion", TYPE = "type", CREATED = "created");
 }
 
 pub mod foaf {
     terms!("http://xmlns.com/foaf/0.1/";
         PRIMARY_TOPIC = "primaryTopic", AGENT = "Agent", ORGANIZATION = "Organization",
-        NAME = "name", HOMEPAGE = "homepage", PAGE = "page", MBOX = "mbox", PERSON = "Person");
+        NAME = "name", HOMEPAGE = "homepage", PAGE = "page", MBOX = "mbox", PERSON = "Person",
+        DOCUMENT = "Document");
 }
 
 pub mod hydra {
@@ -62,20 +65,23 @@ pub mod vcard {
         HAS_EMAIL = "hasEmail", HAS_TELEPHONE = "hasTelephone", HAS_URL = "hasURL",
         HAS_ADDRESS = "hasAddress", STREET_ADDRESS = "street-address", LOCALITY = "locality",
         POSTAL_CODE = "postal-code", COUNTRY_NAME = "country-name", ORGANIZATION_NAME = "organization-name",
-        HAS_UID = "hasUID", ADDRESS = "Address");
+        HAS_UID = "hasUID", ADDRESS = "Address",
+        REGION = "region");
 }
 
 pub mod dcatde {
     terms!("http://dcat-ap.de/def/dcatde/";
         CONTRIBUTOR_ID = "contributorID", POLITICAL_GEOCODING_URI = "politicalGeocodingURI",
         POLITICAL_GEOCODING_LEVEL_URI = "politicalGeocodingLevelURI", MAINTAINER = "maintainer",
-        ORIGINATOR = "originator", LICENSE_ATTRIBUTION_BY_TEXT = "licenseAttributionByText");
+        ORIGINATOR = "originator", LICENSE_ATTRIBUTION_BY_TEXT = "licenseAttributionByText",
+        GEOCODING_DESCRIPTION = "geocodingDescription", LEGAL_BASIS = "legalBasis", QUALITY_PROCESS_URI = "qualityProcessURI");
 }
 
 /// DCAT-AP's own terms (High-Value Datasets).
 pub mod dcatap {
     terms!("http://data.europa.eu/r5r/";
-        APPLICABLE_LEGISLATION = "applicableLegislation", HVD_CATEGORY = "hvdCategory");
+        APPLICABLE_LEGISLATION = "applicableLegislation", HVD_CATEGORY = "hvdCategory",
+        AVAILABILITY = "availability");
 }
 
 /// Where legislation and High-Value Dataset category IRIs live.
@@ -103,7 +109,8 @@ pub mod xsd {
     terms!("http://www.w3.org/2001/XMLSchema#";
         STRING = "string", DATE = "date", DATE_TIME = "dateTime", INTEGER = "integer",
         NON_NEGATIVE_INTEGER = "nonNegativeInteger", DECIMAL = "decimal", BOOLEAN = "boolean",
-        G_YEAR = "gYear", G_YEAR_MONTH = "gYearMonth");
+        G_YEAR = "gYear", G_YEAR_MONTH = "gYearMonth",
+        HEX_BINARY = "hexBinary", DURATION = "duration", ANY_URI = "anyURI");
 }
 
 pub mod prov {
@@ -111,4 +118,54 @@ pub mod prov {
         WAS_DERIVED_FROM = "wasDerivedFrom", GENERATED_AT_TIME = "generatedAtTime",
         STARTED_AT_TIME = "startedAtTime", ENDED_AT_TIME = "endedAtTime", ACTIVITY = "Activity",
         WAS_GENERATED_BY = "wasGeneratedBy", USED = "used");
+}
+
+pub mod adms {
+    terms!("http://www.w3.org/ns/adms#";
+        VERSION_NOTES = "versionNotes",
+        IDENTIFIER = "identifier",
+        IDENTIFIER_CLASS = "Identifier",
+        SAMPLE = "sample",
+        STATUS = "status");
+}
+
+pub mod rdfs {
+    terms!("http://www.w3.org/2000/01/rdf-schema#";
+        LABEL = "label");
+}
+
+pub mod skos {
+    terms!("http://www.w3.org/2004/02/skos/core#";
+        PREF_LABEL = "prefLabel",
+        NOTATION = "notation");
+}
+
+pub mod locn {
+    terms!("http://www.w3.org/ns/locn#";
+        GEOMETRY = "geometry");
+}
+
+/// GeoSPARQL's literal types.
+pub mod gsp {
+    terms!("http://www.opengis.net/ont/geosparql#";
+        GEOJSON_LITERAL = "geoJSONLiteral",
+        WKT_LITERAL = "wktLiteral");
+}
+
+pub mod spdx {
+    terms!("http://spdx.org/rdf/terms#";
+        CHECKSUM = "checksum",
+        CHECKSUM_CLASS = "Checksum",
+        ALGORITHM = "algorithm",
+        CHECKSUM_VALUE = "checksumValue");
+}
+
+pub mod owl {
+    terms!("http://www.w3.org/2002/07/owl#";
+        VERSION_INFO = "versionInfo");
+}
+
+pub mod cnt {
+    terms!("http://www.w3.org/2011/content#";
+        CHARACTER_ENCODING = "characterEncoding");
 }

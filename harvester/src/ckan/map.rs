@@ -7,48 +7,16 @@ use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
 use crate::values::{any_iri, mailto};
 pub use crate::values::{date_literal, http_iri};
-use crate::vocab::{dcat, dcatap, dcatde, dct, foaf, rdf, vcard, xsd};
+use crate::vocab::{
+    adms, dcat, dcatap, dcatde, dct, foaf, gsp, locn, rdf, rdfs, skos, spdx, vcard, xsd,
+};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use url::Url;
 
-macro_rules! iri {
-    ($name:ident = $iri:literal) => {
-        const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked($iri);
-    };
-}
-iri!(ADMS_VERSION_NOTES = "http://www.w3.org/ns/adms#versionNotes");
-iri!(RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label");
-iri!(SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel");
-iri!(LOCN_GEOMETRY = "http://www.w3.org/ns/locn#geometry");
-iri!(GSP_GEOJSON = "http://www.opengis.net/ont/geosparql#geoJSONLiteral");
-iri!(SPDX_CHECKSUM = "http://spdx.org/rdf/terms#checksum");
-iri!(SPDX_CHECKSUM_CLASS = "http://spdx.org/rdf/terms#Checksum");
-iri!(SPDX_ALGORITHM = "http://spdx.org/rdf/terms#algorithm");
-iri!(SPDX_CHECKSUM_VALUE = "http://spdx.org/rdf/terms#checksumValue");
-iri!(XSD_HEX_BINARY = "http://www.w3.org/2001/XMLSchema#hexBinary");
-iri!(DCT_STANDARD = "http://purl.org/dc/terms/Standard");
-iri!(DCT_RIGHTS_STATEMENT = "http://purl.org/dc/terms/RightsStatement");
-iri!(DCT_PROVENANCE_STATEMENT = "http://purl.org/dc/terms/ProvenanceStatement");
-iri!(DCATDE_GEOCODING_DESCRIPTION = "http://dcat-ap.de/def/dcatde/geocodingDescription");
-iri!(DCATDE_LEGAL_BASIS = "http://dcat-ap.de/def/dcatde/legalBasis");
-iri!(DCATDE_QUALITY_PROCESS_URI = "http://dcat-ap.de/def/dcatde/qualityProcessURI");
 const POLITICAL_GEOCODING_NS: &str = "http://dcat-ap.de/def/politicalGeocoding/";
-iri!(ADMS_IDENTIFIER = "http://www.w3.org/ns/adms#identifier");
-iri!(ADMS_IDENTIFIER_CLASS = "http://www.w3.org/ns/adms#Identifier");
-iri!(ADMS_SAMPLE = "http://www.w3.org/ns/adms#sample");
-iri!(ADMS_STATUS = "http://www.w3.org/ns/adms#status");
-iri!(SKOS_NOTATION = "http://www.w3.org/2004/02/skos/core#notation");
-iri!(DCT_IS_VERSION_OF = "http://purl.org/dc/terms/isVersionOf");
-iri!(DCT_HAS_VERSION = "http://purl.org/dc/terms/hasVersion");
-iri!(DCT_TYPE = "http://purl.org/dc/terms/type");
-iri!(DCAT_TEMPORAL_RESOLUTION = "http://www.w3.org/ns/dcat#temporalResolution");
-iri!(DCAT_COMPRESS_FORMAT = "http://www.w3.org/ns/dcat#compressFormat");
-iri!(DCAT_PACKAGE_FORMAT = "http://www.w3.org/ns/dcat#packageFormat");
-iri!(DCATAP_AVAILABILITY = "http://data.europa.eu/r5r/availability");
-iri!(XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration");
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -688,7 +656,7 @@ fn license_term(
     };
     g.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT)?;
     if let Some(label) = title.or(id) {
-        g.lit(&node, RDFS_LABEL, label)?;
+        g.lit(&node, rdfs::LABEL, label)?;
         g.lit(&node, dct::TITLE, label)?;
     }
     Ok(Some(node.into()))
@@ -958,7 +926,7 @@ fn build(
         g.lit(&ds, dcat::VERSION, &version)?;
     }
     for notes in literals(f.raw("version_notes")) {
-        g.add(ds.clone(), ADMS_VERSION_NOTES, notes)?;
+        g.add(ds.clone(), adms::VERSION_NOTES, notes)?;
     }
 
     // Licence: CKAN's licence fields, else the OGPD terms_of_use.
@@ -1245,7 +1213,7 @@ fn add_agent(
         g.add(node.clone(), foaf::HOMEPAGE, h.clone())?;
     }
     if let Some(k) = &a.kind {
-        g.add(node.clone(), DCT_TYPE, k.clone())?;
+        g.add(node.clone(), dct::TYPE, k.clone())?;
     }
     if let Some(i) = &a.identifier {
         g.lit(&node, dct::IDENTIFIER, i)?;
@@ -1683,7 +1651,7 @@ fn iri_or_labelled(
             let node: NamedOrBlankNode = BlankNode::default().into();
             g.add(s.clone(), property, node.clone())?;
             g.add(node.clone(), rdf::TYPE, class)?;
-            g.lit(&node, RDFS_LABEL, value)
+            g.lit(&node, rdfs::LABEL, value)
         }
     }
 }
@@ -1721,7 +1689,7 @@ fn statement(
                 n
             }
         };
-        g.add(n, RDFS_LABEL, l)?;
+        g.add(n, rdfs::LABEL, l)?;
     }
     Ok(())
 }
@@ -1773,7 +1741,7 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         g.add(ds.clone(), dct::SPATIAL, node.clone())?;
         g.add(node.clone(), rdf::TYPE, dct::LOCATION)?;
         for (value, property) in [
-            (&p.geometry, LOCN_GEOMETRY),
+            (&p.geometry, locn::GEOMETRY),
             (&p.bbox, dcat::BBOX),
             (&p.centroid, dcat::CENTROID),
         ] {
@@ -1781,12 +1749,12 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
                 g.add(
                     node.clone(),
                     property,
-                    Literal::new_typed_literal(v.clone(), GSP_GEOJSON),
+                    Literal::new_typed_literal(v.clone(), gsp::GEOJSON_LITERAL),
                 )?;
             }
         }
         for l in &p.labels {
-            g.add(node.clone(), SKOS_PREF_LABEL, l.clone())?;
+            g.add(node.clone(), skos::PREF_LABEL, l.clone())?;
         }
     }
 
@@ -1849,11 +1817,11 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         }
     }
     for standard in f.list("conforms_to") {
-        iri_or_labelled(g, ds, dct::CONFORMS_TO, DCT_STANDARD, &standard)?;
+        iri_or_labelled(g, ds, dct::CONFORMS_TO, dct::STANDARD, &standard)?;
     }
     for (key, class, property) in [
-        ("access_rights", DCT_RIGHTS_STATEMENT, dct::ACCESS_RIGHTS),
-        ("provenance", DCT_PROVENANCE_STATEMENT, dct::PROVENANCE),
+        ("access_rights", dct::RIGHTS_STATEMENT, dct::ACCESS_RIGHTS),
+        ("provenance", dct::PROVENANCE_STATEMENT, dct::PROVENANCE),
     ] {
         statement(g, ds, property, class, f.raw(key))?;
     }
@@ -1877,7 +1845,7 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             ][..],
             dcatde::POLITICAL_GEOCODING_LEVEL_URI,
         ),
-        (&["qualityProcessURI"][..], DCATDE_QUALITY_PROCESS_URI),
+        (&["qualityProcessURI"][..], dcatde::QUALITY_PROCESS_URI),
     ] {
         for key in keys {
             for v in f.list(key) {
@@ -1924,11 +1892,11 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
     }
     // ckanext-dcat's DCAT-AP 3 fields that hold IRIs.
     for (key, property) in [
-        ("is_version_of", DCT_IS_VERSION_OF),
-        ("has_version", DCT_HAS_VERSION),
+        ("is_version_of", dct::IS_VERSION_OF),
+        ("has_version", dct::HAS_VERSION),
         ("source", dct::SOURCE),
-        ("sample", ADMS_SAMPLE),
-        ("dcat_type", DCT_TYPE),
+        ("sample", adms::SAMPLE),
+        ("dcat_type", dct::TYPE),
         ("is_referenced_by", dct::IS_REFERENCED_BY),
         ("related_resource", dct::RELATION),
         ("used_datasets", dct::RELATION),
@@ -1940,9 +1908,9 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
     }
     for id in f.list("alternate_identifier") {
         let node: NamedOrBlankNode = BlankNode::default().into();
-        g.add(ds.clone(), ADMS_IDENTIFIER, node.clone())?;
-        g.add(node.clone(), rdf::TYPE, ADMS_IDENTIFIER_CLASS)?;
-        g.lit(&node, SKOS_NOTATION, &id)?;
+        g.add(ds.clone(), adms::IDENTIFIER, node.clone())?;
+        g.add(node.clone(), rdf::TYPE, adms::IDENTIFIER_CLASS)?;
+        g.lit(&node, skos::NOTATION, &id)?;
     }
     resolutions(
         g,
@@ -1962,16 +1930,16 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
     // Free text that GovData writes as a JSON list of strings: one literal
     // per item; other text is one literal as given (commas are prose here).
     for (key, property) in [
-        ("geocodingText", DCATDE_GEOCODING_DESCRIPTION),
-        ("legalbasisText", DCATDE_LEGAL_BASIS),
+        ("geocodingText", dcatde::GEOCODING_DESCRIPTION),
+        ("legalbasisText", dcatde::LEGAL_BASIS),
     ] {
         for v in text_list(f.raw(key)) {
             g.lit(ds, property, &v)?;
         }
     }
     if let Some(t) = spatial_reference.as_ref().and_then(|r| text(r.get("text"))) {
-        if !g.has(ds, DCATDE_GEOCODING_DESCRIPTION) {
-            g.lit(ds, DCATDE_GEOCODING_DESCRIPTION, &t)?;
+        if !g.has(ds, dcatde::GEOCODING_DESCRIPTION) {
+            g.lit(ds, dcatde::GEOCODING_DESCRIPTION, &t)?;
         }
     }
     Ok(())
@@ -2000,8 +1968,8 @@ fn resolutions(
         if v.starts_with('P') && v.len() > 1 && !v.contains(char::is_whitespace) {
             g.add(
                 s.clone(),
-                DCAT_TEMPORAL_RESOLUTION,
-                Literal::new_typed_literal(v, XSD_DURATION),
+                dcat::TEMPORAL_RESOLUTION,
+                Literal::new_typed_literal(v, xsd::DURATION),
             )?;
         }
     }
@@ -2144,12 +2112,12 @@ fn map_resource(
         .as_deref()
         .and_then(distribution_status)
     {
-        g.add(node.clone(), ADMS_STATUS, status)?;
+        g.add(node.clone(), adms::STATUS, status)?;
     }
     for (key, property) in [
-        ("availability", DCATAP_AVAILABILITY),
-        ("compress_format", DCAT_COMPRESS_FORMAT),
-        ("package_format", DCAT_PACKAGE_FORMAT),
+        ("availability", dcatap::AVAILABILITY),
+        ("compress_format", dcat::COMPRESS_FORMAT),
+        ("package_format", dcat::PACKAGE_FORMAT),
         ("conforms_to", dct::CONFORMS_TO),
         ("documentation", foaf::PAGE),
         ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
@@ -2158,7 +2126,13 @@ fn map_resource(
             g.add(node.clone(), property, n)?;
         }
     }
-    statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, r.get("rights"))?;
+    statement(
+        g,
+        &node,
+        dct::RIGHTS,
+        dct::RIGHTS_STATEMENT,
+        r.get("rights"),
+    )?;
     resolutions(
         g,
         &node,
@@ -2231,13 +2205,13 @@ fn map_resource(
             if let Some(algo) = checksum_algorithm(&hash, text(r.get("hash_algorithm")).as_deref())
             {
                 let c: NamedOrBlankNode = BlankNode::default().into();
-                g.add(node.clone(), SPDX_CHECKSUM, c.clone())?;
-                g.add(c.clone(), rdf::TYPE, SPDX_CHECKSUM_CLASS)?;
-                g.add(c.clone(), SPDX_ALGORITHM, algo)?;
+                g.add(node.clone(), spdx::CHECKSUM, c.clone())?;
+                g.add(c.clone(), rdf::TYPE, spdx::CHECKSUM_CLASS)?;
+                g.add(c.clone(), spdx::ALGORITHM, algo)?;
                 g.add(
                     c,
-                    SPDX_CHECKSUM_VALUE,
-                    Literal::new_typed_literal(hash, XSD_HEX_BINARY),
+                    spdx::CHECKSUM_VALUE,
+                    Literal::new_typed_literal(hash, xsd::HEX_BINARY),
                 )?;
             }
         }
@@ -2306,7 +2280,7 @@ fn map_access_service(
         ("conforms_to", dct::CONFORMS_TO),
         ("landing_page", dcat::LANDING_PAGE),
         ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
-        ("availability", DCATAP_AVAILABILITY),
+        ("availability", dcatap::AVAILABILITY),
     ] {
         for n in iri_list(o.get(key)) {
             g.add(node.clone(), property, n)?;
@@ -2340,16 +2314,16 @@ fn map_access_service(
         g,
         &node,
         dct::ACCESS_RIGHTS,
-        DCT_RIGHTS_STATEMENT,
+        dct::RIGHTS_STATEMENT,
         o.get("access_rights"),
     )?;
     match o.get("rights") {
         Some(Value::Array(items)) => {
             for item in items {
-                statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, Some(item))?;
+                statement(g, &node, dct::RIGHTS, dct::RIGHTS_STATEMENT, Some(item))?;
             }
         }
-        other => statement(g, &node, dct::RIGHTS, DCT_RIGHTS_STATEMENT, other)?,
+        other => statement(g, &node, dct::RIGHTS, dct::RIGHTS_STATEMENT, other)?,
     }
     if let Some(l) = license_term(g, text(o.get("license")).as_deref(), None, None)? {
         g.add(node.clone(), dct::LICENSE, l)?;
@@ -2484,10 +2458,10 @@ mod tests {
             "http://data.europa.eu/r5r/hvdCategory",
             "http://data.europa.eu/bna/c_dd313021"
         ));
-        let geo = DCATDE_GEOCODING_DESCRIPTION.as_str();
+        let geo = dcatde::GEOCODING_DESCRIPTION.as_str();
         assert!(has(geo, "Freie und Hansestadt Hamburg") && has(geo, "Altona"));
         assert_eq!(t.iter().filter(|(p, _)| p == geo).count(), 2);
-        assert!(has(DCATDE_LEGAL_BASIS.as_str(), "§ 3, Abs. 2 HmbTG"));
+        assert!(has(dcatde::LEGAL_BASIS.as_str(), "§ 3, Abs. 2 HmbTG"));
         assert!(has(
             dcatde::POLITICAL_GEOCODING_URI.as_str(),
             "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"

@@ -7,29 +7,18 @@ use crate::normalize;
 use crate::record::{Record, SourceDefaults};
 pub use crate::values::date_literal;
 use crate::values::{http_iri, mailto};
-use crate::vocab::{dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, hvd, rdf, vcard, xsd};
+use crate::vocab::{
+    cnt, dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, gsp, hvd, owl, rdf, rdfs, skos, vcard,
+    xsd,
+};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
-const GEODCATAP: &str = "http://data.europa.eu/930/";
-const SKOS_PREF_LABEL: &str = "http://www.w3.org/2004/02/skos/core#prefLabel";
-const FOAF_DOCUMENT: &str = "http://xmlns.com/foaf/0.1/Document";
-const RDFS_LABEL: &str = "http://www.w3.org/2000/01/rdf-schema#label";
-const OWL_VERSION_INFO: &str = "http://www.w3.org/2002/07/owl#versionInfo";
-const GSP_WKT: &str = "http://www.opengis.net/ont/geosparql#wktLiteral";
-const XSD_ANY_URI: &str = "http://www.w3.org/2001/XMLSchema#anyURI";
-const DCT_CREATED: &str = "http://purl.org/dc/terms/created";
-const DCT_PROVENANCE_STATEMENT: &str = "http://purl.org/dc/terms/ProvenanceStatement";
-const DCT_RIGHTS_STATEMENT: &str = "http://purl.org/dc/terms/RightsStatement";
-const DCT_STANDARD: &str = "http://purl.org/dc/terms/Standard";
 const OGC_STANDARDS: &str = "http://www.opengeospatial.org/standards/";
 const SERVICE_TYPE_NS: &str =
     "http://inspire.ec.europa.eu/metadata-codelist/SpatialDataServiceType/";
 const RESOURCE_TYPE_NS: &str = "http://inspire.ec.europa.eu/metadata-codelist/ResourceType/";
 const EPSG_CRS: &str = "http://www.opengis.net/def/crs/EPSG/0/";
-const VCARD_ADDRESS: &str = "http://www.w3.org/2006/vcard/ns#Address";
-const VCARD_REGION: &str = "http://www.w3.org/2006/vcard/ns#region";
-const CNT_CHARACTER_ENCODING: &str = "http://www.w3.org/2011/content#characterEncoding";
 
 /// Options of the mapping.
 #[derive(Debug, Clone, Default)]
@@ -401,11 +390,7 @@ fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
         out.add(&cp, vcard::HAS_URL, u);
     }
     if p.street.is_some() || p.city.is_some() || p.postal_code.is_some() || p.country.is_some() {
-        let a = out.blank(
-            &cp,
-            vcard::HAS_ADDRESS,
-            NamedNodeRef::new_unchecked(VCARD_ADDRESS),
-        );
+        let a = out.blank(&cp, vcard::HAS_ADDRESS, vcard::ADDRESS);
         if let Some(v) = &p.street {
             out.plain(&a, vcard::STREET_ADDRESS, v);
         }
@@ -416,7 +401,7 @@ fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
             out.plain(&a, vcard::POSTAL_CODE, v);
         }
         if let Some(v) = &p.admin_area {
-            out.plain(&a, NamedNodeRef::new_unchecked(VCARD_REGION), v);
+            out.plain(&a, vcard::REGION, v);
         }
         if let Some(v) = &p.country {
             out.plain(&a, vcard::COUNTRY_NAME, v);
@@ -432,7 +417,7 @@ fn agent(out: &mut Out, subject: &NamedOrBlankNode, p: NamedNodeRef<'_>, party: 
     let class = if party.organisation.is_some() {
         foaf::ORGANIZATION
     } else {
-        NamedNodeRef::new_unchecked("http://xmlns.com/foaf/0.1/Person")
+        foaf::PERSON
     };
     out.add(&a, rdf::TYPE, class.into_owned());
     out.plain(&a, foaf::NAME, name);
@@ -700,7 +685,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             out.add(
                 &ds,
                 dct::IDENTIFIER,
-                Literal::new_typed_literal(text, NamedNodeRef::new_unchecked(XSD_ANY_URI)),
+                Literal::new_typed_literal(text, xsd::ANY_URI),
             );
         } else {
             out.plain(&ds, dct::IDENTIFIER, &text);
@@ -725,7 +710,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         }
     }
     if let Some(c) = &created {
-        out.add(&ds, NamedNodeRef::new_unchecked(DCT_CREATED), c.clone());
+        out.add(&ds, dct::CREATED, c.clone());
     }
     if let Some(i) = issued {
         out.add(&ds, dct::ISSUED, i);
@@ -829,7 +814,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     for tc in &rec.topic_categories {
         if codes::is_topic_category(tc) {
             if let Some(n) = nn(&format!("{}{}", codes::TOPIC_CATEGORY_NS, tc.trim())) {
-                out.iri(&ds, &format!("{GEODCATAP}topicCategory"), n);
+                out.iri(&ds, &format!("{}topicCategory", geodcatap::NS), n);
             }
             for eu in codes::eu_themes_of_topic(tc) {
                 if !topic_eu.contains(&eu) {
@@ -888,7 +873,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 if let Some(pn) = curie(other) {
                     agent(&mut out, &ds, pn, p);
                 } else if let Some(local) = other.strip_prefix("geodcatap:") {
-                    let pn = format!("{GEODCATAP}{local}");
+                    let pn = format!("{}{local}", geodcatap::NS);
                     agent(&mut out, &ds, NamedNodeRef::new_unchecked(&pn), p);
                 }
                 if other == "dct:publisher" && out.triples.len() > before {
@@ -970,11 +955,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             Some(n) => out.add(&ds, dct::CONFORMS_TO, n),
             None => {
                 let Some(t) = &title.text else { continue };
-                let st = out.blank(
-                    &ds,
-                    dct::CONFORMS_TO,
-                    NamedNodeRef::new_unchecked(DCT_STANDARD),
-                );
+                let st = out.blank(&ds, dct::CONFORMS_TO, dct::STANDARD);
                 out.text(&st, dct::TITLE, t);
                 if let Some(d) = date.as_deref().and_then(date_literal) {
                     out.add(&st, dct::ISSUED, d);
@@ -989,7 +970,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         out.add(
             &loc,
             dcat::BBOX,
-            Literal::new_typed_literal(bbox_wkt(&b), NamedNodeRef::new_unchecked(GSP_WKT)),
+            Literal::new_typed_literal(bbox_wkt(&b), gsp::WKT_LITERAL),
         );
     }
     for place in &rec.places {
@@ -998,7 +979,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             None => {
                 if let Some(name) = &place.text {
                     let loc = out.blank(&ds, dct::SPATIAL, dct::LOCATION);
-                    out.text(&loc, NamedNodeRef::new_unchecked(SKOS_PREF_LABEL), name);
+                    out.text(&loc, skos::PREF_LABEL, name);
                 }
             }
         }
@@ -1041,10 +1022,10 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             ];
             if let Some(v) = inspire.iter().find(|v| v.eq_ignore_ascii_case(t)) {
                 if let Some(n) = nn(&format!("{SERVICE_TYPE_NS}{v}")) {
-                    out.iri(&ds, &format!("{GEODCATAP}serviceType"), n);
+                    out.iri(&ds, &format!("{}serviceType", geodcatap::NS), n);
                 }
             } else if let Some(std) = service_standard(Some(t), "") {
-                out.iri(&ds, &format!("{GEODCATAP}serviceProtocol"), std);
+                out.iri(&ds, &format!("{}serviceProtocol", geodcatap::NS), std);
             }
         }
         for (uuidref, href) in &rec.operates_on {
@@ -1068,12 +1049,8 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
 
     // Lineage.
     if let Some(l) = &rec.lineage {
-        let p = out.blank(
-            &ds,
-            dct::PROVENANCE,
-            NamedNodeRef::new_unchecked(DCT_PROVENANCE_STATEMENT),
-        );
-        out.text(&p, NamedNodeRef::new_unchecked(RDFS_LABEL), l);
+        let p = out.blank(&ds, dct::PROVENANCE, dct::PROVENANCE_STATEMENT);
+        out.text(&p, rdfs::LABEL, l);
     }
 
     // Constraints.
@@ -1140,7 +1117,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             // service: the dataset's landing page (as SEMIC's XSLT reads it).
             out.add(&ds, dcat::LANDING_PAGE, url.clone());
             let page: NamedOrBlankNode = url.into();
-            out.add(&page, rdf::TYPE, NamedNode::new_unchecked(FOAF_DOCUMENT));
+            out.add(&page, rdf::TYPE, foaf::DOCUMENT.into_owned());
             if let Some(n) = &o.name {
                 out.text(&page, dct::TITLE, n);
             }
@@ -1159,7 +1136,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             }
             endpoint(&mut out, &svc, &url, capabilities);
             if let Some(std) = service_standard(o.protocol.as_deref(), url.as_str()) {
-                out.iri(&svc, &format!("{GEODCATAP}serviceProtocol"), std);
+                out.iri(&svc, &format!("{}serviceProtocol", geodcatap::NS), std);
             }
         }
         let download = function == "download" || kind == Some(ProtocolKind::Download);
@@ -1180,11 +1157,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             );
         }
         for charset in &charsets {
-            out.plain(
-                &dist,
-                NamedNodeRef::new_unchecked(CNT_CHARACTER_ENCODING),
-                charset,
-            );
+            out.plain(&dist, cnt::CHARACTER_ENCODING, charset);
         }
         let format = proto
             .and_then(|p| p.1)
@@ -1215,13 +1188,9 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         // One rights statement (DCAT-AP: dct:rights at most once), each
         // text of the record one label of it.
         if !rights.statements.is_empty() {
-            let st = out.blank(
-                &dist,
-                dct::RIGHTS,
-                NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
-            );
+            let st = out.blank(&dist, dct::RIGHTS, dct::RIGHTS_STATEMENT);
             for s in &rights.statements {
-                out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+                out.text(&st, rdfs::LABEL, s);
             }
         }
     }
@@ -1241,13 +1210,9 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         // One rights statement (DCAT-AP: dct:rights at most once), each
         // text of the record one label of it.
         if !rights.statements.is_empty() {
-            let st = out.blank(
-                &ds,
-                dct::RIGHTS,
-                NamedNodeRef::new_unchecked(DCT_RIGHTS_STATEMENT),
-            );
+            let st = out.blank(&ds, dct::RIGHTS, dct::RIGHTS_STATEMENT);
             for s in &rights.statements {
-                out.text(&st, NamedNodeRef::new_unchecked(RDFS_LABEL), s);
+                out.text(&st, rdfs::LABEL, s);
             }
         }
     }
@@ -1267,7 +1232,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         .as_deref()
         .and_then(codes::character_set)
     {
-        out.plain(&cr, NamedNodeRef::new_unchecked(CNT_CHARACTER_ENCODING), c);
+        out.plain(&cr, cnt::CHARACTER_ENCODING, c);
     }
     if let Some(l) = rec
         .metadata_language
@@ -1278,16 +1243,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         out.add(&cr, dct::LANGUAGE, l);
     }
     if rec.standard_name.is_some() {
-        let st = out.blank(
-            &cr,
-            dct::CONFORMS_TO,
-            NamedNodeRef::new_unchecked(DCT_STANDARD),
-        );
+        let st = out.blank(&cr, dct::CONFORMS_TO, dct::STANDARD);
         if let Some(n) = &rec.standard_name {
             out.plain(&st, dct::TITLE, n);
         }
         if let Some(v) = &rec.standard_version {
-            out.plain(&st, NamedNodeRef::new_unchecked(OWL_VERSION_INFO), v);
+            out.plain(&st, owl::VERSION_INFO, v);
         }
     }
 
