@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use url::Url;
 
 const POLITICAL_GEOCODING_NS: &str = "http://dcat-ap.de/def/politicalGeocoding/";
+const FREQUENCY_NS: &str = "http://publications.europa.eu/resource/authority/frequency/";
 
 /// What the mapping needs besides the package.
 #[derive(Debug, Clone)]
@@ -905,7 +906,7 @@ fn build(
         .or_else(|| ogpd.date("veroeffentlicht"))
         .or_else(|| ogpd.date("erstellt"))
         .or_else(|| text(obj.get("metadata_created")))
-        .and_then(|v| date_literal(&v))
+        .and_then(|v| package_date(&v))
     {
         g.add(ds.clone(), dct::ISSUED, l)?;
     }
@@ -913,7 +914,7 @@ fn build(
         .first(&["modified"])
         .or_else(|| ogpd.date("aktualisiert"))
         .or_else(|| text(obj.get("metadata_modified")))
-        .and_then(|v| date_literal(&v))
+        .and_then(|v| package_date(&v))
     {
         g.add(ds.clone(), dct::MODIFIED, l)?;
     }
@@ -1804,7 +1805,9 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
     }
 
     if let Some(freq) = f.first(&["frequency", "accrual_periodicity", "frequency-of-update"]) {
-        if let Some(n) = normalize::frequency(&freq)
+        if let Some(n) = iso8601_frequency(&freq)
+            .map(|code| format!("{FREQUENCY_NS}{code}"))
+            .or_else(|| normalize::frequency(&freq))
             .and_then(|i| NamedNode::new(i).ok())
             .or_else(|| http_iri(&freq))
         {
@@ -1981,6 +1984,68 @@ fn language_iri(v: &str) -> Option<NamedNode> {
     normalize::language(v)
         .and_then(|i| NamedNode::new(i).ok())
         .or_else(|| http_iri(v))
+}
+
+/// A package's or resource's date ([`date_literal`]), also in the form
+/// DKAN's CKAN-compatible API writes them: `Fri, 01/12/2024 - 09:30`
+/// (month first, local time) and `Date changed Fri, 01/12/2024 - 09:30`,
+/// which become `2024-01-12T09:30:00`.
+fn package_date(v: &str) -> Option<Literal> {
+    date_literal(v).or_else(|| date_literal(&dkan_date(v)?))
+}
+
+/// `[Date changed] [Day, ]MM/DD/YYYY - HH:MM` as `YYYY-MM-DDTHH:MM:00`.
+fn dkan_date(v: &str) -> Option<String> {
+    let v = v.trim();
+    let v = v.strip_prefix("Date changed").map_or(v, str::trim_start);
+    let v = match v.split_once(", ") {
+        Some((day, rest)) if day.len() == 3 && day.bytes().all(|b| b.is_ascii_alphabetic()) => rest,
+        _ => v,
+    };
+    let (date, time) = v.split_once(" - ")?;
+    let mut parts = date.trim().split('/');
+    let (month, day, year) = (parts.next()?, parts.next()?, parts.next()?);
+    let (hour, minute) = time.trim().split_once(':')?;
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.next().is_some()
+        || !(digits(month, 2) && digits(day, 2) && digits(year, 4))
+        || !(digits(hour, 2) && digits(minute, 2))
+        || !("01"..="12").contains(&month)
+        || !("01"..="31").contains(&day)
+        || hour > "23"
+        || minute > "59"
+    {
+        return None;
+    }
+    Some(format!("{year}-{month}-{day}T{hour}:{minute}:00"))
+}
+
+/// The EU frequency code of an ISO 8601 repeating interval as DKAN and
+/// Project Open Data (DCAT-US) write `accrualPeriodicity` (`R/P1Y`, `R/P0.5M`,
+/// `R/PT1H` …).
+fn iso8601_frequency(v: &str) -> Option<&'static str> {
+    Some(match v.trim().strip_prefix("R/")? {
+        "P10Y" => "DECENNIAL",
+        "P4Y" => "QUADRENNIAL",
+        "P3Y" => "TRIENNIAL",
+        "P2Y" => "BIENNIAL",
+        "P1Y" => "ANNUAL",
+        "P6M" => "ANNUAL_2",
+        "P4M" => "ANNUAL_3",
+        "P3M" => "QUARTERLY",
+        "P2M" => "BIMONTHLY",
+        "P1M" => "MONTHLY",
+        "P0.5M" => "MONTHLY_2",
+        "P0.33M" => "MONTHLY_3",
+        "P2W" => "BIWEEKLY",
+        "P1W" => "WEEKLY",
+        "P0.5W" | "P3.5D" => "WEEKLY_2",
+        "P0.33W" => "WEEKLY_3",
+        "P1D" => "DAILY",
+        "PT1H" => "HOURLY",
+        "PT1S" => "UPDATE_CONT",
+        _ => return None,
+    })
 }
 
 /// The DCAT-AP.de political geocoding level of an OGPD
@@ -2220,14 +2285,14 @@ fn map_resource(
         .or_else(|| text(r.get("last_modified")))
         .or_else(|| text(r.get("metadata_modified")))
         .as_deref()
-        .and_then(date_literal)
+        .and_then(package_date)
     {
         g.add(node.clone(), dct::MODIFIED, l)?;
     }
     if let Some(l) = text(r.get("issued"))
         .or_else(|| text(r.get("created")))
         .as_deref()
-        .and_then(date_literal)
+        .and_then(package_date)
     {
         g.add(node.clone(), dct::ISSUED, l)?;
     }
@@ -2521,6 +2586,43 @@ mod tests {
             [o.street, o.postal_code, o.locality],
             [s("Unterwallstraße 9"), s("47441"), s("Moers")]
         );
+    }
+
+    #[test]
+    fn dkan_dates() {
+        let d = |s: &str| {
+            package_date(s).map(|l| (l.value().to_owned(), l.datatype().as_str().to_owned()))
+        };
+        let dt = |v: &str| Some((v.to_owned(), xsd::DATE_TIME.as_str().to_owned()));
+        assert_eq!(d("Fri, 01/12/2024 - 09:30"), dt("2024-01-12T09:30:00"));
+        assert_eq!(
+            d("Date changed Tue, 03/05/2024 - 10:12"),
+            dt("2024-03-05T10:12:00")
+        );
+        assert_eq!(d("12/31/2023 - 23:59"), dt("2023-12-31T23:59:00"));
+        assert_eq!(
+            d("2024-01-12"),
+            Some(("2024-01-12".into(), xsd::DATE.as_str().into()))
+        );
+        for bad in [
+            "13/01/2024 - 09:30",
+            "01/12/2024 - 24:00",
+            "01/12/24 - 09:30",
+            "01/12/2024",
+            "Fri, 01/12/2024 09:30",
+        ] {
+            assert_eq!(d(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn iso8601_repeating_intervals_are_eu_frequencies() {
+        assert_eq!(iso8601_frequency("R/P1Y"), Some("ANNUAL"));
+        assert_eq!(iso8601_frequency(" R/P0.5M "), Some("MONTHLY_2"));
+        assert_eq!(iso8601_frequency("R/PT1H"), Some("HOURLY"));
+        assert_eq!(iso8601_frequency("R/P5D"), None);
+        assert_eq!(iso8601_frequency("P1Y"), None);
+        assert_eq!(iso8601_frequency("irregular"), None);
     }
 
     #[test]
