@@ -1,9 +1,9 @@
 //! Paging the catalog endpoint as GovData's harvester does: harvest the
 //! synthetic DCAT-AP.de catalog of the harvest benchmark (default 100,000
 //! datasets, no validation) into an empty store, then follow `hydra:next`
-//! through `/catalog.nt` and `/catalog.ttl` from the first page to the last,
-//! one request at a time over one connection, and print datasets/s and
-//! the latency per page.
+//! through `/catalog.nt`, `/catalog.ttl` and `/catalog.rdf` from the first
+//! page to the last, one request at a time over one connection, and print
+//! datasets/s and the latency per page.
 //!
 //! `cargo bench -p catalog-server --bench catalog_pages -- [DATASETS] [PAGE_SIZE]`
 
@@ -112,7 +112,7 @@ fn main() -> anyhow::Result<()> {
         println!("| syntax | first page | whole paging | datasets/s | page p50 | page p99 | page max | CPU per dataset (server + client) | MB |");
         println!("|---|---|---|---|---|---|---|---|---|");
         let client = reqwest::Client::builder().no_gzip().build()?;
-        for ext in ["nt", "ttl", "nt"] {
+        for ext in ["nt", "ttl", "rdf", "nt"] {
             let mut url = Some(format!("{base}/catalog.{ext}"));
             let mut latencies: Vec<Duration> = Vec::new();
             let mut datasets = 0usize;
@@ -124,12 +124,17 @@ fn main() -> anyhow::Result<()> {
                 let body = client.get(&u).send().await?.error_for_status()?.text().await?;
                 latencies.push(t.elapsed());
                 bytes += body.len();
-                datasets += if ext == "nt" {
-                    body.lines()
+                datasets += match ext {
+                    "nt" => body
+                        .lines()
                         .filter(|l| l.ends_with("<http://www.w3.org/ns/dcat#Dataset> ."))
-                        .count()
-                } else {
-                    body.matches(" dcat:Dataset").count()
+                        .count(),
+                    "rdf" => {
+                        body.matches("<rdf:type rdf:resource=\"http://www.w3.org/ns/dcat#Dataset\"/>")
+                            .count()
+                            + body.matches("<dcat:Dataset ").count()
+                    }
+                    _ => body.matches(" dcat:Dataset").count(),
                 };
                 url = next_link(&body, ext);
             }
@@ -159,8 +164,15 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The `hydra:next` link of a page (N-Triples: the object of the `next`
-/// line; Turtle: the `hydra:next <…>` of the paging block).
+/// line; Turtle: the `hydra:next <…>` of the paging block; RDF/XML: the
+/// `rdf:resource` of `hydra:next`).
 fn next_link(body: &str, ext: &str) -> Option<String> {
+    if ext == "rdf" {
+        let marker = "<hydra:next rdf:resource=\"";
+        let start = body.find(marker)? + marker.len();
+        let end = body[start..].find('"')? + start;
+        return Some(body[start..end].replace("&amp;", "&"));
+    }
     let (marker, line) = if ext == "nt" {
         (NEXT, body.lines().find(|l| l.contains(NEXT))?)
     } else {

@@ -411,10 +411,11 @@ const GRAPHS_AT_ONCE: usize = 1000;
 /// `endpoint`; `export` writes the whole listing as one page without it),
 /// the sub-catalogs and the selected records' graphs as they go upstream.
 /// Syntaxes with named graphs (TriG, N-Quads) keep each record's graph in
-/// its `urn:dcat-catalog:record:{rid}`. N-Triples, N-Quads, Turtle and TriG
-/// are written from each record's archived canonical N-Triples without
-/// parsing it (`write_lines`, `write_turtle`); RDF/XML and JSON-LD parse
-/// the records' graphs and serialize them (`write_serialized`). A
+/// its `urn:dcat-catalog:record:{rid}`. N-Triples, N-Quads, Turtle, TriG
+/// and RDF/XML are written from each record's archived canonical
+/// N-Triples without parsing it (`write_lines`, `write_turtle`,
+/// `write_rdf_xml`); JSON-LD parses the records' graphs and serializes
+/// them (`write_serialized`). A
 /// [`StoreError::MissingBlob`] means a record changed after the view was
 /// read: read the view again and retry.
 pub fn write_page(
@@ -438,6 +439,7 @@ pub fn write_page(
         RdfFormat::NQuads => write_lines(&page, true, out),
         RdfFormat::Turtle => write_turtle(&page, false, out),
         RdfFormat::TriG => write_turtle(&page, true, out),
+        RdfFormat::RdfXml => write_rdf_xml(&page, out),
         _ => write_serialized(&page, format, out),
     }
 }
@@ -807,18 +809,8 @@ impl<W: Write> TurtleText<W> {
     /// Writes a triple of the page's own (catalog, paging, links,
     /// stamping).
     fn owned_triple(&mut self, t: &Triple) -> std::io::Result<()> {
-        use std::fmt::Write as _;
         let mut terms = std::mem::take(&mut self.terms);
-        for term in &mut terms {
-            term.clear();
-        }
-        let [s, p, o] = &mut terms;
-        // Writing into a `String` does not fail.
-        let _ = (
-            write!(s, "{}", t.subject),
-            write!(p, "{}", t.predicate),
-            write!(o, "{}", t.object),
-        );
+        let [s, p, o] = line_terms(&mut terms, t);
         let written = self.triple(s, p, o, None);
         self.terms = terms;
         written
@@ -935,6 +927,487 @@ fn prefixed(iri: &str) -> Option<(&'static str, &str)> {
         .iter()
         .find(|(_, n)| *n == ns)
         .map(|(prefix, _)| (*prefix, local))
+}
+
+/// [`write_page`] in RDF/XML, from the records' archived canonical
+/// N-Triples as [`write_lines`] reads them (blank nodes relabelled, the
+/// dataset's `dcat-ap.de` contributor IDs dropped when the Land stamps its
+/// own, the stamping added), without parsing them ([`RdfXmlText`]). A
+/// record with a triple that [`RdfXmlText`] cannot write (a predicate
+/// without an NCName local name, a character XML 1.0 cannot hold, an
+/// escape it does not read) is parsed and written, with its dataset links,
+/// through the RDF/XML serializer instead; a page whose head triples it
+/// cannot write is written by [`write_serialized`]. The same triples as the
+/// serializer path.
+fn write_rdf_xml(page: &PageParts<'_>, out: impl Write) -> Result<PageStats, PageError> {
+    let PageParts {
+        store, config, req, ..
+    } = *page;
+    let mut w = RdfXmlText::new();
+    let mut stats = PageStats::default();
+    let (catalog, head) = page_head(page)?;
+    for t in &head {
+        if !w.owned_triple(t) {
+            return write_serialized(page, RdfFormat::RdfXml, out);
+        }
+        stats.triples += 1;
+    }
+    let mut out = out;
+    let foreign = ForeignIds::new(config);
+    for part in page.selection.entries.chunks(GRAPHS_AT_ONCE) {
+        let records: Vec<&StoredRecord> = part.iter().map(|e| &e.record).collect();
+        let texts = store.archived_texts(&records)?;
+        for (e, text) in part.iter().zip(texts) {
+            let r = &e.record;
+            let links = dataset_links(config, req, &catalog, r)?;
+            let mark = w.mark();
+            let before = stats.triples;
+            let mut written = links.iter().all(|t| w.owned_triple(t));
+            stats.triples += links.len();
+            if written {
+                foreign.for_each_triple(&text, r, |s, p, o| {
+                    if written {
+                        written = w.triple(s, p, o, Some(&r.rid));
+                        stats.triples += 1;
+                    }
+                    Ok(())
+                })?;
+            }
+            if written {
+                // The stamping: what `upstream_graph` adds.
+                let stamping = upstream_graph(Vec::new(), r, config);
+                written = stamping.iter().all(|t| w.owned_triple(t));
+                stats.triples += stamping.len();
+            }
+            if !written {
+                w.reset(mark);
+                let mut triples = links;
+                triples.extend(upstream_graph(
+                    crate::store::parse_canonical(&text, &r.rid)?,
+                    r,
+                    config,
+                ));
+                stats.triples = before + triples.len();
+                w.serialized(&triples)?;
+            }
+            stats.datasets += 1;
+            w.flush_to(&mut out, false)?;
+        }
+    }
+    w.finish(&mut out)?;
+    Ok(stats)
+}
+
+/// The RDF namespace's terms that RDF/XML reserves for its syntax (and
+/// `rdf:li`, which RDF/XML reads as `rdf:_n`): no property elements.
+const RDF_XML_RESERVED: &[&str] = &[
+    "RDF",
+    "ID",
+    "about",
+    "bagID",
+    "parseType",
+    "resource",
+    "nodeID",
+    "datatype",
+    "Description",
+    "aboutEach",
+    "aboutEachPrefix",
+    "li",
+];
+
+const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+const RDF_LANG_STRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+
+/// Where a page is restored to when a record cannot be written as text.
+struct RdfXmlMark {
+    len: usize,
+    subject: String,
+}
+
+/// RDF/XML written from N-Triples terms into a buffer: the `<rdf:RDF>`
+/// root declaring [`PREFIXES`], then one `rdf:Description` (`rdf:about`,
+/// or `rdf:nodeID` for blank nodes) per run of triples with the same
+/// subject, one property element per triple (`rdf:resource`, `rdf:nodeID`,
+/// or the literal's text with `xml:lang` or `rdf:datatype`). Predicates
+/// are element names: the longest ASCII NCName at the end of the IRI is
+/// the local name, its namespace a prefix of [`PREFIXES`] or declared on
+/// the element (`ns0`). Literals' N-Triples escapes are read and the text
+/// escaped for XML (`&`, `<`, `>`, `\r` as `&#13;`).
+///
+/// [`RdfXmlText::triple`] returns `false`, having written part of the
+/// triple, when it cannot write it: a predicate without such a local name
+/// or one RDF/XML reserves, a character XML 1.0 cannot hold, a blank node
+/// label that is no NCName, an IRI with an escape, an unknown escape.
+/// [`RdfXmlText::mark`] and [`RdfXmlText::reset`] take back what was
+/// written since.
+struct RdfXmlText {
+    buf: Vec<u8>,
+    /// The subject of the open `rdf:Description` (blank nodes relabelled);
+    /// empty when none is open.
+    subject: String,
+    /// The subject of the triple at hand, relabelled.
+    next: String,
+    /// The terms of a triple given as a [`Triple`].
+    terms: [String; 3],
+    /// A literal's text with its escapes read.
+    text: String,
+}
+
+impl RdfXmlText {
+    fn new() -> Self {
+        let mut buf = Vec::with_capacity(128 * 1024);
+        buf.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rdf:RDF");
+        for (prefix, ns) in PREFIXES {
+            buf.extend_from_slice(b"\n    xmlns:");
+            buf.extend_from_slice(prefix.as_bytes());
+            buf.extend_from_slice(b"=\"");
+            push_xml(&mut buf, ns, true);
+            buf.push(b'"');
+        }
+        buf.push(b'>');
+        Self {
+            buf,
+            subject: String::new(),
+            next: String::new(),
+            terms: Default::default(),
+            text: String::new(),
+        }
+    }
+
+    /// Writes a triple given as N-Triples terms; with `rid`, its blank
+    /// nodes are a record's archived ones, relabelled as in [`relabel`].
+    /// `false` when it cannot be written (see [`RdfXmlText`]).
+    fn triple(&mut self, s: &str, p: &str, o: &str, rid: Option<&str>) -> bool {
+        let Some((prefix, ns, local)) = p
+            .strip_prefix('<')
+            .and_then(|p| p.strip_suffix('>'))
+            .and_then(xml_qname)
+        else {
+            return false;
+        };
+        self.next.clear();
+        match (s.strip_prefix("_:"), rid) {
+            (Some(label), Some(rid)) => push_label(&mut self.next, label, rid),
+            _ => self.next.push_str(s),
+        }
+        if self.subject.is_empty() || self.next != self.subject {
+            self.end_block();
+            self.buf.extend_from_slice(b"\n  <rdf:Description ");
+            if !push_node(&mut self.buf, &self.next, None, true) {
+                return false;
+            }
+            self.buf.push(b'>');
+            std::mem::swap(&mut self.subject, &mut self.next);
+        }
+        self.buf.extend_from_slice(b"\n    <");
+        push_element_name(&mut self.buf, prefix, local);
+        if prefix.is_none() {
+            self.buf.extend_from_slice(b" xmlns:ns0=\"");
+            push_xml(&mut self.buf, ns, true);
+            self.buf.push(b'"');
+        }
+        if !o.starts_with('"') {
+            self.buf.push(b' ');
+            if !push_node(&mut self.buf, o, rid, false) {
+                return false;
+            }
+            self.buf.extend_from_slice(b"/>");
+            return true;
+        }
+        // The lexical form ends at the last quote: neither a language tag
+        // nor a datatype IRI holds one.
+        let Some(end) = o.rfind('"').filter(|end| *end > 0) else {
+            return false;
+        };
+        let (lexical, rest) = (&o[1..end], &o[end + 1..]);
+        if let Some(lang) = rest.strip_prefix('@') {
+            self.buf.extend_from_slice(b" xml:lang=\"");
+            if !push_xml(&mut self.buf, lang, true) {
+                return false;
+            }
+            self.buf.push(b'"');
+        } else if let Some(datatype) = rest.strip_prefix("^^<").and_then(|d| d.strip_suffix('>')) {
+            if datatype == RDF_LANG_STRING || datatype.contains('\\') {
+                return false;
+            }
+            if datatype != XSD_STRING {
+                self.buf.extend_from_slice(b" rdf:datatype=\"");
+                if !push_xml(&mut self.buf, datatype, true) {
+                    return false;
+                }
+                self.buf.push(b'"');
+            }
+        } else if !rest.is_empty() {
+            return false;
+        }
+        self.buf.push(b'>');
+        let text = if lexical.contains('\\') {
+            self.text.clear();
+            if !unescape_ntriples(lexical, &mut self.text) {
+                return false;
+            }
+            self.text.as_str()
+        } else {
+            lexical
+        };
+        if !push_xml(&mut self.buf, text, false) {
+            return false;
+        }
+        self.buf.extend_from_slice(b"</");
+        push_element_name(&mut self.buf, prefix, local);
+        self.buf.push(b'>');
+        true
+    }
+
+    /// Writes a triple of the page's own (catalog, paging, links,
+    /// stamping).
+    fn owned_triple(&mut self, t: &Triple) -> bool {
+        let mut terms = std::mem::take(&mut self.terms);
+        let [s, p, o] = line_terms(&mut terms, t);
+        let written = self.triple(s, p, o, None);
+        self.terms = terms;
+        written
+    }
+
+    /// Closes the open `rdf:Description`.
+    fn end_block(&mut self) {
+        if !self.subject.is_empty() {
+            self.buf.extend_from_slice(b"\n  </rdf:Description>");
+            self.subject.clear();
+        }
+    }
+
+    fn mark(&self) -> RdfXmlMark {
+        RdfXmlMark {
+            len: self.buf.len(),
+            subject: self.subject.clone(),
+        }
+    }
+
+    /// Takes back what was written since `mark`.
+    fn reset(&mut self, mark: RdfXmlMark) {
+        self.buf.truncate(mark.len);
+        self.subject = mark.subject;
+    }
+
+    /// Writes `triples` through the RDF/XML serializer: its elements inside
+    /// its `<rdf:RDF>` (whose namespaces are [`PREFIXES`], declared on this
+    /// page's root too).
+    fn serialized(&mut self, triples: &[Triple]) -> Result<(), PageError> {
+        self.end_block();
+        let mut writer = serializer(RdfFormat::RdfXml).for_writer(Vec::new());
+        for t in triples {
+            writer.serialize_triple(t)?;
+        }
+        let xml = writer.finish()?;
+        let body = xml
+            .windows(8)
+            .position(|w| w == b"<rdf:RDF")
+            .and_then(|root| {
+                let open = root + xml.get(root..)?.iter().position(|b| *b == b'>')? + 1;
+                let close = xml.windows(10).rposition(|w| w == b"</rdf:RDF>")?;
+                xml.get(open..close)
+            })
+            .ok_or_else(|| {
+                ExportError::Other("the RDF/XML serializer wrote no <rdf:RDF> element".into())
+            })?;
+        self.buf.extend_from_slice(body);
+        Ok(())
+    }
+
+    /// Writes the buffer to `out` when it has grown large, or with `all`.
+    fn flush_to(&mut self, out: &mut impl Write, all: bool) -> std::io::Result<()> {
+        if all || self.buf.len() >= 64 * 1024 {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, out: &mut impl Write) -> std::io::Result<()> {
+        self.end_block();
+        self.buf.extend_from_slice(b"\n</rdf:RDF>\n");
+        self.flush_to(out, true)?;
+        out.flush()
+    }
+}
+
+/// Writes `prefix:local`, or `ns0:local` without a prefix.
+fn push_element_name(buf: &mut Vec<u8>, prefix: Option<&str>, local: &str) {
+    buf.extend_from_slice(prefix.unwrap_or("ns0").as_bytes());
+    buf.push(b':');
+    buf.extend_from_slice(local.as_bytes());
+}
+
+/// Writes the `rdf:about` (`about`) or `rdf:resource` attribute of an
+/// N-Triples IRI, or the `rdf:nodeID` of a blank node, relabelled when
+/// `rid` is given. `false` for an IRI with an escape, a label that is no
+/// NCName or another term.
+fn push_node(buf: &mut Vec<u8>, term: &str, rid: Option<&str>, about: bool) -> bool {
+    if let Some(iri) = term.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+        if iri.contains('\\') {
+            return false;
+        }
+        buf.extend_from_slice(if about {
+            b"rdf:about=\""
+        } else {
+            b"rdf:resource=\""
+        });
+        let written = push_xml(buf, iri, true);
+        buf.push(b'"');
+        return written;
+    }
+    let Some(label) = term.strip_prefix("_:") else {
+        return false;
+    };
+    buf.extend_from_slice(b"rdf:nodeID=\"");
+    match rid {
+        Some(rid) => {
+            let n = label.trim_start_matches("c14n");
+            if !rid.bytes().chain(n.bytes()).all(is_name_char) {
+                return false;
+            }
+            buf.push(b'r');
+            buf.extend_from_slice(rid.as_bytes());
+            buf.push(b'b');
+            buf.extend_from_slice(n.as_bytes());
+        }
+        None => {
+            if !is_xml_ncname(label) {
+                return false;
+            }
+            buf.extend_from_slice(label.as_bytes());
+        }
+    }
+    buf.push(b'"');
+    true
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+/// Whether `s` is an NCName of ASCII characters (non-ASCII name
+/// characters are not taken).
+fn is_xml_ncname(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes.next().is_some_and(is_name_start) && bytes.all(is_name_char)
+}
+
+/// A predicate IRI as an XML element name: the prefix of [`PREFIXES`]
+/// for its namespace (`None`: not one of them), the namespace and the
+/// local name, the longest ASCII NCName the IRI ends with; `None` when
+/// it ends with none, for the terms RDF/XML reserves and for the XMLNS
+/// namespace.
+fn xml_qname(iri: &str) -> Option<(Option<&'static str>, &str, &str)> {
+    let bytes = iri.as_bytes();
+    let mut start = bytes.len();
+    while start > 0 && bytes.get(start - 1).copied().is_some_and(is_name_char) {
+        start -= 1;
+    }
+    while bytes.get(start).is_some_and(|b| !is_name_start(*b)) {
+        start += 1;
+    }
+    // `start` is at an ASCII byte or the end: a character boundary.
+    let (ns, local) = (iri.get(..start)?, iri.get(start..)?);
+    if local.is_empty()
+        || ns.is_empty()
+        || (ns == rdf::NS && RDF_XML_RESERVED.contains(&local))
+        || ns == "http://www.w3.org/2000/xmlns/"
+    {
+        return None;
+    }
+    let prefix = PREFIXES.iter().find(|(_, n)| *n == ns).map(|(p, _)| *p);
+    Some((prefix, ns, local))
+}
+
+/// Reads the escapes of an N-Triples string (`\t \b \n \r \f \" \' \\
+/// \uXXXX \UXXXXXXXX`) into `into`; `false` for another escape or a code
+/// point that is no character.
+fn unescape_ntriples(lexical: &str, into: &mut String) -> bool {
+    let mut chars = lexical.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            into.push(c);
+            continue;
+        }
+        let c = match chars.next() {
+            Some('t') => '\t',
+            Some('b') => '\u{8}',
+            Some('n') => '\n',
+            Some('r') => '\r',
+            Some('f') => '\u{c}',
+            Some('"') => '"',
+            Some('\'') => '\'',
+            Some('\\') => '\\',
+            Some(u @ ('u' | 'U')) => {
+                let digits = if u == 'u' { 4 } else { 8 };
+                let mut code = 0u32;
+                for _ in 0..digits {
+                    let Some(d) = chars.next().and_then(|d| d.to_digit(16)) else {
+                        return false;
+                    };
+                    code = code * 16 + d;
+                }
+                let Some(c) = char::from_u32(code) else {
+                    return false;
+                };
+                c
+            }
+            _ => return false,
+        };
+        into.push(c);
+    }
+    true
+}
+
+/// Writes `s` as XML character data (`attr`: an attribute value in double
+/// quotes): `&`, `<`, `>` escaped, `\r` as `&#13;`, and in attributes `"`,
+/// tab and new line too. `false`, having written part of it, for a
+/// character XML 1.0 cannot hold.
+fn push_xml(buf: &mut Vec<u8>, s: &str, attr: bool) -> bool {
+    let mut from = 0;
+    for (i, c) in s.char_indices() {
+        let escaped: &[u8] = match c {
+            '&' => b"&amp;",
+            '<' => b"&lt;",
+            '>' => b"&gt;",
+            '\r' => b"&#13;",
+            '"' if attr => b"&quot;",
+            '\n' if attr => b"&#10;",
+            '\t' if attr => b"&#9;",
+            '\t' | '\n' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..=char::MAX => {
+                continue
+            }
+            _ => return false,
+        };
+        buf.extend_from_slice(&s.as_bytes()[from..i]);
+        buf.extend_from_slice(escaped);
+        from = i + c.len_utf8();
+    }
+    buf.extend_from_slice(&s.as_bytes()[from..]);
+    true
+}
+
+/// A triple's terms as N-Triples text, written into `terms` (reused
+/// buffers): how the page's own triples join the archived lines.
+fn line_terms<'a>(terms: &'a mut [String; 3], t: &Triple) -> [&'a str; 3] {
+    use std::fmt::Write as _;
+    let [s, p, o] = terms;
+    for term in [&mut *s, &mut *p, &mut *o] {
+        term.clear();
+    }
+    // Writing into a `String` does not fail.
+    let _ = (
+        write!(s, "{}", t.subject),
+        write!(p, "{}", t.predicate),
+        write!(o, "{}", t.object),
+    );
+    [s.as_str(), p.as_str(), o.as_str()]
 }
 
 /// The Hydra paging block of a page, in both vocabularies.
@@ -1335,19 +1808,10 @@ mod tests {
         quads
     }
 
-    /// Turtle and TriG pages written from the archived text hold the same
-    /// triples (blank node labels included) as the serializer path's, and
-    /// parse strictly: blank nodes, literals with quotes, new lines,
-    /// backslashes, control characters (`\u0001`), language tags and
-    /// datatypes, IRIs that are no prefixed names (empty, dotted or
-    /// numeric local names, `(`, `%`, `~`, `#`), the dataset's contributor
-    /// IDs replaced by the Land's, the paging block; on the Land's pages
-    /// and on a source's.
-    #[test]
-    fn turtle_text_pages_equal_serialized_pages() {
-        use harvester::vocab::{dcatde, dct, xsd};
-        use oxigraph::model::BlankNode;
-        let dir = std::env::temp_dir().join(format!("turtle-pages-{}", std::process::id()));
+    /// A store for the text-path tests, in a fresh folder, with the Land's
+    /// contributor ID configured.
+    fn text_path_store(name: &str) -> (std::path::PathBuf, Config, CatalogStore) {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.toml");
@@ -1359,129 +1823,62 @@ mod tests {
         .unwrap();
         let config = Config::load(&path).unwrap();
         let store = CatalogStore::open(&config.data_dir).unwrap();
-        let iri = |s: &str| NamedNode::new_unchecked(s);
-        let odd = [
-            "http://example.org/a.b.",
-            "http://purl.org/dc/terms/",
-            "http://purl.org/dc/terms/1st",
-            "http://purl.org/dc/terms/a.b",
-            "http://purl.org/dc/terms/x(1)",
-            "http://purl.org/dc/terms/a%20b",
-            "http://purl.org/dc/terms/~user",
-            "http://purl.org/dc/terms/#frag",
-            "http://www.w3.org/ns/dcat#",
-            "http://www.w3.org/ns/dcat#a:b",
-            "http://example.org/p#x",
-        ];
-        let mut records = Vec::new();
-        for i in 0..3 {
-            let d = iri(&format!("http://kiel.example/d/{i}#it"));
-            let contact = BlankNode::new_unchecked(format!("c{i}"));
-            let address = BlankNode::new_unchecked(format!("a{i}"));
-            let dist = BlankNode::new_unchecked(format!("x{i}"));
-            let mut more = vec![
-                Triple::new(
-                    d.clone(),
-                    dct::TITLE,
-                    Literal::new_language_tagged_literal_unchecked(
-                        format!("Bäume \"{i}\" .\nzweite Zeile\t\\ \u{1} ;"),
-                        "de-DE",
-                    ),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dct::DESCRIPTION,
-                    Literal::new_simple_literal("a @prefix x: <y> . \"\"\" ''' _:b0 ,"),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dct::ISSUED,
-                    Literal::new_typed_literal("2020-01-01", xsd::DATE),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dcat::BYTE_SIZE,
-                    Literal::new_typed_literal(format!("{i}"), xsd::INTEGER),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dct::MODIFIED,
-                    Literal::new_typed_literal("x", iri("http://example.org/a.b.")),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dcat::KEYWORD,
-                    Literal::new_language_tagged_literal_unchecked("Wald", "de"),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dcat::KEYWORD,
-                    Literal::new_language_tagged_literal_unchecked("forest", "en"),
-                ),
-                Triple::new(
-                    d.clone(),
-                    rdf::TYPE,
-                    iri("http://data.europa.eu/r5r/HighValueDataset"),
-                ),
-                Triple::new(d.clone(), rdf::TYPE, iri("http://example.org/a.b.")),
-                Triple::new(
-                    d.clone(),
-                    dcatde::CONTRIBUTOR_ID,
-                    iri("http://dcat-ap.de/def/contributors/stadtKiel"),
-                ),
-                Triple::new(
-                    d.clone(),
-                    dcatde::CONTRIBUTOR_ID,
-                    iri("https://kommune.example/id"),
-                ),
-                Triple::new(d.clone(), dcat::CONTACT_POINT, contact.clone()),
-                Triple::new(
-                    contact.clone(),
-                    iri("http://www.w3.org/2006/vcard/ns#fn"),
-                    Literal::new_simple_literal("Amt _:c14n0 <x> ."),
-                ),
-                Triple::new(
-                    contact,
-                    iri("http://www.w3.org/2006/vcard/ns#hasAddress"),
-                    address.clone(),
-                ),
-                Triple::new(
-                    address,
-                    iri("http://www.w3.org/2006/vcard/ns#street-address"),
-                    Literal::new_simple_literal("Düsternbrooker Weg 104"),
-                ),
-                Triple::new(d.clone(), dcat::DISTRIBUTION_LINK, dist.clone()),
-                Triple::new(
-                    dist.clone(),
-                    dcat::DOWNLOAD_URL,
-                    iri(&format!("http://kiel.example/files/{i}.csv")),
-                ),
-                Triple::new(
-                    dist,
-                    iri("http://schema.org/name"),
-                    Literal::new_simple_literal("CSV"),
-                ),
-            ];
-            for (n, o) in odd.iter().enumerate() {
-                more.push(Triple::new(d.clone(), iri(o), iri(odd[odd.len() - 1 - n])));
-                more.push(Triple::new(
-                    d.clone(),
-                    dct::SOURCE,
-                    Literal::new_typed_literal(format!("{n}"), iri(o)),
-                ));
-            }
-            records.push(crate::store::test_record("kiel", d.as_str(), more));
-        }
+        (dir, config, store)
+    }
+
+    /// One page written by `write_page` and by the serializer path: both
+    /// texts and both stats.
+    fn both_paths(
+        store: &CatalogStore,
+        config: &Config,
+        req: &PageRequest,
+        selection: &Selection<'_>,
+        endpoint: &Endpoint,
+        format: RdfFormat,
+    ) -> (String, String, PageStats, PageStats) {
+        let (mut text, mut serialized) = (Vec::new(), Vec::new());
+        let a = write_page(
+            store,
+            config,
+            req,
+            selection,
+            Some(endpoint),
+            format,
+            &mut text,
+        )
+        .unwrap();
+        let parts = PageParts {
+            store,
+            config,
+            req,
+            selection,
+            endpoint: Some(endpoint),
+        };
+        let b = write_serialized(&parts, format, &mut serialized).unwrap();
+        (
+            String::from_utf8(text).unwrap(),
+            String::from_utf8(serialized).unwrap(),
+            a,
+            b,
+        )
+    }
+
+    /// Stores the records of a text-path test and returns the view and
+    /// the pages compared: the Land's first, its second (after the first's
+    /// cursor, so with `previous` links) and the source's.
+    fn text_path_pages(
+        store: &CatalogStore,
+        records: &[crate::store::PreparedRecord],
+    ) -> (View, [PageRequest; 3]) {
         store
             .write_records(
                 "kiel",
                 "http://kiel.example/catalog",
-                &records,
+                records,
                 "2025-01-01T00:00:00Z",
             )
             .unwrap();
-        let view = View::read(&store).unwrap();
-        let endpoint = Endpoint("http://land.example/catalog.ttl".into());
+        let view = View::read(store).unwrap();
         let first = PageRequest {
             page: 1,
             ..Default::default()
@@ -1502,32 +1899,160 @@ mod tests {
                 ..first
             },
         ];
+        (view, requests)
+    }
+
+    /// The records of the text-path tests (`i` from 0): blank nodes,
+    /// language tags, datatypes, contributor IDs of both kinds, IRIs with
+    /// `&`, and each of `odd` as a predicate and as a datatype; title and
+    /// description as given.
+    fn text_path_record(
+        i: usize,
+        odd: &[&str],
+        title: &dyn Fn(usize) -> String,
+        description: &str,
+    ) -> (NamedNode, Vec<Triple>) {
+        use harvester::vocab::{dcatde, dct, xsd};
+        use oxigraph::model::BlankNode;
+        let iri = |s: &str| NamedNode::new_unchecked(s);
+        let d = iri(&format!("http://kiel.example/d/{i}#it"));
+        let contact = BlankNode::new_unchecked(format!("c{i}"));
+        let address = BlankNode::new_unchecked(format!("a{i}"));
+        let dist = BlankNode::new_unchecked(format!("x{i}"));
+        let mut more = vec![
+            Triple::new(
+                d.clone(),
+                dct::TITLE,
+                Literal::new_language_tagged_literal_unchecked(title(i), "de-DE"),
+            ),
+            Triple::new(
+                d.clone(),
+                dct::DESCRIPTION,
+                Literal::new_simple_literal(description),
+            ),
+            Triple::new(
+                d.clone(),
+                dct::ISSUED,
+                Literal::new_typed_literal("2020-01-01", xsd::DATE),
+            ),
+            Triple::new(
+                d.clone(),
+                dct::ALTERNATIVE,
+                Literal::new_typed_literal("plain", xsd::STRING),
+            ),
+            Triple::new(
+                d.clone(),
+                dcat::BYTE_SIZE,
+                Literal::new_typed_literal(format!("{i}"), xsd::INTEGER),
+            ),
+            Triple::new(
+                d.clone(),
+                dct::MODIFIED,
+                Literal::new_typed_literal("x", iri("http://example.org/a.b.?q=1&r=2")),
+            ),
+            Triple::new(
+                d.clone(),
+                dcat::KEYWORD,
+                Literal::new_language_tagged_literal_unchecked("Wald", "de"),
+            ),
+            Triple::new(
+                d.clone(),
+                dcat::KEYWORD,
+                Literal::new_language_tagged_literal_unchecked("forest", "en"),
+            ),
+            Triple::new(
+                d.clone(),
+                rdf::TYPE,
+                iri("http://data.europa.eu/r5r/HighValueDataset"),
+            ),
+            Triple::new(d.clone(), rdf::TYPE, iri("http://example.org/a.b.")),
+            Triple::new(
+                d.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                iri("http://dcat-ap.de/def/contributors/stadtKiel"),
+            ),
+            Triple::new(
+                d.clone(),
+                dcatde::CONTRIBUTOR_ID,
+                iri("https://kommune.example/id?a=1&b=2"),
+            ),
+            Triple::new(d.clone(), dcat::CONTACT_POINT, contact.clone()),
+            Triple::new(
+                contact.clone(),
+                iri("http://www.w3.org/2006/vcard/ns#fn"),
+                Literal::new_simple_literal("Amt _:c14n0 <x> ."),
+            ),
+            Triple::new(
+                contact,
+                iri("http://www.w3.org/2006/vcard/ns#hasAddress"),
+                address.clone(),
+            ),
+            Triple::new(
+                address,
+                iri("http://www.w3.org/2006/vcard/ns#street-address"),
+                Literal::new_simple_literal("Düsternbrooker Weg 104"),
+            ),
+            Triple::new(d.clone(), dcat::DISTRIBUTION_LINK, dist.clone()),
+            Triple::new(
+                dist.clone(),
+                dcat::DOWNLOAD_URL,
+                iri(&format!("http://kiel.example/files/{i}.csv?x=1&y=2")),
+            ),
+            Triple::new(
+                dist,
+                iri("http://schema.org/name"),
+                Literal::new_simple_literal("CSV"),
+            ),
+        ];
+        for (n, o) in odd.iter().enumerate() {
+            more.push(Triple::new(d.clone(), iri(o), iri(odd[odd.len() - 1 - n])));
+            more.push(Triple::new(
+                d.clone(),
+                dct::SOURCE,
+                Literal::new_typed_literal(format!("{n}"), iri(o)),
+            ));
+        }
+        (d, more)
+    }
+
+    /// Turtle and TriG pages written from the archived text hold the same
+    /// triples (blank node labels included) as the serializer path's, and
+    /// parse strictly: blank nodes, literals with quotes, new lines,
+    /// backslashes, control characters (`\u0001`), language tags and
+    /// datatypes, IRIs that are no prefixed names (empty, dotted or
+    /// numeric local names, `(`, `%`, `~`, `#`), the dataset's contributor
+    /// IDs replaced by the Land's, the paging block; on the Land's pages
+    /// and on a source's.
+    #[test]
+    fn turtle_text_pages_equal_serialized_pages() {
+        let (dir, config, store) = text_path_store("turtle-pages");
+        let odd = [
+            "http://example.org/a.b.",
+            "http://purl.org/dc/terms/",
+            "http://purl.org/dc/terms/1st",
+            "http://purl.org/dc/terms/a.b",
+            "http://purl.org/dc/terms/x(1)",
+            "http://purl.org/dc/terms/a%20b",
+            "http://purl.org/dc/terms/~user",
+            "http://purl.org/dc/terms/#frag",
+            "http://www.w3.org/ns/dcat#",
+            "http://www.w3.org/ns/dcat#a:b",
+            "http://example.org/p#x",
+        ];
+        let mut records = Vec::new();
+        let title = |i: usize| format!("Bäume \"{i}\" .\nzweite Zeile\t\\ \u{1} ;");
+        for i in 0..3 {
+            let (d, more) =
+                text_path_record(i, &odd, &title, "a @prefix x: <y> . \"\"\" ''' _:b0 ,");
+            records.push(crate::store::test_record("kiel", d.as_str(), more));
+        }
+        let (view, requests) = text_path_pages(&store, &records);
+        let endpoint = Endpoint("http://land.example/catalog.ttl".into());
         for req in &requests {
             let selection = select(&view, req, 2).unwrap();
             for format in [RdfFormat::Turtle, RdfFormat::TriG] {
-                let (mut text, mut serialized) = (Vec::new(), Vec::new());
-                let a = write_page(
-                    &store,
-                    &config,
-                    req,
-                    &selection,
-                    Some(&endpoint),
-                    format,
-                    &mut text,
-                )
-                .unwrap();
-                let parts = PageParts {
-                    store: &store,
-                    config: &config,
-                    req,
-                    selection: &selection,
-                    endpoint: Some(&endpoint),
-                };
-                let b = write_serialized(&parts, format, &mut serialized).unwrap();
-                let (text, serialized) = (
-                    String::from_utf8(text).unwrap(),
-                    String::from_utf8(serialized).unwrap(),
-                );
+                let (text, serialized, a, b) =
+                    both_paths(&store, &config, req, &selection, &endpoint, format);
                 let quads = parsed_quads(format, &text);
                 assert_eq!(
                     quads,
@@ -1546,7 +2071,7 @@ mod tests {
                     "\n    a dcatap:HighValueDataset, <http://example.org/a.b.>, dcat:Dataset ;\n",
                     "\n    dct:issued \"2020-01-01\"^^xsd:date ;\n",
                     "\n    dcat:keyword \"Wald\"@de, \"forest\"@en .\n",
-                    "\"x\"^^<http://example.org/a.b.>",
+                    "\"x\"^^<http://example.org/a.b.?q=1&r=2>",
                     "\n    <http://purl.org/dc/terms/> <http://www.w3.org/ns/dcat#a:b> ;\n",
                     "\n    <http://purl.org/dc/terms/x(1)> ",
                     " vcard:street-address \"Düsternbrooker Weg 104\" .\n",
@@ -1572,6 +2097,192 @@ mod tests {
         }
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// RDF/XML pages written from the archived text hold the same triples
+    /// (blank node labels included) as the serializer path's, parsed
+    /// strictly: blank nodes, literals with quotes, `&`, `<`, `>`, new
+    /// lines, `\r`, tabs, backslashes and non-ASCII letters, language tags
+    /// and datatypes, predicates of undeclared namespaces and with digits,
+    /// dots or colons before their local names, the paging block; a record
+    /// with a control character or a predicate without an ASCII NCName
+    /// local name written through the serializer; on the Land's pages and
+    /// on a source's.
+    #[test]
+    fn rdf_xml_text_pages_equal_serialized_pages() {
+        let (dir, config, store) = text_path_store("rdfxml-pages");
+        let iri = |s: &str| NamedNode::new_unchecked(s);
+        let odd = [
+            "http://example.org/a.b.",
+            "http://purl.org/dc/terms/1st",
+            "http://purl.org/dc/terms/a.b",
+            "http://purl.org/dc/terms/a%20b",
+            "http://purl.org/dc/terms/~user",
+            "http://www.w3.org/ns/dcat#a:b",
+            "http://example.org/p#x",
+            "urn:x-y:z",
+        ];
+        let mut records = Vec::new();
+        let title =
+            |i: usize| format!("Bäume \"{i}\" & <b> ]]> .\nzweite\r\nZeile\t\\ ' \u{1F600}");
+        for i in 0..4 {
+            let (d, mut more) =
+                text_path_record(i, &odd, &title, "a &amp; <x/> \"\"\" ''' _:b0 \r");
+            // Record 0: a control character; record 1: a predicate whose
+            // local name ends in a non-ASCII letter.
+            match i {
+                0 => more.push(Triple::new(
+                    d.clone(),
+                    iri("http://purl.org/dc/terms/abstract"),
+                    Literal::new_simple_literal("bell \u{7}"),
+                )),
+                1 => more.push(Triple::new(
+                    d.clone(),
+                    iri("http://example.org/gr\u{f6}"),
+                    Literal::new_simple_literal("x"),
+                )),
+                _ => {}
+            }
+            records.push(crate::store::test_record("kiel", d.as_str(), more));
+        }
+        let (view, requests) = text_path_pages(&store, &records);
+        let endpoint = Endpoint("http://land.example/catalog.rdf".into());
+        let format = RdfFormat::RdfXml;
+        let (mut fallbacks, mut by_text_path) = (0, 0);
+        for req in &requests {
+            let selection = select(&view, req, 2).unwrap();
+            let (text, serialized, a, b) =
+                both_paths(&store, &config, req, &selection, &endpoint, format);
+            let quads = parsed_quads(format, &text);
+            assert_eq!(quads, parsed_quads(format, &serialized), "{text}");
+            assert_eq!((a.datasets, a.triples), (b.datasets, b.triples));
+            assert_eq!(a.triples, quads.len());
+            assert_eq!(a.datasets, selection.entries.len());
+            assert!(text.contains("schleswigHolstein") && !text.contains("stadtKiel"));
+            assert!(text.contains("\n    xmlns:dcatde=\"http://dcat-ap.de/def/dcatde/\""));
+            if selection.more {
+                assert!(text
+                    .contains("<hydra:next rdf:resource=\"http://land.example/catalog.rdf?page="));
+            }
+            // Records with a control character or an unsplittable
+            // predicate come from the serializer (indented with tabs), the
+            // others from the text.
+            for e in &selection.entries {
+                let d = &e.record.dataset;
+                let by_serializer = format!("\n\t<rdf:Description rdf:about=\"{d}\">");
+                let by_text = format!("\n  <rdf:Description rdf:about=\"{d}\">");
+                if d.ends_with("/0#it") || d.ends_with("/1#it") {
+                    assert!(text.contains(&by_serializer), "{d}\n{text}");
+                    fallbacks += 1;
+                } else {
+                    assert!(text.contains(&by_text), "{d}\n{text}");
+                    assert!(text.contains("&#13;"), "{text}");
+                    by_text_path += 1;
+                    assert!(!text.contains(&by_serializer), "{d}\n{text}");
+                    for expected in [
+                        "<dct:title xml:lang=\"de-DE\">Bäume \"",
+                        "<dct:issued rdf:datatype=\"http://www.w3.org/2001/XMLSchema#date\">2020-01-01</dct:issued>",
+                        "<dct:alternative>plain</dct:alternative>",
+                        "<ns0:st xmlns:ns0=\"http://purl.org/dc/terms/1\" rdf:resource=",
+                        "<ns0:b xmlns:ns0=\"http://www.w3.org/ns/dcat#a:\"",
+                        "rdf:datatype=\"http://example.org/a.b.?q=1&amp;r=2\"",
+                        "<rdf:type rdf:resource=\"http://data.europa.eu/r5r/HighValueDataset\"/>",
+                    ] {
+                        assert!(text.contains(expected), "{expected:?}\n{text}");
+                    }
+                    let rid = &e.record.rid;
+                    assert!(text.contains(&format!("<dcat:contactPoint rdf:nodeID=\"r{rid}b")));
+                }
+            }
+        }
+        assert!(fallbacks >= 2 && by_text_path >= 2);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// What [`RdfXmlText`] writes of single triples, and what it leaves to
+    /// the serializer.
+    #[test]
+    fn rdf_xml_text_writes_terms_or_declines() {
+        let triple = |s: &str, p: &str, o: &str| {
+            let mut w = RdfXmlText::new();
+            let start = w.buf.len();
+            let written = w.triple(s, p, o, Some("0123456789abcdef0123"));
+            written.then(|| String::from_utf8(w.buf[start..].to_vec()).unwrap())
+        };
+        let s = "<http://x.example/s?a=1&b=2>";
+        assert_eq!(
+            triple(s, "<http://purl.org/dc/terms/title>", r#""a\"b\\c\n\r\t\u00E4\U0001F600 & <x> ]]>"@de"#)
+                .as_deref(),
+            Some(
+                "\n  <rdf:Description rdf:about=\"http://x.example/s?a=1&amp;b=2\">\
+                 \n    <dct:title xml:lang=\"de\">a\"b\\c\n&#13;\tä\u{1F600} &amp; &lt;x&gt; ]]&gt;</dct:title>"
+            )
+        );
+        assert_eq!(
+            triple("_:c14n3", "<http://example.org/ns#p-1.x>", "_:c14n12").as_deref(),
+            Some(
+                "\n  <rdf:Description rdf:nodeID=\"r0123456789abcdef0123b3\">\
+                 \n    <ns0:p-1.x xmlns:ns0=\"http://example.org/ns#\" rdf:nodeID=\"r0123456789abcdef0123b12\"/>"
+            )
+        );
+        assert_eq!(
+            triple(
+                s,
+                "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>",
+                "<http://www.w3.org/ns/dcat#Dataset>"
+            )
+            .as_deref(),
+            Some(
+                "\n  <rdf:Description rdf:about=\"http://x.example/s?a=1&amp;b=2\">\
+                 \n    <rdf:type rdf:resource=\"http://www.w3.org/ns/dcat#Dataset\"/>"
+            )
+        );
+        assert_eq!(
+            triple(
+                s,
+                "<http://purl.org/dc/terms/1st>",
+                "\"1\"^^<http://www.w3.org/2001/XMLSchema#integer>"
+            )
+            .as_deref(),
+            Some(
+                "\n  <rdf:Description rdf:about=\"http://x.example/s?a=1&amp;b=2\">\
+                 \n    <ns0:st xmlns:ns0=\"http://purl.org/dc/terms/1\" \
+                 rdf:datatype=\"http://www.w3.org/2001/XMLSchema#integer\">1</ns0:st>"
+            )
+        );
+        for (p, o) in [
+            ("<http://purl.org/dc/terms/>", "\"x\""),
+            ("<http://purl.org/dc/terms/x(1)>", "\"x\""),
+            ("<http://example.org/gr\u{f6}>", "\"x\""),
+            ("<http://example.org/123>", "\"x\""),
+            (
+                "<http://www.w3.org/1999/02/22-rdf-syntax-ns#about>",
+                "\"x\"",
+            ),
+            ("<http://www.w3.org/1999/02/22-rdf-syntax-ns#li>", "\"x\""),
+            ("<http://www.w3.org/2000/xmlns/x>", "\"x\""),
+            ("<http://purl.org/dc/terms/title>", r#""bell \u0007""#),
+            ("<http://purl.org/dc/terms/title>", r#""bs \b""#),
+            ("<http://purl.org/dc/terms/title>", r#""ff \f""#),
+            ("<http://purl.org/dc/terms/title>", "\"raw \u{1}\""),
+            ("<http://purl.org/dc/terms/title>", "\"raw \u{FFFE}\""),
+            ("<http://purl.org/dc/terms/title>", r#""nul \u0000""#),
+            ("<http://purl.org/dc/terms/title>", r#""surrogate \uD800""#),
+            ("<http://purl.org/dc/terms/title>", r#""bad \x""#),
+            (
+                "<http://purl.org/dc/terms/title>",
+                "\"x\"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#langString>",
+            ),
+        ] {
+            assert_eq!(triple(s, p, o), None, "{p} {o}");
+        }
+        let mut into = String::new();
+        assert!(unescape_ntriples(
+            r#"\t\b\n\r\f\"\'\\\u00e4\U0001F600x"#,
+            &mut into
+        ));
+        assert_eq!(into, "\t\u{8}\n\r\u{c}\"'\\ä\u{1F600}x");
     }
 
     /// Only plain local names make prefixed names.
