@@ -385,10 +385,17 @@ fn validate_command_reports_and_exit_codes() {
         "--",
         bad.to_str().unwrap_or_default(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    // A term SHACL does not define checks nothing: the shapes still load,
+    // and the report notes the term with its shape (as pySHACL warns).
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("urn:my:TitleShape") && err.contains("sh:minCont"),
+        err.contains("note:") && err.contains("urn:my:TitleShape") && err.contains("sh:minCont"),
         "{err}"
     );
 }
