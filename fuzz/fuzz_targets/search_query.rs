@@ -118,7 +118,7 @@ fuzz_target!(|data: &[u8]| {
     let parsed = parse(&q);
     let mut builder = QueryBuilder::new(index.fields().clone());
     for (fuzzy, relaxed) in [(false, false), (false, true), (true, false), (true, true)] {
-        let _ = builder.build(&parsed, fuzzy, relaxed);
+        let _ = builder.build(&parsed, fuzzy, relaxed.then_some(0));
     }
     let _ = builder.build_flat(&parsed);
     let _ = QueryBuilder::fuzzy_applies(&parsed);
