@@ -1694,18 +1694,7 @@ mod tests {
     fn line_pages_equal_serialized_pages() {
         use harvester::vocab::{dcatde, dct};
         use oxigraph::model::BlankNode;
-        let dir = std::env::temp_dir().join(format!("line-pages-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.toml");
-        std::fs::write(
-            &path,
-            "data_dir = \"d\"\nbase_iri = \"http://land.example/\"\n\
-             [catalog]\ncontributor_id = \"http://dcat-ap.de/def/contributors/schleswigHolstein\"\n",
-        )
-        .unwrap();
-        let config = Config::load(&path).unwrap();
-        let store = CatalogStore::open(&config.data_dir).unwrap();
+        let (dir, config, store) = text_path_store("line-pages");
         let iri = |s: &str| NamedNode::new_unchecked(s);
         let mut records = Vec::new();
         for i in 0..3 {
@@ -1762,29 +1751,8 @@ mod tests {
         let selection = select(&view, &req, 2).unwrap();
         let endpoint = Endpoint("http://land.example/catalog.nt".into());
         for format in [RdfFormat::NTriples, RdfFormat::NQuads] {
-            let (mut lines, mut serialized) = (Vec::new(), Vec::new());
-            let a = write_page(
-                &store,
-                &config,
-                &req,
-                &selection,
-                Some(&endpoint),
-                format,
-                &mut lines,
-            )
-            .unwrap();
-            let parts = PageParts {
-                store: &store,
-                config: &config,
-                req: &req,
-                selection: &selection,
-                endpoint: Some(&endpoint),
-            };
-            let b = write_serialized(&parts, format, &mut serialized).unwrap();
-            let (lines, serialized) = (
-                String::from_utf8(lines).unwrap(),
-                String::from_utf8(serialized).unwrap(),
-            );
+            let (lines, serialized, a, b) =
+                both_paths(&store, &config, &req, &selection, &endpoint, format);
             assert_eq!(lines, serialized, "{format:?}");
             assert_eq!((a.datasets, a.triples), (b.datasets, b.triples));
             assert_eq!(a.datasets, 2);
