@@ -27,7 +27,7 @@ pub mod dcat {
         ENDPOINT_DESCRIPTION = "endpointDescription", IN_SERIES = "inSeries", VERSION = "version",
         SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters", CENTROID = "centroid",
         QUALIFIED_RELATION = "qualifiedRelation", RELATIONSHIP = "Relationship", HAD_ROLE = "hadRole",
-        ROLE = "Role",
+        ROLE = "Role", RESOURCE = "Resource", CATALOG_LINK = "catalog", HAS_VERSION = "hasVersion",
         TEMPORAL_RESOLUTION = "temporalResolution", COMPRESS_FORMAT = "compressFormat", PACKAGE_FORMAT = "packageFormat");
 }
 
@@ -43,7 +43,8 @@ pub mod dct {
         MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", ALTERNATIVE = "alternative",
         IS_REFERENCED_BY = "isReferencedBy", RELATION = "relation", REFERENCES = "references",
         CONTRIBUTOR = "contributor",
-        STANDARD = "Standard", RIGHTS_STATEMENT = "RightsStatement", PROVENANCE_STATEMENT = "ProvenanceStatement", IS_VERSION_OF = "isVersionOf", HAS_VERSION = "hasVersion", TYPE = "type", CREATED = "created");
+        STANDARD = "Standard", RIGHTS_STATEMENT = "RightsStatement", PROVENANCE_STATEMENT = "ProvenanceStatement", IS_VERSION_OF = "isVersionOf", HAS_VERSION = "hasVersion", TYPE = "type", CREATED = "created",
+        IS_PART_OF = "isPartOf");
 }
 
 pub mod foaf {

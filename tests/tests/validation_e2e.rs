@@ -18,6 +18,14 @@ fn file_source(id: &str, file: &Path, extra: &str) -> SourceSpec {
     s
 }
 
+/// Replaces `from` by `to` in a config file.
+fn edit_config(cfg: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(cfg)
+        .expect("read")
+        .replace(from, to);
+    std::fs::write(cfg, text).expect("write");
+}
+
 fn sum(served: &Served, query: &str) -> u64 {
     served
         .select(query)
@@ -169,10 +177,11 @@ fn reject_policy_keeps_earlier_versions_and_reports_why() {
         "",
     );
     // write_config sets dcat-ap-de-3; this test wants plain DCAT-AP 3.
-    let text = std::fs::read_to_string(&cfg)
-        .expect("read")
-        .replace("profile = \"dcat-ap-de-3\"", "profile = \"dcat-ap-3\"");
-    std::fs::write(&cfg, text).expect("write");
+    edit_config(
+        &cfg,
+        "profile = \"dcat-ap-de-3\"",
+        "profile = \"dcat-ap-3\"",
+    );
     let (out, reports) = harvest(&cfg, &[]);
     let report = report_of(&reports, "stadt");
     assert!(out.status.success(), "{report}");
@@ -444,4 +453,127 @@ fn validate_endpoint_answers_json_and_turtle_and_rejects_bad_requests() {
             String::from_utf8_lossy(&answer)
         );
     }
+}
+
+/// Page 1 of a paged catalog: a service serving a dataset of page 2 and
+/// one that exists nowhere, a dataset in a series of page 2, a version of
+/// a dataset of page 2.
+fn linked_page_1(base: &str) -> String {
+    format!(
+        r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<{base}/catalog?page=1> a hydra:PartialCollectionView ; hydra:next <{base}/catalog?page=2> .
+<http://geo.example/catalog> a dcat:Catalog ; dct:title "Geoportal"@de ; dct:description "Geodaten"@de ;
+    dcat:service <http://geo.example/service/wms> ; dcat:dataset <http://geo.example/d/1> .
+<http://geo.example/service/wms> a dcat:DataService ; dct:title "WMS Bäume"@de ;
+    dcat:endpointURL <http://geo.example/wms> ;
+    dcat:servesDataset <http://geo.example/d/2>, <http://geo.example/d/missing> .
+<http://geo.example/d/1> a dcat:Dataset ; dct:title "Bäume 2024"@de ; dct:description "Bäume"@de ;
+    dcat:inSeries <http://geo.example/series/baeume> ; dct:isVersionOf <http://geo.example/d/2> .
+"#
+    )
+}
+
+fn linked_page_2(base: &str) -> String {
+    format!(
+        r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<{base}/catalog?page=2> a hydra:PartialCollectionView ; hydra:previous <{base}/catalog?page=1> .
+<http://geo.example/catalog> a dcat:Catalog ; dcat:dataset <http://geo.example/d/2>, <http://geo.example/series/baeume> .
+<http://geo.example/d/2> a dcat:Dataset ; dct:title "Bäume"@de ; dct:description "Alle Bäume"@de .
+<http://geo.example/series/baeume> a dcat:DatasetSeries ; dct:title "Bäume, jährlich"@de ;
+    dct:description "Die Baumkataster der Jahre"@de .
+"#
+    )
+}
+
+/// Stored class-range results on the link properties the test's records
+/// use: (path, value).
+fn link_results(served: &Served) -> Vec<std::collections::HashMap<String, String>> {
+    served.select(&format!(
+        "SELECT ?path ?value WHERE {{ GRAPH ?g {{ ?x <{SH}resultPath> ?path ; <{SH}value> ?value ; \
+         <{SH}sourceConstraintComponent> <{SH}ClassConstraintComponent> }} \
+         FILTER(STRSTARTS(STR(?g), \"urn:dcat-catalog:validation:\")) \
+         FILTER(?path IN (<{DCAT}servesDataset>, <{DCAT}inSeries>, <{DCT}isVersionOf>)) }}"
+    ))
+}
+
+/// Range checks of links to other records (`sh:class` on
+/// `dcat:servesDataset`, `dcat:inSeries`, `dct:isVersionOf`) see the linked
+/// records' types: from later pages of the same run (the record is held
+/// back to the end of the run, so even `reject` keeps it), and from the
+/// store (another source). A link to a record that exists nowhere stays a
+/// violation.
+#[test]
+fn links_to_other_records_are_checked_against_their_types() {
+    let tmp = TempDir::new("validation-links");
+    let stub = StubServer::start();
+    let base = stub.url("").trim_end_matches('/').to_owned();
+    stub.serve_bytes(
+        "/catalog?page=1",
+        linked_page_1(&base).into_bytes(),
+        "text/turtle",
+    );
+    stub.serve_bytes(
+        "/catalog?page=2",
+        linked_page_2(&base).into_bytes(),
+        "text/turtle",
+    );
+    let land = tmp.path().join("land.ttl");
+    std::fs::write(
+        &land,
+        r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<http://land.example/catalog> a dcat:Catalog ; dct:title "Land"@de ; dct:description "Land"@de ;
+    dcat:service <http://land.example/service/atom> .
+<http://land.example/service/atom> a dcat:DataService ; dct:title "Atom-Feed Bäume"@de ;
+    dcat:endpointURL <http://land.example/atom> ; dcat:servesDataset <http://geo.example/d/2> .
+"#,
+    )
+    .expect("write");
+    let mut geo = SourceSpec::new("geo", &stub.url("/catalog?page=1"));
+    geo.extra = "validation = \"reject\"".to_owned();
+    let cfg = write_config(tmp.path(), &[geo, file_source("land", &land, "")], "");
+    edit_config(
+        &cfg,
+        "profile = \"dcat-ap-de-3\"",
+        "profile = \"dcat-ap-3\"",
+    );
+
+    let (_, reports) = harvest(&cfg, &["--source", "geo"]);
+    let report = report_of(&reports, "geo");
+    assert_eq!(report["pages"], 2, "{report}");
+    // The service still links to a dataset that exists nowhere: rejected,
+    // for that link alone. Everything else is published.
+    assert_eq!(report["validation"]["rejected"], 1, "{report}");
+    assert_eq!(report["added"], 3, "{report}");
+    let errors = report["errors"].to_string();
+    assert!(
+        errors.contains("http://geo.example/service/wms") && errors.contains("servesDataset"),
+        "{errors}"
+    );
+    let (_, reports) = harvest(&cfg, &["--source", "land"]);
+    let report = report_of(&reports, "land");
+    assert_eq!(report["added"], 1, "{report}");
+
+    let served = Served::start(&cfg);
+    let found = link_results(&served);
+    assert!(found.is_empty(), "{found:?}");
+    // Each stored record was validated (the held one too).
+    let validated = served.count(&format!(
+        "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?m {{ ?r <{CAT}validatedWith> ?w }} }}"
+    ));
+    assert_eq!(validated, 4);
+    drop(served);
+
+    // Without `reject`, the service is stored with exactly one violation on
+    // its links: the missing dataset.
+    edit_config(&cfg, "validation = \"reject\"", "");
+    let (_, reports) = harvest(&cfg, &["--source", "geo"]);
+    let report = report_of(&reports, "geo");
+    assert_eq!(report["added"], 1, "{report}");
+    let served = Served::start(&cfg);
+    let found = link_results(&served);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["path"], format!("{DCAT}servesDataset"));
+    assert_eq!(found[0]["value"], "http://geo.example/d/missing");
 }

@@ -26,6 +26,7 @@ mod sources;
 mod write;
 
 pub use lifecycle::{Clock, ManualClock, SystemClock};
+pub(crate) use prepare::known_types;
 pub use report::{ItemError, QualityTally, SourceReport, Timings, ValidationCounts};
 pub use write::WRITE_BATCH;
 

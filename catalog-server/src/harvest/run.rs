@@ -91,6 +91,8 @@ impl Harvesting {
         // prepared; writes stay in page order.
         let mut pending: Option<PendingWrite> = None;
         let mut batch = WriteBatch::default();
+        // Records whose links name records not known yet: written last.
+        let mut held = Vec::new();
         let deadline = self
             .config
             .harvest
@@ -159,6 +161,7 @@ impl Harvesting {
                             page,
                             &mut report,
                             &mut state,
+                            &mut held,
                         )
                         .await;
                     if report.failed + report.validation.rejected == failed_before {
@@ -247,6 +250,17 @@ impl Harvesting {
         if let Some(last) = pending.take() {
             last.finish(&mut report, &mut state).await;
         }
+        self.write_held(
+            source,
+            &catalog_iri,
+            &now,
+            profile.clone(),
+            links.clone(),
+            held,
+            &mut report,
+            &mut state,
+        )
+        .await;
         if timed_out {
             // Stop fetching; what was read is stored, nothing is withdrawn.
             producer.abort();

@@ -932,14 +932,25 @@ pub(crate) async fn run_preview(
                         });
                     }
                     let room = limit.saturating_sub(records.len());
-                    let take: Vec<harvester::Record> =
-                        page.records.into_iter().take(room).collect();
                     let profile = profile.clone();
                     let slot = slot.clone();
+                    let store = harvesting.store.clone();
+                    let source_id = source.id.0.clone();
+                    let page_records = page.records;
                     let mapped = tokio::task::spawn_blocking(move || {
                         let _slot = slot;
-                        take.iter()
-                            .map(|r| preview_record(r, profile.as_deref()))
+                        // Links to other records are checked against the
+                        // types of the page's records and the stored ones.
+                        let known = match profile {
+                            Some(_) => {
+                                crate::harvest::known_types(&store, &source_id, &page_records)
+                            }
+                            None => Default::default(),
+                        };
+                        page_records
+                            .iter()
+                            .take(room)
+                            .map(|r| preview_record(r, profile.as_deref(), &known))
                             .collect::<Vec<_>>()
                     })
                     .await
@@ -1056,9 +1067,11 @@ pub enum PreviewValidation {
 fn preview_record(
     r: &harvester::Record,
     profile: Option<&crate::validation::LoadedProfile>,
+    known: &crate::validation::references::KnownTypes,
 ) -> PreviewRecord {
     let (canonical, _) = harvester::canonical_form(&r.triples);
-    let validation = profile.map(|p| match p.check(&r.triples) {
+    let (context, _) = known.context(&crate::validation::references::outside_links(&r.triples));
+    let validation = profile.map(|p| match p.check_in(&r.triples, &context) {
         Ok(c) => PreviewValidation::Report(ReportView::new(&p.name, &p.notes, &c.report)),
         Err(error) => PreviewValidation::Failed { error },
     });

@@ -726,6 +726,31 @@ impl CatalogStore {
         Ok(out)
     }
 
+    /// The types the stored records (of any source, withdrawn ones too)
+    /// state of `iris`, as (IRI, class) pairs: one point lookup per IRI.
+    /// The validation of a record that links to other records consults
+    /// them (`validation::references`).
+    pub fn record_types(
+        &self,
+        iris: &[NamedNode],
+    ) -> Result<Vec<(NamedNode, NamedNode)>, StoreError> {
+        let mut out = Vec::new();
+        for iri in iris {
+            for q in
+                self.store
+                    .quads_for_pattern(Some(iri.as_ref().into()), Some(rdf::TYPE), None, None)
+            {
+                let q = q?;
+                let in_record = matches!(&q.graph_name,
+                    GraphName::NamedNode(g) if g.as_str().starts_with(graphs::RECORD_PREFIX));
+                if let (true, Term::NamedNode(class)) = (in_record, q.object) {
+                    out.push((iri.clone(), class));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The exact graph of a record, from the archive, with blank nodes
     /// labelled per record.
     pub fn exact_graph(&self, record: &StoredRecord) -> Result<Vec<Triple>, StoreError> {

@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex};
 
 mod document;
 pub mod quality;
+pub mod references;
 mod report;
 
 pub use document::{media_type_for_path, parse_rdf};
@@ -445,11 +446,23 @@ impl LoadedProfile {
     /// the shapes, with the vocabulary graph consulted but not copied.
     /// Only nodes of the record are focus nodes.
     pub fn check(&self, triples: &[Triple]) -> Result<Checked, String> {
+        self.check_in(triples, &Graph::new())
+    }
+
+    /// [`LoadedProfile::check`] with a context: statements about other
+    /// records (their types, see [`references`]) that the constraints
+    /// consult like the vocabularies, never focus nodes.
+    pub fn check_in(&self, triples: &[Triple], context: &Graph) -> Result<Checked, String> {
         let graph: Graph = triples.iter().collect();
-        let report = self
-            .shapes
-            .validate_record(&graph, &self.vocabulary)
-            .map_err(|e| format!("validation against profile {} failed: {e}", self.name))?;
+        let report = if context.is_empty() {
+            self.shapes.validate_record(&graph, &self.vocabulary)
+        } else {
+            self.shapes.validate_with_targets(
+                &graph,
+                &shacl::UnionGraph::new(&shacl::UnionGraph::new(&graph, context), &self.vocabulary),
+            )
+        }
+        .map_err(|e| format!("validation against profile {} failed: {e}", self.name))?;
         let (mut violations, mut warnings, mut infos) = (0, 0, 0);
         for r in &report.results {
             match r.severity {
@@ -644,6 +657,67 @@ mod tests {
                        <http://publications.europa.eu/resource/authority/data-theme/NOPE> ;
             dcat:contactPoint [ a <http://www.w3.org/2006/vcard#Kind> ] .
     "#;
+
+    /// The types of linked records come from the context: they satisfy the
+    /// range checks, but the linked records are not validated with the
+    /// record (no focus node of the dataset shapes).
+    #[test]
+    fn links_to_other_records_are_checked_against_the_context() {
+        let p = loaded(&ValidationConfig::default(), "dcat-ap-3");
+        let record = triples(
+            r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+            <https://x.example/s> a dcat:DataService ; dct:title "WMS"@de ;
+                dcat:endpointURL <https://x.example/wms> ;
+                dcat:servesDataset <https://x.example/d1>, <https://x.example/d2> .
+            <https://x.example/r> a dcat:CatalogRecord ; foaf:primaryTopic <https://x.example/s> ;
+                dct:modified "2026-01-01"^^<http://www.w3.org/2001/XMLSchema#date> ."#,
+        );
+        let on_links = |c: &Checked| -> Vec<String> {
+            c.report
+                .results
+                .iter()
+                .filter(|r| {
+                    r.result_path.as_ref().is_some_and(|p| {
+                        p.to_string().contains("servesDataset")
+                            || p.to_string().contains("primaryTopic")
+                    })
+                })
+                .filter_map(|r| r.value.as_ref().map(term_text))
+                .collect::<std::collections::BTreeSet<String>>()
+                .into_iter()
+                .collect()
+        };
+        let alone = p.check(&record).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            on_links(&alone),
+            vec!["https://x.example/d1", "https://x.example/d2"],
+            "{}",
+            alone.report
+        );
+        let mut known = references::KnownTypes::default();
+        known.add(
+            NamedNode::new_unchecked("https://x.example/d1"),
+            harvester::vocab::dcat::DATASET.into_owned(),
+        );
+        let (context, unknown) = known.context(&references::outside_links(&record));
+        assert_eq!(unknown.len(), 1);
+        let linked = p
+            .check_in(&record, &context)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            on_links(&linked),
+            vec!["https://x.example/d2"],
+            "{}",
+            linked.report
+        );
+        assert!(references::violation_on(&linked.report, &unknown));
+        // d1 has no title, but it is context, not validated here.
+        assert!(linked.report.results.iter().all(
+            |r| !matches!(&r.focus_node, Term::NamedNode(n) if n.as_str() == "https://x.example/d1")
+        ));
+        assert_eq!(linked.violations + 1, alone.violations);
+    }
 
     #[test]
     fn vocabulary_checks_use_the_shared_graph_and_german_messages_come_first() {
