@@ -38,9 +38,10 @@ pub(super) struct Held {
     page: (usize, String),
 }
 
-/// Records held back per run at most; beyond, records are written with
-/// the violations on their unresolved links.
-const HELD_MAX: usize = 20_000;
+/// Records held back per run at most (a held record with its report takes
+/// some 10–40 KB); beyond, records are written with the violations on
+/// their unresolved links, and the run says so once.
+const HELD_MAX: usize = 5_000;
 
 /// Canonicalizes, hashes and compresses a record, validates it against the
 /// profile (the `known` types of linked records consulted) and scores its
@@ -290,6 +291,18 @@ impl Harvesting {
                             if !unresolved.is_empty() && held.len() < HELD_MAX =>
                         {
                             // Counted when it is validated again at the end.
+                            if held.len() + 1 == HELD_MAX {
+                                report.warnings.push(ItemError {
+                                    url: page_url.clone(),
+                                    record: None,
+                                    reason: format!(
+                                        "{HELD_MAX} records link to records not known yet; further such records are \
+                                         validated without waiting for the end of the run (their links to records \
+                                         of later pages are violations)"
+                                    ),
+                                    snippet: String::new(),
+                                });
+                            }
                             held.push(Held {
                                 quick: pending.remove(&p.rid),
                                 record: p,
