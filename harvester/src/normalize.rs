@@ -591,6 +591,9 @@ mod tests {
                 "dl-zero-de/2.0",
             ),
             ("cc-by-4.0", "cc-by/4.0"),
+            // data.gv.at's CKAN licence ids.
+            ("cc-by-40", "cc-by/4.0"),
+            ("cc-by-sa-40", "cc-by-sa/4.0"),
             ("CC BY 4.0", "cc-by/4.0"),
             ("CC-BY 4.0", "cc-by/4.0"),
             (

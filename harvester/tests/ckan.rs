@@ -1979,6 +1979,138 @@ async fn legacy_ogpd_packages_keep_licence_publisher_contact_and_dates() {
     );
 }
 
+/// A package as ckanext-spatial's ISO harvester writes it (the extras of
+/// a CSW record in a CKAN portal), written after the shape of real ones.
+fn spatial_harvested_package(id: &str, name: &str, extras: Value) -> Value {
+    let mut all = vec![
+        json!({"key": "spatial_harvester", "value": "true"}),
+        json!({"key": "guid", "value": format!("DE-BY-{id}")}),
+        json!({"key": "resource-type", "value": "dataset"}),
+    ];
+    if let Value::Array(more) = extras {
+        all.extend(more);
+    }
+    json!({
+        "id": id, "name": name, "title": "Baumkataster", "notes": "Die Straßenbäume der Stadt.",
+        "license_id": null, "license_title": null, "maintainer": null, "author": null,
+        "metadata_created": "2023-06-14T00:49:28.521578",
+        "metadata_modified": "2023-06-14T00:49:28.521585",
+        "organization": {"id": "0c1a", "name": "stadt-beispiel", "title": "Stadt Beispiel"},
+        "extras": all,
+        "resources": [
+            {"id": "r1", "url": "https://geo.stadt.example/wms", "format": "",
+             "resource_locator_protocol": "OGC:WMS", "name": "Kartendienst"},
+            {"id": "r2", "url": "https://geo.stadt.example/baeume.zip", "format": "",
+             "resource_locator_protocol": "WWW:DOWNLOAD-1.0-http--download", "name": "Download"}
+        ],
+    })
+}
+
+/// ckanext-spatial's extras: licence texts, the point of contact's e-mail,
+/// citation dates, the bounding box, lineage and the online resources'
+/// protocols. Anything the package states itself wins.
+#[tokio::test]
+async fn ckanext_spatial_extras_give_licence_contact_dates_and_box() {
+    let full = spatial_harvested_package(
+        "7a2f",
+        "baumkataster",
+        json!([
+            {"key": "licence", "value": "[\"Datenlizenz Deutschland – Namensnennung – Version 2.0\"]"},
+            {"key": "contact-email", "value": "geodaten@stadt.example"},
+            {"key": "responsible-party", "value": "[{\"name\": \"Stadt Beispiel, Vermessungsamt\", \"roles\": [\"pointOfContact\"]}]"},
+            {"key": "dataset-reference-date", "value": "[{\"type\": \"creation\", \"value\": \"2016-01-01\"}, {\"type\": \"revision\", \"value\": \"2023-06-13\"}, {\"type\": \"publication\", \"value\": \"\"}]"},
+            {"key": "bbox-west-long", "value": "11.36"},
+            {"key": "bbox-east-long", "value": "11.72"},
+            {"key": "bbox-south-lat", "value": "48.06"},
+            {"key": "bbox-north-lat", "value": "48.25"},
+            {"key": "lineage", "value": "Erfasst durch Begehung 2016."},
+            {"key": "frequency-of-update", "value": "annually"}
+        ]),
+    );
+    let unknown_licence = spatial_harvested_package(
+        "7a30",
+        "baumkataster-alt",
+        json!([
+            {"key": "licence", "value": "[\"Nutzung nur nach Rücksprache\"]"},
+            {"key": "bbox-west-long", "value": "11.72"},
+            {"key": "bbox-east-long", "value": "11.36"},
+            {"key": "bbox-south-lat", "value": "48.06"},
+            {"key": "bbox-north-lat", "value": "48.25"},
+            {"key": "issued", "value": "2020-02-02"}
+        ]),
+    );
+    let (out, base, _portal) = harvest_packages(vec![full, unknown_licence], 10).await;
+    let records = out.records();
+    let r = find(&records, &format!("{base}dataset/baumkataster"));
+    let d = ds(r);
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}license")),
+        set(["http://dcat-ap.de/def/licenses/dl-by-de/2.0"])
+    );
+    let c = the(r, &d, &format!("{DCAT}contactPoint"));
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}hasEmail")),
+        set(["mailto:geodaten@stadt.example"])
+    );
+    assert_eq!(
+        terms(r, &c, &format!("{VCARD}fn")),
+        set(["Stadt Beispiel, Vermessungsamt"])
+    );
+    // No publication date: the creation date is the issue date.
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}issued")),
+        set(["2016-01-01^^date"])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}modified")),
+        set(["2023-06-13^^date"])
+    );
+    let place = the(r, &d, &format!("{DCT}spatial"));
+    let bbox = terms(r, &place, &format!("{DCAT}bbox"));
+    assert_eq!(bbox.len(), 1);
+    assert!(
+        bbox.iter().next().is_some_and(|b| b
+            .contains("[[[11.36,48.06],[11.72,48.06],[11.72,48.25],[11.36,48.25],[11.36,48.06]]]")),
+        "{bbox:?}"
+    );
+    let provenance = the(r, &d, &format!("{DCT}provenance"));
+    assert_eq!(
+        terms(r, &provenance, RDFS_LABEL),
+        set(["Erfasst durch Begehung 2016."])
+    );
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}accrualPeriodicity")),
+        set(["http://publications.europa.eu/resource/authority/frequency/ANNUAL"])
+    );
+    let formats: BTreeSet<String> = objects(r, &d, &format!("{DCAT}distribution"))
+        .into_iter()
+        .flat_map(|dist| terms(r, dist, &format!("{DCT}format")))
+        .collect();
+    assert_eq!(
+        formats,
+        set([
+            "http://publications.europa.eu/resource/authority/file-type/WMS_SRVC",
+            // From the URL's extension.
+            "http://publications.europa.eu/resource/authority/file-type/ZIP"
+        ])
+    );
+
+    // A licence text no table knows is kept as the licence's label; a box
+    // with west east of east is left out; the package's own date wins.
+    let r = find(&records, &format!("{base}dataset/baumkataster-alt"));
+    let d = ds(r);
+    let licence = the(r, &d, &format!("{DCT}license"));
+    assert_eq!(
+        terms(r, &licence, RDFS_LABEL),
+        set(["Nutzung nur nach Rücksprache"])
+    );
+    assert!(objects(r, &d, &format!("{DCT}spatial")).is_empty());
+    assert_eq!(
+        terms(r, &d, &format!("{DCT}issued")),
+        set(["2020-02-02^^date"])
+    );
+}
+
 #[tokio::test]
 async fn odd_values_of_the_new_fields_are_left_out_without_panics() {
     let pkg = json!({

@@ -763,3 +763,166 @@ fn csw_mapping_agreement_per_property() {
         came.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n"),
     );
 }
+
+/// One ISO record in a GetRecords response: `hierarchy` (dataset or
+/// service) and its online resources (URL, protocol, function).
+fn iso_response(id: &str, hierarchy: &str, links: &[(&str, &str, &str)]) -> String {
+    let online: String = links
+        .iter()
+        .map(|(url, protocol, function)| {
+            let protocol = if protocol.is_empty() {
+                String::new()
+            } else {
+                format!("<gmd:protocol><gco:CharacterString>{protocol}</gco:CharacterString></gmd:protocol>")
+            };
+            let function = if function.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<gmd:function><gmd:CI_OnLineFunctionCode codeList=\"http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#CI_OnLineFunctionCode\" codeListValue=\"{function}\"/></gmd:function>"
+                )
+            };
+            format!(
+                "<gmd:onLine><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>{url}</gmd:URL></gmd:linkage>{protocol}{function}</gmd:CI_OnlineResource></gmd:onLine>"
+            )
+        })
+        .collect();
+    let identification = if hierarchy == "service" {
+        "srv:SV_ServiceIdentification"
+    } else {
+        "gmd:MD_DataIdentification"
+    };
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2" xmlns:gmd="http://www.isotc211.org/2005/gmd"
+  xmlns:gco="http://www.isotc211.org/2005/gco" xmlns:srv="http://www.isotc211.org/2005/srv" version="2.0.2">
+<csw:SearchStatus timestamp="2026-12-05T10:00:00Z"/>
+<csw:SearchResults numberOfRecordsMatched="1" numberOfRecordsReturned="1" nextRecord="0" elementSet="full">
+<gmd:MD_Metadata>
+  <gmd:fileIdentifier><gco:CharacterString>{id}</gco:CharacterString></gmd:fileIdentifier>
+  <gmd:language><gmd:LanguageCode codeList="http://www.loc.gov/standards/iso639-2/" codeListValue="ger"/></gmd:language>
+  <gmd:hierarchyLevel><gmd:MD_ScopeCode codeList="http://standards.iso.org/iso/19139/resources/gmxCodelists.xml#MD_ScopeCode" codeListValue="{hierarchy}"/></gmd:hierarchyLevel>
+  <gmd:dateStamp><gco:Date>2026-01-02</gco:Date></gmd:dateStamp>
+  <gmd:identificationInfo><{identification}>
+    <gmd:citation><gmd:CI_Citation><gmd:title><gco:CharacterString>Flurstücke</gco:CharacterString></gmd:title></gmd:CI_Citation></gmd:citation>
+    <gmd:abstract><gco:CharacterString>Die Flurstücke des Landes.</gco:CharacterString></gmd:abstract>
+  </{identification}></gmd:identificationInfo>
+  <gmd:distributionInfo><gmd:MD_Distribution><gmd:transferOptions><gmd:MD_DigitalTransferOptions>{online}</gmd:MD_DigitalTransferOptions></gmd:transferOptions></gmd:MD_Distribution></gmd:distributionInfo>
+</gmd:MD_Metadata>
+</csw:SearchResults>
+</csw:GetRecordsResponse>"#
+    )
+}
+
+/// (property, object) of the record's statements, prefixed names.
+fn statements_of(body: &str) -> BTreeSet<(String, String)> {
+    let (page, ..) = read_page(
+        body.as_bytes(),
+        "file",
+        1,
+        &XmlLimits::default(),
+        &agreement_options(),
+    )
+    .unwrap();
+    assert_eq!(page.records.len(), 1, "{:?}", page.record_errors);
+    page.records[0]
+        .triples
+        .iter()
+        .map(|t| (short(t.predicate.as_str()), lex(&t.object)))
+        .collect()
+}
+
+/// Online resources by function, protocol and OGC request, as real records
+/// outside the fixtures carry them: a service's information links are
+/// pages, not endpoints; qualified function codes (`information.content`)
+/// are pages; a GetFeature URL with the protocol `json` and a KML map link
+/// are distributions, not landing pages.
+#[test]
+fn online_resources_by_function_protocol_and_request() {
+    let service = statements_of(&iso_response(
+        "svc-1",
+        "service",
+        &[
+            (
+                "https://geo.example/wfs?SERVICE=WFS&amp;REQUEST=GetCapabilities",
+                "OGC:WFS",
+                "information",
+            ),
+            ("https://geo.example/produkte/alkis.html", "", "information"),
+            ("https://geo.example/kontakt", "WWW:LINK", "information"),
+            ("https://geo.example/wms", "", ""),
+        ],
+    ));
+    let has = |set: &BTreeSet<(String, String)>, p: &str, o: &str| {
+        set.contains(&(p.to_owned(), o.to_owned()))
+    };
+    assert!(
+        has(&service, "dcat:endpointURL", "https://geo.example/wfs"),
+        "{service:?}"
+    );
+    assert!(
+        has(&service, "dcat:endpointURL", "https://geo.example/wms"),
+        "{service:?}"
+    );
+    for page in [
+        "https://geo.example/produkte/alkis.html",
+        "https://geo.example/kontakt",
+    ] {
+        assert!(has(&service, "foaf:page", page), "{service:?}");
+        assert!(!has(&service, "dcat:endpointURL", page), "{service:?}");
+    }
+
+    let dataset = statements_of(&iso_response(
+        "ds-1",
+        "dataset",
+        &[
+            ("https://geo.example/spec.pdf", "WWW:LINK-1.0-http--link", "information.content"),
+            (
+                "https://geo.example/wfs?request=GetFeature&amp;typeName=flurstueck&amp;outputFormat=json",
+                "json",
+                "",
+            ),
+            (
+                "https://geo.example/geoserver/wms/kml?layers=flurstueck",
+                "GLG:KML-2.0-http-get-map",
+                "",
+            ),
+            ("https://geo.example/flurstuecke", "WWW:LINK", ""),
+        ],
+    ));
+    assert!(
+        has(&dataset, "foaf:page", "https://geo.example/spec.pdf"),
+        "{dataset:?}"
+    );
+    assert!(
+        has(
+            &dataset,
+            "dcat:downloadURL",
+            "https://geo.example/wfs?request=GetFeature&typeName=flurstueck&outputFormat=json"
+        ),
+        "{dataset:?}"
+    );
+    assert!(
+        has(
+            &dataset,
+            "dcat:accessURL",
+            "https://geo.example/geoserver/wms/kml?layers=flurstueck"
+        ),
+        "{dataset:?}"
+    );
+    for format in ["JSON", "KML"] {
+        let iri = format!("http://publications.europa.eu/resource/authority/file-type/{format}");
+        assert!(has(&dataset, "dct:format", &iri), "{format}: {dataset:?}");
+    }
+    let landing: Vec<&(String, String)> = dataset
+        .iter()
+        .filter(|(p, _)| p == "dcat:landingPage")
+        .collect();
+    assert_eq!(
+        landing,
+        vec![&(
+            "dcat:landingPage".to_owned(),
+            "https://geo.example/flurstuecke".to_owned()
+        )]
+    );
+}

@@ -796,6 +796,43 @@ impl Ogpd {
     }
 }
 
+/// A date of ckanext-spatial's `dataset-reference-date` extra (the ISO
+/// citation dates: `[{"type": "creation", "value": "2016-01-01"}, ...]`)
+/// of a type (`creation`, `publication`, `revision`).
+fn reference_date(f: &Fields<'_>, kind: &str) -> Option<String> {
+    objects_of(f.raw("dataset-reference-date"))
+        .iter()
+        .find(|d| text(d.get("type")).is_some_and(|t| t.eq_ignore_ascii_case(kind)))
+        .and_then(|d| text(d.get("value")))
+}
+
+/// ckanext-spatial's `bbox-west-long`, `bbox-east-long`, `bbox-south-lat`,
+/// `bbox-north-lat` extras as a GeoJSON polygon (all four, in range, west
+/// not east of east).
+fn spatial_harvester_bbox(f: &Fields<'_>) -> Option<String> {
+    let n = |k: &str| -> Option<f64> {
+        f.text(k)?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+    };
+    let (w, e, s, north) = (
+        n("bbox-west-long")?,
+        n("bbox-east-long")?,
+        n("bbox-south-lat")?,
+        n("bbox-north-lat")?,
+    );
+    let lon = |v: f64| (-180.0..=180.0).contains(&v);
+    let lat = |v: f64| (-90.0..=90.0).contains(&v);
+    if !(lon(w) && lon(e) && lat(s) && lat(north)) || w > e || s > north {
+        return None;
+    }
+    Some(format!(
+        r#"{{"type":"Polygon","coordinates":[[[{w},{s}],[{e},{s}],[{e},{north}],[{w},{north}],[{w},{s}]]]}}"#
+    ))
+}
+
 fn build(
     g: &mut Graph,
     ds_node: &NamedNode,
@@ -905,6 +942,8 @@ fn build(
         .first(&["issued"])
         .or_else(|| ogpd.date("veroeffentlicht"))
         .or_else(|| ogpd.date("erstellt"))
+        .or_else(|| reference_date(f, "publication"))
+        .or_else(|| reference_date(f, "creation"))
         .or_else(|| text(obj.get("metadata_created")))
         .and_then(|v| package_date(&v))
     {
@@ -913,6 +952,7 @@ fn build(
     if let Some(l) = f
         .first(&["modified"])
         .or_else(|| ogpd.date("aktualisiert"))
+        .or_else(|| reference_date(f, "revision"))
         .or_else(|| text(obj.get("metadata_modified")))
         .and_then(|v| package_date(&v))
     {
@@ -946,6 +986,20 @@ fn build(
                 .or_else(|| ogpd.term("other"))
                 .as_deref(),
         )?;
+    }
+    if license.is_none() {
+        // ckanext-spatial's ISO harvester: the resource constraints' texts.
+        if let Some(text) = text_list(f.raw("licence")).into_iter().next() {
+            license = match license_term(g, None, None, Some(&text))? {
+                Some(l) => Some(l),
+                None => {
+                    let node = BlankNode::default();
+                    g.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT)?;
+                    g.lit(&node.clone().into(), rdfs::LABEL, &text)?;
+                    Some(node.into())
+                }
+            };
+        }
     }
     if let Some(l) = &license {
         g.add(ds.clone(), dct::LICENSE, l.clone())?;
@@ -1545,6 +1599,21 @@ fn map_contacts(
         }
     }
 
+    if contacts.is_empty() {
+        // ckanext-spatial's ISO harvester: the point of contact's e-mail,
+        // named by the first responsible party.
+        if let Some(email) = f.text("contact-email").as_deref().and_then(mailto) {
+            let name = objects_of(f.raw("responsible-party"))
+                .first()
+                .and_then(|p| text(p.get("name")));
+            contacts.push(Contact {
+                names: name.map(Literal::new_simple_literal).into_iter().collect(),
+                email: Some(email),
+                ..Contact::default()
+            });
+        }
+    }
+
     // ckanext-dcatde's contact fields (the maintainer's as fallback) go to
     // the first contact point, made for them when there is none.
     let (url, phone, address) = if f.has_role("contact") || f.has_role("maintainer") {
@@ -1721,7 +1790,7 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         places.push(Place {
             iri: f.text("spatial_uri").as_deref().and_then(http_iri),
             geometry: geojson(f.raw("spatial")),
-            bbox: geojson(f.raw("spatial_bbox")),
+            bbox: geojson(f.raw("spatial_bbox")).or_else(|| spatial_harvester_bbox(f)),
             centroid: geojson(f.raw("spatial_centroid")),
             labels: literals(f.raw("spatial_text")),
         });
@@ -1827,6 +1896,16 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         ("provenance", dct::PROVENANCE_STATEMENT, dct::PROVENANCE),
     ] {
         statement(g, ds, property, class, f.raw(key))?;
+    }
+    if !g.has(ds, dct::PROVENANCE) {
+        // ckanext-spatial's ISO harvester: the lineage statement.
+        statement(
+            g,
+            ds,
+            dct::PROVENANCE,
+            dct::PROVENANCE_STATEMENT,
+            f.raw("lineage"),
+        )?;
     }
     for doc in iri_list(f.raw("documentation")) {
         g.add(ds.clone(), foaf::PAGE, doc)?;
@@ -2208,6 +2287,14 @@ fn map_resource(
     let file_type = text(r.get("format"))
         .as_deref()
         .and_then(normalize::file_type)
+        .or_else(|| {
+            // ckanext-spatial: the ISO online resource's protocol (OGC:WMS ...).
+            text(r.get("resource_locator_protocol"))
+                .as_deref()
+                .and_then(crate::csw::codes::protocol)
+                .and_then(|(_, format)| format)
+                .and_then(normalize::file_type)
+        })
         .or_else(|| {
             if text(r.get("format")).is_none() {
                 url.as_deref()

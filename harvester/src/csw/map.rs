@@ -337,6 +337,34 @@ impl Out {
 
 /// `dcat:endpointURL` (and for GetCapabilities URLs `dcat:endpointDescription`
 /// with the URL, `dcat:endpointURL` without the query) of a service node.
+/// OGC requests whose answer is data (a download).
+const DOWNLOAD_REQUESTS: [&str; 3] = ["getfeature", "getcoverage", "getobservation"];
+
+/// OGC requests whose answer is data or a map, not a web page.
+const DATA_REQUESTS: [&str; 7] = [
+    "getfeature",
+    "getcoverage",
+    "getobservation",
+    "getmap",
+    "gettile",
+    "getrecords",
+    "getrecordbyid",
+];
+
+/// The OGC `request` parameter of a URL's query, lower-case.
+fn ogc_request(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    let query = query.split('#').next().unwrap_or(query);
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        // `&amp;` escaped twice in the XML leaves `amp;request`.
+        k.trim_start_matches("amp;")
+            .eq_ignore_ascii_case("request")
+            .then(|| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 fn endpoint(out: &mut Out, svc: &NamedOrBlankNode, url: &NamedNode, capabilities: bool) {
     if capabilities {
         out.add(svc, dcat::ENDPOINT_DESCRIPTION, url.clone());
@@ -1095,21 +1123,30 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         let function = o.function.as_deref().unwrap_or("").to_ascii_lowercase();
         let proto = o.protocol.as_deref().and_then(codes::protocol);
         let kind = proto.map(|p| p.0);
-        let capabilities = url
-            .as_str()
-            .to_ascii_lowercase()
-            .contains("request=getcapabilities");
-        if service {
-            endpoint(&mut out, &ds, &url, capabilities);
-            continue;
-        }
+        let request = ogc_request(url.as_str());
+        let capabilities = request.as_deref() == Some("getcapabilities");
+        // An OGC request for data or a map (GetFeature, GetMap ...) is no
+        // web page, whatever the protocol says.
+        let data_request = request
+            .as_deref()
+            .is_some_and(|r| DATA_REQUESTS.contains(&r));
         let plain_link = kind != Some(ProtocolKind::Download)
             && kind != Some(ProtocolKind::Service)
-            && !capabilities;
-        if plain_link
-            && (function == "information" || function == "search" || function == "browsegraphic")
-        {
+            && !capabilities
+            && !data_request;
+        // ISO 19115's information, search and browse functions (with
+        // qualified codes such as `information.content`): a page about
+        // the resource.
+        let page_function = matches!(
+            function.split('.').next().unwrap_or(""),
+            "information" | "search" | "browsegraphic" | "browsing" | "completemetadata"
+        );
+        if plain_link && page_function {
             out.add(&ds, foaf::PAGE, url);
+            continue;
+        }
+        if service {
+            endpoint(&mut out, &ds, &url, capabilities);
             continue;
         }
         if plain_link && function.is_empty() {
@@ -1139,7 +1176,12 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 out.iri(&svc, &format!("{}serviceProtocol", geodcatap::NS), std);
             }
         }
-        let download = function == "download" || kind == Some(ProtocolKind::Download);
+        let download = function == "download"
+            || function == "fileaccess"
+            || kind == Some(ProtocolKind::Download)
+            || request
+                .as_deref()
+                .is_some_and(|r| DOWNLOAD_REQUESTS.contains(&r));
         if download && kind != Some(ProtocolKind::Service) {
             out.add(&dist, dcat::DOWNLOAD_URL, url.clone());
         }
