@@ -277,17 +277,13 @@ pub fn mint_dataset_iri(
         .filter(|s| !s.is_empty())
         .min();
     let local = match identifier {
-        Some(id) => percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)
-            .to_string(),
+        Some(id) => crate::values::path_segment(&id),
         None => format!("h-{}", &canonical_hash(triples)[..32]),
     };
     let iri = format!(
         "{}{}/{}",
         options.mint_base,
-        percent_encoding::utf8_percent_encode(
-            &options.source_id,
-            percent_encoding::NON_ALPHANUMERIC
-        ),
+        crate::values::path_segment(&options.source_id),
         local
     );
     NamedNode::new(iri.clone()).map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
@@ -381,7 +377,7 @@ mod tests {
             [
                 "http://example.org/d",
                 "http://example.org/api",
-                "https://land.example/id/dataset/kiel/wms%2D1"
+                "https://land.example/id/dataset/kiel/wms-1"
             ]
         );
         let api = &page.records[1];

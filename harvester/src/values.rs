@@ -13,6 +13,17 @@ pub fn http_iri(s: &str) -> Option<NamedNode> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return None;
     }
+    // A domain with an empty label is a placeholder (`http://www...`,
+    // `http://.example`), never a page (a final dot is allowed).
+    if let Some(url::Host::Domain(d)) = url.host() {
+        if d.strip_suffix('.')
+            .unwrap_or(d)
+            .split('.')
+            .any(str::is_empty)
+        {
+            return None;
+        }
+    }
     // Keep the IRI as written when it is valid; else the parsed (escaped) form.
     NamedNode::new(s)
         .ok()
@@ -126,6 +137,74 @@ pub fn date_literal(value: &str) -> Option<Literal> {
     ))
 }
 
+/// A telephone number as a `tel:` IRI: digits only, with an optional
+/// leading `+` (`++49` and `0049` are `+49`); spaces, dashes, slashes,
+/// dots and brackets are dropped, and so is the trunk prefix `(0)` after a
+/// country code (`+49 (0)2841 201-0` → `tel:+4928412010`, `++49 0611 44`
+/// → `tel:+4961144`). Anything else (letters, extensions) leaves it out.
+/// A number without country code stays as written (`tel:028412010`).
+pub fn tel(v: &str) -> Option<NamedNode> {
+    let v = v.trim();
+    let v = v
+        .strip_prefix("tel:")
+        .or_else(|| v.strip_prefix("TEL:"))
+        .unwrap_or(v)
+        .trim();
+    let international = v
+        .strip_prefix("++")
+        .or_else(|| v.strip_prefix('+'))
+        .or_else(|| {
+            v.strip_prefix("00")
+                .filter(|r| r.starts_with(|c: char| c.is_ascii_digit() && c != '0'))
+        });
+    let (plus, rest) = match international {
+        Some(r) => ("+", r.replacen("(0)", "", 1)),
+        None => ("", v.to_owned()),
+    };
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '/' | '.' | '(' | ')' => {}
+            _ => return None,
+        }
+    }
+    if plus == "+" {
+        // The trunk 0 after a two-digit country code (`+49 0611 …`).
+        let cc = digits.get(..2).unwrap_or("");
+        // Countries whose numbers are dialled with a trunk 0 at home.
+        if matches!(cc, "49" | "43" | "41" | "31" | "32" | "33" | "44")
+            && digits[2..].starts_with('0')
+        {
+            digits.remove(2);
+        }
+    }
+    if digits.len() < 3 {
+        return None;
+    }
+    NamedNode::new(format!("tel:{plus}{digits}")).ok()
+}
+
+/// Characters percent-encoded in a minted IRI path segment: all but
+/// RFC 3986's unreserved ones (letters, digits, `-`, `.`, `_`, `~`), which
+/// producers should not encode (normalizers decode them).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value (an identifier, a slug, a source id) as one IRI path segment:
+/// percent-encoded but for the unreserved characters (`DE-BY_1.2` stays
+/// as it is, `a b/c` is `a%20b%2Fc`); the dot segments `.` and `..` are
+/// encoded, as IRI resolution would remove them.
+pub fn path_segment(value: &str) -> String {
+    if value == "." || value == ".." {
+        return value.replace('.', "%2E");
+    }
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
 /// An e-mail address as a `mailto:` IRI (a `mailto:` prefix in the input is accepted).
 pub fn mailto(email: &str) -> Option<NamedNode> {
     let e = email.trim();
@@ -195,6 +274,27 @@ mod tests {
         ] {
             assert_eq!(typed(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn placeholder_hosts_are_no_iris() {
+        assert!(http_iri("http://www...").is_none());
+        assert!(http_iri("http://www..example.org/").is_none());
+        assert!(http_iri("https://www.example.org./a").is_some());
+        assert!(http_iri("http://127.0.0.1:8080/x").is_some());
+    }
+
+    #[test]
+    fn path_segments_keep_unreserved_characters() {
+        assert_eq!(
+            path_segment("111c0076-b23f-76e5-c888-94327664111"),
+            "111c0076-b23f-76e5-c888-94327664111"
+        );
+        assert_eq!(path_segment("DE-BY_1.2~x"), "DE-BY_1.2~x");
+        assert_eq!(path_segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
+        assert_eq!(path_segment("Straße"), "Stra%C3%9Fe");
+        assert_eq!(path_segment(".."), "%2E%2E");
+        assert_eq!(path_segment("."), "%2E");
     }
 
     #[test]

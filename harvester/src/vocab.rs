@@ -91,6 +91,10 @@ pub mod hvd {
     pub const ELI_NS: &str = "http://data.europa.eu/eli/";
     /// The HVD category concepts (`c_…`) of the EU vocabulary.
     pub const CATEGORY_NS: &str = "http://data.europa.eu/bna/c_";
+    /// Commission Implementing Regulation (EU) 2023/138, the High-Value
+    /// Datasets regulation: the legislation every HVD category belongs to.
+    pub const REGULATION: oxrdf::NamedNodeRef<'static> =
+        oxrdf::NamedNodeRef::new_unchecked("http://data.europa.eu/eli/reg_impl/2023/138/oj");
 }
 
 pub mod dqv {

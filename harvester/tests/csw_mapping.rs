@@ -926,3 +926,57 @@ fn online_resources_by_function_protocol_and_request() {
         )]
     );
 }
+
+/// Translations whose `locale` names its PT_Locale loosely (`#eng-utf8` for
+/// `eng_utf8`) or names none (`#locale-en`), a service reached only through
+/// its operations' connect point, and HVD categories without the
+/// regulation's anchor, as real German records carry them.
+#[test]
+fn loose_locales_connect_points_and_hvd_categories() {
+    let service = iso_response("svc-2", "service", &[])
+        .replace(
+            "<gmd:language>",
+            r#"<gmd:locale><gmd:PT_Locale id="eng_utf8"><gmd:languageCode><gmd:LanguageCode codeList="http://www.loc.gov/standards/iso639-2/" codeListValue="eng"/></gmd:languageCode><gmd:characterEncoding><gmd:MD_CharacterSetCode codeList="x" codeListValue="utf8"/></gmd:characterEncoding></gmd:PT_Locale></gmd:locale><gmd:language>"#,
+        )
+        .replace(
+            "<gmd:title><gco:CharacterString>Flurstücke</gco:CharacterString></gmd:title>",
+            r##"<gmd:title xsi:type="gmd:PT_FreeText_PropertyType" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><gco:CharacterString>Flurstücke</gco:CharacterString><gmd:PT_FreeText><gmd:textGroup><gmd:LocalisedCharacterString locale="#eng-utf8">Parcels</gmd:LocalisedCharacterString></gmd:textGroup></gmd:PT_FreeText></gmd:title>"##,
+        )
+        .replace(
+            "<gmd:abstract><gco:CharacterString>Die Flurstücke des Landes.</gco:CharacterString></gmd:abstract>",
+            r##"<gmd:abstract><gco:CharacterString>Die Flurstücke des Landes.</gco:CharacterString><gmd:PT_FreeText><gmd:textGroup><gmd:LocalisedCharacterString locale="#locale-en">The parcels of the Land.</gmd:LocalisedCharacterString></gmd:textGroup></gmd:PT_FreeText></gmd:abstract>
+            <gmd:descriptiveKeywords><gmd:MD_Keywords><gmd:keyword><gmx:Anchor xmlns:gmx="http://www.isotc211.org/2005/gmx" xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="http://data.europa.eu/bna/c_ac64a52d">Georaum</gmx:Anchor></gmd:keyword></gmd:MD_Keywords></gmd:descriptiveKeywords>
+            <srv:containsOperations><srv:SV_OperationMetadata><srv:operationName><gco:CharacterString>GetCapabilities</gco:CharacterString></srv:operationName>
+            <srv:connectPoint><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example/wms.php?layer_id=7&amp;SERVICE=WMS&amp;REQUEST=GetCapabilities</gmd:URL></gmd:linkage></gmd:CI_OnlineResource></srv:connectPoint>
+            </srv:SV_OperationMetadata></srv:containsOperations>"##,
+        );
+    let got = statements_of(&service);
+    let has = |p: &str, o: &str| got.contains(&(p.to_owned(), o.to_owned()));
+    assert!(has("dct:title", "Parcels"), "{got:?}");
+    assert!(
+        has("dct:description", "The parcels of the Land."),
+        "{got:?}"
+    );
+    assert!(
+        has("dcat:endpointURL", "https://geo.example/wms.php"),
+        "{got:?}"
+    );
+    assert!(
+        has(
+            "dcat:endpointDescription",
+            "https://geo.example/wms.php?layer_id=7&SERVICE=WMS&REQUEST=GetCapabilities"
+        ),
+        "{got:?}"
+    );
+    assert!(
+        has("dcatap:hvdCategory", "http://data.europa.eu/bna/c_ac64a52d"),
+        "{got:?}"
+    );
+    assert!(
+        has(
+            "dcatap:applicableLegislation",
+            "http://data.europa.eu/eli/reg_impl/2023/138/oj"
+        ),
+        "{got:?}"
+    );
+}

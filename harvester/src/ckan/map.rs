@@ -5,10 +5,10 @@
 use crate::iri::is_valid_language;
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
-use crate::values::{any_iri, mailto};
+use crate::values::{any_iri, mailto, path_segment, tel};
 pub use crate::values::{date_literal, http_iri};
 use crate::vocab::{
-    adms, dcat, dcatap, dcatde, dct, foaf, gsp, locn, rdf, rdfs, skos, spdx, vcard, xsd,
+    adms, dcat, dcatap, dcatde, dct, foaf, gsp, hvd, locn, rdf, rdfs, skos, spdx, vcard, xsd,
 };
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use serde_json::{Map, Value};
@@ -350,35 +350,6 @@ fn geojson(v: Option<&Value>) -> Option<String> {
     }
 }
 
-/// A telephone number as a `tel:` IRI: digits only, with an optional
-/// leading `+`; spaces, dashes, slashes, dots and brackets are dropped, and
-/// so is the trunk prefix `(0)` after a country code (`+49 (0)2841 201-0`
-/// → `tel:+4928412010`). Anything else (letters, extensions) leaves it out.
-fn tel(v: &str) -> Option<NamedNode> {
-    let v = v.trim();
-    let v = v
-        .strip_prefix("tel:")
-        .or_else(|| v.strip_prefix("TEL:"))
-        .unwrap_or(v)
-        .trim();
-    let (plus, rest) = match v.strip_prefix('+') {
-        Some(r) => ("+", Cow::Owned(r.replacen("(0)", "", 1))),
-        None => ("", Cow::Borrowed(v)),
-    };
-    let mut digits = String::with_capacity(rest.len());
-    for c in rest.chars() {
-        match c {
-            '0'..='9' => digits.push(c),
-            ' ' | '-' | '/' | '.' | '(' | ')' => {}
-            _ => return None,
-        }
-    }
-    if digits.len() < 3 {
-        return None;
-    }
-    NamedNode::new(format!("tel:{plus}{digits}")).ok()
-}
-
 /// A distribution status as DCAT-AP.de wants it (the EU distribution-status
 /// vocabulary): EU IRIs as given, the ADMS status IRIs of DCAT-AP 2
 /// (`http://purl.org/adms/status/Completed`) and bare codes translated.
@@ -398,21 +369,6 @@ fn distribution_status(v: &str) -> Option<NamedNode> {
     NamedNode::new(format!("{EU}{eu}")).ok()
 }
 
-/// A CKAN slug (name or id) for an IRI path segment: percent-encoded, with
-/// the characters CKAN slugs are made of kept readable.
-fn slug_segment(slug: &str) -> String {
-    if slug
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return slug.to_owned();
-    }
-    percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC)
-        .to_string()
-        .replace("%2D", "-")
-        .replace("%5F", "_")
-}
-
 /// The IRI of a package's dataset: the `uri` extra when it is a valid absolute
 /// http(s) IRI, else `{portal base}/dataset/{name}` (the id when there is no name).
 pub fn dataset_iri(
@@ -429,7 +385,7 @@ pub fn dataset_iri(
         .filter(|s| !s.is_empty())
         .or(id.map(str::trim).filter(|s| !s.is_empty()))?;
     let base = portal_base.as_str().trim_end_matches('/');
-    NamedNode::new(format!("{base}/dataset/{}", slug_segment(slug))).ok()
+    NamedNode::new(format!("{base}/dataset/{}", path_segment(slug))).ok()
 }
 
 /// The `uri` of a package: the top-level field (ckanext-scheming), the
@@ -1292,7 +1248,7 @@ fn organization_agent(org: &Map<String, Value>, portal_base: &Url) -> Agent {
     }
     let mut a = Agent {
         iri: slug
-            .and_then(|s| NamedNode::new(format!("{base}/organization/{}", slug_segment(&s))).ok()),
+            .and_then(|s| NamedNode::new(format!("{base}/organization/{}", path_segment(&s))).ok()),
         names,
         email: text(org.get("email")).as_deref().and_then(mailto),
         kind: text(org.get("dcat_type")).as_deref().and_then(http_iri),
@@ -2000,12 +1956,18 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
         f.raw("spatial_resolution_in_meters"),
         f.raw("temporal_resolution"),
     )?;
-    // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields).
-    for (key, property) in [
-        ("applicable_legislation", dcatap::APPLICABLE_LEGISLATION),
-        ("hvd_category", dcatap::HVD_CATEGORY),
+    // High-Value Datasets (ckanext-dcat's DCAT-AP 3 fields). A category
+    // without legislation is under the HVD regulation all the same.
+    let categories = iri_list(f.raw("hvd_category"));
+    let mut legislation = iri_list(f.raw("applicable_legislation"));
+    if legislation.is_empty() && !categories.is_empty() {
+        legislation.push(hvd::REGULATION.into_owned());
+    }
+    for (property, values) in [
+        (dcatap::APPLICABLE_LEGISLATION, legislation),
+        (dcatap::HVD_CATEGORY, categories),
     ] {
-        for n in iri_list(f.raw(key)) {
+        for n in values {
             g.add(ds.clone(), property, n)?;
         }
     }
@@ -2217,7 +2179,7 @@ fn map_resource(
             NamedNode::new(format!(
                 "{}/resource/{}",
                 ds_iri.as_str(),
-                slug_segment(rid)
+                path_segment(rid)
             ))
             .ok()
         }) {
@@ -2618,6 +2580,25 @@ mod tests {
             dcatde::POLITICAL_GEOCODING_URI.as_str(),
             "http://dcat-ap.de/def/politicalGeocoding/stateKey/02"
         ));
+        // A category alone: the HVD regulation is the legislation, once.
+        let t = mapped(serde_json::json!({
+            "id": "y", "name": "y", "title": "Y",
+            "hvd_category": ["http://data.europa.eu/bna/c_dd313021"],
+        }));
+        let legislation: Vec<&String> = t
+            .iter()
+            .filter(|(p, _)| p == "http://data.europa.eu/r5r/applicableLegislation")
+            .map(|(_, o)| o)
+            .collect();
+        assert_eq!(
+            legislation,
+            vec!["http://data.europa.eu/eli/reg_impl/2023/138/oj"]
+        );
+        // No category: no legislation made up.
+        let t = mapped(serde_json::json!({"id": "z", "name": "z", "title": "Z"}));
+        assert!(!t
+            .iter()
+            .any(|(p, _)| p == "http://data.europa.eu/r5r/applicableLegislation"));
     }
 
     #[test]
@@ -2640,6 +2621,23 @@ mod tests {
         assert_eq!(t("02841 201-0 Durchwahl 12"), None);
         assert_eq!(t("+"), None);
         assert_eq!(t("12"), None);
+        // As real ISO records write them.
+        assert_eq!(
+            t("++49 0611 4451 524 223").as_deref(),
+            Some("tel:+496114451524223")
+        );
+        assert_eq!(
+            t("++49 (0)251 7474100").as_deref(),
+            Some("tel:+492517474100")
+        );
+        assert_eq!(t("++49-30-9013-8305").as_deref(), Some("tel:+493090138305"));
+        assert_eq!(
+            t("+49 (0) 341-5634-333").as_deref(),
+            Some("tel:+493415634333")
+        );
+        assert_eq!(t("0049 341 5634333").as_deref(), Some("tel:+493415634333"));
+        // Italian numbers keep their 0.
+        assert_eq!(t("+39 06 1234567").as_deref(), Some("tel:+39061234567"));
     }
 
     #[test]

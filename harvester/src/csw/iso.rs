@@ -96,6 +96,20 @@ pub struct Online {
     pub transfer_bytes: Option<u64>,
 }
 
+impl Online {
+    /// A `gmd:CI_OnlineResource` element.
+    fn read(o: &Element, transfer_bytes: Option<u64>) -> Self {
+        Self {
+            linkage: value_of(o, &["gmd:linkage"]),
+            protocol: value_of(o, &["gmd:protocol"]),
+            name: value_of(o, &["gmd:name"]),
+            description: value_of(o, &["gmd:description"]),
+            function: value_of(o, &["gmd:function"]),
+            transfer_bytes,
+        }
+    }
+}
+
 /// A geographic bounding box in decimal degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BBox {
@@ -316,14 +330,7 @@ impl IsoRecord {
                     .filter(|mb| mb.is_finite() && *mb >= 0.0)
                     .map(|mb| (mb * 1_000_000.0).round() as u64);
                 for o in block.all(&["gmd:onLine", "gmd:CI_OnlineResource"]) {
-                    let online = Online {
-                        linkage: value_of(o, &["gmd:linkage"]),
-                        protocol: value_of(o, &["gmd:protocol"]),
-                        name: value_of(o, &["gmd:name"]),
-                        description: value_of(o, &["gmd:description"]),
-                        function: value_of(o, &["gmd:function"]),
-                        transfer_bytes,
-                    };
+                    let online = Online::read(o, transfer_bytes);
                     if online.linkage.is_some() && !r.online.contains(&online) {
                         r.online.push(online);
                     }
@@ -332,6 +339,22 @@ impl IsoRecord {
             for d in dist.all(&["gmd:distributor", "gmd:MD_Distributor"]) {
                 r.distributors
                     .extend(parties_in(d, "gmd:distributorContact"));
+            }
+        }
+        // A service's operations name its access points too (often the
+        // only ones: GetCapabilities of a WMS).
+        if let Some(id) = ident {
+            for o in id.all(&[
+                "srv:containsOperations",
+                "srv:SV_OperationMetadata",
+                "srv:connectPoint",
+                "gmd:CI_OnlineResource",
+            ]) {
+                let online = Online::read(o, None);
+                if online.linkage.is_some() && !r.online.iter().any(|k| k.linkage == online.linkage)
+                {
+                    r.online.push(online);
+                }
             }
         }
         for rs in md.all(&[

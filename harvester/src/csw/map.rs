@@ -185,17 +185,19 @@ pub fn dataset_iri(
     mint(defaults, &local).map(|n| (n, true))
 }
 
-/// `{mint_base}{source_id}/{local}`, both parts percent-encoded.
+/// `{mint_base}{source_id}/{local}`, both parts as path segments
+/// ([`crate::values::path_segment`]).
 fn mint(defaults: &SourceDefaults, local: &str) -> Result<NamedNode, String> {
     let base = if defaults.mint_base.is_empty() {
         "urn:dcat-catalog:dataset:"
     } else {
         defaults.mint_base.as_str()
     };
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
-    let iri = format!("{base}{}/{}", enc(&defaults.source_id), enc(local));
+    let iri = format!(
+        "{base}{}/{}",
+        crate::values::path_segment(&defaults.source_id),
+        crate::values::path_segment(local)
+    );
     NamedNode::new(iri.clone()).map_err(|e| format!("cannot mint dataset IRI {iri:?}: {e}"))
 }
 
@@ -287,14 +289,28 @@ impl Out {
         p: NamedNodeRef<'_>,
         translations: &[(String, String)],
     ) {
+        // Ids are matched ignoring case and `-`/`_` (`#eng-utf8` names
+        // `eng_utf8`); an id no PT_Locale has is read as a language code,
+        // or as the first of its parts that is one (`#locale-en`).
+        let same = |a: &str, b: &str| {
+            a.len() == b.len()
+                && a.chars().zip(b.chars()).all(|(x, y)| {
+                    x.eq_ignore_ascii_case(&y) || (matches!(x, '-' | '_') && matches!(y, '-' | '_'))
+                })
+        };
         for (locale, text) in translations {
-            let id = locale.trim_start_matches('#');
+            let id = locale.trim().trim_start_matches('#');
             let tag = self
                 .locales
                 .iter()
-                .find(|(l, _)| l == id)
+                .find(|(l, _)| same(l, id))
                 .map(|(_, t)| t.clone())
-                .or_else(|| codes::language_tag(id));
+                .or_else(|| codes::language_tag(id))
+                .or_else(|| {
+                    id.split(['-', '_', '.'])
+                        .filter(|part| (2..=3).contains(&part.len()))
+                        .find_map(codes::language_tag)
+                });
             let Some(tag) = tag.filter(|t| Some(t) != self.lang.as_ref()) else {
                 continue;
             };
@@ -377,16 +393,6 @@ fn endpoint(out: &mut Out, svc: &NamedOrBlankNode, url: &NamedNode, capabilities
     }
 }
 
-fn tel_iri(phone: &str) -> Option<NamedNode> {
-    let cleaned: String = phone
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    (cleaned.chars().filter(char::is_ascii_digit).count() >= 3)
-        .then(|| NamedNode::new(format!("tel:{cleaned}")).ok())
-        .flatten()
-}
-
 fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
     let class = if p.organisation.is_some() {
         vcard::ORGANIZATION
@@ -410,7 +416,7 @@ fn contact_point(out: &mut Out, subject: &NamedOrBlankNode, p: &Party) {
         }
     }
     for t in &p.phones {
-        if let Some(n) = tel_iri(t) {
+        if let Some(n) = crate::values::tel(t) {
             out.add(&cp, vcard::HAS_TELEPHONE, n);
         }
     }
@@ -877,6 +883,16 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         }
     }
     out.translations(&ds, dcat::KEYWORD, &translated);
+    // An HVD category is one of the HVD regulation's: a record that names
+    // the category but not the regulation is under it all the same
+    // (DCAT-AP HVD requires both).
+    if !hvd_categories.is_empty() && legislation.is_empty() {
+        out.add(
+            &ds,
+            dcatap::APPLICABLE_LEGISLATION,
+            hvd::REGULATION.into_owned(),
+        );
+    }
     for l in legislation {
         out.add(&ds, dcatap::APPLICABLE_LEGISLATION, l);
     }
