@@ -948,7 +948,9 @@ fn loose_locales_connect_points_and_hvd_categories() {
             <gmd:descriptiveKeywords><gmd:MD_Keywords><gmd:keyword><gmx:Anchor xmlns:gmx="http://www.isotc211.org/2005/gmx" xmlns:xlink="http://www.w3.org/1999/xlink" xlink:href="http://data.europa.eu/bna/c_ac64a52d">Georaum</gmx:Anchor></gmd:keyword></gmd:MD_Keywords></gmd:descriptiveKeywords>
             <srv:containsOperations><srv:SV_OperationMetadata><srv:operationName><gco:CharacterString>GetCapabilities</gco:CharacterString></srv:operationName>
             <srv:connectPoint><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example/wms.php?layer_id=7&amp;SERVICE=WMS&amp;REQUEST=GetCapabilities</gmd:URL></gmd:linkage></gmd:CI_OnlineResource></srv:connectPoint>
-            </srv:SV_OperationMetadata></srv:containsOperations>"##,
+            </srv:SV_OperationMetadata></srv:containsOperations>
+            <srv:SV_OperationMetadata><srv:connectPoint><gmd:CI_OnlineResource><gmd:linkage><gmd:URL>https://geo.example/wms/lod2</gmd:URL></gmd:linkage>
+            <gmd:function><gmd:CI_OnLineFunctionCode codeList="x" codeListValue="information"/></gmd:function></gmd:CI_OnlineResource></srv:connectPoint></srv:SV_OperationMetadata>"##,
         );
     let got = statements_of(&service);
     let has = |p: &str, o: &str| got.contains(&(p.to_owned(), o.to_owned()));
@@ -968,6 +970,13 @@ fn loose_locales_connect_points_and_hvd_categories() {
         ),
         "{got:?}"
     );
+    // A connect point without the containsOperations wrapper, whose
+    // function says information: an endpoint all the same.
+    assert!(
+        has("dcat:endpointURL", "https://geo.example/wms/lod2"),
+        "{got:?}"
+    );
+    assert!(!has("foaf:page", "https://geo.example/wms/lod2"), "{got:?}");
     assert!(
         has("dcatap:hvdCategory", "http://data.europa.eu/bna/c_ac64a52d"),
         "{got:?}"

@@ -94,6 +94,9 @@ pub struct Online {
     /// `gmd:transferSize` of its transfer options (megabytes, 10^6 bytes, as
     /// ISO 19115 defines it) in bytes.
     pub transfer_bytes: Option<u64>,
+    /// A service operation's `srv:connectPoint`: an access point whatever
+    /// its function says.
+    pub connect_point: bool,
 }
 
 impl Online {
@@ -106,6 +109,7 @@ impl Online {
             description: value_of(o, &["gmd:description"]),
             function: value_of(o, &["gmd:function"]),
             transfer_bytes,
+            connect_point: false,
         }
     }
 }
@@ -344,16 +348,31 @@ impl IsoRecord {
         // A service's operations name its access points too (often the
         // only ones: GetCapabilities of a WMS).
         if let Some(id) = ident {
-            for o in id.all(&[
+            // Also without the `srv:containsOperations` wrapper, as
+            // Mapbender writes them.
+            let mut points = id.all(&[
                 "srv:containsOperations",
                 "srv:SV_OperationMetadata",
                 "srv:connectPoint",
                 "gmd:CI_OnlineResource",
-            ]) {
-                let online = Online::read(o, None);
-                if online.linkage.is_some() && !r.online.iter().any(|k| k.linkage == online.linkage)
-                {
-                    r.online.push(online);
+            ]);
+            points.extend(id.all(&[
+                "srv:SV_OperationMetadata",
+                "srv:connectPoint",
+                "gmd:CI_OnlineResource",
+            ]));
+            for o in points {
+                let online = Online {
+                    connect_point: true,
+                    ..Online::read(o, None)
+                };
+                if online.linkage.is_none() {
+                    continue;
+                }
+                // A distribution link to the same URL is the access point.
+                match r.online.iter_mut().find(|k| k.linkage == online.linkage) {
+                    Some(known) => known.connect_point = true,
+                    None => r.online.push(online),
                 }
             }
         }

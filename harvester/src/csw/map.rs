@@ -1157,7 +1157,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             function.split('.').next().unwrap_or(""),
             "information" | "search" | "browsegraphic" | "browsing" | "completemetadata"
         );
-        if plain_link && page_function {
+        if plain_link && page_function && !o.connect_point {
             out.add(&ds, foaf::PAGE, url);
             continue;
         }
