@@ -1598,6 +1598,77 @@ async fn in_series_ids_are_resolved_to_the_series_iri() {
     );
 }
 
+/// Schleswig-Holstein's collections: a package of type `collection` is a
+/// series, its members name it in a `child_of` relationship (as the
+/// portal's package_show gives it: the parent's id under `__extras`); a
+/// `child_of` a package that is no series gives no `dcat:inSeries`.
+#[tokio::test]
+async fn collections_and_child_of_relationships_are_series() {
+    let collection_id = "f9f957a1-d655-409a-aeb9-3aeba1ec5907";
+    let plain_id = "0a000000-0000-4000-8000-00000000000a";
+    let child = |id: &str, name: &str, year: u32, parent: &str| {
+        let mut m = series_member(id, name, year, Value::Null);
+        m["relationships_as_subject"] = json!([{
+            "comment": "", "type": "child_of", "id": format!("rel-{id}"),
+            "__extras": {"object_package_id": parent, "subject_package_id": id}
+        }]);
+        m
+    };
+    let packages = vec![
+        child(
+            "a1000000-0000-4000-8000-000000002021",
+            "kita-2021",
+            2021,
+            collection_id,
+        ),
+        // CKAN's documented form: the parent's name as `object`.
+        {
+            let mut m = series_member(
+                "a1000000-0000-4000-8000-000000002022",
+                "kita-2022",
+                2022,
+                Value::Null,
+            );
+            m["relationships_as_subject"] = json!([{"subject": "kita-2022", "object": "kindertagesstaetten", "type": "child_of"}]);
+            m
+        },
+        child(
+            "a1000000-0000-4000-8000-000000002023",
+            "kita-anhang",
+            2023,
+            plain_id,
+        ),
+        json!({"id": plain_id, "name": "kein-sammelband", "title": "Kein Sammelband", "type": "dataset"}),
+        json!({"id": collection_id, "name": "kindertagesstaetten", "title": "Kindertagesstätten",
+               "type": "collection"}),
+    ];
+    let (out, base, _portal) = harvest_packages(packages, 1).await;
+    let records = out.records();
+    let series_iri = format!("{base}dataset/kindertagesstaetten");
+    let s = find(&records, &series_iri);
+    assert_eq!(
+        terms(s, &ds(s), RDF_TYPE),
+        set([&format!("{DCAT}DatasetSeries")])
+    );
+    for name in ["kita-2021", "kita-2022"] {
+        let m = find(&records, &format!("{base}dataset/{name}"));
+        assert_eq!(
+            terms(m, &ds(m), &format!("{DCAT}inSeries")),
+            set([&series_iri]),
+            "{name}"
+        );
+    }
+    let m = find(&records, &format!("{base}dataset/kita-anhang"));
+    assert!(objects(m, &ds(m), &format!("{DCAT}inSeries")).is_empty());
+    let warnings: Vec<_> = out.pages.iter().flat_map(|p| &p.warnings).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].reason.contains("no dataset series"),
+        "{}",
+        warnings[0].reason
+    );
+}
+
 #[tokio::test]
 async fn in_series_look_ups_are_bounded_per_run() {
     let unknown: Vec<String> = (0..105).map(|i| format!("reihe-{i:03}")).collect();

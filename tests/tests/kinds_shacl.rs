@@ -214,7 +214,9 @@ fn ckan_reason(v: &Violation, p: &Value, harvested: &HashSet<String>) -> Option<
     {
         return Some("source: dcat:servesDataset names a dataset none of the records describes");
     }
-    if kind == format!("<{DCAT}Dataset> <{DCT}description> [MinCountConstraintComponent]") {
+    if kind == format!("<{DCAT}Dataset> <{DCT}description> [MinCountConstraintComponent]")
+        || kind == format!("<{DCAT}DatasetSeries> <{DCT}description> [MinCountConstraintComponent]")
+    {
         return text(&p["notes"])
             .is_none()
             .then_some("source: package without notes");

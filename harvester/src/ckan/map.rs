@@ -423,7 +423,29 @@ pub fn dataset_iri_of_package(pkg: &Value, portal_base: &Url) -> Option<NamedNod
 
 /// Whether a package is a ckanext-dcat dataset series (`type: dataset_series`).
 pub fn is_dataset_series(pkg: &Value) -> bool {
-    pkg.get("type").and_then(Value::as_str).map(str::trim) == Some("dataset_series")
+    series_type(pkg.get("type").and_then(Value::as_str))
+}
+
+/// ckanext-dcat's `dataset_series`, and the `collection` of
+/// Schleswig-Holstein's portal (ckanext-odsh), whose members are its
+/// `child_of` relationships.
+fn series_type(t: Option<&str>) -> bool {
+    matches!(t.map(str::trim), Some("dataset_series" | "collection"))
+}
+
+/// The packages a package is `child_of` (CKAN relationships: `object`, or
+/// `__extras.object_package_id` as some portals return them).
+fn parent_packages(obj: &Map<String, Value>) -> Vec<String> {
+    let Some(Value::Array(relationships)) = obj.get("relationships_as_subject") else {
+        return Vec::new();
+    };
+    relationships
+        .iter()
+        .filter(|r| text(r.get("type")).as_deref() == Some("child_of"))
+        .filter_map(|r| {
+            text(r.get("object")).or_else(|| text(r.get("__extras")?.get("object_package_id")))
+        })
+        .collect()
 }
 
 /// The `in_series` entries of a package that name a CKAN package (id or
@@ -442,10 +464,16 @@ pub fn in_series_refs(pkg: &Value) -> Vec<String> {
             .or_else(|| extra_value(obj, "dcat_in_series"))
             .filter(|v| !v.is_null()),
     };
-    list_value(value)
+    let mut refs: Vec<String> = list_value(value)
         .into_iter()
         .filter(|r| http_iri(r).is_none())
-        .collect()
+        .collect();
+    for parent in parent_packages(obj) {
+        if !refs.contains(&parent) {
+            refs.push(parent);
+        }
+    }
+    refs
 }
 
 /// The dataset IRIs of dataset series by CKAN package id and name (what
@@ -801,7 +829,7 @@ fn build(
     let ds: NamedOrBlankNode = ds_node.clone().into();
     let ogpd = Ogpd::read(f);
     // ckanext-dcat's dataset series are packages of type `dataset_series`.
-    let is_series = text(obj.get("type")).as_deref() == Some("dataset_series");
+    let is_series = series_type(text(obj.get("type")).as_deref());
     let class = if is_series {
         dcat::DATASET_SERIES
     } else {
@@ -964,7 +992,7 @@ fn build(
     map_agents(g, &ds, obj, f, ctx, &ogpd)?;
     map_contacts(g, &ds, obj, f, &ogpd)?;
     map_extras(g, &ds, f)?;
-    map_relations(g, &ds, f, is_series, series)?;
+    map_relations(g, &ds, f, is_series, series, &parent_packages(obj))?;
 
     // Defaults from the config fill what the package lacks.
     let d = &ctx.defaults;
@@ -2131,9 +2159,13 @@ fn map_relations(
     f: &Fields<'_>,
     is_series: bool,
     series: &SeriesIris,
+    parents: &[String],
 ) -> Result<(), TooLarge> {
     if !is_series {
-        for reference in f.list("in_series") {
+        let mut references = f.list("in_series");
+        references.extend(parents.iter().cloned());
+        references.dedup();
+        for reference in references {
             let iri = http_iri(&reference).or_else(|| match series.get(&reference) {
                 Some(Ok(n)) => Some(n.clone()),
                 _ => None,

@@ -61,8 +61,8 @@ use crate::fetch::{Fetcher, SourceHeaders};
 use crate::record::{HarvestEvent, Page, PageError, RecordError, SourceDefaults};
 use client::{action_url, get_with_retries, package_search, solr_date, CKAN_MAX_ROWS};
 use map::{
-    dataset_iri_of_package, in_series_refs, map_package_in_run, package_snippet, MapContext,
-    SeriesIris,
+    dataset_iri_of_package, in_series_refs, is_dataset_series, map_package_in_run, package_snippet,
+    MapContext, SeriesIris,
 };
 use serde_json::Value;
 use std::collections::HashSet;
@@ -428,6 +428,13 @@ async fn show_series(
         .await
         .map_err(|e| format!("package_show failed: {e}"))?;
     let pkg = client::parse_show_body(&doc.body).map_err(|e| format!("{url}: {e}"))?;
+    if !is_dataset_series(&pkg) {
+        return Err(format!(
+            "{url}: the package is no dataset series (type {})",
+            pkg.get("type")
+                .map_or("none".to_owned(), ToString::to_string)
+        ));
+    }
     dataset_iri_of_package(&pkg, &source.base_url).ok_or_else(|| {
         format!(
             "{url}: the package has neither uri, name nor id: {}",
