@@ -40,6 +40,21 @@ pub const LINKS: [NamedNodeRef<'static>; 14] = [
 /// The IRIs a record links to (through [`LINKS`]) without describing them:
 /// no statement of the record has them as subject. Sorted, without repeats.
 pub fn outside_links(triples: &[Triple]) -> Vec<NamedNode> {
+    // The linked IRIs first: most records link to no other record, and
+    // then the record's subjects need not be collected.
+    let mut out: Vec<&NamedNode> = triples
+        .iter()
+        .filter(|t| LINKS.contains(&t.predicate.as_ref()))
+        .filter_map(|t| match &t.object {
+            Term::NamedNode(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if out.is_empty() {
+        return Vec::new();
+    }
+    out.sort_unstable();
+    out.dedup();
     let described: HashSet<&NamedNode> = triples
         .iter()
         .filter_map(|t| match &t.subject {
@@ -47,17 +62,10 @@ pub fn outside_links(triples: &[Triple]) -> Vec<NamedNode> {
             NamedOrBlankNode::BlankNode(_) => None,
         })
         .collect();
-    let mut out: Vec<NamedNode> = triples
-        .iter()
-        .filter(|t| LINKS.contains(&t.predicate.as_ref()))
-        .filter_map(|t| match &t.object {
-            Term::NamedNode(n) if !described.contains(n) => Some(n.clone()),
-            _ => None,
-        })
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+    out.into_iter()
+        .filter(|n| !described.contains(n))
+        .cloned()
+        .collect()
 }
 
 /// Known types of records' IRIs (IRI → classes).
