@@ -74,6 +74,50 @@ pub fn repair_warnings(
         .collect()
 }
 
+/// The dates a mapping kept as text because they are in no form it reads
+/// ([`crate::values::date_or_text`]), as warnings naming the record, the
+/// property and the value. DCAT-AP.de 3 (as GovData validates it) asks
+/// only for a literal there, so validation alone would not show the
+/// steward what to fix.
+pub fn undated_warnings(record: &Record, page_url: &str) -> Vec<RecordError> {
+    use crate::vocab::{dcat, dct, xsd};
+    const DATES: [(oxrdf::NamedNodeRef<'static>, &str); 5] = [
+        (dct::ISSUED, "dct:issued"),
+        (dct::MODIFIED, "dct:modified"),
+        (dct::CREATED, "dct:created"),
+        (dcat::START_DATE, "dcat:startDate"),
+        (dcat::END_DATE, "dcat:endDate"),
+    ];
+    let mut out = Vec::new();
+    for t in &record.triples {
+        let oxrdf::Term::Literal(l) = &t.object else {
+            continue;
+        };
+        if l.datatype() != xsd::STRING || l.language().is_some() {
+            continue;
+        }
+        let Some((_, name)) = DATES.iter().find(|(p, _)| t.predicate.as_ref() == *p) else {
+            continue;
+        };
+        let on = match &t.subject {
+            oxrdf::NamedOrBlankNode::NamedNode(n) if n == &record.dataset => String::new(),
+            oxrdf::NamedOrBlankNode::NamedNode(n) => format!(" of <{}>", n.as_str()),
+            _ => String::new(),
+        };
+        out.push(RecordError {
+            page_url: page_url.to_owned(),
+            record: record.dataset.as_str().to_owned(),
+            reason: format!(
+                "{name}{on} {:?} is no date in a form the mapping reads (2023-12-31, \
+                 2023-12-31T14:30:00, 2023, 2023-12, 31.12.2023): kept as written",
+                l.value()
+            ),
+            snippet: l.value().chars().take(200).collect(),
+        });
+    }
+    out
+}
+
 /// A page that was fetched and parsed.
 #[derive(Debug, Default)]
 pub struct Page {

@@ -1,6 +1,8 @@
 //! Values as sources write them, read by one rule for every mapping (CKAN,
-//! ISO 19139): dates, http(s) IRIs, other IRIs and e-mail addresses. A value
-//! that does not pass is left out by the mapping, never stored ill-typed.
+//! ISO 19139): dates, http(s) IRIs, other IRIs and e-mail addresses. An IRI
+//! or address that does not pass is left out by the mapping, never stored
+//! ill-typed; a date that does not pass is kept as the text the source wrote
+//! ([`date_or_text`]), with a warning for the steward.
 
 use crate::vocab::xsd;
 use oxrdf::{Literal, NamedNode};
@@ -46,14 +48,16 @@ pub fn any_iri(s: &str) -> Option<NamedNode> {
 }
 
 /// A date or dateTime literal typed by its lexical form, or `None` when the
-/// value is neither (it is then left out: DCAT-AP.de wants typed dates).
+/// value is neither (see [`date_or_text`] for what the mappings keep then).
 ///
 /// The value is kept as the source gives it (CKAN's timestamps have no
 /// time zone; `xsd:dateTime` allows that). A year (`2012`) is an `xsd:gYear`, a
-/// month (`2012-05`) an `xsd:gYearMonth`, as ckanext-dcat writes them. Two
-/// things are repaired: a space between date and time (`2020-01-06
-/// 12:00:00` → `2020-01-06T12:00:00`) and a time without seconds
-/// (`2012-05-10T21:04` → `2012-05-10T21:04:00`).
+/// month (`2012-05`) an `xsd:gYearMonth`, as ckanext-dcat writes them. What
+/// is repaired: a space between date and time (`2020-01-06 12:00:00` →
+/// `2020-01-06T12:00:00`), a time without seconds (`2012-05-10T21:04` →
+/// `2012-05-10T21:04:00`), a zone without colon (`+0200`, `+02` →
+/// `+02:00`), and the German form day first (`31.12.2023`, `1.2.2024
+/// 14:30 Uhr` → `2023-12-31`, `2024-02-01T14:30:00`).
 pub fn date_literal(value: &str) -> Option<Literal> {
     let v = value.trim();
     let b = v.as_bytes();
@@ -79,32 +83,21 @@ pub fn date_literal(value: &str) -> Option<Literal> {
         && d(8)
         && d(9);
     if !is_date {
-        return None;
+        return german_date(v);
     }
+    let day = &v[..10];
     let rest = &v[10..];
-    let tz_ok = |t: &str| {
-        let z = t.as_bytes();
-        z.is_empty()
-            || z == b"Z"
-            || (z.len() == 6
-                && (z[0] == b'+' || z[0] == b'-')
-                && z[1..3].iter().all(u8::is_ascii_digit)
-                && z[3] == b':'
-                && z[4..].iter().all(u8::is_ascii_digit))
-    };
-    if rest.is_empty() || tz_ok(rest) {
-        return Some(Literal::new_typed_literal(v, xsd::DATE));
+    if let Some(z) = zone(rest) {
+        return Some(Literal::new_typed_literal(format!("{day}{z}"), xsd::DATE));
     }
-    let (sep, time) = rest.split_at(1);
-    if sep != "T" && sep != " " {
-        return None;
-    }
+    let time = rest.strip_prefix(['T', ' '])?;
     let tb = time.as_bytes();
     let t = |i: usize| tb.get(i).is_some_and(u8::is_ascii_digit);
     let hh_mm = tb.len() >= 5 && t(0) && t(1) && tb[2] == b':' && t(3) && t(4);
-    if hh_mm && tb.get(5) != Some(&b':') && tz_ok(&time[5..]) {
+    if hh_mm && tb.get(5) != Some(&b':') {
+        let z = zone(&time[5..])?;
         return Some(Literal::new_typed_literal(
-            format!("{}T{}:00{}", &v[..10], &time[..5], &time[5..]),
+            format!("{day}T{}:00{z}", &time[..5]),
             xsd::DATE_TIME,
         ));
     }
@@ -120,21 +113,103 @@ pub fn date_literal(value: &str) -> Option<Literal> {
     {
         return None;
     }
-    let mut tail = &time[8..];
-    if let Some(frac) = tail.strip_prefix('.') {
+    let mut clock = 8;
+    if let Some(frac) = time[8..].strip_prefix('.') {
         let n = frac.chars().take_while(char::is_ascii_digit).count();
         if n == 0 {
             return None;
         }
-        tail = &frac[n..];
+        clock += 1 + n;
     }
-    if !tz_ok(tail) {
+    let z = zone(&time[clock..])?;
+    Some(Literal::new_typed_literal(
+        format!("{day}T{}{z}", &time[..clock]),
+        xsd::DATE_TIME,
+    ))
+}
+
+/// A time zone as XSD writes it (none, `Z` or `+hh:mm`), from that or
+/// from `+hhmm` and `+hh`; `None` when the text is no zone.
+fn zone(t: &str) -> Option<String> {
+    let z = t.as_bytes();
+    if z.is_empty() || z == b"Z" {
+        return Some(t.to_owned());
+    }
+    if !matches!(z[0], b'+' | b'-') {
+        return None;
+    }
+    let digits: Vec<u8> = z[1..].iter().copied().filter(|&c| c != b':').collect();
+    let colons = z[1..].iter().filter(|&&c| c == b':').count();
+    let shape_ok = match (z.len(), colons) {
+        (6, 1) => z[3] == b':',
+        (5, 0) | (3, 0) => true,
+        _ => false,
+    };
+    if !shape_ok || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let hh = (digits[0] - b'0') * 10 + (digits[1] - b'0');
+    let mm = digits
+        .get(2..4)
+        .map_or(0, |m| (m[0] - b'0') * 10 + (m[1] - b'0'));
+    if hh > 14 || mm > 59 {
+        return None;
+    }
+    Some(format!("{}{hh:02}:{mm:02}", z[0] as char))
+}
+
+/// `D.M.YYYY` as German sources write dates (`31.12.2023`, `1.2.2024`),
+/// optionally with a time (`31.12.2023 14:30`, `… 14:30:15`, `… 14:30 Uhr`).
+fn german_date(v: &str) -> Option<Literal> {
+    let (date, time) = match v.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (v, None),
+    };
+    let num = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut parts = date.split('.');
+    let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || !(num(d, 1, 2) && num(m, 1, 2) && num(y, 4, 4)) {
+        return None;
+    }
+    let (d, m): (u8, u8) = (d.parse().ok()?, m.parse().ok()?);
+    if !(1..=31).contains(&d) || !(1..=12).contains(&m) {
+        return None;
+    }
+    let day = format!("{y}-{m:02}-{d:02}");
+    let Some(time) = time else {
+        return Some(Literal::new_typed_literal(day, xsd::DATE));
+    };
+    let time = time.strip_suffix("Uhr").map_or(time, str::trim_end);
+    let mut clock = time.split(':');
+    let (h, min, sec) = (clock.next()?, clock.next()?, clock.next().unwrap_or("00"));
+    if clock.next().is_some() || !(num(h, 1, 2) && num(min, 2, 2) && num(sec, 2, 2)) {
+        return None;
+    }
+    let (h, min, sec): (u8, u8, u8) = (h.parse().ok()?, min.parse().ok()?, sec.parse().ok()?);
+    if h > 23 || min > 59 || sec > 59 {
         return None;
     }
     Some(Literal::new_typed_literal(
-        format!("{}T{}", &v[..10], time),
+        format!("{day}T{h:02}:{min:02}:{sec:02}"),
         xsd::DATE_TIME,
     ))
+}
+
+/// A date typed by [`date_literal`], else the value as the source wrote it
+/// (a plain literal; `None` only for an empty value). ckanext-dcat keeps the
+/// dates it cannot read the same way: the record keeps what its source
+/// said, and [`crate::record::undated_warnings`] names record, property and
+/// value to the steward, where leaving it out would hide it.
+pub fn date_or_text(value: &str) -> Option<Literal> {
+    date_literal(value).or_else(|| text_literal(value))
+}
+
+/// The trimmed value as a plain literal, `None` when it is empty.
+pub fn text_literal(value: &str) -> Option<Literal> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| Literal::new_simple_literal(v))
 }
 
 /// A telephone number as a `tel:` IRI: digits only, with an optional
@@ -233,47 +308,77 @@ mod tests {
     fn one_rule_for_dates() {
         let typed =
             |v: &str| date_literal(v).map(|l| (l.value().to_owned(), l.datatype().into_owned()));
-        assert_eq!(
-            typed("2019-05-15"),
-            Some(("2019-05-15".into(), xsd::DATE.into_owned()))
-        );
-        assert_eq!(
-            typed("2019-05-15Z"),
-            Some(("2019-05-15Z".into(), xsd::DATE.into_owned()))
-        );
-        assert_eq!(
-            typed(" 2019-05-15 09:00:00 "),
-            Some(("2019-05-15T09:00:00".into(), xsd::DATE_TIME.into_owned()))
-        );
-        assert_eq!(
-            typed("2019-05-15T09:00"),
-            Some(("2019-05-15T09:00:00".into(), xsd::DATE_TIME.into_owned()))
-        );
-        assert_eq!(
-            typed("2019-05-15T09:00:00.123+02:00"),
-            Some((
-                "2019-05-15T09:00:00.123+02:00".into(),
-                xsd::DATE_TIME.into_owned()
-            ))
-        );
-        assert_eq!(
-            typed("2019-05"),
-            Some(("2019-05".into(), xsd::G_YEAR_MONTH.into_owned()))
-        );
-        assert_eq!(
-            typed("2019"),
-            Some(("2019".into(), xsd::G_YEAR.into_owned()))
-        );
-        // Not dates, or not valid ones: left out rather than stored ill-typed.
+        for (given, value, datatype) in [
+            ("2019-05-15", "2019-05-15", xsd::DATE),
+            ("2019-05-15Z", "2019-05-15Z", xsd::DATE),
+            (
+                " 2019-05-15 09:00:00 ",
+                "2019-05-15T09:00:00",
+                xsd::DATE_TIME,
+            ),
+            ("2019-05-15T09:00", "2019-05-15T09:00:00", xsd::DATE_TIME),
+            (
+                "2019-05-15T09:00:00.123+02:00",
+                "2019-05-15T09:00:00.123+02:00",
+                xsd::DATE_TIME,
+            ),
+            ("2019-05", "2019-05", xsd::G_YEAR_MONTH),
+            ("2019", "2019", xsd::G_YEAR),
+            // Zones without colon, the German form.
+            (
+                "2019-05-15T09:00:00+0200",
+                "2019-05-15T09:00:00+02:00",
+                xsd::DATE_TIME,
+            ),
+            (
+                "2019-05-15T09:00:00.5-03",
+                "2019-05-15T09:00:00.5-03:00",
+                xsd::DATE_TIME,
+            ),
+            (
+                "2019-05-15T09:00+0530",
+                "2019-05-15T09:00:00+05:30",
+                xsd::DATE_TIME,
+            ),
+            ("15.05.2019", "2019-05-15", xsd::DATE),
+            ("1.2.2024 14:30 Uhr", "2024-02-01T14:30:00", xsd::DATE_TIME),
+            ("31.12.2023 23:59:58", "2023-12-31T23:59:58", xsd::DATE_TIME),
+        ] {
+            assert_eq!(
+                typed(given),
+                Some((value.to_owned(), datatype.into_owned())),
+                "{given}"
+            );
+        }
+        // Not dates, or not valid ones: not typed.
         for bad in [
             "2019-13",
-            "2019-05-15T09:00:00+0200",
-            "15.05.2019",
+            "2019-05-15T09:00:00+2500",
+            "2019-05-15T09:00:00+02:0",
+            "2019-05-15T09:00:00+020",
+            "32.05.2019",
+            "15.13.2019",
+            "15.05.19",
+            "15.05.2019 25:00",
+            "15.05.2019 garbage",
+            "2019-05-15 garbage",
+            "2019-05-15é",
+            "2019-05-15T09:00:00é",
             "unknown",
             "",
         ] {
             assert_eq!(typed(bad), None, "{bad}");
         }
+        // What is no date is kept as the source wrote it.
+        assert_eq!(
+            date_or_text(" Sommer 2019 "),
+            Some(Literal::new_simple_literal("Sommer 2019"))
+        );
+        assert_eq!(date_or_text("  "), None);
+        assert_eq!(
+            date_or_text("15.05.2019").map(|l| l.datatype().into_owned()),
+            Some(xsd::DATE.into_owned())
+        );
     }
 
     #[test]

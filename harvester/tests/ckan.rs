@@ -2229,7 +2229,31 @@ async fn odd_values_of_the_new_fields_are_left_out_without_panics() {
         set(["https://doi.org/10.1000/182"])
     );
     assert!(objects(r, &d, &format!("{DCT}spatial")).is_empty());
-    assert!(objects(r, &d, &format!("{DCT}temporal")).is_empty());
+    // Dates that are none are kept as written, for validation to name.
+    let period = the(r, &d, &format!("{DCT}temporal"));
+    assert_eq!(
+        terms(r, &period, &format!("{DCAT}startDate")),
+        set(["gestern"])
+    );
+    assert_eq!(
+        terms(r, &period, &format!("{DCAT}endDate")),
+        set(["2024-13"])
+    );
+    let warnings: Vec<&str> = out
+        .pages
+        .iter()
+        .flat_map(|p| &p.warnings)
+        .filter(|w| w.record == d.to_string().trim_matches(['<', '>']))
+        .map(|w| w.reason.as_str())
+        .collect();
+    for (property, value) in [("dcat:startDate", "gestern"), ("dcat:endDate", "2024-13")] {
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("{property} \"{value}\" is no date"))),
+            "{property}: {warnings:#?}"
+        );
+    }
     let c = the(r, &d, &format!("{DCAT}contactPoint"));
     assert_eq!(terms(r, &c, &format!("{VCARD}fn")), set(["Kontakt"]));
     assert!(terms(r, &c, &format!("{VCARD}hasTelephone")).is_empty());

@@ -814,8 +814,8 @@ fn iso_response(id: &str, hierarchy: &str, links: &[(&str, &str, &str)]) -> Stri
     )
 }
 
-/// (property, object) of the record's statements, prefixed names.
-fn statements_of(body: &str) -> BTreeSet<(String, String)> {
+/// The page of one GetRecords response with one record.
+fn page_of(body: &str) -> harvester::Page {
     let (page, ..) = read_page(
         body.as_bytes(),
         "file",
@@ -825,6 +825,12 @@ fn statements_of(body: &str) -> BTreeSet<(String, String)> {
     )
     .unwrap();
     assert_eq!(page.records.len(), 1, "{:?}", page.record_errors);
+    page
+}
+
+/// (property, object) of the record's statements, prefixed names.
+fn statements_of(body: &str) -> BTreeSet<(String, String)> {
+    let page = page_of(body);
     page.records[0]
         .triples
         .iter()
@@ -988,4 +994,74 @@ fn loose_locales_connect_points_and_hvd_categories() {
         ),
         "{got:?}"
     );
+}
+
+/// Dates as real records write them: the German form and zones without
+/// colon are read; what is no date is kept as written (validation shows
+/// it), and a typed date of the same kind wins over it.
+#[test]
+fn odd_dates_are_read_or_kept() {
+    let date = |value: &str, ty: &str| {
+        format!(
+            r#"<gmd:date><gmd:CI_Date><gmd:date><gco:DateTime>{value}</gco:DateTime></gmd:date><gmd:dateType><gmd:CI_DateTypeCode codeList="x" codeListValue="{ty}"/></gmd:dateType></gmd:CI_Date></gmd:date>"#
+        )
+    };
+    let dates = [
+        date("unbekannt", "creation"),
+        date("2020-03-01T10:00:00+0100", "creation"),
+        date("31.12.2023", "revision"),
+        date("Sommer 2024", "revision"),
+        date("2022-01-01", "revision"),
+        date("Frühjahr 2019", "publication"),
+    ]
+    .concat();
+    let body = iso_response("dates-1", "dataset", &[])
+        .replace("</gmd:title>", &format!("</gmd:title>{dates}"))
+        .replace(
+            "<gco:Date>2026-01-02</gco:Date>",
+            "<gco:Date>02.01.2026</gco:Date>",
+        );
+    let page = page_of(&body);
+    let typed: BTreeSet<(String, String, String)> = page.records[0]
+        .triples
+        .iter()
+        .filter_map(|t| match &t.object {
+            Term::Literal(l) => Some((
+                short(t.predicate.as_str()),
+                l.value().to_owned(),
+                l.datatype()
+                    .as_str()
+                    .replace("http://www.w3.org/2001/XMLSchema#", "xsd:"),
+            )),
+            _ => None,
+        })
+        .collect();
+    let has = |p: &str, v: &str, ty: &str| typed.contains(&(p.into(), v.into(), ty.into()));
+    assert!(
+        has("dct:created", "2020-03-01T10:00:00+01:00", "xsd:dateTime"),
+        "{typed:?}"
+    );
+    assert!(has("dct:modified", "2023-12-31", "xsd:date"), "{typed:?}");
+    assert!(
+        has("dct:issued", "Frühjahr 2019", "xsd:string"),
+        "{typed:?}"
+    );
+    assert!(has("dct:modified", "2026-01-02", "xsd:date"), "{typed:?}");
+    let warnings: Vec<&str> = page.warnings.iter().map(|w| w.reason.as_str()).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].starts_with("dct:issued \"Frühjahr 2019\" is no date"),
+        "{warnings:#?}"
+    );
+    assert!(
+        page.warnings[0].record.ends_with("dates-1"),
+        "{:?}",
+        page.warnings[0]
+    );
+    for gone in ["unbekannt", "Sommer 2024", "2022-01-01"] {
+        assert!(
+            !typed.iter().any(|(_, v, _)| v == gone),
+            "{gone}: {typed:?}"
+        );
+    }
 }

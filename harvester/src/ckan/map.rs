@@ -5,7 +5,7 @@
 use crate::iri::is_valid_language;
 use crate::normalize;
 use crate::record::{snippet, Record, SourceDefaults};
-use crate::values::{any_iri, mailto, path_segment, tel};
+use crate::values::{any_iri, date_or_text, mailto, path_segment, tel, text_literal};
 pub use crate::values::{date_literal, http_iri};
 use crate::vocab::{
     adms, dcat, dcatap, dcatde, dct, foaf, gsp, hvd, locn, rdf, rdfs, skos, spdx, vcard, xsd,
@@ -929,7 +929,7 @@ fn build(
         .or_else(|| reference_date(f, "publication"))
         .or_else(|| reference_date(f, "creation"))
         .or_else(|| text(obj.get("metadata_created")))
-        .and_then(|v| package_date(&v))
+        .and_then(|v| package_date_or_text(&v))
     {
         g.add(ds.clone(), dct::ISSUED, l)?;
     }
@@ -938,7 +938,7 @@ fn build(
         .or_else(|| ogpd.date("aktualisiert"))
         .or_else(|| reference_date(f, "revision"))
         .or_else(|| text(obj.get("metadata_modified")))
-        .and_then(|v| package_date(&v))
+        .and_then(|v| package_date_or_text(&v))
     {
         g.add(ds.clone(), dct::MODIFIED, l)?;
     }
@@ -1819,8 +1819,8 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
             .iter()
             .map(|o| {
                 (
-                    text(o.get("start")).as_deref().and_then(date_literal),
-                    text(o.get("end")).as_deref().and_then(date_literal),
+                    text(o.get("start")).as_deref().and_then(date_or_text),
+                    text(o.get("end")).as_deref().and_then(date_or_text),
                 )
             })
             .collect();
@@ -1832,14 +1832,14 @@ fn map_extras(g: &mut Graph, ds: &NamedOrBlankNode, f: &Fields<'_>) -> Result<()
                 "temporal_coverage-from",
             ])
             .as_deref()
-            .and_then(date_literal),
+            .and_then(date_or_text),
             f.first(&[
                 "temporal_end",
                 "temporal_coverage_to",
                 "temporal_coverage-to",
             ])
             .as_deref()
-            .and_then(date_literal),
+            .and_then(date_or_text),
         ));
     }
     for (start, end) in periods {
@@ -2061,6 +2061,12 @@ fn language_iri(v: &str) -> Option<NamedNode> {
 /// which become `2024-01-12T09:30:00`.
 fn package_date(v: &str) -> Option<Literal> {
     date_literal(v).or_else(|| date_literal(&dkan_date(v)?))
+}
+
+/// [`package_date`], else the text as the package wrote it
+/// ([`crate::values::date_or_text`]; the page warns of it).
+fn package_date_or_text(v: &str) -> Option<Literal> {
+    package_date(v).or_else(|| text_literal(v))
 }
 
 /// `[Date changed] [Day, ]MM/DD/YYYY - HH:MM` as `YYYY-MM-DDTHH:MM:00`.
@@ -2366,14 +2372,14 @@ fn map_resource(
         .or_else(|| text(r.get("last_modified")))
         .or_else(|| text(r.get("metadata_modified")))
         .as_deref()
-        .and_then(package_date)
+        .and_then(package_date_or_text)
     {
         g.add(node.clone(), dct::MODIFIED, l)?;
     }
     if let Some(l) = text(r.get("issued"))
         .or_else(|| text(r.get("created")))
         .as_deref()
-        .and_then(package_date)
+        .and_then(package_date_or_text)
     {
         g.add(node.clone(), dct::ISSUED, l)?;
     }
@@ -2477,7 +2483,10 @@ fn map_access_service(
     if let Some(a) = text(o.get("licenseAttributionByText")) {
         g.lit(&node, dcatde::LICENSE_ATTRIBUTION_BY_TEXT, &a)?;
     }
-    if let Some(l) = text(o.get("modified")).as_deref().and_then(date_literal) {
+    if let Some(l) = text(o.get("modified"))
+        .as_deref()
+        .and_then(package_date_or_text)
+    {
         g.add(node.clone(), dct::MODIFIED, l)?;
     }
     for c in objects_of(o.get("contact")) {
@@ -2529,7 +2538,12 @@ mod tests {
             l("2020-01-06T00:00:00+01:00").unwrap().1,
             xsd::DATE_TIME.as_str()
         );
-        assert!(l("06.01.2020").is_none());
+        assert_eq!(l("06.01.2020").unwrap().0, "2020-01-06");
+        assert!(l("Januar 2020").is_none());
+        assert_eq!(
+            package_date_or_text(" Januar 2020 "),
+            Some(Literal::new_simple_literal("Januar 2020"))
+        );
         assert_eq!(
             l("2012-05-10T21:04").unwrap(),
             (

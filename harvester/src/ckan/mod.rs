@@ -200,6 +200,8 @@ pub async fn harvest(source: &CkanSource, fetcher: &Fetcher, tx: mpsc::Sender<Ha
                             });
                         }
                         if tx_page.seen.insert(record.dataset.as_str().to_owned()) {
+                            page.warnings
+                                .extend(crate::record::undated_warnings(&record, &page.url));
                             page.records.push(record);
                         }
                     }

@@ -344,7 +344,11 @@ pub fn read_page(
             None => id(),
         };
         match map_record(&iso, url, options) {
-            Ok(Mapped::Record(r)) => page.records.push(*r),
+            Ok(Mapped::Record(r)) => {
+                page.warnings
+                    .extend(crate::record::undated_warnings(&r, url));
+                page.records.push(*r);
+            }
             Ok(Mapped::Skipped(why)) => tracing::debug!(%url, record = %label, "{why}"),
             Err(reason) => page.record_errors.push(RecordError {
                 page_url: url.to_owned(),

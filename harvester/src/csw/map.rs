@@ -6,7 +6,7 @@ use super::iso::{BBox, Constraints, IsoRecord, Party, Text};
 use crate::normalize;
 use crate::record::{Record, SourceDefaults};
 pub use crate::values::date_literal;
-use crate::values::{http_iri, mailto};
+use crate::values::{date_or_text, http_iri, mailto};
 use crate::vocab::{
     cnt, dcat, dcatap, dcatde, dct, dqv, foaf, geodcatap, gsp, hvd, owl, rdf, rdfs, skos, vcard,
     xsd,
@@ -730,17 +730,29 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     let mut issued: Option<Literal> = None;
     let mut created: Option<Literal> = None;
     let mut modified: Option<Literal> = None;
+    // The first creation and publication date, the latest revision; a
+    // typed date wins over one kept as text.
+    let typed = |l: &Literal| l.datatype() != xsd::STRING;
     for (ty, value) in &rec.dates {
-        let Some(lit) = date_literal(value) else {
+        let Some(lit) = date_or_text(value) else {
             continue;
         };
-        match ty.as_str() {
-            "creation" => created = created.or(Some(lit)),
-            "publication" => issued = issued.or(Some(lit)),
-            "revision" if modified.as_ref().is_none_or(|m| m.value() < lit.value()) => {
-                modified = Some(lit);
-            }
-            _ => {}
+        let slot = match ty.as_str() {
+            "creation" => &mut created,
+            "publication" => &mut issued,
+            "revision" => &mut modified,
+            _ => continue,
+        };
+        let better = match slot.as_ref() {
+            None => true,
+            Some(old) => match (typed(old), typed(&lit)) {
+                (false, true) => true,
+                (true, true) => ty == "revision" && old.value() < lit.value(),
+                _ => false,
+            },
+        };
+        if better {
+            *slot = Some(lit);
         }
     }
     if let Some(c) = &created {
@@ -1001,7 +1013,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 let Some(t) = &title.text else { continue };
                 let st = out.blank(&ds, dct::CONFORMS_TO, dct::STANDARD);
                 out.text(&st, dct::TITLE, t);
-                if let Some(d) = date.as_deref().and_then(date_literal) {
+                if let Some(d) = date.as_deref().and_then(date_or_text) {
                     out.add(&st, dct::ISSUED, d);
                 }
             }
@@ -1029,8 +1041,8 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
         }
     }
     for (begin, end) in &rec.temporal {
-        let b = begin.as_deref().and_then(date_literal);
-        let e = end.as_deref().and_then(date_literal);
+        let b = begin.as_deref().and_then(date_or_text);
+        let e = end.as_deref().and_then(date_or_text);
         if b.is_none() && e.is_none() {
             continue;
         }
@@ -1282,7 +1294,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
     if let Some(f) = &rec.file_identifier {
         out.plain(&cr, dct::IDENTIFIER, f);
     }
-    if let Some(d) = rec.date_stamp.as_deref().and_then(date_literal) {
+    if let Some(d) = rec.date_stamp.as_deref().and_then(date_or_text) {
         out.add(&cr, dct::MODIFIED, d);
     }
     if let Some(c) = rec
