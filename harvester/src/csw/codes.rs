@@ -26,6 +26,53 @@ fn rows(table: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
         .map(|l| l.split('\t').map(str::trim).collect())
 }
 
+/// A table's rows, split once.
+type Table = LazyLock<Vec<Vec<&'static str>>>;
+
+static ROLE_ROWS: Table = LazyLock::new(|| rows(ROLES).collect());
+static LANGUAGE_ROWS: Table = LazyLock::new(|| rows(LANGUAGE_TAGS).collect());
+static ACCESS_ROWS: Table = LazyLock::new(|| rows(ACCESS_PHRASES).collect());
+
+/// ISO topic category code → EU data-theme codes (through the INSPIRE
+/// themes that are the same or broader), in the table's order.
+static TOPIC_THEMES: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLock::new(|| {
+    let mut out: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+    for r in rows(TOPIC_CATEGORIES) {
+        let Some(topic) = r.first().copied() else {
+            continue;
+        };
+        let eu = out.entry(topic).or_default();
+        for code in r.get(1).map(|s| s.split_whitespace()).into_iter().flatten() {
+            for theme in eu_themes_of_inspire(code) {
+                if !eu.contains(&theme) {
+                    eu.push(theme);
+                }
+            }
+        }
+    }
+    out
+});
+
+/// Protocol prefixes, lower-cased, longest first, with kind and format.
+static PROTOCOL_ROWS: LazyLock<Vec<(String, ProtocolKind, Option<&'static str>)>> =
+    LazyLock::new(|| {
+        let mut out: Vec<_> = rows(PROTOCOLS)
+            .filter_map(|r| {
+                let prefix = r.first()?.to_ascii_lowercase();
+                let kind = match r.get(1).copied() {
+                    Some("service") => ProtocolKind::Service,
+                    Some("download") => ProtocolKind::Download,
+                    _ => ProtocolKind::Link,
+                };
+                let format = r.get(2).copied().filter(|s| !s.is_empty());
+                Some((prefix, kind, format))
+            })
+            .collect();
+        // Longest prefix wins; among equals, the first row (stable sort).
+        out.sort_by_key(|(prefix, _, _)| std::cmp::Reverse(prefix.len()));
+        out
+    });
+
 struct InspireTheme {
     code: &'static str,
     eu: Vec<&'static str>,
@@ -81,24 +128,12 @@ pub fn eu_themes_of_inspire(code: &str) -> Vec<&'static str> {
 /// EU data-theme codes for an ISO topic category (through the INSPIRE themes
 /// that are the same or broader).
 pub fn eu_themes_of_topic(topic: &str) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for r in rows(TOPIC_CATEGORIES) {
-        if r.first().copied() == Some(topic.trim()) {
-            for code in r.get(1).map(|s| s.split_whitespace()).into_iter().flatten() {
-                for eu in eu_themes_of_inspire(code) {
-                    if !out.contains(&eu) {
-                        out.push(eu);
-                    }
-                }
-            }
-        }
-    }
-    out
+    TOPIC_THEMES.get(topic.trim()).cloned().unwrap_or_default()
 }
 
 /// Whether a topic category code is one of ISO 19115's.
 pub fn is_topic_category(topic: &str) -> bool {
-    rows(TOPIC_CATEGORIES).any(|r| r.first().copied() == Some(topic.trim()))
+    TOPIC_THEMES.contains_key(topic.trim())
 }
 
 /// What an online resource protocol says.
@@ -111,29 +146,20 @@ pub enum ProtocolKind {
 
 /// The kind and format term of an online resource protocol (longest prefix wins).
 pub fn protocol(protocol: &str) -> Option<(ProtocolKind, Option<&'static str>)> {
-    let p = protocol.trim().to_ascii_lowercase();
-    let mut best: Option<(usize, ProtocolKind, Option<&'static str>)> = None;
-    for r in rows(PROTOCOLS) {
-        let Some(prefix) = r.first() else { continue };
-        if p.starts_with(&prefix.to_ascii_lowercase())
-            && best.is_none_or(|(len, _, _)| prefix.len() > len)
-        {
-            let kind = match r.get(1).copied() {
-                Some("service") => ProtocolKind::Service,
-                Some("download") => ProtocolKind::Download,
-                _ => ProtocolKind::Link,
-            };
-            let format = r.get(2).copied().filter(|s| !s.is_empty());
-            best = Some((prefix.len(), kind, format));
-        }
-    }
-    best.map(|(_, k, f)| (k, f))
+    let p = protocol.trim().as_bytes();
+    PROTOCOL_ROWS
+        .iter()
+        .find(|(prefix, _, _)| {
+            p.len() >= prefix.len() && p[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        })
+        .map(|(_, kind, format)| (*kind, *format))
 }
 
 /// The property (CURIE from `roles.tsv`) for a CI_RoleCode.
 pub fn role_property(role: &str) -> Option<&'static str> {
     let role = role.trim();
-    rows(ROLES)
+    ROLE_ROWS
+        .iter()
         .find(|r| r.first().is_some_and(|c| c.eq_ignore_ascii_case(role)))
         .and_then(|r| r.get(1).copied())
 }
@@ -146,7 +172,8 @@ pub fn language_tag(code: &str) -> Option<String> {
     }
     // Code-list URL forms: ".../language/ger" or "...#ger".
     let c = c.rsplit(['/', '#']).next().unwrap_or(&c).to_owned();
-    rows(LANGUAGE_TAGS)
+    LANGUAGE_ROWS
+        .iter()
         .find(|r| r.first().copied() == Some(c.as_str()))
         .and_then(|r| r.get(1).map(|s| (*s).to_owned()))
 }
@@ -154,7 +181,8 @@ pub fn language_tag(code: &str) -> Option<String> {
 /// A constraint phrase from `access-phrases.tsv`: (IRI, is licence).
 pub fn access_phrase(text: &str) -> Option<(&'static str, bool)> {
     let k = key(text);
-    rows(ACCESS_PHRASES)
+    ACCESS_ROWS
+        .iter()
         .find(|r| r.first().copied() == Some(k.as_str()))
         .and_then(|r| Some((*r.get(1)?, r.get(2).copied() == Some("license"))))
 }
@@ -245,6 +273,25 @@ mod tests {
             protocol("WWW:DOWNLOAD-1.0-http--download").map(|p| p.0),
             Some(ProtocolKind::Download)
         );
+        // Case-insensitive, longest prefix first: `HTTP` and `https` are
+        // links, `GLG:KMZ` a download of its own format, `geojson` not `json`.
+        assert_eq!(
+            protocol(" ogc:wfs "),
+            Some((ProtocolKind::Service, Some("WFS")))
+        );
+        assert_eq!(protocol("https"), Some((ProtocolKind::Link, None)));
+        assert_eq!(
+            protocol("glg:kmz"),
+            Some((ProtocolKind::Download, Some("KMZ")))
+        );
+        assert_eq!(
+            protocol("GeoJSON"),
+            Some((ProtocolKind::Download, Some("GEOJSON")))
+        );
+        assert_eq!(protocol("Ö-Protokoll"), None);
+        assert_eq!(protocol(""), None);
+        assert!(!is_topic_category("inlandwaters"));
+        assert!(eu_themes_of_topic("unbekannt").is_empty());
         assert_eq!(role_property("owner"), Some("dct:rightsHolder"));
         assert_eq!(language_tag("ger").as_deref(), Some("de"));
         assert_eq!(language_tag("de").as_deref(), Some("de"));
