@@ -93,7 +93,8 @@ pub fn undated_warnings(record: &Record, page_url: &str) -> Vec<RecordError> {
         let oxrdf::Term::Literal(l) = &t.object else {
             continue;
         };
-        if l.datatype() != xsd::STRING || l.language().is_some() {
+        // A language-tagged literal is an rdf:langString, no xsd:string.
+        if l.datatype() != xsd::STRING {
             continue;
         }
         let Some((_, name)) = DATES.iter().find(|(p, _)| t.predicate.as_ref() == *p) else {

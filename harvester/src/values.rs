@@ -131,31 +131,24 @@ pub fn date_literal(value: &str) -> Option<Literal> {
 /// A time zone as XSD writes it (none, `Z` or `+hh:mm`), from that or
 /// from `+hhmm` and `+hh`; `None` when the text is no zone.
 fn zone(t: &str) -> Option<String> {
-    let z = t.as_bytes();
-    if z.is_empty() || z == b"Z" {
-        return Some(t.to_owned());
-    }
-    if !matches!(z[0], b'+' | b'-') {
-        return None;
-    }
-    let digits: Vec<u8> = z[1..].iter().copied().filter(|&c| c != b':').collect();
-    let colons = z[1..].iter().filter(|&&c| c == b':').count();
-    let shape_ok = match (z.len(), colons) {
-        (6, 1) => z[3] == b':',
-        (5, 0) | (3, 0) => true,
-        _ => false,
+    let (sign, hh, mm) = match t.as_bytes() {
+        [] | [b'Z'] => return Some(t.to_owned()),
+        [s @ (b'+' | b'-'), h1, h2, b':', m1, m2] | [s @ (b'+' | b'-'), h1, h2, m1, m2] => {
+            (*s, [*h1, *h2], [*m1, *m2])
+        }
+        [s @ (b'+' | b'-'), h1, h2] => (*s, [*h1, *h2], *b"00"),
+        _ => return None,
     };
-    if !shape_ok || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let hh = (digits[0] - b'0') * 10 + (digits[1] - b'0');
-    let mm = digits
-        .get(2..4)
-        .map_or(0, |m| (m[0] - b'0') * 10 + (m[1] - b'0'));
+    let two = |p: [u8; 2]| {
+        p.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| (p[0] - b'0') * 10 + (p[1] - b'0'))
+    };
+    let (hh, mm) = (two(hh)?, two(mm)?);
     if hh > 14 || mm > 59 {
         return None;
     }
-    Some(format!("{}{hh:02}:{mm:02}", z[0] as char))
+    Some(format!("{}{hh:02}:{mm:02}", sign as char))
 }
 
 /// `D.M.YYYY` as German sources write dates (`31.12.2023`, `1.2.2024`),

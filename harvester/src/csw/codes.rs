@@ -43,7 +43,7 @@ static TOPIC_THEMES: LazyLock<HashMap<&'static str, Vec<&'static str>>> = LazyLo
         };
         let eu = out.entry(topic).or_default();
         for code in r.get(1).map(|s| s.split_whitespace()).into_iter().flatten() {
-            for theme in eu_themes_of_inspire(code) {
+            for &theme in eu_themes_of_inspire(code) {
                 if !eu.contains(&theme) {
                     eu.push(theme);
                 }
@@ -116,19 +116,18 @@ pub fn inspire_theme(label_or_iri: &str) -> Option<&'static str> {
 }
 
 /// EU data-theme codes for an INSPIRE theme code.
-pub fn eu_themes_of_inspire(code: &str) -> Vec<&'static str> {
+pub fn eu_themes_of_inspire(code: &str) -> &'static [&'static str] {
     INSPIRE
         .0
         .iter()
         .find(|t| t.code == code)
-        .map(|t| t.eu.clone())
-        .unwrap_or_default()
+        .map_or(&[], |t| t.eu.as_slice())
 }
 
 /// EU data-theme codes for an ISO topic category (through the INSPIRE themes
 /// that are the same or broader).
-pub fn eu_themes_of_topic(topic: &str) -> Vec<&'static str> {
-    TOPIC_THEMES.get(topic.trim()).cloned().unwrap_or_default()
+pub fn eu_themes_of_topic(topic: &str) -> &'static [&'static str] {
+    TOPIC_THEMES.get(topic.trim()).map_or(&[], Vec::as_slice)
 }
 
 /// Whether a topic category code is one of ISO 19115's.

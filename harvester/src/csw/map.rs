@@ -830,7 +830,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
                 });
             if let Some(code) = inspire_code {
                 theme_iri = Some(format!("{}{code}", codes::INSPIRE_THEME_NS));
-                for eu in codes::eu_themes_of_inspire(code) {
+                for &eu in codes::eu_themes_of_inspire(code) {
                     if !eu_themes.contains(&eu) {
                         eu_themes.push(eu);
                     }
@@ -862,7 +862,7 @@ pub fn map_record(rec: &IsoRecord, page_url: &str, options: &MapOptions) -> Resu
             if let Some(n) = nn(&format!("{}{}", codes::TOPIC_CATEGORY_NS, tc.trim())) {
                 out.iri(&ds, &format!("{}topicCategory", geodcatap::NS), n);
             }
-            for eu in codes::eu_themes_of_topic(tc) {
+            for &eu in codes::eu_themes_of_topic(tc) {
                 if !topic_eu.contains(&eu) {
                     topic_eu.push(eu);
                 }
